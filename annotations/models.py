@@ -1,0 +1,239 @@
+"""Datasets of assistant dialogues, their turns, the labels written on them, and the audit of every
+decision on a label.
+
+A label is one row per (target, kind, source): the target is a turn, or the whole dialogue for goal
+segments; the source is an import (gold from a file), a model version, or a person.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Admin"
+    REVIEWER = "reviewer", "Reviewer"
+    VIEWER = "viewer", "Viewer"
+
+
+class Dataset(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    description = models.TextField(blank=True)
+    # How many independent reviews a dialogue needs before its labels become gold (3 for a gold set).
+    required_reviews = models.PositiveSmallIntegerField(default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.VIEWER)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["dataset", "user"], name="membership_unique_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user} is {self.role} of {self.dataset}"
+
+
+class Dialogue(models.Model):
+    """One line of a FORMAT.md file. Fields the format leaves optional are NULL when absent, so an
+    export writes back exactly the keys that were imported."""
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="dialogues")
+    external_id = models.CharField(max_length=200)
+    # The format's `user_id`: a pseudonymous key of the person speaking (not a Selflearn account).
+    user_key = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001 (absent != "")
+    device = models.JSONField(null=True, blank=True)
+    locale = models.CharField(max_length=35, null=True, blank=True)  # noqa: DJ001
+    # Times are kept as written (ISO 8601 text), so a round trip gives back the same bytes.
+    started_at = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+    metadata = models.JSONField(null=True, blank=True)
+    # Unknown top-level fields and unknown keys of `labels`, kept so that they are exported as they came.
+    extra = models.JSONField(default=dict, blank=True)
+    labels_extra = models.JSONField(default=dict, blank=True)
+    import_job = models.ForeignKey(
+        "jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="imported_dialogues"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["dataset", "external_id"], name="dialogue_unique_external_id")
+        ]
+        indexes = [models.Index(fields=["dataset", "id"], name="dialogue_dataset_order")]
+
+    def __str__(self) -> str:
+        return self.external_id
+
+
+class Turn(models.Model):
+    dialogue = models.ForeignKey(Dialogue, on_delete=models.CASCADE, related_name="turns")
+    position = models.PositiveIntegerField()
+    external_id = models.CharField(max_length=200)
+    timestamp = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+    utterance = models.TextField(blank=True)
+    response = models.TextField(null=True, blank=True)  # noqa: DJ001
+    asr_confidence = models.FloatField(null=True, blank=True)
+    nlu_confidence = models.FloatField(null=True, blank=True)
+    # What the assistant did at the time, which may be wrong: what should have happened is a Label.
+    domain = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
+    intent = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
+    slots = models.JSONField(null=True, blank=True)
+    status = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
+    barge_in = models.BooleanField(null=True, blank=True)
+    feedback = models.CharField(max_length=8, null=True, blank=True)  # noqa: DJ001
+    metadata = models.JSONField(null=True, blank=True)
+    extra = models.JSONField(default=dict, blank=True)
+    # Unknown keys of this turn's entry in `labels.turns`.
+    labels_extra = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["dialogue_id", "position"]
+        constraints = [models.UniqueConstraint(fields=["dialogue", "position"], name="turn_unique_position")]
+
+    def __str__(self) -> str:
+        return f"{self.external_id}: {self.utterance[:60]}"
+
+
+class LabelKind(models.TextChoices):
+    INTENT = "intent", "Intent"
+    SLOTS = "slots", "Slots"
+    FAILURE_POINT = "failure_point", "Failure point"
+    REPHRASE_OF = "rephrase_of", "Rephrase of"
+    DEFECT = "defect", "Defect"
+    # Dialogue-level: the goal segments, value [{"turns": [...]}, ...] in order.
+    GOAL_SEGMENTS = "goal_segments", "Goal segments"
+    # One per goal, targeting the goal's first turn: whether the goal was achieved.
+    GOAL_SUCCESS = "goal_success", "Goal success"
+
+
+TURN_LABEL_KINDS = (
+    LabelKind.INTENT,
+    LabelKind.SLOTS,
+    LabelKind.FAILURE_POINT,
+    LabelKind.REPHRASE_OF,
+    LabelKind.DEFECT,
+)
+
+
+class LabelStatus(models.TextChoices):
+    PROPOSED = "proposed", "Proposed"
+    ACCEPTED = "accepted", "Accepted"
+    CORRECTED = "corrected", "Corrected"
+    REJECTED = "rejected", "Rejected"
+    GOLD = "gold", "Gold"
+
+
+REVIEWED_STATUSES = (LabelStatus.ACCEPTED, LabelStatus.CORRECTED, LabelStatus.GOLD)
+
+
+class LabelSource(models.TextChoices):
+    IMPORT = "import", "Import"
+    MODEL = "model", "Model"
+    PERSON = "person", "Person"
+
+
+class Label(models.Model):
+    dialogue = models.ForeignKey(Dialogue, on_delete=models.CASCADE, related_name="labels")
+    # NULL for dialogue-level kinds (goal segments).
+    turn = models.ForeignKey(Turn, null=True, blank=True, on_delete=models.CASCADE, related_name="labels")
+    kind = models.CharField(max_length=20, choices=LabelKind.choices)
+    value = models.JSONField(null=True, blank=True)
+    confidence = models.FloatField(null=True, blank=True)
+    status = models.CharField(max_length=12, choices=LabelStatus.choices, default=LabelStatus.PROPOSED)
+    source_type = models.CharField(max_length=8, choices=LabelSource.choices)
+    model_version = models.ForeignKey(
+        "models_app.ModelVersion", null=True, blank=True, on_delete=models.CASCADE, related_name="labels"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    job = models.ForeignKey("jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Bumped on every change: a save that names an older revision is refused (optimistic concurrency).
+    revision = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["turn", "kind"],
+                condition=Q(source_type="import", turn__isnull=False),
+                name="label_unique_import_turn",
+            ),
+            models.UniqueConstraint(
+                fields=["dialogue", "kind"],
+                condition=Q(source_type="import", turn__isnull=True),
+                name="label_unique_import_dialogue",
+            ),
+            models.UniqueConstraint(
+                fields=["turn", "kind", "model_version"],
+                condition=Q(source_type="model", turn__isnull=False),
+                name="label_unique_model_turn",
+            ),
+            models.UniqueConstraint(
+                fields=["dialogue", "kind", "model_version"],
+                condition=Q(source_type="model", turn__isnull=True),
+                name="label_unique_model_dialogue",
+            ),
+            models.CheckConstraint(
+                condition=Q(confidence__isnull=True) | Q(confidence__gte=0, confidence__lte=1),
+                name="label_confidence_in_unit_interval",
+            ),
+        ]
+        indexes = [
+            # Export and the dialogue page read all labels of a batch of dialogues.
+            models.Index(fields=["dialogue", "kind"], name="label_dialogue_kind"),
+            # The review queue ranks a model's proposals by confidence.
+            models.Index(fields=["model_version", "kind", "status", "confidence"], name="label_model_queue"),
+            # Incremental export pulls what changed since a time.
+            models.Index(fields=["updated_at"], name="label_updated_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}={self.value!r} ({self.status})"
+
+
+class ReviewEvent(models.Model):
+    """Append-only audit: every change to a label leaves one row with what it was and what it became."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", "Create"
+        ACCEPT = "accept", "Accept"
+        AUTO_ACCEPT = "auto_accept", "Auto-accept"
+        CORRECT = "correct", "Correct"
+        REJECT = "reject", "Reject"
+        REPLACE = "replace", "Replace (re-import)"
+        UNDO = "undo", "Undo"
+
+    dialogue = models.ForeignKey(Dialogue, on_delete=models.CASCADE, related_name="review_events")
+    label = models.ForeignKey(Label, null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=12, choices=Action.choices)
+    kind = models.CharField(max_length=20, choices=LabelKind.choices)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["dialogue", "created_at"], name="reviewevent_dialogue_time")]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.kind} by {self.actor}"

@@ -1,0 +1,104 @@
+"""Reads for datasets and dialogues: each returns what a page needs in a fixed number of queries,
+whatever the size of the dataset or the length of the dialogue."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404
+
+from annotations.models import Dataset, Dialogue, Label, LabelStatus, Membership, Role, Turn
+from annotations.permissions import ROLE_RANK
+
+
+def _count_of(queryset: QuerySet, group_by: str) -> Coalesce:
+    """A correlated COUNT(*) subquery of ``queryset`` (already filtered on OuterRef), 0 when empty."""
+    counted = queryset.order_by().values(group_by).annotate(n=Count("*")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def _role_subquery(user: AbstractBaseUser) -> Subquery | Value:
+    if user.is_superuser:
+        return Value(Role.ADMIN.value)
+    return Subquery(Membership.objects.filter(dataset=OuterRef("pk"), user=user).values("role")[:1])
+
+
+def dataset_list_for_user(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Dataset]:
+    """The datasets the person belongs to (every dataset for a superuser), each annotated with its
+    ``user_role``, ``dialogue_count``, ``turn_count``, ``label_count`` and ``labels_<status>`` counts."""
+    if not user.is_authenticated:
+        return Dataset.objects.none()
+    datasets = Dataset.objects.all()
+    if not user.is_superuser:
+        datasets = datasets.filter(Exists(Membership.objects.filter(dataset=OuterRef("pk"), user=user)))
+    counts = {
+        "dialogue_count": _count_of(Dialogue.objects.filter(dataset=OuterRef("pk")), "dataset"),
+        "turn_count": _count_of(Turn.objects.filter(dialogue__dataset=OuterRef("pk")), "dialogue__dataset"),
+        "label_count": _count_of(Label.objects.filter(dialogue__dataset=OuterRef("pk")), "dialogue__dataset"),
+    }
+    for status in LabelStatus:
+        counts[f"labels_{status.value}"] = _count_of(
+            Label.objects.filter(dialogue__dataset=OuterRef("pk"), status=status), "dialogue__dataset"
+        )
+    return datasets.annotate(user_role=_role_subquery(user), **counts).order_by("name")
+
+
+def dataset_get_for_user(
+    user: AbstractBaseUser | AnonymousUser, name: str, minimum_role: Role = Role.VIEWER
+) -> Dataset:
+    """The dataset, with the person's role as ``user_role``, in one query.
+
+    Strangers get Http404 (not 403), so dataset names do not leak; members with too low a role get
+    PermissionDenied.
+    """
+    if not user.is_authenticated:
+        raise Http404("No such dataset.")
+    dataset = Dataset.objects.filter(name=name).annotate(user_role=_role_subquery(user)).first()
+    if dataset is None or dataset.user_role is None:
+        raise Http404("No such dataset.")
+    if ROLE_RANK[Role(dataset.user_role)] < ROLE_RANK[minimum_role]:
+        raise PermissionDenied(f"This needs the {minimum_role.label.lower()} role in {dataset.name}.")
+    return dataset
+
+
+def dialogue_list(dataset: Dataset, q: str = "") -> QuerySet[Dialogue]:
+    """The dataset's dialogues in import order, each with ``turn_count``, ``label_count`` and
+    ``first_utterance``; ``q`` keeps those with a turn whose utterance contains it (any case)."""
+    dialogues = Dialogue.objects.filter(dataset=dataset)
+    q = q.strip()
+    if q:
+        # Exists, not a join: a dialogue with many matching turns is still one row.
+        dialogues = dialogues.filter(
+            Exists(Turn.objects.filter(dialogue=OuterRef("pk"), utterance__icontains=q))
+        )
+    first_turn = Turn.objects.filter(dialogue=OuterRef("pk")).order_by("position")
+    return dialogues.annotate(
+        turn_count=_count_of(Turn.objects.filter(dialogue=OuterRef("pk")), "dialogue"),
+        label_count=_count_of(Label.objects.filter(dialogue=OuterRef("pk")), "dialogue"),
+        first_utterance=Subquery(first_turn.values("utterance")[:1]),
+    ).order_by("id")
+
+
+def dialogue_get_with_labels(
+    dataset: Dataset, *, pk: int | None = None, external_id: str | None = None
+) -> Dialogue:
+    """One dialogue of the dataset with its turns (``turns``, by position) and all its labels
+    (``all_labels``, with their model version and author): three queries, whatever its length."""
+    if (pk is None) == (external_id is None):
+        raise TypeError("Give exactly one of pk and external_id.")
+    labels = Label.objects.select_related("model_version", "author").order_by("kind", "id")
+    dialogues = Dialogue.objects.filter(dataset=dataset).prefetch_related(
+        Prefetch("turns", queryset=Turn.objects.order_by("position")),
+        Prefetch("labels", queryset=labels, to_attr="all_labels"),
+    )
+    lookup = {"pk": pk} if pk is not None else {"external_id": external_id}
+    dialogue = dialogues.filter(**lookup).first()
+    if dialogue is None:
+        raise Http404("No such dialogue in this dataset.")
+    return dialogue
+
+
+def membership_list(dataset: Dataset) -> QuerySet[Membership]:
+    return Membership.objects.filter(dataset=dataset).select_related("user").order_by("user__username")

@@ -1,0 +1,110 @@
+"""Writes for datasets and their members, and the doors into import: each is one keyword-only,
+typed function that the pages, the API, the CLI and the Celery tasks share."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import PurePosixPath
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+
+from annotations.importing import DuplicatePolicy, ImportOptions, ImportReport, ImportSource, import_dialogues
+from annotations.models import Dataset, Membership, Role
+from jobs.models import Job
+from jobs.services import JobProgress, job_create, job_fail, job_start, job_succeed
+from selflearn_site.exceptions import ApplicationError
+
+
+@transaction.atomic
+def dataset_create(*, name: str, description: str = "", user: AbstractBaseUser | None = None) -> Dataset:
+    """Create a dataset; the person who creates it becomes its admin."""
+    if Dataset.objects.filter(name=name).exists():
+        raise ApplicationError(f"A dataset named {name!r} already exists.", extra={"field": "name"})
+    dataset = Dataset(name=name, description=description, created_by=user)
+    dataset.full_clean()
+    dataset.save()
+    if user is not None:
+        Membership.objects.create(dataset=dataset, user=user, role=Role.ADMIN)
+    return dataset
+
+
+def dataset_get_or_create(*, name: str, user: AbstractBaseUser | None = None) -> Dataset:
+    dataset = Dataset.objects.filter(name=name).first()
+    return dataset if dataset is not None else dataset_create(name=name, user=user)
+
+
+@transaction.atomic
+def membership_set(*, dataset: Dataset, user: AbstractBaseUser, role: Role) -> Membership:
+    """Give a person a role in a dataset, or change the role they have."""
+    membership, _ = Membership.objects.update_or_create(dataset=dataset, user=user, defaults={"role": role})
+    return membership
+
+
+def import_job_create(
+    *,
+    dataset: Dataset,
+    upload: UploadedFile,
+    user: AbstractBaseUser | None,
+    on_duplicate: DuplicatePolicy = "error",
+    skip_invalid: bool = False,
+) -> Job:
+    """Keep the uploaded file in storage and start an import job for it in the worker.
+
+    The file goes through Django's storage API, so with shared storage a worker on another machine
+    reads what this web server received.
+    """
+    from annotations.tasks import import_dialogues_task
+
+    folder = PurePosixPath("imports") / uuid.uuid4().hex
+    stored_name = default_storage.save(
+        str(folder / PurePosixPath(upload.name or "upload.jsonl").name), upload
+    )
+    with transaction.atomic():
+        return job_create(
+            kind=Job.Kind.IMPORT,
+            dataset=dataset,
+            user=user,
+            params={
+                "file": stored_name,
+                "filename": upload.name,
+                "on_duplicate": on_duplicate,
+                "skip_invalid": skip_invalid,
+            },
+            enqueue=lambda job_id: import_dialogues_task.delay(job_id),
+        )
+
+
+def import_job_run(*, job: Job) -> Job:
+    """Run an import job to its end; called by the worker."""
+    stored_name: str = job.params["file"]
+    display_name: str = job.params.get("filename") or stored_name
+    options = ImportOptions(
+        on_duplicate=job.params.get("on_duplicate", "error"),
+        skip_invalid=bool(job.params.get("skip_invalid", False)),
+        rejects_path=None,
+    )
+    job_start(job=job, phase="validating")
+    source = ImportSource(name=display_name, open=lambda: default_storage.open(stored_name, "rb"))
+    try:
+        report = import_dialogues(
+            source=source, dataset=job.dataset, options=options, progress=JobProgress(job), job=job
+        )
+    except ApplicationError as error:
+        return job_fail(job=job, error=error.message)
+    result = report.as_dict()
+    if report.rejected_lines:
+        result["rejects_file"] = _store_rejects(stored_name, report)
+    job = job_succeed(job=job, result=result)
+    default_storage.delete(stored_name)
+    return job
+
+
+def _store_rejects(stored_name: str, report: ImportReport) -> str:
+    """Keep the rejected lines, untouched, beside the upload so the person can fix and re-import them."""
+    folder = PurePosixPath(stored_name).parent
+    with report.rejects_file() as rejects:
+        return default_storage.save(str(folder / "rejects.jsonl"), File(rejects))

@@ -1,0 +1,157 @@
+"""The dataset pages. Thin: read through selectors, write through services, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from annotations import selectors
+from annotations.conversation import conversation_build
+from annotations.forms import DatasetCreateForm, ImportForm, MemberAddForm, MemberRemoveForm, MemberRoleForm
+from annotations.membership_services import membership_add, membership_remove, membership_role_change
+from annotations.models import LabelStatus, Membership, Role
+from annotations.services import dataset_create, import_job_create
+from selflearn_site.exceptions import ApplicationError
+
+DIALOGUES_PER_PAGE = 50
+
+
+@login_required
+@require_GET
+def dataset_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "annotations/dataset_list.html",
+        {
+            "datasets": selectors.dataset_list_for_user(request.user),
+            "label_statuses": LabelStatus.choices,
+            "form": DatasetCreateForm(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dataset_create_view(request: HttpRequest) -> HttpResponse:
+    form = DatasetCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            dataset = dataset_create(user=request.user, **form.cleaned_data)
+        except ApplicationError as error:
+            form.add_error(error.extra.get("field"), error.message)
+        else:
+            messages.success(request, f"Created {dataset.name}; you are its admin.")
+            return redirect("annotations:dataset-detail", name=dataset.name)
+    return render(request, "annotations/dataset_create.html", {"form": form})
+
+
+@login_required
+@require_GET
+def dataset_detail(request: HttpRequest, name: str) -> HttpResponse:
+    dataset = selectors.dataset_get_for_user(request.user, name)
+    q = request.GET.get("q", "").strip()
+    page = Paginator(selectors.dialogue_list(dataset, q), DIALOGUES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "annotations/dataset_detail.html",
+        {"dataset": dataset, "page": page, "q": q, "is_admin": dataset.user_role == Role.ADMIN},
+    )
+
+
+@login_required
+@require_GET
+def dialogue_detail(request: HttpRequest, name: str, pk: int) -> HttpResponse:
+    dataset = selectors.dataset_get_for_user(request.user, name)
+    dialogue = selectors.dialogue_get_with_labels(dataset, pk=pk)
+    return render(
+        request,
+        "annotations/dialogue_detail.html",
+        {"dataset": dataset, "dialogue": dialogue, "conversation": conversation_build(dialogue)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dataset_import(request: HttpRequest, name: str) -> HttpResponse:
+    dataset = selectors.dataset_get_for_user(request.user, name, minimum_role=Role.ADMIN)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = import_job_create(
+                dataset=dataset,
+                upload=form.cleaned_data["file"],
+                user=request.user,
+                on_duplicate=form.cleaned_data["on_duplicate"],
+                skip_invalid=form.cleaned_data["skip_invalid"],
+            )
+        except ApplicationError as error:
+            form.add_error(None, error.message)
+        else:
+            return redirect("jobs:job-detail", pk=job.pk)
+    return render(request, "annotations/dataset_import.html", {"dataset": dataset, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dataset_members(request: HttpRequest, name: str) -> HttpResponse:
+    """Every member sees who else is in the dataset; only its admins change anything."""
+    minimum_role = Role.ADMIN if request.method == "POST" else Role.VIEWER
+    dataset = selectors.dataset_get_for_user(request.user, name, minimum_role=minimum_role)
+    add_form = MemberAddForm()
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "add":
+                add_form = MemberAddForm(request.POST)
+                if add_form.is_valid():
+                    membership = membership_add(
+                        dataset=dataset,
+                        username=add_form.cleaned_data["username"],
+                        role=Role(add_form.cleaned_data["role"]),
+                    )
+                    messages.success(request, f"{membership.user} is now {membership.role} of {dataset}.")
+                    return redirect("annotations:dataset-members", name=dataset.name)
+            elif action == "role":
+                form = MemberRoleForm(request.POST)
+                if form.is_valid():
+                    membership = _membership_or_404(dataset, form.cleaned_data["membership"])
+                    membership_role_change(membership=membership, role=Role(form.cleaned_data["role"]))
+                    messages.success(request, f"{membership.user} is now {form.cleaned_data['role']}.")
+                    return redirect("annotations:dataset-members", name=dataset.name)
+                messages.error(request, "Choose a valid role.")
+            elif action == "remove":
+                form = MemberRemoveForm(request.POST)
+                if form.is_valid():
+                    membership = _membership_or_404(dataset, form.cleaned_data["membership"])
+                    membership_remove(dataset=dataset, user=membership.user)
+                    messages.success(request, f"Removed {membership.user} from {dataset}.")
+                    if membership.user_id == request.user.pk and not request.user.is_superuser:
+                        return redirect("annotations:dataset-list")
+                    return redirect("annotations:dataset-members", name=dataset.name)
+            else:
+                messages.error(request, "Unknown action.")
+        except ApplicationError as error:
+            if action == "add":
+                add_form.add_error(error.extra.get("field"), error.message)
+            else:
+                messages.error(request, error.message)
+    return render(
+        request,
+        "annotations/dataset_members.html",
+        {
+            "dataset": dataset,
+            "memberships": selectors.membership_list(dataset),
+            "add_form": add_form,
+            "roles": Role.choices,
+            "is_admin": dataset.user_role == Role.ADMIN,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _membership_or_404(dataset: object, membership_pk: int) -> Membership:
+    return get_object_or_404(Membership.objects.select_related("user"), pk=membership_pk, dataset=dataset)

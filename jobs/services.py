@@ -1,0 +1,101 @@
+"""Writes to Job rows: creation (enqueued once the creating transaction commits), the worker's
+progress, and how a job ends."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from jobs.models import Job
+
+logger = logging.getLogger(__name__)
+
+
+def job_create(
+    *,
+    kind: Job.Kind,
+    params: dict[str, Any],
+    enqueue: Callable[[int], Any],
+    dataset: Any = None,
+    user: AbstractBaseUser | None = None,
+) -> Job:
+    """Create a pending job and hand its id to ``enqueue`` once the surrounding transaction commits,
+    so a worker never looks for a row that is not there yet (or that was rolled back)."""
+    job = Job(kind=kind, params=params, dataset=dataset, created_by=user)
+    job.full_clean()
+    job.save()
+    transaction.on_commit(lambda: enqueue(job.pk))
+    return job
+
+
+def job_start(*, job: Job, phase: str = "") -> Job:
+    """Mark the job running. A job that is already running is a redelivery after its worker died; it
+    starts again from the top, which every job is written to make safe."""
+    now = timezone.now()
+    job.status = Job.Status.RUNNING
+    job.phase = phase
+    job.started_at = job.started_at or now
+    job.error = ""
+    Job.objects.filter(pk=job.pk).update(
+        status=job.status, phase=phase, started_at=job.started_at, error="", updated_at=now
+    )
+    return job
+
+
+def job_succeed(*, job: Job, result: dict[str, Any] | None = None) -> Job:
+    return _job_finish(job=job, status=Job.Status.SUCCEEDED, result=result)
+
+
+def job_fail(*, job: Job, error: str, result: dict[str, Any] | None = None) -> Job:
+    return _job_finish(job=job, status=Job.Status.FAILED, error=error, result=result)
+
+
+def job_cancelled(*, job: Job, result: dict[str, Any] | None = None) -> Job:
+    return _job_finish(job=job, status=Job.Status.CANCELLED, result=result)
+
+
+def _job_finish(*, job: Job, status: Job.Status, error: str = "", result: dict[str, Any] | None) -> Job:
+    now = timezone.now()
+    job.status, job.error, job.result, job.finished_at = status, error, result, now
+    Job.objects.filter(pk=job.pk).update(
+        status=status, error=error, result=result, finished_at=now, updated_at=now, phase=job.phase
+    )
+    return job
+
+
+def job_request_cancel(*, job: Job) -> Job:
+    """Ask a running job to stop; a pending one is cancelled at once."""
+    if job.is_finished:
+        return job
+    if job.status == Job.Status.PENDING:
+        return job_cancelled(job=job)
+    job.cancel_requested = True
+    Job.objects.filter(pk=job.pk).update(cancel_requested=True, updated_at=timezone.now())
+    return job
+
+
+class JobProgress:
+    """Records a job's progress on its row at most every ``interval`` seconds, so a hot loop can
+    report every item without a write per item."""
+
+    def __init__(self, job: Job, *, interval: float = 0.5) -> None:
+        self.job = job
+        self.interval = interval
+        self._last_write = 0.0
+        self._last_phase = job.phase
+
+    def __call__(self, phase: str, done: int, total: int | None) -> None:
+        now = time.monotonic()
+        if phase == self._last_phase and now - self._last_write < self.interval:
+            return
+        self._last_write, self._last_phase = now, phase
+        self.job.phase, self.job.progress_done, self.job.progress_total = phase, done, total
+        Job.objects.filter(pk=self.job.pk).update(
+            phase=phase, progress_done=done, progress_total=total, updated_at=timezone.now()
+        )

@@ -1,0 +1,36 @@
+"""The Celery app: configured from Django settings (the ``CELERY_`` ones), tasks found in every app.
+
+Start a worker with::
+
+    celery -A selflearn_site worker --loglevel INFO
+"""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "selflearn_site.settings")
+
+app = Celery("selflearn")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+def _tune_sqlalchemy_broker() -> None:
+    """Poll the serverless default broker often enough that a task does not wait a second to start.
+
+    kombu's SQLAlchemy transport hands its transport options to ``create_engine`` (which rejects
+    unknown keys), so the polling interval can only be set on the transport class.
+    """
+    from django.conf import settings
+
+    if not str(settings.CELERY_BROKER_URL).startswith("sqla+"):
+        return
+    from kombu.transport import sqlalchemy
+
+    sqlalchemy.Transport.polling_interval = settings.SELFLEARN_SQLA_BROKER_POLLING_INTERVAL
+
+
+_tune_sqlalchemy_broker()

@@ -1,0 +1,13 @@
+"""The one domain error type: services raise it, the API and the pages turn it into a clear message."""
+
+from __future__ import annotations
+
+
+class ApplicationError(Exception):
+    """A request that the domain refuses, with a message meant for the person who made it."""
+
+    def __init__(self, message: str, *, extra: dict | None = None, status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.extra = extra or {}
+        self.status = status

@@ -1,0 +1,76 @@
+// Polls a job's status.json every second and updates the job page in place; stops once the job ends.
+(function () {
+  "use strict";
+  var root = document.getElementById("job");
+  if (!root || root.dataset.finished === "true") return;
+  var url = root.dataset.statusUrl;
+  var field = function (name) { return document.querySelector('[data-field="' + name + '"]'); };
+  var section = function (name) { return document.querySelector('[data-section="' + name + '"]'); };
+  var humanize = function (key) { var s = key.replace(/_/g, " "); return s.charAt(0).toUpperCase() + s.slice(1); };
+  var when = function (iso) { return iso ? iso.replace("T", " ").replace(/\.\d+/, "").replace(/([+-]00:00|Z)$/, "") : "—"; };
+
+  function render(job) {
+    var status = field("status");
+    status.textContent = job.status_display;
+    status.className = "badge badge--job-" + job.status;
+    field("phase").textContent = job.is_finished ? "" : (job.phase || "");
+    var bar = document.getElementById("job-progress");
+    var text = field("progress");
+    if (job.percent !== null) {
+      bar.value = job.percent;
+      bar.textContent = job.percent + "%";
+      text.textContent = job.percent + "% · " + job.progress_done + " of " + job.progress_total;
+    } else if (job.status === "succeeded") {
+      bar.value = 100;
+      text.textContent = "";
+    } else {
+      bar.removeAttribute("value"); // indeterminate until the job knows its total
+      text.textContent = job.progress_done ? job.progress_done + " done" : "";
+    }
+    field("started_at").textContent = when(job.started_at);
+    field("finished_at").textContent = when(job.finished_at);
+    if (job.result) {
+      var list = field("result");
+      list.replaceChildren();
+      Object.keys(job.result).forEach(function (key) {
+        if (key === "rejects_file") return;
+        var row = document.createElement("div");
+        var dt = document.createElement("dt");
+        var dd = document.createElement("dd");
+        dt.textContent = humanize(key);
+        var value = job.result[key];
+        dd.textContent = typeof value === "object" && value !== null ? JSON.stringify(value) : String(value);
+        row.append(dt, dd);
+        list.append(row);
+      });
+      if (job.result.rejects_file && !field("rejects")) {
+        var p = document.createElement("p");
+        var a = document.createElement("a");
+        p.dataset.field = "rejects";
+        a.href = url.replace(/status\.json$/, "rejects.jsonl");
+        a.textContent = "download the rejects file";
+        p.append("Rejected lines were kept: ", a, ", fix them and import it again.");
+        section("result").append(p);
+      }
+      section("result").hidden = false;
+    }
+    if (job.error) {
+      field("error").textContent = job.error;
+      section("error").hidden = false;
+    }
+  }
+
+  function poll() {
+    fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin", cache: "no-store" })
+      .then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.json();
+      })
+      .then(function (job) {
+        render(job);
+        if (!job.is_finished) window.setTimeout(poll, 1000);
+      })
+      .catch(function () { window.setTimeout(poll, 5000); }); // a blip: try again, more slowly
+  }
+  window.setTimeout(poll, 1000);
+})();

@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+import gzip
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from annotations.exporting import LabelSelection, iter_export_lines
+from annotations.importing import ImportSource, import_dialogues
+from annotations.models import Dataset, Label, LabelKind, LabelSource, LabelStatus, Turn
+from models_app.models import ModelVersion
+from tests.factories import dialogue, write_lines
+
+pytestmark = pytest.mark.django_db
+
+
+def export(dataset, labels="gold") -> list[dict]:
+    return [
+        json.loads(line)
+        for line in iter_export_lines(dataset=dataset, selection=LabelSelection.parse(labels))
+    ]
+
+
+def import_file(path, dataset):
+    return import_dialogues(source=ImportSource.from_path(path), dataset=dataset)
+
+
+def test_an_export_gives_back_every_imported_field(tmp_path, dataset):
+    original = dialogue("rich", future_field={"kept": True})
+    original["turns"][0]["emotion"] = "annoyed"
+    original["turns"][0]["metadata"] = {"latency_ms": 420}
+    original["labels"]["sentiment"] = "negative"
+    original["labels"]["turns"]["t1"]["urgency"] = 3
+    original["labels"]["goals"][0]["topic"] = "music"
+    import_file(write_lines(tmp_path / "in.jsonl", [original]), dataset)
+
+    [exported] = export(dataset)
+
+    assert exported == original
+
+
+def test_importing_an_export_gives_back_the_same_export(tmp_path, dataset):
+    lines = [dialogue("a"), {"id": "b", "turns": [{"utterance": "hi ✨ café"}]}, dialogue("c", metadata={})]
+    import_file(write_lines(tmp_path / "in.jsonl", lines), dataset)
+    first = export(dataset)
+    copy = Dataset.objects.create(name="copy")
+
+    import_file(write_lines(tmp_path / "again.jsonl", first), copy)
+
+    assert export(copy) == first
+
+
+def test_the_command_writes_plain_and_gzip_files(tmp_path, dataset):
+    import_file(write_lines(tmp_path / "in.jsonl", [dialogue("a"), dialogue("b")]), dataset)
+
+    call_command("export_dialogues", "--dataset", dataset.name, "--out", str(tmp_path / "out.jsonl"))
+    call_command("export_dialogues", "--dataset", dataset.name, "--out", str(tmp_path / "out.jsonl.gz"))
+
+    plain = (tmp_path / "out.jsonl").read_bytes()
+    assert gzip.decompress((tmp_path / "out.jsonl.gz").read_bytes()) == plain
+    assert [json.loads(line)["id"] for line in plain.splitlines()] == ["a", "b"]
+    assert not list(tmp_path.glob("*.partial"))
+
+
+def test_the_command_refuses_an_unknown_selection_or_dataset(dataset):
+    with pytest.raises(CommandError, match="labels must be gold, reviewed, best or model:NAME"):
+        call_command("export_dialogues", "--dataset", dataset.name, "--labels", "silver")
+    with pytest.raises(CommandError, match="No model version named 'ghost'"):
+        call_command("export_dialogues", "--dataset", dataset.name, "--labels", "model:ghost")
+    with pytest.raises(CommandError, match="No dataset named 'nope'"):
+        call_command("export_dialogues", "--dataset", "nope")
+
+
+@pytest.fixture
+def labelled(tmp_path, dataset):
+    """One imported dialogue plus a model's proposals on it, one of them reviewed."""
+    import_file(
+        write_lines(
+            tmp_path / "in.jsonl",
+            [{"id": "d", "turns": [{"utterance": "play jazz"}, {"utterance": "louder"}]}],
+        ),
+        dataset,
+    )
+    model = ModelVersion.objects.create(name="m1")
+    t1, t2 = Turn.objects.order_by("position")
+    now = timezone.now()
+
+    def propose(turn, kind, value, confidence, status=LabelStatus.PROPOSED):
+        return Label.objects.create(
+            dialogue=turn.dialogue,
+            turn=turn,
+            kind=kind,
+            value=value,
+            confidence=confidence,
+            status=status,
+            source_type=LabelSource.MODEL,
+            model_version=model,
+            created_at=now,
+            updated_at=now,
+        )
+
+    propose(t1, LabelKind.INTENT, "PlayMusic", 0.9, LabelStatus.ACCEPTED)
+    propose(t2, LabelKind.INTENT, "VolumeUp", 0.6)
+    propose(t2, LabelKind.DEFECT, True, 0.3, LabelStatus.REJECTED)
+    return dataset
+
+
+def test_the_selection_decides_which_labels_are_written(labelled):
+    assert "labels" not in export(labelled, "gold")[0]
+    assert export(labelled, "reviewed")[0]["labels"] == {"turns": {"t1": {"intent": "PlayMusic"}}}
+    assert export(labelled, "best")[0]["labels"] == {
+        "turns": {"t1": {"intent": "PlayMusic"}, "t2": {"intent": "VolumeUp"}}
+    }
+    assert export(labelled, "model:m1")[0]["labels"]["turns"]["t2"] == {"intent": "VolumeUp", "defect": True}
+
+
+def test_best_prefers_gold_over_a_confident_model(labelled):
+    t2 = Turn.objects.get(external_id="t2")
+    now = timezone.now()
+    Label.objects.create(
+        dialogue=t2.dialogue,
+        turn=t2,
+        kind=LabelKind.INTENT,
+        value="VolumeDown",
+        status=LabelStatus.GOLD,
+        source_type=LabelSource.IMPORT,
+        created_at=now,
+        updated_at=now,
+    )
+
+    assert export(labelled, "best")[0]["labels"]["turns"]["t2"] == {"intent": "VolumeDown"}

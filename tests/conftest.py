@@ -1,0 +1,63 @@
+"""The cast every test can ask for: a dataset with an admin, a reviewer, a viewer and a stranger."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from annotations.models import Dataset, Membership, Role
+from selflearn_site.celery import app as celery_app
+
+
+@pytest.fixture(autouse=True)
+def celery_runs_tasks_in_process(settings, tmp_path: Path) -> Iterator[None]:
+    """Unit tests run Celery tasks eagerly; the integration tests start a real worker instead.
+    Uploaded files go to a folder of the test's own."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def make_user(db) -> Callable[..., Any]:
+    def make(username: str, **extra: Any) -> Any:
+        return get_user_model().objects.create_user(username=username, password="pw-" + username, **extra)
+
+    return make
+
+
+@pytest.fixture
+def dataset(db) -> Dataset:
+    return Dataset.objects.create(name="assistant-logs")
+
+
+@pytest.fixture
+def dataset_admin(make_user, dataset):
+    user = make_user("alice")
+    Membership.objects.create(dataset=dataset, user=user, role=Role.ADMIN)
+    return user
+
+
+@pytest.fixture
+def reviewer(make_user, dataset):
+    user = make_user("rita")
+    Membership.objects.create(dataset=dataset, user=user, role=Role.REVIEWER)
+    return user
+
+
+@pytest.fixture
+def viewer(make_user, dataset):
+    user = make_user("victor")
+    Membership.objects.create(dataset=dataset, user=user, role=Role.VIEWER)
+    return user
+
+
+@pytest.fixture
+def stranger(make_user):
+    return make_user("sam")
