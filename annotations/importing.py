@@ -35,6 +35,7 @@ from annotations.dialogue_format import (
     turn_ids,
     validate_dialogue,
 )
+from annotations.bulk_sql import datetime_value, insert_rows, json_value
 from annotations.models import Dataset, Dialogue, Label, LabelKind, LabelSource, LabelStatus, Turn
 from selflearn_site.exceptions import ApplicationError
 
@@ -133,7 +134,9 @@ class _Line:
     errors: list[str] = field(default_factory=list)
 
 
-def _read_lines(source: ImportSource, on_bytes: Callable[[int, int], None] | None = None) -> Iterator[_Line]:
+def _read_lines(
+    source: ImportSource, on_bytes: Callable[[int, int], None] | None = None, *, validate: bool = True
+) -> Iterator[_Line]:
     """Yield each non-blank line with its number, decoded and parsed, or with the errors that stop it.
 
     Plain and gzip files alike (told apart by their first bytes, not their name). A truncated or
@@ -153,7 +156,7 @@ def _read_lines(source: ImportSource, on_bytes: Callable[[int, int], None] | Non
                     on_bytes(raw.tell(), size)
                 if not line.strip():
                     continue
-                yield _parse_line(source.name, number, line)
+                yield _parse_line(source.name, number, line, validate=validate)
         except (EOFError, gzip.BadGzipFile, zlib.error, OSError) as error:
             raise ImportFailed(
                 [f"{source.name}:{number + 1}: gzip: the compressed file is truncated or corrupt ({error})"],
@@ -163,7 +166,7 @@ def _read_lines(source: ImportSource, on_bytes: Callable[[int, int], None] | Non
             on_bytes(size, size)
 
 
-def _parse_line(name: str, number: int, raw: bytes) -> _Line:
+def _parse_line(name: str, number: int, raw: bytes, *, validate: bool) -> _Line:
     line = _Line(number=number, raw=raw)
     where = f"{name}:{number}"
     try:
@@ -183,7 +186,8 @@ def _parse_line(name: str, number: int, raw: bytes) -> _Line:
     except ValueError as error:
         line.errors.append(f"{where}: json: not valid JSON: {error}")
         return line
-    line.errors.extend(f"{where}: {problem}" for problem in validate_dialogue(line.data))
+    if validate:
+        line.errors.extend(f"{where}: {problem}" for problem in validate_dialogue(line.data))
     return line
 
 
@@ -344,7 +348,8 @@ def _write(
     writer = _BatchWriter(dataset=dataset, job=job, replace=options.on_duplicate == "replace")
     batch: list[dict[str, Any]] = []
     with transaction.atomic():
-        for line in _read_lines(source):
+        # The lines were validated by the first pass; this one only parses them again.
+        for line in _read_lines(source, validate=False):
             if line.number in plan.invalid_lines:
                 continue
             if line.errors:
@@ -379,102 +384,165 @@ def _write(
 class _BatchWriter:
     """Turns validated dialogues into Dialogue, Turn and Label rows, a batch at a time."""
 
+    DIALOGUE_COLUMNS = (
+        "dataset_id",
+        "external_id",
+        "user_key",
+        "device",
+        "locale",
+        "started_at",
+        "metadata",
+        "extra",
+        "labels_extra",
+        "import_job_id",
+        "created_at",
+    )
+    TURN_COLUMNS = (
+        "dialogue_id",
+        "position",
+        "external_id",
+        "timestamp",
+        "utterance",
+        "response",
+        "asr_confidence",
+        "nlu_confidence",
+        "domain",
+        "intent",
+        "slots",
+        "status",
+        "barge_in",
+        "feedback",
+        "metadata",
+        "extra",
+        "labels_extra",
+    )
+    LABEL_COLUMNS = (
+        "dialogue_id",
+        "turn_id",
+        "kind",
+        "value",
+        "confidence",
+        "status",
+        "source_type",
+        "model_version_id",
+        "author_id",
+        "job_id",
+        "revision",
+        "created_at",
+        "updated_at",
+    )
+
     def __init__(self, *, dataset: Dataset, job: Any, replace: bool) -> None:
-        self.dataset, self.job, self.replace = dataset, job, replace
+        self.dataset, self.replace = dataset, replace
+        self.job_id = job.pk if job is not None else None
         self.dialogues = self.turns = self.labels = self.replaced = 0
 
     def write(self, batch: list[dict[str, Any]]) -> None:
+        external_ids = [data["id"] for data in batch]
         if self.replace:
-            ids = [data["id"] for data in batch]
-            existing = Dialogue.objects.filter(dataset=self.dataset, external_id__in=ids)
+            existing = Dialogue.objects.filter(dataset=self.dataset, external_id__in=external_ids)
             self.replaced += existing.count()
             existing.delete()
-        dialogues = Dialogue.objects.bulk_create([self._dialogue(data) for data in batch])
-        turns: list[Turn] = []
-        for dialogue, data in zip(dialogues, batch, strict=True):
-            turns.extend(self._turns(dialogue, data))
-        Turn.objects.bulk_create(turns)
-        labels: list[Label] = []
-        now = timezone.now()
-        turn_index = 0
-        for dialogue, data in zip(dialogues, batch, strict=True):
-            count = len(data["turns"])
-            labels.extend(self._labels(dialogue, data, turns[turn_index : turn_index + count], now))
-            turn_index += count
-        Label.objects.bulk_create(labels, batch_size=2000)
-        self.dialogues += len(dialogues)
-        self.turns += len(turns)
-        self.labels += len(labels)
+        now = datetime_value(timezone.now())
+        insert_rows(Dialogue, self.DIALOGUE_COLUMNS, (self._dialogue_row(data, now) for data in batch))
+        dialogue_pk = dict(
+            Dialogue.objects.filter(dataset=self.dataset, external_id__in=external_ids).values_list(
+                "external_id", "pk"
+            )
+        )
+        insert_rows(
+            Turn,
+            self.TURN_COLUMNS,
+            (row for data in batch for row in self._turn_rows(dialogue_pk[data["id"]], data)),
+        )
+        turn_pk = {
+            (dialogue, position): pk
+            for dialogue, position, pk in Turn.objects.filter(
+                dialogue_id__in=dialogue_pk.values()
+            ).values_list("dialogue_id", "position", "pk")
+        }
+        label_rows = [
+            row for data in batch for row in self._label_rows(dialogue_pk[data["id"]], data, turn_pk, now)
+        ]
+        insert_rows(Label, self.LABEL_COLUMNS, label_rows)
+        self.dialogues += len(batch)
+        self.turns += len(turn_pk)
+        self.labels += len(label_rows)
 
-    def _dialogue(self, data: dict[str, Any]) -> Dialogue:
+    def _dialogue_row(self, data: dict[str, Any], now: Any) -> tuple:
         labels = data.get("labels") or {}
-        return Dialogue(
-            dataset=self.dataset,
-            external_id=data["id"],
-            user_key=data.get("user_id"),
-            device=data.get("device"),
-            locale=data.get("locale"),
-            started_at=data.get("started_at"),
-            metadata=data.get("metadata"),
-            extra={key: value for key, value in data.items() if key not in DIALOGUE_FIELDS},
-            labels_extra={key: value for key, value in labels.items() if key not in LABELS_FIELDS},
-            import_job=self.job,
+        return (
+            self.dataset.pk,
+            data["id"],
+            data.get("user_id"),
+            json_value(data.get("device")),
+            data.get("locale"),
+            data.get("started_at"),
+            json_value(data.get("metadata")),
+            json_value({key: value for key, value in data.items() if key not in DIALOGUE_FIELDS}),
+            json_value({key: value for key, value in labels.items() if key not in LABELS_FIELDS}),
+            self.job_id,
+            now,
         )
 
-    def _turns(self, dialogue: Dialogue, data: dict[str, Any]) -> Iterator[Turn]:
+    def _turn_rows(self, dialogue_pk: int, data: dict[str, Any]) -> Iterator[tuple]:
         turn_labels = (data.get("labels") or {}).get("turns") or {}
         for position, (turn_id, turn) in enumerate(zip(turn_ids(data["turns"]), data["turns"], strict=True)):
             entry = turn_labels.get(turn_id) or {}
-            yield Turn(
-                dialogue=dialogue,
-                position=position,
-                external_id=turn_id,
-                timestamp=turn.get("timestamp"),
-                utterance=turn["utterance"],
-                response=turn.get("response"),
-                asr_confidence=turn.get("asr_confidence"),
-                nlu_confidence=turn.get("nlu_confidence"),
-                domain=turn.get("domain"),
-                intent=turn.get("intent"),
-                slots=turn.get("slots"),
-                status=turn.get("status"),
-                barge_in=turn.get("barge_in"),
-                feedback=turn.get("feedback"),
-                metadata=turn.get("metadata"),
-                extra={key: value for key, value in turn.items() if key not in TURN_FIELDS},
-                labels_extra={key: value for key, value in entry.items() if key not in TURN_LABEL_FIELDS},
+            yield (
+                dialogue_pk,
+                position,
+                turn_id,
+                turn.get("timestamp"),
+                turn["utterance"],
+                turn.get("response"),
+                turn.get("asr_confidence"),
+                turn.get("nlu_confidence"),
+                turn.get("domain"),
+                turn.get("intent"),
+                json_value(turn.get("slots")),
+                turn.get("status"),
+                turn.get("barge_in"),
+                turn.get("feedback"),
+                json_value(turn.get("metadata")),
+                json_value({key: value for key, value in turn.items() if key not in TURN_FIELDS}),
+                json_value({key: value for key, value in entry.items() if key not in TURN_LABEL_FIELDS}),
             )
 
-    def _labels(
-        self, dialogue: Dialogue, data: dict[str, Any], turns: list[Turn], now: Any
-    ) -> Iterator[Label]:
+    def _label_rows(
+        self, dialogue_pk: int, data: dict[str, Any], turn_pk: dict[tuple[int, int], int], now: Any
+    ) -> Iterator[tuple]:
         """Labels in the file are gold, with source "import"."""
         labels = data.get("labels") or {}
+        position_of = {turn_id: position for position, turn_id in enumerate(turn_ids(data["turns"]))}
 
-        def gold(kind: str, value: Any, turn: Turn | None) -> Label:
-            return Label(
-                dialogue=dialogue,
-                turn=turn,
-                kind=kind,
-                value=value,
-                status=LabelStatus.GOLD,
-                source_type=LabelSource.IMPORT,
-                job=self.job,
-                created_at=now,
-                updated_at=now,
+        def gold(kind: str, value: Any, turn_id: str | None) -> tuple:
+            turn = turn_pk[(dialogue_pk, position_of[turn_id])] if turn_id is not None else None
+            return (
+                dialogue_pk,
+                turn,
+                kind,
+                json_value(value),
+                None,
+                LabelStatus.GOLD.value,
+                LabelSource.IMPORT.value,
+                None,
+                None,
+                self.job_id,
+                1,
+                now,
+                now,
             )
 
-        turn_by_id = {turn.external_id: turn for turn in turns}
         goals = labels.get("goals")
         if goals is not None:
             # Success is a label of its own (reviewed on its own); the rest of each goal stays together.
             segments = [{key: value for key, value in goal.items() if key != "success"} for goal in goals]
-            yield gold(LabelKind.GOAL_SEGMENTS, segments, None)
+            yield gold(LabelKind.GOAL_SEGMENTS.value, segments, None)
             for goal in goals:
                 if goal.get("success") is not None:
-                    yield gold(LabelKind.GOAL_SUCCESS, goal["success"], turn_by_id[goal["turns"][0]])
+                    yield gold(LabelKind.GOAL_SUCCESS.value, goal["success"], goal["turns"][0])
         for turn_id, entry in (labels.get("turns") or {}).items():
-            turn = turn_by_id[turn_id]
             for kind in TURN_LABEL_FIELDS:
                 if kind in entry:
-                    yield gold(kind, entry[kind], turn)
+                    yield gold(kind, entry[kind], turn_id)

@@ -147,7 +147,9 @@ class LabelSource(models.TextChoices):
 
 
 class Label(models.Model):
-    dialogue = models.ForeignKey(Dialogue, on_delete=models.CASCADE, related_name="labels")
+    # Foreign keys whose lookups a composite index below already serves carry no index of their own:
+    # every index costs time on each of the millions of rows an import writes.
+    dialogue = models.ForeignKey(Dialogue, on_delete=models.CASCADE, related_name="labels", db_index=False)
     # NULL for dialogue-level kinds (goal segments).
     turn = models.ForeignKey(Turn, null=True, blank=True, on_delete=models.CASCADE, related_name="labels")
     kind = models.CharField(max_length=20, choices=LabelKind.choices)
@@ -156,12 +158,19 @@ class Label(models.Model):
     status = models.CharField(max_length=12, choices=LabelStatus.choices, default=LabelStatus.PROPOSED)
     source_type = models.CharField(max_length=8, choices=LabelSource.choices)
     model_version = models.ForeignKey(
-        "models_app.ModelVersion", null=True, blank=True, on_delete=models.CASCADE, related_name="labels"
+        "models_app.ModelVersion",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="labels",
+        db_index=False,
     )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    job = models.ForeignKey("jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    job = models.ForeignKey(
+        "jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
     # Bumped on every change: a save that names an older revision is refused (optimistic concurrency).
     revision = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField()

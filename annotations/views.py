@@ -54,7 +54,9 @@ def dataset_create_view(request: HttpRequest) -> HttpResponse:
 def dataset_detail(request: HttpRequest, name: str) -> HttpResponse:
     dataset = selectors.dataset_get_for_user(request.user, name)
     q = request.GET.get("q", "").strip()
-    page = Paginator(selectors.dialogue_list(dataset, q), DIALOGUES_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.dialogue_list(dataset, q), DIALOGUES_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "annotations/dataset_detail.html",

@@ -77,35 +77,31 @@ class Asr:
         self._cache[word] = found
         return found
 
-    def slip(self, tokens: list[str], tags: list[int], rng: random.Random) -> bool:
-        """Change a word the NLU can do without, in place; False if there is none to change."""
+    def slip(self, tokens: list[str], tags: list[int], rng: random.Random) -> None:
+        """Change, in place, a word the NLU can do without: a filler in, a function word swapped or out."""
         n = len(tokens)
         op = rng.random()
-        if op < 0.45:
-            # Insert a filler at a slot boundary or outside slots, never inside a slot value.
-            spots = [p for p in range(n + 1) if p in (0, n) or tags[p - 1] < 0 or tags[p - 1] != tags[p]]
-            p = spots[int(rng.random() * len(spots))]
-            tokens.insert(p, FILLERS[int(rng.random() * len(FILLERS))])
-            tags.insert(p, -1)
-            return True
-        candidates = [i for i in range(n) if tags[i] < 0 and tokens[i] in FUNCTION_WORDS]
-        if not candidates:
-            return False
-        i = candidates[int(rng.random() * len(candidates))]
-        heard = [w for w in self.table.get(tokens[i], ()) if " " not in w]
-        if op < 0.75 and heard:
-            tokens[i] = heard[int(rng.random() * len(heard))]
-        elif n > 2:
-            del tokens[i]
-            del tags[i]
-        else:
-            return False
-        return True
+        candidates = [i for i in range(n) if tags[i] < 0 and tokens[i] in FUNCTION_WORDS] if op >= 0.45 else []
+        if candidates:
+            i = candidates[int(rng.random() * len(candidates))]
+            heard = [w for w in self.table.get(tokens[i], ()) if " " not in w]
+            if op < 0.75 and heard:
+                tokens[i] = heard[int(rng.random() * len(heard))]
+                return
+            if n > 2:
+                del tokens[i]
+                del tags[i]
+                return
+        # Insert a filler at a slot boundary or outside slots, never inside a slot value.
+        spots = [p for p in range(n + 1) if p in (0, n) or tags[p - 1] < 0 or tags[p - 1] != tags[p]]
+        p = spots[int(rng.random() * len(spots))]
+        tokens.insert(p, FILLERS[int(rng.random() * len(FILLERS))])
+        tags.insert(p, -1)
 
-    def corrupt(self, tokens: list[str], tags: list[int], rng: random.Random, in_slot: bool) -> bool:
-        """Change a word that carries meaning, in place: a slot word when `in_slot`, else a content word."""
-        if in_slot:
-            candidates = [i for i in range(len(tokens)) if tags[i] >= 0 and tokens[i] not in FUNCTION_WORDS]
+    def corrupt(self, tokens: list[str], tags: list[int], rng: random.Random, slot: int) -> bool:
+        """Change a word that carries meaning, in place: a word of slot `slot`, or (-1) a content word."""
+        if slot >= 0:
+            candidates = [i for i in range(len(tokens)) if tags[i] == slot and tokens[i] not in FUNCTION_WORDS]
         else:
             candidates = [i for i in range(len(tokens)) if tags[i] < 0 and tokens[i] not in FUNCTION_WORDS]
         if not candidates:
@@ -116,13 +112,13 @@ class Asr:
             words = heard[int(rng.random() * len(heard))].split()
             tokens[i:i + 1] = words
             tags[i:i + 1] = [tags[i]] * len(words)
-        elif len(tokens) > 1 and not (in_slot and tags.count(tags[i]) == 1):
+        elif len(tokens) > 1 and not (slot >= 0 and tags.count(slot) == 1):
             del tokens[i]
             del tags[i]
         else:
             # Nothing sounds like it: the recogniser clips the word, as it does on a cut-off start.
             tokens[i] = tokens[i][: max(1, len(tokens[i]) // 2)]
-        if not in_slot and rng.random() < 0.3 and len(candidates) > 1:
+        if slot < 0 and rng.random() < 0.3 and len(candidates) > 1:
             # Noisy audio rarely costs one word only.
             j = candidates[int(rng.random() * len(candidates))]
             if j < len(tokens) and tags[j] < 0:

@@ -37,13 +37,13 @@ class SimConfig:
     teach_after_preference_miss: float = 0.5  # P(person teaches the preference after a wrong implicit one)
 
     # --- the pipeline: each stage's error rate, conditional on the turn reaching that stage ------------
-    false_wake_rate: float = 0.06  # P(a false wake precedes a request turn)
-    asr_error_rate: float = 0.16  # P(ASR changes the words of a request turn)
+    false_wake_rate: float = 0.06  # P(a false wake precedes a goal); it sits between goals, in none
+    asr_error_rate: float = 0.2  # P(ASR changes the words of a request turn)
     asr_recover_rate: float = 0.3  # P(an ASR error is a slip the NLU still reads right: labelled none)
-    nlu_error_rate: float = 0.1  # P(NLU picks a wrong intent | ASR did not fail)
-    entity_error_rate: float = 0.3  # P(wrong one of similar entities | reached resolution, ambiguous entity)
+    nlu_error_rate: float = 0.14  # P(NLU picks a wrong intent | ASR did not fail)
+    entity_error_rate: float = 0.35  # P(wrong one of similar entities | reached resolution, ambiguous entity)
     specific_entity_factor: float = 0.15  # multiplier on entity_error_rate when the person disambiguated
-    result_error_rate: float = 0.08  # P(right reading, wrong or unhelpful answer | everything before right)
+    result_error_rate: float = 0.12  # P(right reading, wrong or unhelpful answer | everything before right)
     unfulfillable_rate: float = 0.04  # P(nobody could do it; the assistant says so correctly: labelled none)
 
     # --- how people react to a failure (normalised to sum to 1) ----------------------------------

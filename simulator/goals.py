@@ -14,6 +14,7 @@ from simulator.catalogues import SWAP_ONLY, Catalogues, Entity
 from simulator.config import SimConfig
 from simulator.people import User
 from simulator.pools import Fill, Pools, Wording
+from simulator.templates import TEMPLATE_SLOT_TYPES
 
 # Intents whose slot-free wordings lean on a preference, and which one.
 IMPLICIT_KIND = {"weather_query": "city", "sports_query": "team", "sports_watch": "team", "play_music": "genre"}
@@ -157,7 +158,7 @@ class GoalMaker:
     def teach(self, user: User, rng: random.Random, kind: str = "") -> Goal:
         """The person states a preference: "i'm a fan of the golden state warriors"."""
         kind = kind or PREFERENCE_KINDS[int(rng.random() * len(PREFERENCE_KINDS))]
-        options = [w for w in self.pools.by_intent_sig["preference_teach"].get((_slot_type(kind),), [])
+        options = [w for w in self.pools.by_intent_sig["preference_teach"].get((TEMPLATE_SLOT_TYPES[kind],), [])
                    if w.slot_kinds[0] == kind]
         wording = options[int(rng.random() * len(options))]
         goal = Goal("teach", "preference_teach", wording, {wording.slot_types[0]: [preference_fill(user, kind)]},
@@ -171,12 +172,6 @@ class GoalMaker:
         rng.shuffle(kinds)
         return Goal("learn", "preference_learn", options[int(rng.random() * len(options))],
                     questions=tuple(kinds[: 2 + int(rng.random() * 2)]))
-
-
-def _slot_type(kind: str) -> str:
-    from simulator.templates import TEMPLATE_SLOT_TYPES
-
-    return TEMPLATE_SLOT_TYPES[kind]
 
 
 def preference_fill(user: User, kind: str) -> Fill:

@@ -1,0 +1,117 @@
+"""Import and export N dialogues of 6 turns with labels; print one JSON line.
+
+    python bench/import_export.py [--dialogues 100000]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres python bench/import_export.py
+
+Targets (2-core machine, SQLite and PostgreSQL): 100,000 dialogues imported in at most 60 s and
+exported in at most 20 s, peak RSS under 300 MB whatever N is.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _setup import database_backend, emit, fresh_database, peak_rss_mb  # noqa: E402
+
+WORDS = "play the next song by queen turn on kitchen lights what is weather in paris tomorrow set an alarm".split()
+INTENTS = ["PlayMusic", "GetWeather", "SetAlarm", "LightsOn", "AddToPlaylist"]
+FAILURES = ["none", "none", "none", "asr", "nlu", "entity", "result", "false_wake"]
+
+
+def write_dialogues(path: Path, count: int, turns: int, seed: int = 1) -> None:
+    """Dialogues shaped like real logs: every turn with a response, confidences and the assistant's own
+    reading, and labels of every kind."""
+    rng = random.Random(seed)
+    with path.open("w", encoding="utf-8") as out:
+        for number in range(count):
+            turn_list, turn_labels = [], {}
+            for position in range(turns):
+                words = rng.choices(WORDS, k=rng.randint(3, 9))
+                utterance = " ".join(words)
+                start = len(words[0]) + 1
+                span = {"start": start, "end": start + len(words[1]), "type": "item"}
+                intent = rng.choice(INTENTS)
+                turn_id = f"t{position + 1}"
+                turn_list.append({
+                    "id": turn_id,
+                    "timestamp": f"2026-11-02T08:{position:02d}:00Z",
+                    "utterance": utterance,
+                    "response": "Okay, " + " ".join(rng.choices(WORDS, k=5)) + ".",
+                    "asr_confidence": round(rng.random(), 3),
+                    "nlu_confidence": round(rng.random(), 3),
+                    "domain": "music",
+                    "intent": intent,
+                    "slots": [span],
+                    "status": "SUCCESS",
+                })
+                turn_labels[turn_id] = {
+                    "intent": intent,
+                    "slots": [span],
+                    "failure_point": rng.choice(FAILURES),
+                    "rephrase_of": f"t{position}" if position and rng.random() < 0.2 else None,
+                    "defect": rng.random() < 0.3,
+                }
+            half = turns // 2
+            goals = [
+                {"turns": [f"t{i + 1}" for i in range(half)], "success": False},
+                {"turns": [f"t{i + 1}" for i in range(half, turns)], "success": True},
+            ]
+            line = {
+                "id": f"dialogue-{number:07d}",
+                "user_id": f"user-{rng.randint(1, 5000)}",
+                "device": {"type": "speaker", "has_screen": False},
+                "locale": "en-US",
+                "started_at": "2026-11-02T08:00:00Z",
+                "turns": turn_list,
+                "labels": {"goals": goals, "turns": turn_labels},
+            }
+            out.write(json.dumps(line) + "\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dialogues", type=int, default=100_000)
+    parser.add_argument("--turns", type=int, default=6)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="selflearn-bench-") as folder:
+        source_path = Path(folder) / "dialogues.jsonl"
+        write_dialogues(source_path, args.dialogues, args.turns)
+        with fresh_database():
+            from annotations.exporting import LabelSelection, iter_export_lines
+            from annotations.importing import ImportSource, import_dialogues
+            from annotations.models import Dataset
+
+            dataset = Dataset.objects.create(name="bench")
+            started = time.perf_counter()
+            report = import_dialogues(source=ImportSource.from_path(source_path), dataset=dataset)
+            import_seconds = time.perf_counter() - started
+
+            started = time.perf_counter()
+            with (Path(folder) / "export.jsonl").open("w", encoding="utf-8") as out:
+                for line in iter_export_lines(dataset=dataset, selection=LabelSelection.parse("gold")):
+                    out.write(line)
+            export_seconds = time.perf_counter() - started
+            emit({
+                "benchmark": "import_export",
+                "database": database_backend(),
+                "dialogues": report.dialogues,
+                "turns": report.turns,
+                "labels": report.labels,
+                "import_seconds": round(import_seconds, 2),
+                "import_dialogues_per_s": round(report.dialogues / import_seconds),
+                "export_seconds": round(export_seconds, 2),
+                "export_dialogues_per_s": round(report.dialogues / export_seconds),
+                "peak_rss_mb": peak_rss_mb(),
+            })
+
+
+if __name__ == "__main__":
+    main()

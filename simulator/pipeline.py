@@ -1,0 +1,201 @@
+"""The assistant's pipeline, failing as real ones do: ASR, NLU, entity resolution, result.
+
+Each stage fails at its configured rate, conditional on the turn reaching it with nothing wrong so far,
+and each failure leaves the evidence a real log shows: mis-heard words and a low ASR confidence, a
+response from the wrong domain, the wrong one of two similar entities in the slots and the answer, or a
+confident but useless answer. The first stage whose error the turn does not recover from is the turn's
+failure point.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from simulator.asr import Asr
+from simulator.catalogues import Catalogues
+from simulator.config import SimConfig
+from simulator.corpora import domain_of
+from simulator.goals import Goal
+from simulator.pools import Fill
+from simulator.templates import (
+    INTENT_RESPONSES, NO_MATCH, NOT_FOUND, RESULT_FAILURES, SUCCESS_RESPONSES, UNFULFILLABLE,
+)
+
+# What an NLU model mixes up: neighbouring intents, and a few the assistant has but people here never
+# ask for ("play_video": the video it plays instead of the audiobook).
+CONFUSIONS: dict[str, tuple[str, ...]] = {
+    "play_audiobook": ("play_video", "play_podcasts"), "play_podcasts": ("play_audiobook", "play_radio"),
+    "play_radio": ("play_music", "play_podcasts"), "play_music": ("play_radio", "play_video"),
+    "play_game": ("play_video", "play_music"), "music_query": ("play_music", "qa_factoid"),
+    "PlayMusic": ("play_video", "AddToPlaylist"), "AddToPlaylist": ("PlayMusic",),
+    "SearchCreativeWork": ("SearchScreeningEvent", "play_video"), "SearchScreeningEvent": ("SearchCreativeWork",),
+    "RateBook": ("SearchCreativeWork",), "BookRestaurant": ("takeaway_order", "recommendation_locations"),
+    "GetWeather": ("datetime_query", "qa_factoid"), "weather_query": ("datetime_query", "news_query"),
+    "alarm_set": ("calendar_set", "alarm_query"), "alarm_query": ("calendar_query", "datetime_query"),
+    "alarm_remove": ("calendar_remove",), "calendar_set": ("lists_createoradd", "alarm_set"),
+    "calendar_query": ("lists_query", "alarm_query"), "calendar_remove": ("lists_remove", "alarm_remove"),
+    "lists_createoradd": ("calendar_set",), "lists_query": ("calendar_query",), "lists_remove": ("calendar_remove",),
+    "email_query": ("social_query",), "email_sendemail": ("social_post",), "social_post": ("email_sendemail",),
+    "iot_hue_lightoff": ("iot_wemo_off",), "iot_hue_lighton": ("iot_wemo_on",), "iot_wemo_on": ("iot_hue_lighton",),
+    "qa_factoid": ("qa_definition",), "qa_definition": ("qa_factoid",), "news_query": ("social_query",),
+    "transport_query": ("transport_ticket",), "transport_ticket": ("transport_query",),
+    "takeaway_order": ("takeaway_query",), "takeaway_query": ("recommendation_locations",),
+    "sports_query": ("news_query", "play_game"), "sports_watch": ("play_game", "play_video"),
+    "cooking_recipe": ("qa_factoid",), "datetime_query": ("alarm_query",),
+}
+FALLBACK_CONFUSIONS = ("qa_factoid", "general_quirky", "play_music", "news_query")
+STAGE_COUNTERS = (
+    "asr_reached", "asr_error", "asr_slip", "nlu_reached", "nlu_error", "entity_reached", "entity_error",
+    "entity_reached_specific", "entity_error_specific", "result_reached", "result_error", "unfulfillable",
+)
+
+
+@dataclass(slots=True)
+class Outcome:
+    tokens: list[str]  # what the assistant heard
+    tags: list[int]  # slot index per heard token, -1 outside slots
+    asr: str  # "clean", "slip" (recovered) or "error"
+    asr_confidence: float
+    nlu_confidence: float
+    failure: str  # the turn's failure point
+    intent: str | None  # the assistant's intent; None for NO_MATCH
+    domain: str
+    values: list[str] | None  # the assistant's value per slot index; None: it produced no slots
+    status: str
+    response: str
+    resolved: str = ""  # the entity the assistant used, where it picked one
+    meant: str = ""  # the entity the person meant, where the entity stage ran
+
+
+def _conf(rng: random.Random, low: float, high: float) -> float:
+    return round(low + (high - low) * rng.random(), 3)
+
+
+def confused_intent(intent: str, rng: random.Random) -> str:
+    options = CONFUSIONS.get(intent) or FALLBACK_CONFUSIONS
+    choice = options[int(rng.random() * len(options))]
+    return choice if choice != intent else "general_quirky"
+
+
+def respond(intent: str, value: str, rng: random.Random) -> str:
+    """What the assistant says when it carries out `intent` on `value`."""
+    options = INTENT_RESPONSES.get(intent) or SUCCESS_RESPONSES.get(domain_of(intent)) or ("Okay, {v}.",)
+    text = options[int(rng.random() * len(options))]
+    return text.format(v=value or "that", n=2 + int(rng.random() * 80), h=1 + int(rng.random() * 12))
+
+
+class Pipeline:
+    def __init__(self, config: SimConfig, asr: Asr, catalogues: Catalogues) -> None:
+        self.config = config
+        self.asr = asr
+        self._catalogues = catalogues
+        self.counts: dict[str, int] = dict.fromkeys(STAGE_COUNTERS, 0)
+
+    def run(self, goal: Goal, tokens: list[str], tags: list[int], fills: list[Fill], known: bool,
+            rng: random.Random) -> Outcome:
+        """One request turn through every stage. `known`: the assistant was taught this preference."""
+        config, counts = self.config, self.counts
+        heard, heard_tags = list(tokens), list(tags)
+        intent, domain = goal.intent, goal.wording.domain
+        main = 0 if fills else -1
+        for i, fill in enumerate(fills):
+            if fill.entity is not None:
+                main = i
+                break
+        display = fills[main].value if main >= 0 else (
+            f"some {goal.implicit_text} music" if goal.implicit_kind == "genre" else goal.implicit_text)
+
+        # --- ASR -------------------------------------------------------------------------------------
+        counts["asr_reached"] += 1
+        asr = "clean"
+        if rng.random() < config.asr_error_rate:
+            if rng.random() < config.asr_recover_rate:
+                self.asr.slip(heard, heard_tags, rng)
+                asr = "slip"
+                counts["asr_slip"] += 1
+            else:
+                in_slot = main >= 0 and rng.random() < 0.6
+                done = self.asr.corrupt(heard, heard_tags, rng, main if in_slot else -1)
+                if not done and main >= 0:
+                    in_slot = not in_slot
+                    done = self.asr.corrupt(heard, heard_tags, rng, main if in_slot else -1)
+                if done:
+                    counts["asr_error"] += 1
+                    return self._asr_failure(goal, heard, heard_tags, fills, in_slot, main, rng)
+                # Nothing could be mis-heard in a meaningful way: the turn goes on clean.
+        if asr == "clean":
+            asr_conf = _conf(rng, 0.55, 0.8) if rng.random() < 0.08 else _conf(rng, 0.8, 0.99)
+        else:
+            asr_conf = _conf(rng, 0.6, 0.9)
+
+        # --- NLU -------------------------------------------------------------------------------------
+        counts["nlu_reached"] += 1
+        if rng.random() < config.nlu_error_rate:
+            counts["nlu_error"] += 1
+            wrong = confused_intent(intent, rng)
+            wrong_domain = domain_of(wrong)
+            raw = [f.text for f in fills] if rng.random() < 0.5 else None
+            return Outcome(heard, heard_tags, asr, asr_conf, _conf(rng, 0.35, 0.75), "nlu", wrong, wrong_domain,
+                           raw, "SUCCESS", respond(wrong, fills[main].text if main >= 0 else "", rng))
+        nlu_conf = _conf(rng, 0.5, 0.75) if rng.random() < 0.08 else _conf(rng, 0.75, 0.99)
+        values = [f.value for f in fills]
+
+        # --- entity resolution -------------------------------------------------------------------------
+        entity = fills[main].entity if main >= 0 else goal.implicit
+        meant = resolved = ""
+        if entity is not None:
+            specific = fills[main].specific if main >= 0 else known
+            counts["entity_reached_specific" if specific else "entity_reached"] += 1
+            rate = config.entity_error_rate * (config.specific_entity_factor if specific else 1.0)
+            meant = resolved = entity.value
+            if rng.random() < rate:
+                counts["entity_error_specific" if specific else "entity_error"] += 1
+                others = self._catalogues.confusable(entity)
+                wrong_entity = others[int(rng.random() * len(others))]
+                resolved = wrong_entity.value
+                if main >= 0:
+                    values[main] = resolved
+                return Outcome(heard, heard_tags, asr, asr_conf, nlu_conf, "entity", intent, domain, values,
+                               "SUCCESS", respond(intent, resolved, rng), resolved, meant)
+            display = resolved
+
+        # --- result ----------------------------------------------------------------------------------
+        counts["result_reached"] += 1
+        if goal.unfulfillable:
+            counts["unfulfillable"] += 1
+            text = UNFULFILLABLE[int(rng.random() * len(UNFULFILLABLE))].format(v=display or "that")
+            return Outcome(heard, heard_tags, asr, asr_conf, nlu_conf, "none", intent, domain, values,
+                           "NO_RESULT", text, resolved, meant)
+        if rng.random() < config.result_error_rate:
+            counts["result_error"] += 1
+            status, text = RESULT_FAILURES[int(rng.random() * len(RESULT_FAILURES))]
+            return Outcome(heard, heard_tags, asr, asr_conf, nlu_conf, "result", intent, domain, values,
+                           status, text, resolved, meant)
+        return Outcome(heard, heard_tags, asr, asr_conf, nlu_conf, "none", intent, domain, values, "SUCCESS",
+                       respond(intent, display, rng), resolved, meant)
+
+    def _asr_failure(self, goal: Goal, heard: list[str], tags: list[int], fills: list[Fill], in_slot: bool,
+                     main: int, rng: random.Random) -> Outcome:
+        """The assistant acts on the mis-heard words: a wrong slot value, a wrong intent, or no match."""
+        asr_conf = _conf(rng, 0.75, 0.9) if rng.random() < 0.1 else _conf(rng, 0.3, 0.75)
+        if in_slot:
+            # The right intent, but the slot value is what was heard, which nothing resolves to.
+            heard_value = " ".join(t for t, g in zip(heard, tags) if g == main)
+            values = [f.value for f in fills]
+            values[main] = heard_value
+            if rng.random() < 0.5:
+                text = NOT_FOUND[int(rng.random() * len(NOT_FOUND))].format(v=heard_value)
+                status = "NO_RESULT"
+            else:
+                text, status = respond(goal.intent, heard_value, rng), "SUCCESS"
+            return Outcome(heard, tags, "error", asr_conf, _conf(rng, 0.6, 0.95), "asr", goal.intent,
+                           goal.wording.domain, values, status, text)
+        if rng.random() < 0.45:
+            return Outcome(heard, tags, "error", asr_conf, _conf(rng, 0.05, 0.35), "asr", None, "unknown", None,
+                           "NO_MATCH", NO_MATCH[int(rng.random() * len(NO_MATCH))])
+        wrong = confused_intent(goal.intent, rng)
+        wrong_domain = domain_of(wrong)
+        raw = [f.text for f in fills] if fills and rng.random() < 0.5 else None
+        return Outcome(heard, tags, "error", asr_conf, _conf(rng, 0.3, 0.7), "asr", wrong, wrong_domain, raw,
+                       "SUCCESS", respond(wrong, fills[main].text if main >= 0 else "", rng))
