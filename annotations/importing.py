@@ -26,6 +26,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from annotations.bulk_sql import datetime_value, insert_rows, json_value
 from annotations.dialogue_format import (
     DIALOGUE_FIELDS,
     LABELS_FIELDS,
@@ -35,7 +36,6 @@ from annotations.dialogue_format import (
     turn_ids,
     validate_dialogue,
 )
-from annotations.bulk_sql import datetime_value, insert_rows, json_value
 from annotations.models import Dataset, Dialogue, Label, LabelKind, LabelSource, LabelStatus, Turn
 from selflearn_site.exceptions import ApplicationError
 

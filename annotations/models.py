@@ -51,7 +51,8 @@ class Dialogue(models.Model):
     """One line of a FORMAT.md file. Fields the format leaves optional are NULL when absent, so an
     export writes back exactly the keys that were imported."""
 
-    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="dialogues")
+    # The unique (dataset, external_id) constraint serves lookups by dataset: no index of its own.
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="dialogues", db_index=False)
     external_id = models.CharField(max_length=200)
     # The format's `user_id`: a pseudonymous key of the person speaking (not a Selflearn account).
     user_key = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001 (absent != "")
@@ -80,7 +81,8 @@ class Dialogue(models.Model):
 
 
 class Turn(models.Model):
-    dialogue = models.ForeignKey(Dialogue, on_delete=models.CASCADE, related_name="turns")
+    # The unique (dialogue, position) constraint serves lookups by dialogue.
+    dialogue = models.ForeignKey(Dialogue, on_delete=models.CASCADE, related_name="turns", db_index=False)
     position = models.PositiveIntegerField()
     external_id = models.CharField(max_length=200)
     timestamp = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
@@ -208,7 +210,12 @@ class Label(models.Model):
             # Export and the dialogue page read all labels of a batch of dialogues.
             models.Index(fields=["dialogue", "kind"], name="label_dialogue_kind"),
             # The review queue ranks a model's proposals by confidence.
-            models.Index(fields=["model_version", "kind", "status", "confidence"], name="label_model_queue"),
+            # Partial: imported and people's labels, the bulk of the table, stay out of it.
+            models.Index(
+                fields=["model_version", "kind", "status", "confidence"],
+                name="label_model_queue",
+                condition=Q(model_version__isnull=False),
+            ),
             # Incremental export pulls what changed since a time.
             models.Index(fields=["updated_at"], name="label_updated_at"),
         ]

@@ -18,9 +18,29 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _setup import database_backend, emit, fresh_database, peak_rss_mb  # noqa: E402
+from _setup import database_backend, emit, fresh_database, peak_rss_mb
 
-WORDS = "play the next song by queen turn on kitchen lights what is weather in paris tomorrow set an alarm".split()
+WORDS = [
+    "play",
+    "the",
+    "next",
+    "song",
+    "by",
+    "queen",
+    "turn",
+    "on",
+    "kitchen",
+    "lights",
+    "what",
+    "is",
+    "weather",
+    "in",
+    "paris",
+    "tomorrow",
+    "set",
+    "an",
+    "alarm",
+]
 INTENTS = ["PlayMusic", "GetWeather", "SetAlarm", "LightsOn", "AddToPlaylist"]
 FAILURES = ["none", "none", "none", "asr", "nlu", "entity", "result", "false_wake"]
 
@@ -39,18 +59,20 @@ def write_dialogues(path: Path, count: int, turns: int, seed: int = 1) -> None:
                 span = {"start": start, "end": start + len(words[1]), "type": "item"}
                 intent = rng.choice(INTENTS)
                 turn_id = f"t{position + 1}"
-                turn_list.append({
-                    "id": turn_id,
-                    "timestamp": f"2026-11-02T08:{position:02d}:00Z",
-                    "utterance": utterance,
-                    "response": "Okay, " + " ".join(rng.choices(WORDS, k=5)) + ".",
-                    "asr_confidence": round(rng.random(), 3),
-                    "nlu_confidence": round(rng.random(), 3),
-                    "domain": "music",
-                    "intent": intent,
-                    "slots": [span],
-                    "status": "SUCCESS",
-                })
+                turn_list.append(
+                    {
+                        "id": turn_id,
+                        "timestamp": f"2026-11-02T08:{position:02d}:00Z",
+                        "utterance": utterance,
+                        "response": "Okay, " + " ".join(rng.choices(WORDS, k=5)) + ".",
+                        "asr_confidence": round(rng.random(), 3),
+                        "nlu_confidence": round(rng.random(), 3),
+                        "domain": "music",
+                        "intent": intent,
+                        "slots": [span],
+                        "status": "SUCCESS",
+                    }
+                )
                 turn_labels[turn_id] = {
                     "intent": intent,
                     "slots": [span],
@@ -99,18 +121,20 @@ def main() -> None:
                 for line in iter_export_lines(dataset=dataset, selection=LabelSelection.parse("gold")):
                     out.write(line)
             export_seconds = time.perf_counter() - started
-            emit({
-                "benchmark": "import_export",
-                "database": database_backend(),
-                "dialogues": report.dialogues,
-                "turns": report.turns,
-                "labels": report.labels,
-                "import_seconds": round(import_seconds, 2),
-                "import_dialogues_per_s": round(report.dialogues / import_seconds),
-                "export_seconds": round(export_seconds, 2),
-                "export_dialogues_per_s": round(report.dialogues / export_seconds),
-                "peak_rss_mb": peak_rss_mb(),
-            })
+            emit(
+                {
+                    "benchmark": "import_export",
+                    "database": database_backend(),
+                    "dialogues": report.dialogues,
+                    "turns": report.turns,
+                    "labels": report.labels,
+                    "import_seconds": round(import_seconds, 2),
+                    "import_dialogues_per_s": round(report.dialogues / import_seconds),
+                    "export_seconds": round(export_seconds, 2),
+                    "export_dialogues_per_s": round(report.dialogues / export_seconds),
+                    "peak_rss_mb": peak_rss_mb(),
+                }
+            )
 
 
 if __name__ == "__main__":

@@ -17,10 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from simulator.config import SimConfig  # noqa: E402
-from simulator.dialogues import Simulator  # noqa: E402
-from simulator.output import encode  # noqa: E402
-from simulator.stats import Stats  # noqa: E402
+from simulator.config import SimConfig
+from simulator.dialogues import Simulator
+from simulator.output import encode
+from simulator.stats import Stats
 
 
 def timed_run(dialogues: int, users: int, seed: int) -> tuple[float, float]:
@@ -60,14 +60,19 @@ def main() -> None:
         times.append(seconds)
     summary = stats_run(args.dialogues, args.users, args.seed)
     seconds = statistics.median(times)
-    print(json.dumps({
-        "benchmark": "simulate",
-        "dialogues": args.dialogues,
-        "seconds": round(seconds, 4),
-        "dialogues_per_s": round(args.dialogues / seconds, 1),
-        "load_seconds": round(statistics.median(loads), 4),
-        "stats": summary,
-    }, separators=(",", ":")))
+    print(
+        json.dumps(
+            {
+                "benchmark": "simulate",
+                "dialogues": args.dialogues,
+                "seconds": round(seconds, 4),
+                "dialogues_per_s": round(args.dialogues / seconds, 1),
+                "load_seconds": round(statistics.median(loads), 4),
+                "stats": summary,
+            },
+            separators=(",", ":"),
+        )
+    )
 
 
 if __name__ == "__main__":

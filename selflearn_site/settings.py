@@ -160,6 +160,10 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise looks here at start-up, before any collectstatic
+# In development WhiteNoise serves files straight from the app and project folders, as they change.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 # Uploaded import files go through Django's storage API, so a shared storage backend is all a
 # multi-machine deployment needs for workers to read what the web server received.
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))

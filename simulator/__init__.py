@@ -1,4 +1,4 @@
-"""Selflearn's assistant-log simulator: realistic dialogues on real utterances, every label true by construction.
+"""Selflearn's assistant-log simulator: realistic dialogues on real utterances, labels true by construction.
 
 Plain Python (no Django). Run it as `python -m simulator --dialogues N --users U --seed S --out FILE`.
 """

@@ -42,9 +42,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=_int, help="random seed (default: config, 7)")
     parser.add_argument("--out", required=True, help="output file (.jsonl or .jsonl.gz), or - for stdout")
     parser.add_argument("--config", type=Path, help="JSON file with SimConfig fields to override")
-    parser.add_argument("--data-dir", type=Path,
-                        help=f"folder with snips/, hwu64/, slurp/ (default: {default_data_dir()})")
-    parser.add_argument("--stats", action="store_true", help="print the distribution generated, as JSON, on stderr")
+    parser.add_argument(
+        "--data-dir", type=Path, help=f"folder with snips/, hwu64/, slurp/ (default: {default_data_dir()})"
+    )
+    parser.add_argument(
+        "--stats", action="store_true", help="print the distribution generated, as JSON, on stderr"
+    )
     return parser
 
 

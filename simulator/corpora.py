@@ -29,8 +29,24 @@ SNIPS_DOMAINS = {
 # HWU64's scenarios; SLURP shares them. A SLURP intent outside this set is an annotation slip
 # ("cleaning", "greet", "hue_lightoff") and is dropped rather than guessed at.
 SCENARIOS = (
-    "alarm", "audio", "calendar", "cooking", "datetime", "email", "general", "iot", "lists", "music",
-    "news", "play", "qa", "recommendation", "social", "takeaway", "transport", "weather",
+    "alarm",
+    "audio",
+    "calendar",
+    "cooking",
+    "datetime",
+    "email",
+    "general",
+    "iot",
+    "lists",
+    "music",
+    "news",
+    "play",
+    "qa",
+    "recommendation",
+    "social",
+    "takeaway",
+    "transport",
+    "weather",
 )
 
 
@@ -107,11 +123,11 @@ def load_hwu64(root: Path) -> list[Utterance]:
         pieces: list[tuple[str, str | None]] = []
         pos, ok = 0, True
         for e in ents:
-            if e["start"] < pos or raw[e["start"]:e["end"]].strip() == "":
+            if e["start"] < pos or raw[e["start"] : e["end"]].strip() == "":
                 ok = False
                 break
-            pieces.append((raw[pos:e["start"]], None))
-            pieces.append((raw[e["start"]:e["end"]], e["entity"]))
+            pieces.append((raw[pos : e["start"]], None))
+            pieces.append((raw[e["start"] : e["end"]], e["entity"]))
             pos = e["end"]
         if not ok:
             continue
@@ -141,7 +157,7 @@ def load_slurp(root: Path) -> list[Utterance]:
         pieces: list[tuple[str, str | None]] = []
         pos = 0
         for m in _ANNOTATION.finditer(annotated):
-            pieces.append((annotated[pos:m.start()], None))
+            pieces.append((annotated[pos : m.start()], None))
             pieces.append((m.group(2), m.group(1)))
             pos = m.end()
         pieces.append((annotated[pos:], None))

@@ -24,7 +24,15 @@ from simulator.people import User, make_users
 from simulator.pipeline import Outcome, Pipeline
 from simulator.pools import Fill, Pools, Wording, compile_template, realise
 from simulator.templates import (
-    ACKS, ANSWERS, FALSE_WAKE_ANSWERS, LEARN_DONE, LEARN_START, NO_MATCH, QUESTIONS, SIDE_SPEECH, SORRY,
+    ACKS,
+    ANSWERS,
+    FALSE_WAKE_ANSWERS,
+    LEARN_DONE,
+    LEARN_START,
+    NO_MATCH,
+    QUESTIONS,
+    SIDE_SPEECH,
+    SORRY,
     TEACH_CONFIRM,
 )
 
@@ -46,7 +54,7 @@ def layout(tokens: list[str], tags: list[int]) -> tuple[str, list[tuple[int, int
     spans: list[tuple[int, int, int]] = []
     pos = 0
     last = -1
-    for token, tag in zip(tokens, tags):
+    for token, tag in zip(tokens, tags, strict=True):
         start = pos + 1 if pos else 0
         pos = start + len(token)
         if tag >= 0:
@@ -78,14 +86,17 @@ class Simulator:
         for user in self.users:
             acc += user.activity
             self.user_cum.append(acc)
-        self.answers = {kind: [compile_template("preference_answer", t) for t in texts]
-                        for kind, texts in ANSWERS.items()}
+        self.answers = {
+            kind: [compile_template("preference_answer", t) for t in texts] for kind, texts in ANSWERS.items()
+        }
         total = sum(config.reactions.get(r, 0.0) for r in REACTIONS)
         acc, self.reaction_cum = 0.0, []
         for r in REACTIONS:
             acc += config.reactions.get(r, 0.0) / total
             self.reaction_cum.append(acc)
-        self.stop_wordings = self.pools.reactions["general_commandstop"] or self.pools.reactions["general_negate"]
+        self.stop_wordings = (
+            self.pools.reactions["general_commandstop"] or self.pools.reactions["general_negate"]
+        )
 
     @property
     def stage_counts(self) -> dict[str, int]:
@@ -120,10 +131,24 @@ class _DialogueBuilder:
         self.clock = float(user.clock)
 
     # --- writing turns ---------------------------------------------------------------------------
-    def emit(self, text: str, response: str, asr_conf: float, nlu_conf: float, domain: str, intent: str | None,
-             slots: list[dict[str, Any]] | None, status: str, label_intent: str | None,
-             label_slots: list[dict[str, Any]], failure: str, rephrase_of: str | None, defect: bool,
-             barge_in: bool = False, feedback: str = "") -> str:
+    def emit(
+        self,
+        text: str,
+        response: str,
+        asr_conf: float,
+        nlu_conf: float,
+        domain: str,
+        intent: str | None,
+        slots: list[dict[str, Any]] | None,
+        status: str,
+        label_intent: str | None,
+        label_slots: list[dict[str, Any]],
+        failure: str,
+        rephrase_of: str | None,
+        defect: bool,
+        barge_in: bool = False,
+        feedback: str = "",
+    ) -> str:
         tid = f"t{len(self.turns) + 1}"
         whole = int(self.clock)
         turn: dict[str, Any] = {
@@ -144,26 +169,46 @@ class _DialogueBuilder:
         if feedback:
             turn["feedback"] = feedback
         self.turns.append(turn)
-        self.labels[tid] = {"intent": label_intent, "slots": label_slots, "failure_point": failure,
-                            "rephrase_of": rephrase_of, "defect": defect}
+        self.labels[tid] = {
+            "intent": label_intent,
+            "slots": label_slots,
+            "failure_point": failure,
+            "rephrase_of": rephrase_of,
+            "defect": defect,
+        }
         return tid
 
-    def advance(self, words: int, response: str, barge_in: bool, low: float, high: float, rng: random.Random) -> None:
+    def advance(
+        self, words: int, response: str, barge_in: bool, low: float, high: float, rng: random.Random
+    ) -> None:
         """Move the clock past this turn (speech, then the response or the barge-in) and a pause."""
         speech = 0.5 + 0.33 * words
         reply = 0.3 + rng.random() * 1.5 if barge_in else 0.8 + 0.055 * len(response)
         self.clock += speech + reply + low + (high - low) * rng.random()
 
-    def simple_turn(self, wording: Wording, fills: dict[str, list[Fill]], domain: str, response: str,
-                    rng: random.Random) -> tuple[str, int]:
+    def simple_turn(
+        self, wording: Wording, fills: dict[str, list[Fill]], domain: str, response: str, rng: random.Random
+    ) -> tuple[str, int]:
         """A turn the pipeline gets right (reactions, teaching): no failure, no defect."""
         tokens, tags, used = realise(wording, fills)
         text, spans = layout(tokens, tags)
         types = wording.slot_types
         label_slots = [{"start": s, "end": e, "type": types[i], "value": used[i].value} for i, s, e in spans]
-        tid = self.emit(text, response, round(0.8 + 0.19 * rng.random(), 3), round(0.8 + 0.19 * rng.random(), 3),
-                        domain, wording.intent, label_slots, "SUCCESS", wording.intent, label_slots, "none", None,
-                        False)
+        tid = self.emit(
+            text,
+            response,
+            round(0.8 + 0.19 * rng.random(), 3),
+            round(0.8 + 0.19 * rng.random(), 3),
+            domain,
+            wording.intent,
+            label_slots,
+            "SUCCESS",
+            wording.intent,
+            label_slots,
+            "none",
+            None,
+            False,
+        )
         self.intended[tid] = text
         return tid, len(tokens)
 
@@ -238,17 +283,45 @@ class _DialogueBuilder:
         meant = SIDE_SPEECH[int(rng.random() * len(SIDE_SPEECH))]
         words = meant.split()
         if len(words) > 3 and rng.random() < 0.5:
-            words = words[1 + int(rng.random() * 2):]  # the detector fired mid-sentence
+            words = words[1 + int(rng.random() * 2) :]  # the detector fired mid-sentence
         text = " ".join(words)
         barge = rng.random() < 0.3
         if rng.random() < 0.5:
             response = NO_MATCH[int(rng.random() * len(NO_MATCH))]
-            tid = self.emit(text, response, round(0.2 + 0.45 * rng.random(), 3), round(0.05 + 0.3 * rng.random(), 3),
-                            "unknown", None, None, "NO_MATCH", None, [], "false_wake", None, True, barge)
+            tid = self.emit(
+                text,
+                response,
+                round(0.2 + 0.45 * rng.random(), 3),
+                round(0.05 + 0.3 * rng.random(), 3),
+                "unknown",
+                None,
+                None,
+                "NO_MATCH",
+                None,
+                [],
+                "false_wake",
+                None,
+                True,
+                barge,
+            )
         else:
             domain, intent, response = FALSE_WAKE_ANSWERS[int(rng.random() * len(FALSE_WAKE_ANSWERS))]
-            tid = self.emit(text, response, round(0.2 + 0.45 * rng.random(), 3), round(0.2 + 0.4 * rng.random(), 3),
-                            domain, intent, None, "SUCCESS", None, [], "false_wake", None, True, barge)
+            tid = self.emit(
+                text,
+                response,
+                round(0.2 + 0.45 * rng.random(), 3),
+                round(0.2 + 0.4 * rng.random(), 3),
+                domain,
+                intent,
+                None,
+                "SUCCESS",
+                None,
+                [],
+                "false_wake",
+                None,
+                True,
+                barge,
+            )
         self.intended[tid] = meant
         self.advance(len(words), response, barge, 3.0, 40.0, rng)
 
@@ -266,12 +339,13 @@ class _DialogueBuilder:
         tid, n = self.simple_turn(goal.wording, goal.fills, "preference", response, rng)
         self.user.known[goal.teach_kind] = fill.value
         self.goals.append({"turns": [tid], "success": True})
-        self.goal_truth.append({"intent": goal.intent, "slots": {goal.wording.slot_types[0]: [fill.value]},
-                                "implicit": None})
+        self.goal_truth.append(
+            {"intent": goal.intent, "slots": {goal.wording.slot_types[0]: [fill.value]}, "implicit": None}
+        )
         self.advance(n, response, False, 2.0, 10.0, rng)
 
     def learn_goal(self, goal: Goal, rng: random.Random) -> None:
-        """"learn my preferences", then one question and answer per preference asked about."""
+        """ "learn my preferences", then one question and answer per preference asked about."""
         response = f"{LEARN_START} {QUESTIONS[goal.questions[0]]}"
         tid, n = self.simple_turn(goal.wording, {}, "preference", response, rng)
         tids = [tid]
@@ -305,11 +379,15 @@ class _DialogueBuilder:
             out = sim.pipeline.run(goal, tokens, tags, used, known, rng)
             text, spans = layout(out.tokens, out.tags)
             types = wording.slot_types
-            label_slots = [{"start": s, "end": e, "type": types[i], "value": used[i].value} for i, s, e in spans]
-            values = out.values
-            slots = None if values is None else [
-                {"start": s, "end": e, "type": types[i], "value": values[i]} for i, s, e in spans
+            label_slots = [
+                {"start": s, "end": e, "type": types[i], "value": used[i].value} for i, s, e in spans
             ]
+            values = out.values
+            slots = (
+                None
+                if values is None
+                else [{"start": s, "end": e, "type": types[i], "value": values[i]} for i, s, e in spans]
+            )
             is_failure = out.failure != "none"
             barge = rng.random() < (config.barge_in_rate if is_failure else 0.02)
             feedback = ""
@@ -317,9 +395,23 @@ class _DialogueBuilder:
                 feedback = "negative"
             elif not is_failure and rng.random() < config.positive_feedback_rate:
                 feedback = "positive"
-            tid = self.emit(text, out.response, out.asr_confidence, out.nlu_confidence, out.domain, out.intent,
-                            slots, out.status, goal.intent, label_slots, out.failure, previous, is_failure,
-                            barge, feedback)
+            tid = self.emit(
+                text,
+                out.response,
+                out.asr_confidence,
+                out.nlu_confidence,
+                out.domain,
+                out.intent,
+                slots,
+                out.status,
+                goal.intent,
+                label_slots,
+                out.failure,
+                previous,
+                is_failure,
+                barge,
+                feedback,
+            )
             tids.append(tid)
             self.intended[tid] = " ".join(tokens)
             if out.asr != "clean":
@@ -333,7 +425,9 @@ class _DialogueBuilder:
                 if success and rng.random() < config.thanks_rate:
                     praise = sim.pools.reactions["general_praise"]
                     ack = ACKS[int(rng.random() * len(ACKS))]
-                    thanks, n = self.simple_turn(praise[int(rng.random() * len(praise))], {}, "general", ack, rng)
+                    thanks, n = self.simple_turn(
+                        praise[int(rng.random() * len(praise))], {}, "general", ack, rng
+                    )
                     tids.append(thanks)
                     self.advance(n, ack, False, 1.0, 4.0, rng)
                 break
@@ -349,8 +443,10 @@ class _DialogueBuilder:
                 self.advance(len(tokens), out.response, barge, 0.3, 2.5, rng)
             else:
                 self.advance(len(tokens), out.response, barge, 0.8, 5.0, rng)
-            if out.failure == "entity" and goal.implicit is not None and (
-                rng.random() < config.teach_after_preference_miss
+            if (
+                out.failure == "entity"
+                and goal.implicit is not None
+                and (rng.random() < config.teach_after_preference_miss)
             ):
                 # A teachable moment: "no, i'm a fan of the golden state warriors", then the same request.
                 teach = sim.goals.teach(user, rng, goal.implicit_kind)
@@ -371,21 +467,26 @@ class _DialogueBuilder:
                 wording, fills = self.rephrase(goal, wording, fills, out, rng)
             previous = tid
         self.goals.append({"turns": tids, "success": success})
-        self.goal_truth.append({"intent": goal.intent,
-                                "slots": {t: [f.value for f in fs] for t, fs in goal.fills.items()},
-                                "implicit": goal.implicit_text or None})
+        self.goal_truth.append(
+            {
+                "intent": goal.intent,
+                "slots": {t: [f.value for f in fs] for t, fs in goal.fills.items()},
+                "implicit": goal.implicit_text or None,
+            }
+        )
         for tid, out, tokens in failed:
             self.rewrites[tid] = success_text if success else self.fallback_rewrite(goal, out, tokens, rng)
 
     def pick_reaction(self, rng: random.Random) -> str:
         x = rng.random()
-        for name, edge in zip(REACTIONS, self.sim.reaction_cum):
+        for name, edge in zip(REACTIONS, self.sim.reaction_cum, strict=True):
             if x < edge:
                 return name
         return REACTIONS[-1]
 
-    def rephrase(self, goal: Goal, wording: Wording, fills: dict[str, list[Fill]], out: Outcome,
-                 rng: random.Random) -> tuple[Wording, dict[str, list[Fill]]]:
+    def rephrase(
+        self, goal: Goal, wording: Wording, fills: dict[str, list[Fill]], out: Outcome, rng: random.Random
+    ) -> tuple[Wording, dict[str, list[Fill]]]:
         """Another real wording of the same request; after a wrong entity, one that leaves no doubt."""
         pools = self.sim.pools
         if out.failure == "entity":
@@ -396,8 +497,13 @@ class _DialogueBuilder:
                     chosen = explicit[int(rng.random() * len(explicit))]
                     return chosen, {chosen.slot_types[0]: [Fill(e.specific, e.value, e, True)]}
             elif rng.random() < 0.85:
-                fills = {t: [Fill(f.entity.specific, f.value, f.entity, True) if f.entity is not None else f
-                             for f in fs] for t, fs in fills.items()}
+                fills = {
+                    t: [
+                        Fill(f.entity.specific, f.value, f.entity, True) if f.entity is not None else f
+                        for f in fs
+                    ]
+                    for t, fs in fills.items()
+                }
         options = pools.alternatives(wording)
         if len(options) > 1:
             choice = options[int(rng.random() * len(options))]

@@ -17,11 +17,29 @@ from simulator.pools import Fill, Pools, Wording
 from simulator.templates import TEMPLATE_SLOT_TYPES
 
 # Intents whose slot-free wordings lean on a preference, and which one.
-IMPLICIT_KIND = {"weather_query": "city", "sports_query": "team", "sports_watch": "team", "play_music": "genre"}
+IMPLICIT_KIND = {
+    "weather_query": "city",
+    "sports_query": "team",
+    "sports_watch": "team",
+    "play_music": "genre",
+}
 STATE_NAMES = {
-    "IL": "illinois", "MO": "missouri", "MA": "massachusetts", "KY": "kentucky", "OH": "ohio",
-    "OR": "oregon", "ME": "maine", "GA": "georgia", "FR": "france", "TX": "texas", "KS": "kansas",
-    "MS": "mississippi", "TN": "tennessee", "VA": "virginia", "CA": "california", "WA": "washington",
+    "IL": "illinois",
+    "MO": "missouri",
+    "MA": "massachusetts",
+    "KY": "kentucky",
+    "OH": "ohio",
+    "OR": "oregon",
+    "ME": "maine",
+    "GA": "georgia",
+    "FR": "france",
+    "TX": "texas",
+    "KS": "kansas",
+    "MS": "mississippi",
+    "TN": "tennessee",
+    "VA": "virginia",
+    "CA": "california",
+    "WA": "washington",
     "NZ": "new zealand",
 }
 PREFERENCE_KINDS = ("team", "city", "cuisine", "genre")
@@ -81,7 +99,8 @@ class GoalMaker:
         fills: dict[str, list[Fill]] = {}
         song: Entity | None = None
         city: Fill | None = None
-        for slot_type, kind, original in zip(wording.slot_types, wording.slot_kinds, wording.originals):
+        slots = zip(wording.slot_types, wording.slot_kinds, wording.originals, strict=True)
+        for slot_type, kind, original in slots:
             if kind is None:
                 fill = Fill(original, original)
             elif kind in SWAP_ONLY:
@@ -107,7 +126,7 @@ class GoalMaker:
         if song is not None:
             for artist_type in ("artist", "artist_name"):
                 if artist_type in fills:
-                    name = song.value[song.value.index("(") + 1:-1]
+                    name = song.value[song.value.index("(") + 1 : -1]
                     fills[artist_type] = [Fill(name.lower(), name) for _ in fills[artist_type]]
         if city is not None and city.entity is not None and "state" in fills:
             state = STATE_NAMES.get(city.entity.tag, city.entity.tag.lower())
@@ -129,7 +148,7 @@ class GoalMaker:
             else:
                 x = rng.random()
                 corpus = self.corpora[-1]
-                for name, edge in zip(self.corpora, self.corpus_cum):
+                for name, edge in zip(self.corpora, self.corpus_cum, strict=True):
                     if x < edge:
                         corpus = name
                         break
@@ -158,20 +177,32 @@ class GoalMaker:
     def teach(self, user: User, rng: random.Random, kind: str = "") -> Goal:
         """The person states a preference: "i'm a fan of the golden state warriors"."""
         kind = kind or PREFERENCE_KINDS[int(rng.random() * len(PREFERENCE_KINDS))]
-        options = [w for w in self.pools.by_intent_sig["preference_teach"].get((TEMPLATE_SLOT_TYPES[kind],), [])
-                   if w.slot_kinds[0] == kind]
+        options = [
+            w
+            for w in self.pools.by_intent_sig["preference_teach"].get((TEMPLATE_SLOT_TYPES[kind],), [])
+            if w.slot_kinds[0] == kind
+        ]
         wording = options[int(rng.random() * len(options))]
-        goal = Goal("teach", "preference_teach", wording, {wording.slot_types[0]: [preference_fill(user, kind)]},
-                    teach_kind=kind)
+        goal = Goal(
+            "teach",
+            "preference_teach",
+            wording,
+            {wording.slot_types[0]: [preference_fill(user, kind)]},
+            teach_kind=kind,
+        )
         return goal
 
     def learn(self, user: User, rng: random.Random) -> Goal:
-        """"learn my preferences", then a short guided question-and-answer."""
+        """ "learn my preferences", then a short guided question-and-answer."""
         options = self.pools.implicit("preference_learn")
         kinds = list(PREFERENCE_KINDS)
         rng.shuffle(kinds)
-        return Goal("learn", "preference_learn", options[int(rng.random() * len(options))],
-                    questions=tuple(kinds[: 2 + int(rng.random() * 2)]))
+        return Goal(
+            "learn",
+            "preference_learn",
+            options[int(rng.random() * len(options))],
+            questions=tuple(kinds[: 2 + int(rng.random() * 2)]),
+        )
 
 
 def preference_fill(user: User, kind: str) -> Fill:

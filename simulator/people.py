@@ -1,4 +1,4 @@
-"""People: stable preferences, habits, a device and a history, drawn once per run and kept across dialogues."""
+"""People: stable preferences, habits, a device and a history, kept across their dialogues."""
 
 from __future__ import annotations
 
@@ -40,7 +40,9 @@ class User:
         }
 
 
-def make_users(rng: random.Random, config: SimConfig, catalogues: Catalogues, pools: Pools, start: int) -> list[User]:
+def make_users(
+    rng: random.Random, config: SimConfig, catalogues: Catalogues, pools: Pools, start: int
+) -> list[User]:
     corpora = sorted(config.corpus_weights)
     weights = [config.corpus_weights[c] for c in corpora]
     users: list[User] = []

@@ -19,35 +19,72 @@ from simulator.corpora import domain_of
 from simulator.goals import Goal
 from simulator.pools import Fill
 from simulator.templates import (
-    INTENT_RESPONSES, NO_MATCH, NOT_FOUND, RESULT_FAILURES, SUCCESS_RESPONSES, UNFULFILLABLE,
+    INTENT_RESPONSES,
+    NO_MATCH,
+    NOT_FOUND,
+    RESULT_FAILURES,
+    SUCCESS_RESPONSES,
+    UNFULFILLABLE,
 )
 
 # What an NLU model mixes up: neighbouring intents, and a few the assistant has but people here never
 # ask for ("play_video": the video it plays instead of the audiobook).
 CONFUSIONS: dict[str, tuple[str, ...]] = {
-    "play_audiobook": ("play_video", "play_podcasts"), "play_podcasts": ("play_audiobook", "play_radio"),
-    "play_radio": ("play_music", "play_podcasts"), "play_music": ("play_radio", "play_video"),
-    "play_game": ("play_video", "play_music"), "music_query": ("play_music", "qa_factoid"),
-    "PlayMusic": ("play_video", "AddToPlaylist"), "AddToPlaylist": ("PlayMusic",),
-    "SearchCreativeWork": ("SearchScreeningEvent", "play_video"), "SearchScreeningEvent": ("SearchCreativeWork",),
-    "RateBook": ("SearchCreativeWork",), "BookRestaurant": ("takeaway_order", "recommendation_locations"),
-    "GetWeather": ("datetime_query", "qa_factoid"), "weather_query": ("datetime_query", "news_query"),
-    "alarm_set": ("calendar_set", "alarm_query"), "alarm_query": ("calendar_query", "datetime_query"),
-    "alarm_remove": ("calendar_remove",), "calendar_set": ("lists_createoradd", "alarm_set"),
-    "calendar_query": ("lists_query", "alarm_query"), "calendar_remove": ("lists_remove", "alarm_remove"),
-    "lists_createoradd": ("calendar_set",), "lists_query": ("calendar_query",), "lists_remove": ("calendar_remove",),
-    "email_query": ("social_query",), "email_sendemail": ("social_post",), "social_post": ("email_sendemail",),
-    "iot_hue_lightoff": ("iot_wemo_off",), "iot_hue_lighton": ("iot_wemo_on",), "iot_wemo_on": ("iot_hue_lighton",),
-    "qa_factoid": ("qa_definition",), "qa_definition": ("qa_factoid",), "news_query": ("social_query",),
-    "transport_query": ("transport_ticket",), "transport_ticket": ("transport_query",),
-    "takeaway_order": ("takeaway_query",), "takeaway_query": ("recommendation_locations",),
-    "sports_query": ("news_query", "play_game"), "sports_watch": ("play_game", "play_video"),
-    "cooking_recipe": ("qa_factoid",), "datetime_query": ("alarm_query",),
+    "play_audiobook": ("play_video", "play_podcasts"),
+    "play_podcasts": ("play_audiobook", "play_radio"),
+    "play_radio": ("play_music", "play_podcasts"),
+    "play_music": ("play_radio", "play_video"),
+    "play_game": ("play_video", "play_music"),
+    "music_query": ("play_music", "qa_factoid"),
+    "PlayMusic": ("play_video", "AddToPlaylist"),
+    "AddToPlaylist": ("PlayMusic",),
+    "SearchCreativeWork": ("SearchScreeningEvent", "play_video"),
+    "SearchScreeningEvent": ("SearchCreativeWork",),
+    "RateBook": ("SearchCreativeWork",),
+    "BookRestaurant": ("takeaway_order", "recommendation_locations"),
+    "GetWeather": ("datetime_query", "qa_factoid"),
+    "weather_query": ("datetime_query", "news_query"),
+    "alarm_set": ("calendar_set", "alarm_query"),
+    "alarm_query": ("calendar_query", "datetime_query"),
+    "alarm_remove": ("calendar_remove",),
+    "calendar_set": ("lists_createoradd", "alarm_set"),
+    "calendar_query": ("lists_query", "alarm_query"),
+    "calendar_remove": ("lists_remove", "alarm_remove"),
+    "lists_createoradd": ("calendar_set",),
+    "lists_query": ("calendar_query",),
+    "lists_remove": ("calendar_remove",),
+    "email_query": ("social_query",),
+    "email_sendemail": ("social_post",),
+    "social_post": ("email_sendemail",),
+    "iot_hue_lightoff": ("iot_wemo_off",),
+    "iot_hue_lighton": ("iot_wemo_on",),
+    "iot_wemo_on": ("iot_hue_lighton",),
+    "qa_factoid": ("qa_definition",),
+    "qa_definition": ("qa_factoid",),
+    "news_query": ("social_query",),
+    "transport_query": ("transport_ticket",),
+    "transport_ticket": ("transport_query",),
+    "takeaway_order": ("takeaway_query",),
+    "takeaway_query": ("recommendation_locations",),
+    "sports_query": ("news_query", "play_game"),
+    "sports_watch": ("play_game", "play_video"),
+    "cooking_recipe": ("qa_factoid",),
+    "datetime_query": ("alarm_query",),
 }
 FALLBACK_CONFUSIONS = ("qa_factoid", "general_quirky", "play_music", "news_query")
 STAGE_COUNTERS = (
-    "asr_reached", "asr_error", "asr_slip", "nlu_reached", "nlu_error", "entity_reached", "entity_error",
-    "entity_reached_specific", "entity_error_specific", "result_reached", "result_error", "unfulfillable",
+    "asr_reached",
+    "asr_error",
+    "asr_slip",
+    "nlu_reached",
+    "nlu_error",
+    "entity_reached",
+    "entity_error",
+    "entity_reached_specific",
+    "entity_error_specific",
+    "result_reached",
+    "result_error",
+    "unfulfillable",
 )
 
 
@@ -73,14 +110,25 @@ def _conf(rng: random.Random, low: float, high: float) -> float:
 
 
 def confused_intent(intent: str, rng: random.Random) -> str:
-    options = CONFUSIONS.get(intent) or FALLBACK_CONFUSIONS
-    choice = options[int(rng.random() * len(options))]
-    return choice if choice != intent else "general_quirky"
+    """An intent the NLU takes this one for; never the intent itself."""
+    options = [i for i in CONFUSIONS.get(intent) or FALLBACK_CONFUSIONS if i != intent]
+    if not options:
+        options = [i for i in FALLBACK_CONFUSIONS if i != intent]
+    return options[int(rng.random() * len(options))]
 
 
-def respond(intent: str, value: str, rng: random.Random) -> str:
-    """What the assistant says when it carries out `intent` on `value`."""
+_MENTIONING: dict[str, tuple[str, ...]] = {}
+
+
+def respond(intent: str, value: str, rng: random.Random, mention: bool = False) -> str:
+    """What the assistant says when it carries out `intent` on `value`; `mention`: the answer must name
+    the value (an entity it resolved), as real answers do ("In Springfield, IL it's 54 degrees")."""
     options = INTENT_RESPONSES.get(intent) or SUCCESS_RESPONSES.get(domain_of(intent)) or ("Okay, {v}.",)
+    if mention:
+        named = _MENTIONING.get(intent)
+        if named is None:
+            named = _MENTIONING[intent] = tuple(o for o in options if "{v}" in o) or ("Okay, here's {v}.",)
+        options = named
     text = options[int(rng.random() * len(options))]
     return text.format(v=value or "that", n=2 + int(rng.random() * 80), h=1 + int(rng.random() * 12))
 
@@ -92,8 +140,15 @@ class Pipeline:
         self._catalogues = catalogues
         self.counts: dict[str, int] = dict.fromkeys(STAGE_COUNTERS, 0)
 
-    def run(self, goal: Goal, tokens: list[str], tags: list[int], fills: list[Fill], known: bool,
-            rng: random.Random) -> Outcome:
+    def run(
+        self,
+        goal: Goal,
+        tokens: list[str],
+        tags: list[int],
+        fills: list[Fill],
+        known: bool,
+        rng: random.Random,
+    ) -> Outcome:
         """One request turn through every stage. `known`: the assistant was taught this preference."""
         config, counts = self.config, self.counts
         heard, heard_tags = list(tokens), list(tags)
@@ -103,8 +158,11 @@ class Pipeline:
             if fill.entity is not None:
                 main = i
                 break
-        display = fills[main].value if main >= 0 else (
-            f"some {goal.implicit_text} music" if goal.implicit_kind == "genre" else goal.implicit_text)
+        display = (
+            fills[main].value
+            if main >= 0
+            else (f"some {goal.implicit_text} music" if goal.implicit_kind == "genre" else goal.implicit_text)
+        )
 
         # --- ASR -------------------------------------------------------------------------------------
         counts["asr_reached"] += 1
@@ -136,8 +194,19 @@ class Pipeline:
             wrong = confused_intent(intent, rng)
             wrong_domain = domain_of(wrong)
             raw = [f.text for f in fills] if rng.random() < 0.5 else None
-            return Outcome(heard, heard_tags, asr, asr_conf, _conf(rng, 0.35, 0.75), "nlu", wrong, wrong_domain,
-                           raw, "SUCCESS", respond(wrong, fills[main].text if main >= 0 else "", rng))
+            return Outcome(
+                heard,
+                heard_tags,
+                asr,
+                asr_conf,
+                _conf(rng, 0.35, 0.75),
+                "nlu",
+                wrong,
+                wrong_domain,
+                raw,
+                "SUCCESS",
+                respond(wrong, fills[main].text if main >= 0 else "", rng),
+            )
         nlu_conf = _conf(rng, 0.5, 0.75) if rng.random() < 0.08 else _conf(rng, 0.75, 0.99)
         values = [f.value for f in fills]
 
@@ -156,8 +225,21 @@ class Pipeline:
                 resolved = wrong_entity.value
                 if main >= 0:
                     values[main] = resolved
-                return Outcome(heard, heard_tags, asr, asr_conf, nlu_conf, "entity", intent, domain, values,
-                               "SUCCESS", respond(intent, resolved, rng), resolved, meant)
+                return Outcome(
+                    heard,
+                    heard_tags,
+                    asr,
+                    asr_conf,
+                    nlu_conf,
+                    "entity",
+                    intent,
+                    domain,
+                    values,
+                    "SUCCESS",
+                    respond(intent, resolved, rng, True),
+                    resolved,
+                    meant,
+                )
             display = resolved
 
         # --- result ----------------------------------------------------------------------------------
@@ -165,23 +247,70 @@ class Pipeline:
         if goal.unfulfillable:
             counts["unfulfillable"] += 1
             text = UNFULFILLABLE[int(rng.random() * len(UNFULFILLABLE))].format(v=display or "that")
-            return Outcome(heard, heard_tags, asr, asr_conf, nlu_conf, "none", intent, domain, values,
-                           "NO_RESULT", text, resolved, meant)
+            return Outcome(
+                heard,
+                heard_tags,
+                asr,
+                asr_conf,
+                nlu_conf,
+                "none",
+                intent,
+                domain,
+                values,
+                "NO_RESULT",
+                text,
+                resolved,
+                meant,
+            )
         if rng.random() < config.result_error_rate:
             counts["result_error"] += 1
             status, text = RESULT_FAILURES[int(rng.random() * len(RESULT_FAILURES))]
-            return Outcome(heard, heard_tags, asr, asr_conf, nlu_conf, "result", intent, domain, values,
-                           status, text, resolved, meant)
-        return Outcome(heard, heard_tags, asr, asr_conf, nlu_conf, "none", intent, domain, values, "SUCCESS",
-                       respond(intent, display, rng), resolved, meant)
+            return Outcome(
+                heard,
+                heard_tags,
+                asr,
+                asr_conf,
+                nlu_conf,
+                "result",
+                intent,
+                domain,
+                values,
+                status,
+                text,
+                resolved,
+                meant,
+            )
+        return Outcome(
+            heard,
+            heard_tags,
+            asr,
+            asr_conf,
+            nlu_conf,
+            "none",
+            intent,
+            domain,
+            values,
+            "SUCCESS",
+            respond(intent, display, rng, bool(resolved)),
+            resolved,
+            meant,
+        )
 
-    def _asr_failure(self, goal: Goal, heard: list[str], tags: list[int], fills: list[Fill], in_slot: bool,
-                     main: int, rng: random.Random) -> Outcome:
+    def _asr_failure(
+        self,
+        goal: Goal,
+        heard: list[str],
+        tags: list[int],
+        fills: list[Fill],
+        in_slot: bool,
+        main: int,
+        rng: random.Random,
+    ) -> Outcome:
         """The assistant acts on the mis-heard words: a wrong slot value, a wrong intent, or no match."""
         asr_conf = _conf(rng, 0.75, 0.9) if rng.random() < 0.1 else _conf(rng, 0.3, 0.75)
         if in_slot:
             # The right intent, but the slot value is what was heard, which nothing resolves to.
-            heard_value = " ".join(t for t, g in zip(heard, tags) if g == main)
+            heard_value = " ".join(t for t, g in zip(heard, tags, strict=True) if g == main)
             values = [f.value for f in fills]
             values[main] = heard_value
             if rng.random() < 0.5:
@@ -189,13 +318,46 @@ class Pipeline:
                 status = "NO_RESULT"
             else:
                 text, status = respond(goal.intent, heard_value, rng), "SUCCESS"
-            return Outcome(heard, tags, "error", asr_conf, _conf(rng, 0.6, 0.95), "asr", goal.intent,
-                           goal.wording.domain, values, status, text)
+            return Outcome(
+                heard,
+                tags,
+                "error",
+                asr_conf,
+                _conf(rng, 0.6, 0.95),
+                "asr",
+                goal.intent,
+                goal.wording.domain,
+                values,
+                status,
+                text,
+            )
         if rng.random() < 0.45:
-            return Outcome(heard, tags, "error", asr_conf, _conf(rng, 0.05, 0.35), "asr", None, "unknown", None,
-                           "NO_MATCH", NO_MATCH[int(rng.random() * len(NO_MATCH))])
+            return Outcome(
+                heard,
+                tags,
+                "error",
+                asr_conf,
+                _conf(rng, 0.05, 0.35),
+                "asr",
+                None,
+                "unknown",
+                None,
+                "NO_MATCH",
+                NO_MATCH[int(rng.random() * len(NO_MATCH))],
+            )
         wrong = confused_intent(goal.intent, rng)
         wrong_domain = domain_of(wrong)
         raw = [f.text for f in fills] if fills and rng.random() < 0.5 else None
-        return Outcome(heard, tags, "error", asr_conf, _conf(rng, 0.3, 0.7), "asr", wrong, wrong_domain, raw,
-                       "SUCCESS", respond(wrong, fills[main].text if main >= 0 else "", rng))
+        return Outcome(
+            heard,
+            tags,
+            "error",
+            asr_conf,
+            _conf(rng, 0.3, 0.7),
+            "asr",
+            wrong,
+            wrong_domain,
+            raw,
+            "SUCCESS",
+            respond(wrong, fills[main].text if main >= 0 else "", rng),
+        )

@@ -15,12 +15,18 @@ from simulator.templates import TEMPLATE_REQUESTS, TEMPLATE_SLOT_TYPES
 
 # Dialogue-management intents: people use them to react, not as goals of their own.
 REACTION_INTENTS = (
-    "general_affirm", "general_confirm", "general_dontcare", "general_negate", "general_praise",
-    "general_repeat", "general_commandstop", "general_explain",
+    "general_affirm",
+    "general_confirm",
+    "general_dontcare",
+    "general_negate",
+    "general_praise",
+    "general_repeat",
+    "general_commandstop",
+    "general_explain",
 )
 TEMPLATE_ONLY = tuple(TEMPLATE_REQUESTS)
 MAX_TOKENS = 16  # longer SLURP lines are mostly dictation noise, not requests
-_PUNCT = str.maketrans("", "", ".,!?;:\"()")
+_PUNCT = str.maketrans("", "", '.,!?;:"()')
 
 
 @dataclass(slots=True)
@@ -87,8 +93,15 @@ def compile_template(intent: str, text: str) -> Wording:
         types.append(TEMPLATE_SLOT_TYPES[name])
         kinds.append(name)
     literals.append(tuple(rest.split()))
-    return Wording(intent, domain_of(intent), "template", tuple(literals), tuple(types), tuple(kinds),
-                   tuple("" for _ in types))
+    return Wording(
+        intent,
+        domain_of(intent),
+        "template",
+        tuple(literals),
+        tuple(types),
+        tuple(kinds),
+        tuple("" for _ in types),
+    )
 
 
 def realise(wording: Wording, fills: dict[str, list[Fill]]) -> tuple[list[str], list[int], list[Fill]]:
@@ -105,7 +118,9 @@ def realise(wording: Wording, fills: dict[str, list[Fill]]) -> tuple[list[str], 
         k = seen.get(slot_type, 0)
         seen[slot_type] = k + 1
         options = fills.get(slot_type)
-        fill = options[k] if options and k < len(options) else Fill(wording.originals[i], wording.originals[i])
+        fill = (
+            options[k] if options and k < len(options) else Fill(wording.originals[i], wording.originals[i])
+        )
         words = fill.text.split()
         slot_index = len(used)
         used.append(fill)
@@ -134,7 +149,9 @@ class Pools:
                     if not wording.slot_types:
                         self.reactions[utt.intent].append(wording)
                     continue
-                self.by_intent_sig.setdefault(utt.intent, {}).setdefault(wording.signature, []).append(wording)
+                self.by_intent_sig.setdefault(utt.intent, {}).setdefault(wording.signature, []).append(
+                    wording
+                )
                 names.append(utt.intent)
             intents_by_corpus[corpus] = sorted(dict.fromkeys(names))
         for intent, texts in TEMPLATE_REQUESTS.items():

@@ -10,9 +10,17 @@ from collections.abc import Iterable
 from typing import Any
 
 FAILURE_POINTS = ("none", "false_wake", "asr", "nlu", "entity", "result")
-NON_REQUEST_PREFIXES = ("general_affirm", "general_confirm", "general_dontcare", "general_negate",
-                        "general_praise", "general_repeat", "general_commandstop", "general_explain",
-                        "preference_")
+NON_REQUEST_PREFIXES = (
+    "general_affirm",
+    "general_confirm",
+    "general_dontcare",
+    "general_negate",
+    "general_praise",
+    "general_repeat",
+    "general_commandstop",
+    "general_explain",
+    "preference_",
+)
 
 
 class Stats:
@@ -105,7 +113,9 @@ class Stats:
         return out
 
 
-def describe(dialogues: Iterable[dict[str, Any]], stage_counts: dict[str, int] | None = None) -> dict[str, Any]:
+def describe(
+    dialogues: Iterable[dict[str, Any]], stage_counts: dict[str, int] | None = None
+) -> dict[str, Any]:
     stats = Stats()
     for dialogue in dialogues:
         stats.add(dialogue)

@@ -42,7 +42,12 @@ def test_an_export_gives_back_every_imported_field(tmp_path, dataset):
 
 
 def test_importing_an_export_gives_back_the_same_export(tmp_path, dataset):
-    lines = [dialogue("a"), {"id": "b", "turns": [{"utterance": "hi ✨ café"}]}, dialogue("c", metadata={})]
+    awkward = "tab\there, a line\nbreak, a \\ backslash, \r, emoji 🎸 and café"
+    lines = [
+        dialogue("a"),
+        {"id": "b", "turns": [{"utterance": awkward, "response": "", "metadata": {"raw": awkward}}]},
+        dialogue("c", metadata={}),
+    ]
     import_file(write_lines(tmp_path / "in.jsonl", lines), dataset)
     first = export(dataset)
     copy = Dataset.objects.create(name="copy")

@@ -14,7 +14,9 @@ VALUE_FLAGS = ("dialogues", "users", "seed", "out", "config", "data_dir")
 
 
 class Command(BaseCommand):
-    help = "Write simulated assistant logs with known truth (simulator/README.md); flags as python -m simulator."
+    help = (
+        "Write simulated assistant logs with known truth (simulator/README.md); flags as python -m simulator."
+    )
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--dialogues", help="how many dialogues")
