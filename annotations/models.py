@@ -8,6 +8,7 @@ segments; the source is an import (gold from a file), a model version, or a pers
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
@@ -18,8 +19,19 @@ class Role(models.TextChoices):
     VIEWER = "viewer", "Viewer"
 
 
+def validate_dataset_name(name: str) -> None:
+    """A name is part of the dataset's URLs: no slash, no surrounding spaces, not a word the URLs use."""
+    if "/" in name or name != name.strip() or not name:
+        raise ValidationError("A dataset name may not contain '/' or start or end with a space.")
+    if name in RESERVED_DATASET_NAMES:
+        raise ValidationError(f"{name!r} is reserved; choose another name.")
+
+
+RESERVED_DATASET_NAMES = frozenset({"new"})
+
+
 class Dataset(models.Model):
-    name = models.CharField(max_length=200, unique=True)
+    name = models.CharField(max_length=200, unique=True, validators=[validate_dataset_name])
     description = models.TextField(blank=True)
     # How many independent reviews a dialogue needs before its labels become gold (3 for a gold set).
     required_reviews = models.PositiveSmallIntegerField(default=1)

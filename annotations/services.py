@@ -7,6 +7,7 @@ import uuid
 from pathlib import PurePosixPath
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
@@ -25,7 +26,10 @@ def dataset_create(*, name: str, description: str = "", user: AbstractBaseUser |
     if Dataset.objects.filter(name=name).exists():
         raise ApplicationError(f"A dataset named {name!r} already exists.", extra={"field": "name"})
     dataset = Dataset(name=name, description=description, created_by=user)
-    dataset.full_clean()
+    try:
+        dataset.full_clean()
+    except ValidationError as error:
+        raise ApplicationError(" ".join(error.messages), extra={"field": "name"}) from error
     dataset.save()
     if user is not None:
         Membership.objects.create(dataset=dataset, user=user, role=Role.ADMIN)

@@ -161,6 +161,10 @@ class GoalMaker:
         implicit_wordings = pools.implicit(intent) if implicit_kind else []
         if implicit_wordings and rng.random() < config.preference_shaped_rate:
             wording = implicit_wordings[int(rng.random() * len(implicit_wordings))]
+        else:
+            wording = seeds[int(rng.random() * len(seeds))]
+        if implicit_kind and not wording.slot_types:
+            # "what's the weather", "put the game on": the person's preference fills the gap.
             goal = Goal("request", intent, wording, implicit_kind=implicit_kind)
             if implicit_kind == "city":
                 goal.implicit, goal.implicit_text = user.home_city, user.home_city.value
@@ -169,7 +173,6 @@ class GoalMaker:
             else:
                 goal.implicit_text = user.genre
         else:
-            wording = seeds[int(rng.random() * len(seeds))]
             goal = Goal("request", intent, wording, self.fills_for(wording, user, rng))
         goal.unfulfillable = rng.random() < config.unfulfillable_rate
         return goal

@@ -118,6 +118,7 @@ def confused_intent(intent: str, rng: random.Random) -> str:
 
 
 _MENTIONING: dict[str, tuple[str, ...]] = {}
+_PLAIN: dict[str, tuple[str, ...]] = {}
 
 
 def respond(intent: str, value: str, rng: random.Random, mention: bool = False) -> str:
@@ -129,8 +130,14 @@ def respond(intent: str, value: str, rng: random.Random, mention: bool = False) 
         if named is None:
             named = _MENTIONING[intent] = tuple(o for o in options if "{v}" in o) or ("Okay, here's {v}.",)
         options = named
+    elif not value:
+        # No slot to talk about: an answer that needs none ("Traffic to that is light" is not one).
+        plain = _PLAIN.get(intent)
+        if plain is None:
+            plain = _PLAIN[intent] = tuple(o for o in options if "{v}" not in o) or ("Okay, here you go.",)
+        options = plain
     text = options[int(rng.random() * len(options))]
-    return text.format(v=value or "that", n=2 + int(rng.random() * 80), h=1 + int(rng.random() * 12))
+    return text.format(v=value, n=2 + int(rng.random() * 80), h=1 + int(rng.random() * 12))
 
 
 class Pipeline:

@@ -154,7 +154,7 @@ INTENT_RESPONSES: dict[str, tuple[str, ...]] = {
     "AddToPlaylist": ("I added {v} to your playlist.",),
     "RateBook": ("Rating saved for {v}.",),
     "SearchScreeningEvent": ("{v} is showing at {h} pm nearby.",),
-    "sports_query": ("The {v} won {n} to 98.", "The {v} play tomorrow at {h} pm."),
+    "sports_query": ("The {v} won by {n} points.", "The {v} play tomorrow at {h} pm."),
     "sports_watch": ("Here's the {v} game.",),
 }
 SUCCESS_RESPONSES: dict[str, tuple[str, ...]] = {

@@ -337,3 +337,12 @@ def test_the_command_writes_rejects_beside_the_file(tmp_path, dataset):
     call_command("import_dialogues", str(path), "--dataset", dataset.name, "--skip-invalid", "--no-progress")
 
     assert (tmp_path / "logs.rejects.jsonl").read_bytes() == b"oops\n"
+
+
+def test_the_command_refuses_a_dataset_name_the_urls_cannot_carry(tmp_path):
+    path = write_lines(tmp_path / "logs.jsonl", [dialogue()])
+
+    with pytest.raises(CommandError, match="may not contain '/'"):
+        call_command("import_dialogues", str(path), "--dataset", "a/b", "--no-progress")
+    with pytest.raises(CommandError, match="'new' is reserved"):
+        call_command("import_dialogues", str(path), "--dataset", "new", "--no-progress")
