@@ -93,12 +93,15 @@ def import_job_run(*, job: Job) -> Job:
     )
     job_start(job=job, phase="validating")
     source = ImportSource(name=display_name, open=lambda: default_storage.open(stored_name, "rb"))
+    progress = JobProgress(job)
     try:
         report = import_dialogues(
-            source=source, dataset=job.dataset, options=options, progress=JobProgress(job), job=job
+            source=source, dataset=job.dataset, options=options, progress=progress, job=job
         )
     except ApplicationError as error:
         return job_fail(job=job, error=error.message)
+    finally:
+        progress.close()
     result = report.as_dict()
     if report.rejected_lines:
         result["rejects_file"] = _store_rejects(stored_name, report)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
 from jobs.models import Job
@@ -81,21 +81,47 @@ def job_request_cancel(*, job: Job) -> Job:
 
 
 class JobProgress:
-    """Records a job's progress on its row at most every ``interval`` seconds, so a hot loop can
-    report every item without a write per item."""
+    """Records a job's progress on its row at most every ``interval`` seconds (and always at the end
+    of a phase), so a hot loop can report every item without a write per item.
+
+    Work that runs inside one long transaction (an import) would hide its progress until it commits.
+    On PostgreSQL the progress is therefore written through a connection of its own, which others
+    see at once. SQLite allows one writer at a time, so there the progress of such work shows when
+    it commits; the phase before it (validation) runs outside any transaction and shows live.
+    """
 
     def __init__(self, job: Job, *, interval: float = 0.5) -> None:
         self.job = job
         self.interval = interval
         self._last_write = 0.0
         self._last_phase = job.phase
+        self._side_connection: Any = None
 
     def __call__(self, phase: str, done: int, total: int | None) -> None:
         now = time.monotonic()
-        if phase == self._last_phase and now - self._last_write < self.interval:
+        phase_done = total is not None and done >= total
+        if phase == self._last_phase and not phase_done and now - self._last_write < self.interval:
             return
         self._last_write, self._last_phase = now, phase
         self.job.phase, self.job.progress_done, self.job.progress_total = phase, done, total
-        Job.objects.filter(pk=self.job.pk).update(
-            phase=phase, progress_done=done, progress_total=total, updated_at=timezone.now()
-        )
+        if connection.in_atomic_block and connection.vendor == "postgresql":
+            self._write_aside(phase, done, total)
+        else:
+            Job.objects.filter(pk=self.job.pk).update(
+                phase=phase, progress_done=done, progress_total=total, updated_at=timezone.now()
+            )
+
+    def _write_aside(self, phase: str, done: int, total: int | None) -> None:
+        if self._side_connection is None:
+            self._side_connection = connections.create_connection(DEFAULT_DB_ALIAS)
+        with self._side_connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {Job._meta.db_table} SET phase = %s, progress_done = %s, progress_total = %s, "
+                "updated_at = %s WHERE id = %s",
+                [phase, done, total, timezone.now(), self.job.pk],
+            )
+
+    def close(self) -> None:
+        if self._side_connection is not None:
+            self._side_connection.close()
+            self._side_connection = None

@@ -41,7 +41,7 @@ class SimConfig:
     asr_error_rate: float = 0.2  # P(ASR changes the words of a request turn)
     asr_recover_rate: float = 0.3  # P(an ASR error is a slip the NLU still reads right: labelled none)
     nlu_error_rate: float = 0.14  # P(NLU picks a wrong intent | ASR did not fail)
-    entity_error_rate: float = 0.35  # P(wrong one of similar entities | reached resolution, ambiguous entity)
+    entity_error_rate: float = 0.35  # P(a similar entity instead | reached resolution, entity said plainly)
     specific_entity_factor: float = 0.15  # multiplier on entity_error_rate when the person disambiguated
     result_error_rate: float = 0.12  # P(right reading, wrong or unhelpful answer | everything before right)
     unfulfillable_rate: float = 0.04  # P(nobody could do it; the assistant says so correctly: labelled none)

@@ -58,17 +58,6 @@ class Goal:
     teach_kind: str = ""  # for teach goals
     questions: tuple[str, ...] = ()  # for learn goals
 
-    def main_fill(self) -> Fill | None:
-        """The slot a response talks about: an entity if there is one, else the first slot."""
-        first: Fill | None = None
-        for options in self.fills.values():
-            for fill in options:
-                if fill.entity is not None:
-                    return fill
-                if first is None:
-                    first = fill
-        return first
-
 
 class GoalMaker:
     def __init__(self, config: SimConfig, pools: Pools, catalogues: Catalogues) -> None:

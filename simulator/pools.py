@@ -24,7 +24,6 @@ REACTION_INTENTS = (
     "general_commandstop",
     "general_explain",
 )
-TEMPLATE_ONLY = tuple(TEMPLATE_REQUESTS)
 MAX_TOKENS = 16  # longer SLURP lines are mostly dictation noise, not requests
 _PUNCT = str.maketrans("", "", '.,!?;:"()')
 
