@@ -1,6 +1,8 @@
 """Export of a dataset as FORMAT.md JSON Lines, streamed: a batch of dialogues at a time, read with
-three queries (dialogues, turns, labels) and written as plain tuples rather than model instances, so
-memory stays flat and time stays linear in the size of the dataset.
+three queries (dialogues, turns, labels), so memory stays flat and time linear in the dataset's size.
+
+The database keeps JSON fields as JSON text; the exporter splices that text into each line instead of
+decoding and encoding it again, which would cost most of the time at millions of labels.
 
 Which labels go into ``labels`` is chosen by a selection:
 
@@ -40,52 +42,40 @@ _STATUS_RANK = {
     LabelStatus.PROPOSED: 1,
 }
 
-_DIALOGUE_COLUMNS = (
-    "id",
-    "external_id",
-    "user_key",
-    "device",
-    "locale",
-    "started_at",
-    "metadata",
-    "extra",
-    "labels_extra",
-)
-_TURN_COLUMNS = (
-    "dialogue_id",
-    "id",
-    "external_id",
-    "timestamp",
-    "utterance",
-    "response",
-    "asr_confidence",
-    "nlu_confidence",
-    "domain",
-    "intent",
-    "slots",
-    "status",
-    "barge_in",
-    "feedback",
-    "metadata",
-    "extra",
-    "labels_extra",
-)
-# Turn columns in the order FORMAT.md lists them, with the key each is written under.
-_TURN_KEYS = (
-    ("timestamp", 3),
-    ("utterance", 4),
-    ("response", 5),
-    ("asr_confidence", 6),
-    ("nlu_confidence", 7),
-    ("domain", 8),
-    ("intent", 9),
-    ("slots", 10),
-    ("status", 11),
-    ("barge_in", 12),
-    ("feedback", 13),
-    ("metadata", 14),
-)
-_LABEL_COLUMNS = ("dialogue_id", "turn_id", "kind", "value", "status", "confidence")
+_DIALOGUE_COLUMNS = ("id", "external_id", "user_key", "device", "locale", "started_at", "metadata", "extra",
+                     "labels_extra")  # fmt: skip
+_TURN_COLUMNS = ("dialogue_id", "id", "external_id", "timestamp", "utterance", "response", "asr_confidence",
+                 "nlu_confidence", "domain", "intent", "slots", "status", "barge_in", "feedback", "metadata",
+                 "extra", "labels_extra")  # fmt: skip
+# How each turn column is written, in the order FORMAT.md lists the fields: (key, column, writer).
+_STRING, _NUMBER, _BOOLEAN, _JSON = "string", "number", "boolean", "json"
+_TURN_FIELDS = (("timestamp", 3, _STRING), ("utterance", 4, _STRING), ("response", 5, _STRING),
+                ("asr_confidence", 6, _NUMBER), ("nlu_confidence", 7, _NUMBER), ("domain", 8, _STRING),
+                ("intent", 9, _STRING), ("slots", 10, _JSON), ("status", 11, _STRING),
+                ("barge_in", 12, _BOOLEAN), ("feedback", 13, _STRING), ("metadata", 14, _JSON))  # fmt: skip
+_DIALOGUE_FIELDS = (("user_id", 2, _STRING), ("device", 3, _JSON), ("locale", 4, _STRING),
+                    ("started_at", 5, _STRING), ("metadata", 6, _JSON))  # fmt: skip
+
+# A JSON string literal, non-ASCII kept (json's C encoder).
+_quote = json.encoder.encode_basestring
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _json_text(value: Any, writer: str) -> str:
+    if writer == _STRING:
+        return _quote(value)
+    if writer == _JSON:
+        return value  # already JSON text, as stored
+    if writer == _BOOLEAN:
+        return "true" if value else "false"  # SQLite hands booleans back as 0 and 1
+    return repr(float(value)) if isinstance(value, float) else str(value)
+
+
+def _object_members(text: str | None) -> str:
+    """The members of a stored JSON object, to splice into the object being written ("" if none)."""
+    if not text:
+        return ""
+    return text.strip()[1:-1].strip()
 
 
 @dataclass(frozen=True)
@@ -135,135 +125,139 @@ def iter_export_lines(
         dialogues = _rows(
             Dialogue.objects.filter(dataset=dataset, id__gt=last_id)
             .order_by("id")
-            .values_list(*_DIALOGUE_COLUMNS)[:batch_size],
-            json_columns=(3, 6, 7, 8),
+            .values_list(*_DIALOGUE_COLUMNS)[:batch_size]
         )
         if not dialogues:
             return
-        ids = [row[0] for row in dialogues]
-        last_id = ids[-1]
+        # The batch is a run of ids: a range (two parameters) instead of an IN list of hundreds.
+        in_batch = {"dialogue__dataset": dataset, "dialogue_id__gte": dialogues[0][0],
+                    "dialogue_id__lte": dialogues[-1][0]}  # fmt: skip
+        last_id = dialogues[-1][0]
         turns_of: dict[int, list[tuple]] = defaultdict(list)
-        turns = Turn.objects.filter(dialogue_id__in=ids).order_by("dialogue_id", "position")
-        for row in _rows(
-            turns.values_list(*_TURN_COLUMNS), json_columns=(10, 14, 15, 16), bool_columns=(12,)
-        ):
+        turns = Turn.objects.filter(**in_batch).order_by("dialogue_id", "position")
+        for row in _rows(turns.values_list(*_TURN_COLUMNS)):
             turns_of[row[0]].append(row)
-        labels_of = _select_labels(ids, selection)
+        labels = _select_labels(Label.objects.filter(selection.filter(), **in_batch), selection)
+        with_extras = selection.includes_file_extras
         for dialogue in dialogues:
-            data = _dialogue_json(dialogue, turns_of[dialogue[0]], labels_of.get(dialogue[0], {}), selection)
-            yield _encode(data) + "\n"
+            yield _dialogue_line(dialogue, turns_of[dialogue[0]], labels, with_extras)
         if progress is not None:
             progress(len(dialogues))
 
 
-_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-
-
-def _rows(
-    queryset: QuerySet, *, json_columns: tuple[int, ...] = (), bool_columns: tuple[int, ...] = ()
-) -> list[tuple]:
-    """The rows of a ``values_list`` query, read through the cursor with only the conversions this
-    export needs: the ORM's per-value converters cost more than the query at millions of labels."""
+def _rows(queryset: QuerySet) -> list[tuple]:
+    """The raw rows of a ``values_list`` query: JSON fields stay JSON text (see the module docstring)."""
     sql, params = queryset.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    if not rows or (not json_columns and not bool_columns):
-        return rows
-    columns = [list(column) for column in zip(*rows, strict=True)]
-    for index in json_columns:
-        # One parse for the whole column: json.loads' per-call overhead dwarfs a short value.
-        texts = columns[index]
-        columns[index] = json.loads("[" + ",".join("null" if text is None else text for text in texts) + "]")
-    for index in bool_columns:
-        columns[index] = [None if value is None else bool(value) for value in columns[index]]
-    return list(zip(*columns, strict=True))
+        return cursor.fetchall()
 
 
-def _select_labels(dialogue_ids: list[int], selection: LabelSelection) -> dict[int, dict[tuple, Any]]:
-    """For each dialogue, {(turn_id, kind): value} holding the one chosen label of each target: the
-    best status, then the highest confidence, then the newest row."""
-    labels = Label.objects.filter(selection.filter(), dialogue_id__in=dialogue_ids).order_by("id")
-    rows = _rows(labels.values_list(*_LABEL_COLUMNS), json_columns=(3,))
-    chosen: dict[int, dict[tuple, Any]] = defaultdict(dict)
+@dataclass
+class _ChosenLabels:
+    """The one label chosen for each target of a batch, as JSON text: turn-level by (turn pk, kind),
+    dialogue-level (goal segments) by (dialogue pk, kind)."""
+
+    by_turn: dict[tuple[int, str], str]
+    by_dialogue: dict[tuple[int, str], str]
+
+    def keep(self, dialogue_id: int, turn_id: int | None, kind: str, value: str | None) -> None:
+        text = "null" if value is None else value
+        if turn_id is None:
+            self.by_dialogue[(dialogue_id, kind)] = text
+        else:
+            self.by_turn[(turn_id, kind)] = text
+
+
+def _select_labels(labels: QuerySet, selection: LabelSelection) -> _ChosenLabels:
+    """Choose a label per target: the best status, then the highest confidence, then the newest row."""
+    chosen = _ChosenLabels(by_turn={}, by_dialogue={})
     if selection.mode in ("gold", "model"):
         # All candidates rank alike (one status; a model writes one label per target): the newest wins.
-        for dialogue_id, turn_id, kind, value, _, _ in rows:
-            chosen[dialogue_id][(turn_id, kind)] = value
+        for row in _rows(labels.order_by("id").values_list("dialogue_id", "turn_id", "kind", "value")):
+            chosen.keep(*row)
         return chosen
     ranks: dict[tuple, tuple] = {}
-    for dialogue_id, turn_id, kind, value, status, confidence in rows:
+    columns = ("dialogue_id", "turn_id", "kind", "value", "status", "confidence")
+    for dialogue_id, turn_id, kind, value, status, confidence in _rows(
+        labels.order_by("id").values_list(*columns)
+    ):
         key = (dialogue_id, turn_id, kind)
         rank = (_STATUS_RANK.get(status, 0), confidence if confidence is not None else 1.0)
         if key not in ranks or rank >= ranks[key]:
             ranks[key] = rank
-            chosen[dialogue_id][(turn_id, kind)] = value
+            chosen.keep(dialogue_id, turn_id, kind, value)
     return chosen
 
 
-def _dialogue_json(
-    dialogue: tuple, turns: list[tuple], labels: dict[tuple, Any], selection: LabelSelection
-) -> dict[str, Any]:
-    _, external_id, user_key, device, locale, started_at, metadata, extra, labels_extra = dialogue
-    data: dict[str, Any] = {"id": external_id}
-    for key, value in (
-        ("user_id", user_key),
-        ("device", device),
-        ("locale", locale),
-        ("started_at", started_at),
-        ("metadata", metadata),
-    ):
-        if value is not None:
-            data[key] = value
-    data["turns"] = [_turn_json(turn) for turn in turns]
-    labels_json = _labels_json(
-        turns, labels, labels_extra if selection.includes_file_extras else {}, selection.includes_file_extras
-    )
-    if labels_json:
-        data["labels"] = labels_json
-    data.update(extra)
-    return data
+def _dialogue_line(dialogue: tuple, turns: list[tuple], labels: _ChosenLabels, with_extras: bool) -> str:
+    parts = ['{"id":', _quote(dialogue[1])]
+    for key, column, writer in _DIALOGUE_FIELDS:
+        if dialogue[column] is not None:
+            parts += [',"', key, '":', _json_text(dialogue[column], writer)]
+    parts += [',"turns":[', ",".join(_turn_text(turn) for turn in turns), "]"]
+    labels_text = _labels_text(dialogue, turns, labels, with_extras)
+    if labels_text:
+        parts += [',"labels":', labels_text]
+    extra = _object_members(dialogue[7])
+    if extra:
+        parts += [",", extra]
+    parts.append("}\n")
+    return "".join(parts)
 
 
-def _turn_json(turn: tuple) -> dict[str, Any]:
-    data: dict[str, Any] = {"id": turn[2]}
-    for key, index in _TURN_KEYS:
-        value = turn[index]
-        if value is not None:
-            data[key] = value
-    data.update(turn[15])
-    return data
+def _turn_text(turn: tuple) -> str:
+    parts = ['{"id":', _quote(turn[2])]
+    for key, column, writer in _TURN_FIELDS:
+        if turn[column] is not None:
+            parts += [',"', key, '":', _json_text(turn[column], writer)]
+    extra = _object_members(turn[15])
+    if extra:
+        parts += [",", extra]
+    parts.append("}")
+    return "".join(parts)
 
 
-def _labels_json(
-    turns: list[tuple], labels: dict[tuple, Any], labels_extra: dict[str, Any], with_turn_extras: bool
-) -> dict[str, Any]:
-    external_id = {turn[1]: turn[2] for turn in turns}
-    result: dict[str, Any] = {}
-    segments = labels.get((None, LabelKind.GOAL_SEGMENTS))
-    if segments is not None:
-        success_by_first_turn = {
-            external_id[turn_id]: value
-            for (turn_id, kind), value in labels.items()
-            if kind == LabelKind.GOAL_SUCCESS and turn_id in external_id
-        }
-        goals = []
-        for segment in segments:
-            goal = {"turns": segment["turns"]}
-            success = success_by_first_turn.get(segment["turns"][0]) if segment["turns"] else None
-            if success is not None:
-                goal["success"] = success
-            goal.update({key: value for key, value in segment.items() if key != "turns"})
-            goals.append(goal)
-        result["goals"] = goals
-    turn_labels: dict[str, Any] = {}
+def _labels_text(dialogue: tuple, turns: list[tuple], labels: _ChosenLabels, with_extras: bool) -> str:
+    members: list[str] = []
+    by_turn = labels.by_turn
+    segments = labels.by_dialogue.get((dialogue[0], LabelKind.GOAL_SEGMENTS))
+    if segments is not None and segments != "null":
+        members.append('"goals":' + _encode(_goals(json.loads(segments), turns, by_turn)))
+    entries = []
     for turn in turns:
-        entry = {kind: labels[(turn[1], kind)] for kind in TURN_LABEL_FIELDS if (turn[1], kind) in labels}
-        if with_turn_extras:
-            entry.update(turn[16])
+        turn_pk = turn[1]
+        entry = [
+            f'"{kind}":{by_turn[(turn_pk, kind)]}' for kind in TURN_LABEL_FIELDS if (turn_pk, kind) in by_turn
+        ]
+        extra = _object_members(turn[16]) if with_extras else ""
+        if extra:
+            entry.append(extra)
         if entry:
-            turn_labels[turn[2]] = entry
-    if turn_labels:
-        result["turns"] = turn_labels
-    result.update(labels_extra)
-    return result
+            entries.append(_quote(turn[2]) + ":{" + ",".join(entry) + "}")
+    if entries:
+        members.append('"turns":{' + ",".join(entries) + "}")
+    extra = _object_members(dialogue[8]) if with_extras else ""
+    if extra:
+        members.append(extra)
+    return "{" + ",".join(members) + "}" if members else ""
+
+
+def _goals(
+    segments: list[dict[str, Any]], turns: list[tuple], by_turn: dict[tuple[int, str], str]
+) -> list[dict]:
+    """Goal segments with each goal's success (a label on the goal's first turn) put back in."""
+    success_by_first_turn = {
+        turn[2]: json.loads(by_turn[(turn[1], LabelKind.GOAL_SUCCESS)])
+        for turn in turns
+        if (turn[1], LabelKind.GOAL_SUCCESS) in by_turn
+    }
+    goals = []
+    for segment in segments:
+        goal = {"turns": segment["turns"]}
+        success = success_by_first_turn.get(segment["turns"][0]) if segment["turns"] else None
+        if success is not None:
+            goal["success"] = success
+        goal.update({key: value for key, value in segment.items() if key != "turns"})
+        goals.append(goal)
+    return goals
