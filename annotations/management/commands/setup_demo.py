@@ -1,6 +1,8 @@
-"""python manage.py setup_demo: the demo admin and a simulated demo dataset, once.
+"""python manage.py setup_demo: the demo admin, a simulated demo dataset and a demo model, once.
 
-Run by ``make run``; running it again changes nothing and prints how to log in.
+Run by ``make run``; running it again changes nothing and prints how to log in. The demo model is
+trained on simulated dialogues of other people ("demo-training") and labels the demo dataset, so its
+labels can be compared with the demo dataset's own gold.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from simulator.cli import main as simulate
 DEMO_USERNAME = "admin"
 DEMO_PASSWORD = "selflearn"
 DEMO_DATASET = "demo"
+DEMO_TRAINING_DATASET = "demo-training"
+DEMO_MODEL = "demo"
 
 
 class Command(BaseCommand):

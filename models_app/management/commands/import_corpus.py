@@ -1,0 +1,46 @@
+"""python manage.py import_corpus snips --split train --dataset snips-train [--data-dir ../shared/data]"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from annotations.importing import ImportOptions, ImportSource, import_dialogues
+from annotations.services import dataset_get_or_create
+from models_app.recipes.corpora import CORPORA, CorpusError, corpus_dialogues
+from selflearn_site.exceptions import ApplicationError
+
+
+class Command(BaseCommand):
+    help = "Import a public NLU corpus (single-turn dialogues with gold intents and slots) as a dataset."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("corpus", choices=CORPORA)
+        parser.add_argument("--split", default="train", help="train (every corpus) or valid (SNIPS)")
+        parser.add_argument("--dataset", required=True)
+        parser.add_argument(
+            "--data-dir", type=Path, default=Path(settings.BASE_DIR).parent / "shared" / "data"
+        )
+        parser.add_argument("--on-duplicate", choices=("error", "skip", "replace"), default="error")
+
+    def handle(
+        self, *args, corpus: str, split: str, dataset: str, data_dir: Path, on_duplicate: str, **options
+    ) -> None:
+        with tempfile.TemporaryDirectory(prefix="selflearn-corpus-") as folder:
+            path = Path(folder) / f"{corpus}-{split}.jsonl"
+            try:
+                with path.open("w", encoding="utf-8") as out:
+                    for dialogue in corpus_dialogues(corpus, data_dir, split):
+                        out.write(json.dumps(dialogue, ensure_ascii=False) + "\n")
+                report = import_dialogues(
+                    source=ImportSource(name=f"{corpus}/{split}", open=lambda: path.open("rb")),
+                    dataset=dataset_get_or_create(name=dataset),
+                    options=ImportOptions(on_duplicate=on_duplicate),
+                )
+            except (CorpusError, ApplicationError) as error:
+                raise CommandError(str(getattr(error, "message", error))) from error
+        self.stdout.write(self.style.SUCCESS(report.summary()))

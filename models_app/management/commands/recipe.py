@@ -1,0 +1,52 @@
+"""python manage.py recipe snips|dialogues: import the recipe's data, train, print the evaluation JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from models_app.management.commands.train import _StageBar
+from models_app.ml.config import TrainConfig
+from models_app.recipes.run import RECIPES, run_recipe
+from selflearn_site.exceptions import ApplicationError
+
+
+class Command(BaseCommand):
+    help = "Run a training recipe (snips, or dialogues: simulated + NLU corpora) and print its evaluation."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("recipe", choices=RECIPES)
+        parser.add_argument(
+            "--data-dir", type=Path, default=Path(settings.BASE_DIR).parent / "shared" / "data"
+        )
+        parser.add_argument("--name", help="the model's name (default: recipe-RECIPE)")
+        parser.add_argument("--train-dialogues", type=int, default=4000, help="simulated training dialogues")
+        parser.add_argument("--test-dialogues", type=int, default=1000, help="held-out simulated dialogues")
+        parser.add_argument("--max-minutes", type=float, help="cap on training time")
+        parser.add_argument("--epochs", type=int)
+
+    def handle(self, *args, **options) -> None:
+        config = TrainConfig.snips() if options["recipe"] == "snips" else TrainConfig.dialogues()
+        if options["max_minutes"] is not None:
+            config.max_seconds = options["max_minutes"] * 60
+        if options["epochs"] is not None:
+            config.epochs = options["epochs"]
+        bar = _StageBar(disable=options["verbosity"] == 0)
+        try:
+            metrics = run_recipe(
+                options["recipe"],
+                data_dir=options["data_dir"],
+                model_name=options["name"],
+                train_config=config,
+                train_dialogues=options["train_dialogues"],
+                test_dialogues=options["test_dialogues"],
+                progress=bar.update,
+            )
+        except ApplicationError as error:
+            raise CommandError(error.message) from error
+        finally:
+            bar.close()
+        self.stdout.write(json.dumps(metrics, sort_keys=True))

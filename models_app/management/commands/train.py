@@ -1,0 +1,107 @@
+"""python manage.py train --dataset A [--dataset B ...] --name NAME [--epochs N] [--valid-dataset V]"""
+
+from __future__ import annotations
+
+import json
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
+
+from models_app.management.commands._common import dataset_named
+from models_app.ml.config import ModelConfig, TrainConfig
+from models_app.services import model_train
+from selflearn_site.exceptions import ApplicationError
+
+PRESETS = ("default", "snips", "dialogues", "demo")
+
+
+class Command(BaseCommand):
+    help = "Train a label generation model on datasets' gold labels and register it."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--dataset", action="append", required=True, help="a dataset to train on (repeat)"
+        )
+        parser.add_argument(
+            "--valid-dataset",
+            action="append",
+            default=[],
+            help="held-out data for model selection and calibration (default: a part of the training data)",
+        )
+        parser.add_argument("--name", required=True, help="the new model version's name")
+        parser.add_argument(
+            "--preset", choices=PRESETS, default="default", help="training settings to start from"
+        )
+        parser.add_argument("--epochs", type=int, help="supervised epochs (overrides the preset)")
+        parser.add_argument("--pretrain-epochs", type=int, help="contrastive pretraining epochs")
+        parser.add_argument("--max-minutes", type=float, help="stop training after this long")
+        parser.add_argument(
+            "--encoder", help="a Hugging Face encoder path or name (default: packaged MiniLM)"
+        )
+        parser.add_argument("--seed", type=int)
+
+    def handle(self, *args, **options) -> None:
+        train_config = _preset(options["preset"])
+        for option, field in (("epochs", "epochs"), ("pretrain_epochs", "pretrain_epochs"), ("seed", "seed")):
+            if options[option] is not None:
+                setattr(train_config, field, options[option])
+        if options["max_minutes"] is not None:
+            train_config.max_seconds = options["max_minutes"] * 60
+        model_config = ModelConfig()
+        if options["encoder"]:
+            model_config.encoder = options["encoder"]
+        bar = _StageBar(disable=options["verbosity"] == 0)
+        try:
+            model_version = model_train(
+                name=options["name"],
+                datasets=[dataset_named(name) for name in options["dataset"]],
+                valid_datasets=[dataset_named(name) for name in options["valid_dataset"]],
+                train_config=train_config,
+                model_config=model_config,
+                progress=bar.update,
+            )
+        except ApplicationError as error:
+            raise CommandError(error.message) from error
+        finally:
+            bar.close()
+        self.stdout.write(
+            self.style.SUCCESS(f"Trained {model_version.name!r}: {model_version.checkpoint_path}")
+        )
+        self.stdout.write(json.dumps(model_version.metrics, indent=2, sort_keys=True))
+
+
+def _preset(name: str) -> TrainConfig:
+    if name == "default":
+        return TrainConfig()
+    return getattr(TrainConfig, name)()
+
+
+class _StageBar:
+    """A tqdm bar per training stage (pretrain, train, calibrate), showing the latest loss or metric."""
+
+    def __init__(self, *, disable: bool) -> None:
+        self.disable = disable
+        self.stage: str | None = None
+        self.bar: tqdm | None = None
+
+    def update(self, stage: str, done: int, total: int, info: dict) -> None:
+        if self.disable:
+            return
+        if stage != self.stage:
+            self.close()
+            self.bar = tqdm(total=total, desc=stage, unit="step")
+            self.stage = stage
+        assert self.bar is not None
+        self.bar.total = total
+        self.bar.n = done
+        shown = {key: value for key, value in info.items() if isinstance(value, int | float)}
+        if shown:
+            self.bar.set_postfix(
+                {key: f"{value:.4g}" for key, value in list(shown.items())[:4]}, refresh=False
+            )
+        self.bar.refresh()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None

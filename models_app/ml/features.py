@@ -1,0 +1,242 @@
+"""Label inventories and the per-dialogue features the model reads (text ids, categorical, numerical).
+
+A dialogue is featurized once (tokenization included) and batched many times.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from models_app.ml.data import FAILURE_POINTS, NO_INTENT, NOT_A_REPHRASE, DialogueExample, TurnInput
+from models_app.ml.tokenization import (
+    IGNORE,
+    EncodedTurn,
+    context_text,
+    encode_texts,
+    slot_tag_names,
+    spans_to_tags,
+)
+
+BOUNDARY_TAGS = ("B", "I", "O")  # a goal starts here / continues / the turn is in no goal
+# Categorical inputs; each is embedded with two reserved ids: 0 = missing, 1 = not seen in training.
+CATEGORICAL = ("domains", "assistant_intents", "statuses", "device_types")
+TRISTATE = {None: 0, False: 1, True: 2}
+FEEDBACK = {None: 0, "positive": 1, "negative": 2}
+NUMERICAL_SIZE = 10
+MISSING, UNSEEN = 0, 1
+
+
+def build_inventories(examples: Sequence[DialogueExample]) -> dict[str, list[str]]:
+    """Every label and input vocabulary of the training data, sorted so that a rerun gives the same ids."""
+    intents: set[str] = set()
+    slot_types: set[str] = set()
+    inputs: dict[str, set[str]] = {name: set() for name in CATEGORICAL}
+    for example in examples:
+        if example.device_type:
+            inputs["device_types"].add(example.device_type)
+        for turn in example.turns:
+            for name, value in (
+                ("domains", turn.domain),
+                ("assistant_intents", turn.intent),
+                ("statuses", turn.status),
+            ):
+                if value:
+                    inputs[name].add(value)
+        for targets in example.targets or ():
+            if targets.intent is not None:
+                intents.add(targets.intent)
+            for span in targets.slots or ():
+                slot_types.add(span.type)
+    inventories = {name: sorted(values) for name, values in inputs.items()}
+    inventories["intents"] = sorted(intents)
+    inventories["slot_types"] = sorted(slot_types)
+    inventories["slot_tags"] = slot_tag_names(inventories["slot_types"])
+    inventories["failure_points"] = list(FAILURE_POINTS)
+    inventories["boundaries"] = list(BOUNDARY_TAGS)
+    return inventories
+
+
+def tasks_with_gold(examples: Sequence[DialogueExample]) -> list[str]:
+    """The heads that have any gold in ``examples`` (the others are not trained)."""
+    found: set[str] = set()
+    for example in examples:
+        if example.goals is not None:
+            found.add("goals")
+        if any(s is not None for s in example.goal_success or ()):
+            found.add("goal_success")
+        for targets in example.targets or ():
+            for name in ("intent", "slots", "failure_point", "rephrase_of", "defect"):
+                if getattr(targets, name) is not None:
+                    found.add(name)
+    order = ("intent", "slots", "failure_point", "rephrase_of", "defect", "goals", "goal_success")
+    return [name for name in order if name in found]
+
+
+@dataclass
+class FeaturizedDialogue:
+    """Everything the model needs of one dialogue, as plain lists (batched by ``collate``)."""
+
+    tokens: list[EncodedTurn]
+    categorical: list[list[int]]  # per turn: ids of domain, assistant intent, status, device, screen, ...
+    numerical: list[list[float]]  # per turn: NUMERICAL_SIZE values
+    # Targets, IGNORE where there is no gold.
+    slot_tags: list[list[int]]  # per turn, per word piece
+    intent: list[int]
+    failure_point: list[int]
+    defect: list[int]
+    rephrase: list[int]  # pointer: 0 = not a rephrase, j + 1 = a rephrase of turn j
+    boundary: list[int]
+    goals: list[tuple[int, int, int]] = field(
+        default_factory=list
+    )  # (first turn, end turn, success or IGNORE)
+    # Set in pretraining: 1 where the turn's response or the turn was swapped in from elsewhere.
+    swapped: list[int] | None = None
+
+    @property
+    def length(self) -> int:
+        return sum(len(turn.input_ids) for turn in self.tokens)
+
+
+def _index(values: list[str]) -> dict[str, int]:
+    return {value: position for position, value in enumerate(values)}
+
+
+def _categorical_id(value: str | None, index: dict[str, int]) -> int:
+    if not value:
+        return MISSING
+    return index[value] + 2 if value in index else UNSEEN
+
+
+def _numerical(turn: TurnInput) -> list[float]:
+    """Scaled to about [0, 1], with a presence flag beside each value that may be missing."""
+
+    def present(value: Any) -> float:
+        return 0.0 if value is None else 1.0
+
+    gap = turn.seconds_since_previous
+    words = len(turn.utterance.split())
+    return [
+        turn.asr_confidence if turn.asr_confidence is not None else 0.0,
+        present(turn.asr_confidence),
+        turn.nlu_confidence if turn.nlu_confidence is not None else 0.0,
+        present(turn.nlu_confidence),
+        # Time gaps span seconds to days: a log scale tells a quick repeat from a new goal.
+        math.log1p(max(gap, 0.0)) / 10.0 if gap is not None else 0.0,
+        present(gap),
+        math.log1p(words) / 4.0,
+        1.0 if not turn.utterance.strip() else 0.0,
+        1.0 if not turn.response.strip() else 0.0,
+        math.log1p(len(turn.response.split())) / 4.0,
+    ]
+
+
+def boundary_targets(goals: list[list[int]] | None, turns: int) -> list[int]:
+    if goals is None:
+        return [IGNORE] * turns
+    tags = [BOUNDARY_TAGS.index("O")] * turns
+    for goal in goals:
+        for position, turn in enumerate(goal):
+            if 0 <= turn < turns:
+                tags[turn] = BOUNDARY_TAGS.index("B" if position == 0 else "I")
+    return tags
+
+
+class Featurizer:
+    """Turns DialogueExamples into FeaturizedDialogues with one tokenizer and one set of inventories."""
+
+    def __init__(
+        self,
+        tokenizer: Any,
+        inventories: dict[str, list[str]],
+        max_tokens: int,
+        context_fields: Sequence[str],
+    ) -> None:
+        self.tokenizer = tokenizer
+        self.max_tokens = max_tokens
+        self.context_fields = tuple(context_fields)
+        self.inventories = inventories
+        self.indexes = {name: _index(values) for name, values in inventories.items()}
+
+    def encode_turns(self, examples: Sequence[DialogueExample]) -> list[list[EncodedTurn]]:
+        utterances, contexts, owners = [], [], []
+        for number, example in enumerate(examples):
+            for position, turn in enumerate(example.turns):
+                utterances.append(turn.utterance)
+                contexts.append(context_text(example.turns, position, self.context_fields))
+                owners.append(number)
+        encoded = encode_texts(self.tokenizer, utterances, contexts, self.max_tokens)
+        grouped: list[list[EncodedTurn]] = [[] for _ in examples]
+        for owner, turn in zip(owners, encoded, strict=True):
+            grouped[owner].append(turn)
+        return grouped
+
+    def __call__(self, examples: Sequence[DialogueExample]) -> list[FeaturizedDialogue]:
+        return [
+            self.featurize(example, tokens)
+            for example, tokens in zip(examples, self.encode_turns(examples), strict=True)
+        ]
+
+    def featurize(self, example: DialogueExample, tokens: list[EncodedTurn]) -> FeaturizedDialogue:
+        ix = self.indexes
+        count = len(example.turns)
+        categorical = [
+            [
+                _categorical_id(turn.domain, ix["domains"]),
+                _categorical_id(turn.intent, ix["assistant_intents"]),
+                _categorical_id(turn.status, ix["statuses"]),
+                _categorical_id(example.device_type, ix["device_types"]),
+                TRISTATE[example.has_screen],
+                TRISTATE[turn.barge_in],
+                FEEDBACK.get(turn.feedback, 0),
+            ]
+            for turn in example.turns
+        ]
+        targets = example.targets or [None] * count  # type: ignore[list-item]
+        slot_tags, intent, failure, defect, rephrase = [], [], [], [], []
+        for position, (turn_tokens, gold) in enumerate(zip(tokens, targets, strict=True)):
+            if gold is not None and gold.slots is not None:
+                slot_tags.append(spans_to_tags(gold.slots, turn_tokens, ix["slot_tags"]))
+            else:
+                slot_tags.append([IGNORE] * len(turn_tokens.input_ids))
+            intent.append(
+                ix["intents"].get(gold.intent, IGNORE) if gold and gold.intent is not None else IGNORE
+            )
+            failure.append(
+                ix["failure_points"].get(gold.failure_point, IGNORE)
+                if gold and gold.failure_point is not None
+                else IGNORE
+            )
+            defect.append(int(gold.defect) if gold and gold.defect is not None else IGNORE)
+            if gold is None or gold.rephrase_of is None:
+                rephrase.append(IGNORE)
+            elif gold.rephrase_of == NOT_A_REPHRASE:
+                rephrase.append(0)
+            else:
+                # Only an earlier turn can be restated; anything else is unusable gold.
+                rephrase.append(gold.rephrase_of + 1 if 0 <= gold.rephrase_of < position else IGNORE)
+        goals = []
+        for number, goal in enumerate(example.goals or ()):
+            if not goal:
+                continue
+            success = (example.goal_success or [None] * len(example.goals or ()))[number]
+            goals.append((min(goal), max(goal) + 1, IGNORE if success is None else int(success)))
+        return FeaturizedDialogue(
+            tokens=tokens,
+            categorical=categorical,
+            numerical=[_numerical(turn) for turn in example.turns],
+            slot_tags=slot_tags,
+            intent=intent,
+            failure_point=failure,
+            defect=defect,
+            rephrase=rephrase,
+            boundary=boundary_targets(example.goals, count),
+            goals=goals,
+        )
+
+
+def intent_name(inventories: dict[str, list[str]], index: int) -> str:
+    names = inventories["intents"]
+    return names[index] if 0 <= index < len(names) else NO_INTENT

@@ -1,0 +1,84 @@
+"""The output heads: small modules over word-piece states (slots) or contextual turn vectors."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+# Score of impossible rephrase targets (later turns, padding); finite so that bf16 and softmax stay sane.
+NEG_INF = -1e4
+
+
+class Classifier(nn.Module):
+    """Dropout, then a linear layer: per turn (intent, failure point, ...) or per word piece (slots)."""
+
+    def __init__(self, width: int, classes: int, dropout: float) -> None:
+        super().__init__()
+        self.dropout = nn.Dropout(dropout)
+        self.linear = nn.Linear(width, max(classes, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.linear(self.dropout(x))
+
+
+class RephrasePointer(nn.Module):
+    """Which earlier turn a turn restates, or none: a pointer over earlier turns plus a "none" option.
+
+    The score of (turn i, earlier turn j) is a scaled dot product of projections of their contextual
+    vectors plus a learned bias for the distance i - j (restatements are mostly of the turn just
+    before); "none" is scored from turn i alone. Logits: (..., 1 + turns), index 0 = none, j + 1 = turn j.
+    """
+
+    def __init__(self, width: int, max_distance: int, dropout: float) -> None:
+        super().__init__()
+        self.query = nn.Linear(width, width)
+        self.key = nn.Linear(width, width)
+        self.none = nn.Linear(width, 1)
+        self.distance = nn.Embedding(max_distance + 1, 1)
+        self.max_distance = max_distance
+        self.dropout = nn.Dropout(dropout)
+        self.scale = width**-0.5
+
+    def forward(self, context: torch.Tensor, turn_mask: torch.Tensor) -> torch.Tensor:
+        # context: (dialogues, turns, width); turn_mask: (dialogues, turns)
+        context = self.dropout(context).float()
+        turns = context.shape[1]
+        scores = (
+            self.query(context) @ self.key(context).transpose(1, 2) * self.scale
+        )  # (dialogues, turns, turns)
+        positions = torch.arange(turns, device=context.device)
+        distance = positions[:, None] - positions[None, :]  # (turns, turns): i - j
+        scores = scores + self.distance(distance.clamp(0, self.max_distance)).squeeze(
+            -1
+        )  # (turns, turns) bias
+        allowed = (distance > 0)[None, :, :] & turn_mask[:, None, :]  # (dialogues, turns, turns)
+        scores = scores.masked_fill(~allowed, NEG_INF)
+        none = self.none(context)  # (dialogues, turns, 1)
+        return torch.cat([none, scores], dim=-1)  # (dialogues, turns, 1 + turns)
+
+
+class GoalSuccessHead(nn.Module):
+    """Whether a goal segment succeeded, from the mean of its turns and its last turn (the outcome)."""
+
+    def __init__(self, width: int, dropout: float) -> None:
+        super().__init__()
+        self.classifier = Classifier(2 * width, 2, dropout)
+
+    def forward(
+        self, context: torch.Tensor, dialogue: torch.Tensor, start: torch.Tensor, end: torch.Tensor
+    ) -> torch.Tensor:
+        # context: (dialogues, turns, width); one goal per entry of dialogue/start/end (end exclusive)
+        if dialogue.numel() == 0:
+            return context.new_zeros((0, 2))
+        turns = context.shape[1]
+        positions = torch.arange(turns, device=context.device)
+        inside = (positions[None, :] >= start[:, None]) & (
+            positions[None, :] < end[:, None]
+        )  # (goals, turns)
+        rows = context[dialogue]  # (goals, turns, width)
+        weights = inside.to(rows.dtype).unsqueeze(-1)  # (goals, turns, 1)
+        mean = (rows * weights).sum(1) / weights.sum(1).clamp(min=1.0)  # (goals, width)
+        last = rows[
+            torch.arange(len(dialogue), device=context.device), (end - 1).clamp(min=0)
+        ]  # (goals, width)
+        return self.classifier(torch.cat([mean, last], dim=-1))

@@ -1,0 +1,192 @@
+"""Scores of predictions against gold, from scikit-learn and seqeval (no hand-rolled formulas).
+
+Every metric is computed only where gold exists (a target of None is skipped), and ``counts`` says
+how many turns or dialogues each one saw. All values are fractions in [0, 1].
+
+- ``slot_*``: seqeval (conlleval-style, exact span and type) over word-level BIO tags derived from
+  character spans; a word (whitespace-separated) is in a span when their characters overlap, so a
+  span that differs only by surrounding spaces or punctuation inside a word scores the same.
+- ``frame_exact_match``: the intent and the whole word-level slot tagging of the turn are right.
+- ``goal_boundary_f1``: F1 of "a goal starts at this turn", over every turn of dialogues with gold
+  goals; ``goal_exact_segment_accuracy``: share of those dialogues segmented exactly right.
+- ``goal_success_accuracy`` / ``goal_success_f1``: over gold goals whose exact segment was also
+  predicted (success of a wrongly cut segment is undefined); F1 with "achieved" as the positive class.
+- ``rephrase_f1``: a turn is a true positive when it is predicted to restate the right earlier turn;
+  a rephrase pointing at the wrong turn is both a false positive and a false negative. Computed as
+  micro F1 over the labels "restates the turn d turns back" (d >= 1), leaving out "not a rephrase".
+- ``defect_f1``: F1 with "defect" as the positive class.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from seqeval.metrics import f1_score as seq_f1
+from seqeval.metrics import precision_score as seq_precision
+from seqeval.metrics import recall_score as seq_recall
+from sklearn.metrics import accuracy_score, f1_score
+
+from models_app.ml.data import FAILURE_POINTS, NOT_A_REPHRASE, DialogueExample, DialoguePrediction, Span
+
+_WORD = re.compile(r"\S+")
+
+
+def word_tags(utterance: str, spans: Sequence[Span]) -> list[str]:
+    """Word-level BIO tags of ``utterance`` from character spans."""
+    words = [(m.start(), m.end()) for m in _WORD.finditer(utterance)]
+    tags = ["O"] * len(words)
+    for span in sorted(spans, key=lambda s: (s.start, s.end)):
+        begun = False
+        for position, (start, end) in enumerate(words):
+            if start < span.end and end > span.start and tags[position] == "O":
+                tags[position] = f"{'I' if begun else 'B'}-{span.type}"
+                begun = True
+    return tags
+
+
+def _goal_starts(goals: Sequence[Sequence[int]], turns: int) -> list[int]:
+    starts = [0] * turns
+    for goal in goals:
+        if goal and 0 <= min(goal) < turns:
+            starts[min(goal)] = 1
+    return starts
+
+
+def _normalised(goals: Sequence[Sequence[int]]) -> list[tuple[int, ...]]:
+    return [tuple(sorted(goal)) for goal in goals if goal]
+
+
+def evaluate(
+    examples: Sequence[DialogueExample], predictions: Sequence[DialoguePrediction]
+) -> dict[str, Any]:
+    if len(examples) != len(predictions):
+        raise ValueError(f"{len(examples)} examples but {len(predictions)} predictions")
+    intent_true: list[str] = []
+    intent_pred: list[str] = []
+    slots_true: list[list[str]] = []
+    slots_pred: list[list[str]] = []
+    frames: list[int] = []
+    fp_true: list[str] = []
+    fp_pred: list[str] = []
+    rephrase_true: list[int] = []
+    rephrase_pred: list[int] = []
+    defect_true: list[int] = []
+    defect_pred: list[int] = []
+    starts_true: list[int] = []
+    starts_pred: list[int] = []
+    exact_segments: list[int] = []
+    success_true: list[int] = []
+    success_pred: list[int] = []
+
+    for example, prediction in zip(examples, predictions, strict=True):
+        for t, (turn, predicted) in enumerate(zip(example.turns, prediction.turns, strict=True)):
+            gold = example.targets[t] if example.targets else None
+            if gold is None:
+                continue
+            tags_true = tags_pred = None
+            if gold.slots is not None:
+                tags_true = word_tags(turn.utterance, gold.slots)
+                tags_pred = word_tags(turn.utterance, predicted.slots.value)
+                slots_true.append(tags_true)
+                slots_pred.append(tags_pred)
+            if gold.intent is not None:
+                intent_true.append(gold.intent)
+                intent_pred.append(str(predicted.intent.value))
+                if tags_true is not None:
+                    frames.append(int(gold.intent == predicted.intent.value and tags_true == tags_pred))
+            if gold.failure_point is not None:
+                fp_true.append(gold.failure_point)
+                fp_pred.append(str(predicted.failure_point.value))
+            if gold.rephrase_of is not None:
+                # Labels are distances back (1 = the previous turn), 0 = not a rephrase.
+                rephrase_true.append(0 if gold.rephrase_of == NOT_A_REPHRASE else t - gold.rephrase_of)
+                value = predicted.rephrase_of.value
+                rephrase_pred.append(0 if value == NOT_A_REPHRASE else t - int(value))
+            if gold.defect is not None:
+                defect_true.append(int(gold.defect))
+                defect_pred.append(int(bool(predicted.defect.value)))
+        if example.goals is not None:
+            count = len(example.turns)
+            predicted_goals = prediction.goals.value or []
+            starts_true += _goal_starts(example.goals, count)
+            starts_pred += _goal_starts(predicted_goals, count)
+            gold_goals = _normalised(example.goals)
+            exact_segments.append(int(gold_goals == _normalised(predicted_goals)))
+            predicted_success = {
+                tuple(sorted(goal)): success.value
+                for goal, success in zip(predicted_goals, prediction.goal_success, strict=False)
+            }
+            for goal, success in zip(example.goals, example.goal_success or [], strict=False):
+                key = tuple(sorted(goal))
+                if success is not None and key in predicted_success:
+                    success_true.append(int(success))
+                    success_pred.append(int(bool(predicted_success[key])))
+
+    metrics: dict[str, Any] = {}
+    counts: dict[str, int] = {"dialogues": len(examples), "turns": sum(len(e.turns) for e in examples)}
+    if intent_true:
+        metrics["intent_accuracy"] = float(accuracy_score(intent_true, intent_pred))
+        counts["intent_turns"] = len(intent_true)
+    if slots_true:
+        metrics["slot_precision"] = float(seq_precision(slots_true, slots_pred, zero_division=0))
+        metrics["slot_recall"] = float(seq_recall(slots_true, slots_pred, zero_division=0))
+        metrics["slot_f1"] = float(seq_f1(slots_true, slots_pred, zero_division=0))
+        counts["slot_turns"] = len(slots_true)
+    if frames:
+        metrics["frame_exact_match"] = float(accuracy_score([1] * len(frames), frames))
+        counts["frame_turns"] = len(frames)
+    if fp_true:
+        labels = [name for name in FAILURE_POINTS if name in set(fp_true) | set(fp_pred)]
+        metrics["failure_point_accuracy"] = float(accuracy_score(fp_true, fp_pred))
+        metrics["failure_point_macro_f1"] = float(
+            f1_score(fp_true, fp_pred, labels=labels, average="macro", zero_division=0)
+        )
+        per_class = f1_score(fp_true, fp_pred, labels=labels, average=None, zero_division=0)
+        metrics["failure_point_f1"] = {
+            name: float(value) for name, value in zip(labels, per_class, strict=True)
+        }
+        counts["failure_point_turns"] = len(fp_true)
+    if rephrase_true:
+        distances = sorted({d for d in rephrase_true + rephrase_pred if d > 0})
+        metrics["rephrase_f1"] = (
+            float(f1_score(rephrase_true, rephrase_pred, labels=distances, average="micro", zero_division=0))
+            if distances
+            else 1.0
+        )
+        counts["rephrase_turns"] = len(rephrase_true)
+    if defect_true:
+        metrics["defect_f1"] = float(f1_score(defect_true, defect_pred, pos_label=1, zero_division=0))
+        counts["defect_turns"] = len(defect_true)
+    if exact_segments:
+        metrics["goal_boundary_f1"] = float(f1_score(starts_true, starts_pred, pos_label=1, zero_division=0))
+        metrics["goal_exact_segment_accuracy"] = float(
+            accuracy_score([1] * len(exact_segments), exact_segments)
+        )
+        counts["goal_dialogues"] = len(exact_segments)
+        counts["goal_turns"] = len(starts_true)
+    if success_true:
+        metrics["goal_success_accuracy"] = float(accuracy_score(success_true, success_pred))
+        metrics["goal_success_f1"] = float(f1_score(success_true, success_pred, pos_label=1, zero_division=0))
+        counts["goal_success_goals"] = len(success_true)
+    metrics["counts"] = counts
+    return metrics
+
+
+# The metrics that model selection averages (those present).
+SELECTION_METRICS = (
+    "intent_accuracy",
+    "slot_f1",
+    "failure_point_accuracy",
+    "goal_boundary_f1",
+    "rephrase_f1",
+    "defect_f1",
+    "goal_success_accuracy",
+)
+
+
+def selection_score(metrics: dict[str, Any]) -> float:
+    """One number to pick the best epoch by: the mean of the main metrics that have gold."""
+    values = [float(metrics[name]) for name in SELECTION_METRICS if name in metrics]
+    return sum(values) / len(values) if values else 0.0

@@ -1,0 +1,171 @@
+"""The label generation model: a pretrained text encoder per turn, a small transformer over the turns
+of a dialogue, and one head per label kind.
+
+Two stages, so that inference can batch turns across dialogues (sorted by length) for the expensive
+encoder and then batch dialogues for the cheap context stage:
+``encode_turns`` (text -> pooled turn text + slot logits) and ``contextualize`` + heads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from models_app.ml.batching import Batch
+from models_app.ml.config import ModelConfig
+from models_app.ml.features import CATEGORICAL, FEEDBACK, NUMERICAL_SIZE, TRISTATE
+from models_app.ml.heads import Classifier, GoalSuccessHead, RephrasePointer
+
+
+@dataclass
+class ModelOutput:
+    slots: torch.Tensor  # (turns, pieces, slot tags)
+    intent: torch.Tensor  # (turns, intents)
+    failure_point: torch.Tensor  # (turns, 6)
+    defect: torch.Tensor  # (turns, 2)
+    boundary: torch.Tensor  # (turns, 3)
+    rephrase: torch.Tensor  # (turns, 1 + max turns)
+    swapped: torch.Tensor  # (turns, 2) pretraining: real or swapped
+    context: torch.Tensor  # (dialogues, max turns, width)
+    goal_success: torch.Tensor  # (goals, 2)
+
+
+class TurnFeatures(nn.Module):
+    """One vector per turn from its pooled text and its categorical and numerical log features."""
+
+    def __init__(self, config: ModelConfig, text_width: int, inventories: dict[str, list[str]]) -> None:
+        super().__init__()
+        # Two reserved ids per vocabulary: 0 = missing, 1 = unseen in training.
+        sizes = [len(inventories.get(name, [])) + 2 for name in CATEGORICAL]
+        sizes += [len(TRISTATE), len(TRISTATE), len(FEEDBACK)]  # has_screen, barge_in, feedback
+        self.embeddings = nn.ModuleList(nn.Embedding(size, config.categorical_dim) for size in sizes)
+        self.numerical = nn.Linear(NUMERICAL_SIZE, config.numerical_dim)
+        width = text_width + len(sizes) * config.categorical_dim + config.numerical_dim
+        self.project = nn.Sequential(
+            nn.Linear(width, config.context_width), nn.GELU(), nn.Dropout(config.dropout)
+        )
+
+    def forward(self, text: torch.Tensor, categorical: torch.Tensor, numerical: torch.Tensor) -> torch.Tensor:
+        # text: (turns, text width); categorical: (turns, features); numerical: (turns, NUMERICAL_SIZE)
+        parts = [text] + [embed(categorical[:, i]) for i, embed in enumerate(self.embeddings)]
+        parts.append(self.numerical(numerical.to(text.dtype)))
+        return self.project(torch.cat(parts, dim=-1))  # (turns, context width)
+
+
+class DialogueContext(nn.Module):
+    """A small bidirectional transformer over the turn vectors of each dialogue (labels depend on what
+    came after a turn as much as before: a failure shows in the rephrase that follows)."""
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        self.position = nn.Embedding(config.max_turns, config.context_width)
+        layer = nn.TransformerEncoderLayer(
+            d_model=config.context_width,
+            nhead=config.context_heads,
+            dim_feedforward=4 * config.context_width,
+            dropout=config.dropout,
+            activation="gelu",
+            batch_first=True,
+            norm_first=True,
+        )
+        # enable_nested_tensor=False: the fast path would change results between train and eval.
+        self.layers = nn.TransformerEncoder(layer, config.context_layers, enable_nested_tensor=False)
+        self.norm = nn.LayerNorm(config.context_width)
+        self.max_turns = config.max_turns
+
+    def forward(self, turns: torch.Tensor, turn_mask: torch.Tensor) -> torch.Tensor:
+        # turns: (dialogues, max turns, width); turn_mask: (dialogues, max turns)
+        positions = torch.arange(turns.shape[1], device=turns.device).clamp(max=self.max_turns - 1)
+        x = turns + self.position(positions)[None]  # (dialogues, max turns, width)
+        x = self.layers(x, src_key_padding_mask=~turn_mask)
+        return self.norm(x)
+
+
+class LabelModel(nn.Module):
+    def __init__(self, config: ModelConfig, encoder: nn.Module, inventories: dict[str, list[str]]) -> None:
+        super().__init__()
+        self.config = config
+        self.encoder = encoder
+        hidden = int(encoder.config.hidden_size)
+        width = config.context_width
+        text_width = 2 * hidden  # first piece + mean of the utterance's pieces
+        self.slots = Classifier(hidden, len(inventories["slot_tags"]), config.dropout)
+        self.features = TurnFeatures(config, text_width, inventories)
+        self.context = DialogueContext(config)
+        self.intent = Classifier(text_width + width, len(inventories["intents"]), config.dropout)
+        self.failure_point = Classifier(width, len(inventories["failure_points"]), config.dropout)
+        self.defect = Classifier(width, 2, config.dropout)
+        self.boundary = Classifier(width, len(inventories["boundaries"]), config.dropout)
+        self.rephrase = RephrasePointer(width, config.max_rephrase_distance, config.dropout)
+        self.goal_success = GoalSuccessHead(width, config.dropout)
+        self.swapped = Classifier(width, 2, config.dropout)
+
+    def encode_turns(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor,
+        token_type_ids: torch.Tensor | None,
+        utterance_mask: torch.Tensor,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Pooled text vectors (turns, 2 * hidden) and slot logits (turns, pieces, tags)."""
+        inputs = {"input_ids": input_ids, "attention_mask": attention_mask}
+        if token_type_ids is not None:
+            inputs["token_type_ids"] = token_type_ids
+        states = self.encoder(**inputs).last_hidden_state  # (turns, pieces, hidden)
+        # The utterance's pieces; an empty utterance falls back to the whole sequence.
+        weights = utterance_mask.to(states.dtype)
+        empty = weights.sum(1, keepdim=True) == 0  # (turns, 1)
+        weights = torch.where(empty, attention_mask.to(states.dtype), weights).unsqueeze(
+            -1
+        )  # (turns, pieces, 1)
+        mean = (states * weights).sum(1) / weights.sum(1).clamp(min=1.0)  # (turns, hidden)
+        text = torch.cat([states[:, 0], mean], dim=-1)  # (turns, 2 * hidden)
+        return text, self.slots(states)
+
+    def contextualize(
+        self,
+        text: torch.Tensor,
+        categorical: torch.Tensor,
+        numerical: torch.Tensor,
+        dialogue: torch.Tensor,
+        position: torch.Tensor,
+        turn_mask: torch.Tensor,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Contextual turn vectors: padded (dialogues, max turns, width) and flat (turns, width)."""
+        turns = self.features(text, categorical, numerical)  # (turns, width)
+        padded = turns.new_zeros((*turn_mask.shape, turns.shape[-1]))  # (dialogues, max turns, width)
+        padded[dialogue, position] = turns
+        context = self.context(padded, turn_mask)  # (dialogues, max turns, width)
+        return context, context[dialogue, position]
+
+    def turn_heads(
+        self,
+        text: torch.Tensor,
+        context: torch.Tensor,
+        flat: torch.Tensor,
+        dialogue: torch.Tensor,
+        position: torch.Tensor,
+        turn_mask: torch.Tensor,
+    ) -> dict[str, torch.Tensor]:
+        rephrase = self.rephrase(context, turn_mask)[dialogue, position]  # (turns, 1 + max turns)
+        return {
+            "intent": self.intent(torch.cat([text, flat.to(text.dtype)], dim=-1)),
+            "failure_point": self.failure_point(flat),
+            "defect": self.defect(flat),
+            "boundary": self.boundary(flat),
+            "rephrase": rephrase,
+            "swapped": self.swapped(flat),
+        }
+
+    def forward(self, batch: Batch) -> ModelOutput:
+        text, slots = self.encode_turns(
+            batch.input_ids, batch.attention_mask, batch.token_type_ids, batch.utterance_mask
+        )
+        context, flat = self.contextualize(
+            text, batch.categorical, batch.numerical, batch.dialogue, batch.position, batch.turn_mask
+        )
+        heads = self.turn_heads(text, context, flat, batch.dialogue, batch.position, batch.turn_mask)
+        success = self.goal_success(context, batch.goal_dialogue, batch.goal_start, batch.goal_end)
+        return ModelOutput(slots=slots, context=context, goal_success=success, **heads)

@@ -1,0 +1,139 @@
+"""Turn texts to word pieces, and slot spans to and from BIO tags over those word pieces.
+
+A turn is encoded as the tokenizer's own *pair* encoding: the utterance first, its context (the
+response, neighbouring utterances) second. Nothing assumes BERT: which tokens belong to the utterance
+comes from ``sequence_ids`` and where they sit in the text from the offsets mapping, so RoBERTa-style
+tokenizers work the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from models_app.ml.data import Span, TurnInput
+
+# Label of word pieces outside the utterance (context, special tokens) in slot tags: ignored by the loss.
+IGNORE = -100
+OUTSIDE = "O"
+# Between the parts of the context sequence; plain text so that any tokenizer reads it.
+CONTEXT_SEPARATOR = " | "
+
+
+@dataclass
+class EncodedTurn:
+    """One turn's word pieces: ids, which ones belong to the utterance, and their character offsets."""
+
+    input_ids: list[int]
+    token_type_ids: list[int] | None
+    in_utterance: list[bool]  # True for word pieces of the utterance (the pair's first sequence)
+    offsets: list[tuple[int, int]]  # character offsets into the utterance (meaningful where in_utterance)
+
+
+def context_text(turns: Sequence[TurnInput], index: int, fields: Sequence[str]) -> str:
+    """The second sequence of turn ``index``'s pair: the named context texts that are not empty."""
+    parts = []
+    for name in fields:
+        if name == "response":
+            parts.append(turns[index].response)
+        elif name == "previous" and index > 0:
+            parts.append(turns[index - 1].utterance)
+        elif name == "next" and index + 1 < len(turns):
+            parts.append(turns[index + 1].utterance)
+    return CONTEXT_SEPARATOR.join(part.strip() for part in parts if part and part.strip())
+
+
+def encode_texts(
+    tokenizer: Any, utterances: Sequence[str], contexts: Sequence[str], max_tokens: int
+) -> list[EncodedTurn]:
+    """Encode many (utterance, context) pairs; an empty context encodes the utterance alone.
+
+    ``longest_first`` truncation trims the longer sequence first: the context, unless the utterance
+    itself takes more than half of ``max_tokens`` (then both keep about half), so the utterance and
+    its slots stay whole in all but very long turns.
+    """
+    out: list[EncodedTurn | None] = [None] * len(utterances)
+    with_context = [i for i, context in enumerate(contexts) if context]
+    alone = [i for i, context in enumerate(contexts) if not context]
+    for indices, paired in ((with_context, True), (alone, False)):
+        if not indices:
+            continue
+        firsts = [utterances[i] for i in indices]
+        kwargs: dict[str, Any] = {
+            "truncation": "longest_first" if paired else True,
+            "max_length": max_tokens,
+            "return_offsets_mapping": True,
+        }
+        if paired:
+            encoding = tokenizer(firsts, [contexts[i] for i in indices], **kwargs)
+        else:
+            encoding = tokenizer(firsts, **kwargs)
+        for row, i in enumerate(indices):
+            sequence_ids = encoding.sequence_ids(row)
+            token_types = encoding["token_type_ids"][row] if "token_type_ids" in encoding else None
+            out[i] = EncodedTurn(
+                input_ids=list(encoding["input_ids"][row]),
+                token_type_ids=list(token_types) if token_types is not None else None,
+                in_utterance=[sequence == 0 for sequence in sequence_ids],
+                offsets=[tuple(offset) for offset in encoding["offset_mapping"][row]],
+            )
+    return [turn for turn in out if turn is not None]
+
+
+def slot_tag_names(slot_types: Sequence[str]) -> list[str]:
+    """The BIO tag inventory: O first, then B- and I- of each slot type."""
+    names = [OUTSIDE]
+    for slot_type in slot_types:
+        names += [f"B-{slot_type}", f"I-{slot_type}"]
+    return names
+
+
+def spans_to_tags(spans: Sequence[Span], turn: EncodedTurn, tag_index: dict[str, int]) -> list[int]:
+    """BIO tag ids per word piece: a piece that overlaps a span is in it (B on its first piece).
+
+    Pieces outside the utterance get IGNORE. Spans of an unknown slot type are tagged O.
+    """
+    tags = [IGNORE if not inside else tag_index[OUTSIDE] for inside in turn.in_utterance]
+    for span in spans:
+        begun = False
+        for position, (inside, (start, end)) in enumerate(zip(turn.in_utterance, turn.offsets, strict=True)):
+            if not inside or end <= start or end <= span.start or start >= span.end:
+                continue
+            name = f"{'I' if begun else 'B'}-{span.type}"
+            if name in tag_index:
+                tags[position] = tag_index[name]
+            begun = True
+    return tags
+
+
+def tags_to_spans(tag_names: Sequence[str], turn: EncodedTurn, utterance: str) -> list[Span]:
+    """Character spans from BIO tags over word pieces (tags of non-utterance pieces are ignored).
+
+    An I- tag that does not continue a span of its type starts one (a lenient reading of BIO).
+    Spans run from the first piece's start to the last piece's end; value = utterance[start:end].
+    """
+    spans: list[Span] = []
+    current: list[Any] | None = None  # [start, end, type]
+
+    def close() -> None:
+        nonlocal current
+        if current is not None:
+            start, end, slot_type = current
+            spans.append(Span(start, end, slot_type, utterance[start:end]))
+            current = None
+
+    for name, inside, (start, end) in zip(tag_names, turn.in_utterance, turn.offsets, strict=False):
+        if not inside or end <= start:
+            continue
+        if name == OUTSIDE or "-" not in name:
+            close()
+            continue
+        prefix, slot_type = name.split("-", 1)
+        if prefix == "I" and current is not None and current[2] == slot_type:
+            current[1] = end
+        else:
+            close()
+            current = [start, end, slot_type]
+    close()
+    return spans

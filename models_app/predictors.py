@@ -1,0 +1,31 @@
+"""One loaded predictor per model version and precision in each process (a worker loads a model once,
+not once per chunk)."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from models_app.ml.predict import Predictor
+from models_app.models import ModelVersion
+from selflearn_site.exceptions import ApplicationError
+
+PRECISIONS = ("fp32", "bf16", "int8")
+
+
+def get_predictor(model_version: ModelVersion, precision: str = "fp32") -> Predictor:
+    if precision not in PRECISIONS:
+        raise ApplicationError(
+            f"precision must be one of {', '.join(PRECISIONS)}", extra={"field": "precision"}
+        )
+    path = Path(model_version.checkpoint_path)
+    if not path.exists():
+        raise ApplicationError(
+            f"The checkpoint of model {model_version.name!r} is missing at {path}.", extra={"field": "model"}
+        )
+    return _load(str(path), precision)
+
+
+@functools.lru_cache(maxsize=4)
+def _load(path: str, precision: str) -> Predictor:
+    return Predictor.load(Path(path), precision=precision)

@@ -1,0 +1,259 @@
+"""Training, labelling and evaluation: the writes of the model registry.
+
+Each is one keyword-only function that the CLI and the Celery tasks share. Labelling works a chunk of
+dialogues at a time and writes each label at most once per (target, kind, model version), so a task
+can run it in chunks, retry a chunk, or resume a job without duplicating anything.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from annotations.models import Dataset, Dialogue, Label, LabelKind, LabelSource, LabelStatus
+from models_app.examples import gold_examples, labelling_chunk
+from models_app.ml.config import ModelConfig, TrainConfig
+from models_app.ml.data import NO_INTENT, NOT_A_REPHRASE, DialoguePrediction
+from models_app.ml.format_adapter import spans_to_format
+from models_app.ml.metrics import evaluate
+from models_app.ml.train import train_model
+from models_app.models import ModelVersion
+from models_app.predictors import get_predictor
+from selflearn_site.exceptions import ApplicationError
+
+logger = logging.getLogger(__name__)
+
+TrainProgress = Callable[[str, int, int, dict], None]
+# The model's heads are named as in the ML package; the registry speaks in label kinds.
+_LABEL_KIND_OF_TASK = {"goals": LabelKind.GOAL_SEGMENTS.value}
+DEFAULT_LABEL_CHUNK_SIZE = 128
+
+
+def models_dir() -> Path:
+    return Path(settings.SELFLEARN_MODELS_DIR)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Training
+# ---------------------------------------------------------------------------------------------------
+
+
+def model_train(
+    *,
+    name: str,
+    datasets: Sequence[Dataset],
+    valid_datasets: Sequence[Dataset] = (),
+    train_config: TrainConfig | None = None,
+    model_config: ModelConfig | None = None,
+    progress: TrainProgress | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    user: AbstractBaseUser | None = None,
+    job: Any = None,
+) -> ModelVersion:
+    """Train a model on the gold labels of ``datasets`` and register it as ModelVersion ``name``.
+
+    Model selection uses ``valid_datasets`` when given, else a held-out part of the training data.
+    """
+    if not datasets:
+        raise ApplicationError("Name at least one dataset to train on.", extra={"field": "datasets"})
+    if ModelVersion.objects.filter(name=name).exists():
+        raise ApplicationError(f"A model named {name!r} already exists.", extra={"field": "name"})
+    train_examples = list(gold_examples(datasets))
+    valid_examples = list(gold_examples(valid_datasets)) if valid_datasets else None
+    if not train_examples:
+        raise ApplicationError("The datasets hold no dialogues to train on.", extra={"field": "datasets"})
+    model_config = model_config or ModelConfig()
+    if model_config.encoder is None:
+        model_config.encoder = settings.SELFLEARN_ENCODER
+    trained = train_model(
+        train_examples,
+        valid_examples,
+        model_config,
+        train_config or TrainConfig(),
+        progress=progress,
+        should_stop=should_stop,
+    )
+    checkpoint = models_dir() / name
+    partial = checkpoint.with_name(checkpoint.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    trained.save(partial)
+    # Only a complete checkpoint gets the model's name; a crash leaves a .partial folder, no model.
+    shutil.rmtree(checkpoint, ignore_errors=True)
+    partial.rename(checkpoint)
+    model_version = ModelVersion(
+        name=name,
+        tasks=[_LABEL_KIND_OF_TASK.get(task, task) for task in trained.tasks],
+        inventories=trained.inventories,
+        config={
+            **trained.config,
+            "datasets": [d.name for d in datasets],
+            "valid_datasets": [d.name for d in valid_datasets],
+        },
+        metrics=trained.validation_metrics,
+        checkpoint_path=str(checkpoint),
+        created_by=user,
+        created_by_job=job,
+    )
+    model_version.full_clean()
+    model_version.save()
+    return model_version
+
+
+# ---------------------------------------------------------------------------------------------------
+# Labelling
+# ---------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class LabellingReport:
+    dialogues: int = 0
+    turns: int = 0
+    labels_written: int = 0
+
+
+def dialogue_ids_to_label(dataset: Dataset) -> list[int]:
+    return list(Dialogue.objects.filter(dataset=dataset).order_by("id").values_list("id", flat=True))
+
+
+def label_dataset(
+    *,
+    dataset: Dataset,
+    model_version: ModelVersion,
+    precision: str = "fp32",
+    chunk_size: int = DEFAULT_LABEL_CHUNK_SIZE,
+    progress: Callable[[int, int], None] | None = None,
+) -> LabellingReport:
+    """Label every dialogue of the dataset, a chunk at a time (what a job's tasks do in parallel)."""
+    ids = dialogue_ids_to_label(dataset)
+    report = LabellingReport()
+    for start in range(0, len(ids), chunk_size):
+        chunk = label_chunk(
+            model_version=model_version, dialogue_ids=ids[start : start + chunk_size], precision=precision
+        )
+        report.dialogues += chunk.dialogues
+        report.turns += chunk.turns
+        report.labels_written += chunk.labels_written
+        if progress is not None:
+            progress(min(start + chunk_size, len(ids)), len(ids))
+    return report
+
+
+def label_chunk(
+    *, model_version: ModelVersion, dialogue_ids: Sequence[int], precision: str = "fp32", job: Any = None
+) -> LabellingReport:
+    """Predict and write the model's labels for these dialogues.
+
+    Safe to run again: a label that is already there for its (target, kind, model version) is kept
+    and not written twice, so a retried or resumed chunk adds only what is missing.
+    """
+    chunk = labelling_chunk(dialogue_ids)
+    if not chunk.examples:
+        return LabellingReport()
+    predictions = get_predictor(model_version, precision).predict(chunk.examples)
+    now = timezone.now()
+    labels = [
+        label
+        for prediction in predictions
+        for label in _labels_from_prediction(
+            prediction,
+            turn_pks=chunk.turn_pks[prediction.key],
+            turn_ids=chunk.turn_external_ids[prediction.key],
+            model_version=model_version,
+            job=job,
+            now=now,
+        )
+    ]
+    with transaction.atomic():
+        before = Label.objects.filter(model_version=model_version, dialogue_id__in=dialogue_ids).count()
+        Label.objects.bulk_create(labels, batch_size=1000, ignore_conflicts=True)
+        written = (
+            Label.objects.filter(model_version=model_version, dialogue_id__in=dialogue_ids).count() - before
+        )
+    return LabellingReport(
+        dialogues=len(chunk.examples),
+        turns=sum(len(example.turns) for example in chunk.examples),
+        labels_written=written,
+    )
+
+
+def _labels_from_prediction(
+    prediction: DialoguePrediction,
+    *,
+    turn_pks: list[int],
+    turn_ids: list[str],
+    model_version: ModelVersion,
+    job: Any,
+    now: Any,
+) -> Iterator[Label]:
+    def proposal(kind: str, value: Any, confidence: float, turn_pk: int | None) -> Label:
+        return Label(
+            dialogue_id=prediction.key,
+            turn_id=turn_pk,
+            kind=kind,
+            value=value,
+            confidence=min(1.0, max(0.0, float(confidence))),
+            status=LabelStatus.PROPOSED,
+            source_type=LabelSource.MODEL,
+            model_version=model_version,
+            job=job,
+            created_at=now,
+            updated_at=now,
+        )
+
+    tasks = set(model_version.tasks)
+    if "goal_segments" in tasks:
+        segments = prediction.goals.value
+        yield proposal(
+            LabelKind.GOAL_SEGMENTS,
+            [{"turns": [turn_ids[index] for index in segment]} for segment in segments],
+            prediction.goals.confidence,
+            None,
+        )
+        if "goal_success" in tasks:
+            for segment, success in zip(segments, prediction.goal_success, strict=False):
+                yield proposal(
+                    LabelKind.GOAL_SUCCESS, bool(success.value), success.confidence, turn_pks[segment[0]]
+                )
+    for index, turn in enumerate(prediction.turns):
+        turn_pk = turn_pks[index]
+        if "intent" in tasks:
+            intent = None if turn.intent.value == NO_INTENT else turn.intent.value
+            yield proposal(LabelKind.INTENT, intent, turn.intent.confidence, turn_pk)
+        if "slots" in tasks:
+            yield proposal(LabelKind.SLOTS, spans_to_format(turn.slots.value), turn.slots.confidence, turn_pk)
+        if "failure_point" in tasks:
+            yield proposal(
+                LabelKind.FAILURE_POINT, turn.failure_point.value, turn.failure_point.confidence, turn_pk
+            )
+        if "rephrase_of" in tasks:
+            target = turn.rephrase_of.value
+            value = None if target in (None, NOT_A_REPHRASE) else turn_ids[target]
+            yield proposal(LabelKind.REPHRASE_OF, value, turn.rephrase_of.confidence, turn_pk)
+        if "defect" in tasks:
+            yield proposal(LabelKind.DEFECT, bool(turn.defect.value), turn.defect.confidence, turn_pk)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Evaluation
+# ---------------------------------------------------------------------------------------------------
+
+
+def model_evaluate(
+    *, dataset: Dataset, model_version: ModelVersion, precision: str = "fp32"
+) -> dict[str, Any]:
+    """The model's metrics against the dataset's gold labels (each metric only where gold exists)."""
+    examples = list(gold_examples([dataset]))
+    if not examples:
+        raise ApplicationError(f"Dataset {dataset.name!r} holds no dialogues.", extra={"field": "dataset"})
+    predictions = get_predictor(model_version, precision).predict(examples)
+    metrics = evaluate(examples, predictions)
+    return {"model": model_version.name, "dataset": dataset.name, "dialogues": len(examples), **metrics}
