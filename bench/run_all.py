@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ["simulate.py", "import_export.py"]
+BENCHMARKS = ["simulate.py", "import_export.py", "label_throughput.py", "model_quality.py"]
 
 
 def main() -> int:

@@ -1,0 +1,148 @@
+"""Label about 10,000 simulated turns end to end (database in, database out) with fp32, bf16 autocast and
+int8 dynamic quantisation; print one JSON line with turns/s, the metric change each precision costs,
+and the raw encoder's rate on the same utterances for comparison.
+
+    python bench/label_throughput.py [--turns 10000] [--model-dir var/models/demo]
+
+Without --model-dir it first trains a quick MiniLM model on other simulated dialogues (a few minutes);
+the figures are about speed, so the model need not be a good one.
+Target: end to end at least 80% of the raw encoder's rate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _setup import database_backend, emit, fresh_database, peak_rss_mb
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+METRICS_COMPARED = ("intent_accuracy", "slot_f1", "failure_point_accuracy", "goal_boundary_f1", "rephrase_f1")
+
+
+def raw_encoder_rate(utterances: list[str], precision: str, batch_size: int = 64) -> float:
+    """Utterances/s of the bare encoder forward pass, length-sorted batches, no heads, no database."""
+    import torch
+
+    from models_app.ml.encoder import load_pretrained_encoder, load_tokenizer
+
+    tokenizer, encoder = load_tokenizer(None), load_pretrained_encoder(None).eval()
+    ordered = sorted(utterances, key=len)
+    started = time.perf_counter()
+    with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
+        for start in range(0, len(ordered), batch_size):
+            batch = tokenizer(
+                ordered[start : start + batch_size],
+                padding=True,
+                truncation=True,
+                max_length=64,
+                return_tensors="pt",
+            )
+            encoder(**batch)
+    return len(ordered) / (time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--turns", type=int, default=10_000)
+    parser.add_argument("--model-dir", type=Path, help="a trained checkpoint to use instead of training one")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="selflearn-bench-") as folder, fresh_database():
+        from django.conf import settings
+
+        from annotations.models import Label, Turn
+        from models_app.ml.config import TrainConfig
+        from models_app.models import ModelVersion
+        from models_app.predictors import _load
+        from models_app.services import label_dataset, model_evaluate, model_train
+
+        settings.SELFLEARN_MODELS_DIR = Path(folder) / "models"
+        dataset = _simulated(folder, "bench", args.turns // 3, 7)
+        turns = Turn.objects.filter(dialogue__dataset=dataset).count()
+        if args.model_dir:
+            model = ModelVersion.objects.create(
+                name="bench", checkpoint_path=str(args.model_dir), tasks=_tasks_of(args.model_dir)
+            )
+        else:
+            training = _simulated(folder, "train", 300, 8)
+            model = model_train(name="bench", datasets=[training], train_config=TrainConfig.demo())
+
+        results: dict[str, dict] = {}
+        for precision in ("fp32", "bf16", "int8"):
+            _load(model.checkpoint_path, precision)  # loading is once per worker process: not timed
+            timings = []
+            for _ in range(3):
+                Label.objects.filter(model_version=model).delete()
+                started = time.perf_counter()
+                label_dataset(dataset=dataset, model_version=model, precision=precision)
+                timings.append(time.perf_counter() - started)
+            metrics = model_evaluate(dataset=dataset, model_version=model, precision=precision)
+            results[precision] = {
+                "turns_per_s": round(turns / statistics.median(timings), 1),
+                **{key: metrics.get(key) for key in METRICS_COMPARED},
+            }
+        for precision in ("bf16", "int8"):
+            results[precision]["metric_change_vs_fp32"] = {
+                key: round(results[precision][key] - results["fp32"][key], 4)
+                for key in METRICS_COMPARED
+                if results[precision].get(key) is not None and results["fp32"].get(key) is not None
+            }
+        utterances = list(Turn.objects.filter(dialogue__dataset=dataset).values_list("utterance", flat=True))
+        raw = {precision: round(raw_encoder_rate(utterances, precision), 1) for precision in ("fp32", "bf16")}
+        emit(
+            {
+                "benchmark": "label_throughput",
+                "database": database_backend(),
+                "turns": turns,
+                "precisions": results,
+                "raw_encoder_utterances_per_s": raw,
+                "end_to_end_share_of_raw": {
+                    precision: round(results[precision]["turns_per_s"] / raw[precision], 3)
+                    for precision in raw
+                },
+                "peak_rss_mb": peak_rss_mb(),
+            }
+        )
+
+
+def _simulated(folder: str, name: str, dialogues: int, seed: int):
+    """A dataset of simulated dialogues (imported through the real importer)."""
+    from annotations.importing import ImportSource, import_dialogues
+    from annotations.models import Dataset
+    from simulator.cli import main as simulate
+
+    path = Path(folder) / f"{name}.jsonl"
+    simulate(
+        [
+            "--dialogues",
+            str(dialogues),
+            "--users",
+            str(max(10, dialogues // 8)),
+            "--seed",
+            str(seed),
+            "--out",
+            str(path),
+        ]
+    )
+    dataset = Dataset.objects.create(name=name)
+    import_dialogues(source=ImportSource.from_path(path), dataset=dataset)
+    return dataset
+
+
+def _tasks_of(model_dir: Path) -> list[str]:
+    from models_app.ml.checkpoint import load_trained
+
+    return ["goal_segments" if task == "goals" else task for task in load_trained(model_dir).tasks]
+
+
+if __name__ == "__main__":
+    main()

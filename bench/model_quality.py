@@ -1,0 +1,64 @@
+"""Run both training recipes in a fresh database and print one JSON line with their evaluations.
+
+    python bench/model_quality.py [--recipes snips dialogues] [--max-minutes 19]
+
+- snips: SNIPS train, selected on SNIPS valid, evaluated on SNIPS valid
+  (targets: intent accuracy >= 0.986, slot F1 >= 0.970, under 20 minutes of training on 2 cores);
+- dialogues: simulated dialogues plus SNIPS, HWU64 and SLURP jointly, evaluated on held-out simulated
+  dialogues (targets: failure point accuracy >= 0.92, goal boundary F1 >= 0.95, rephrase F1 >= 0.9).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _setup import ROOT, emit, fresh_database, peak_rss_mb
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--recipes", nargs="+", default=["snips", "dialogues"], choices=["snips", "dialogues"]
+    )
+    parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--max-minutes", type=float, help="cap each recipe's training time")
+    parser.add_argument("--train-dialogues", type=int, default=4000)
+    parser.add_argument("--test-dialogues", type=int, default=1000)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="selflearn-bench-") as folder, fresh_database():
+        from django.conf import settings
+
+        from models_app.ml.config import TrainConfig
+        from models_app.recipes.run import run_recipe
+
+        settings.SELFLEARN_MODELS_DIR = Path(folder) / "models"
+        results = {}
+        for recipe in args.recipes:
+            config = TrainConfig.snips() if recipe == "snips" else TrainConfig.dialogues()
+            if args.max_minutes is not None:
+                config.max_seconds = args.max_minutes * 60
+            started = time.perf_counter()
+            metrics = run_recipe(
+                recipe,
+                data_dir=args.data_dir,
+                train_config=config,
+                train_dialogues=args.train_dialogues,
+                test_dialogues=args.test_dialogues,
+            )
+            metrics["wall_seconds"] = round(time.perf_counter() - started, 1)
+            results[recipe] = metrics
+        emit({"benchmark": "model_quality", "recipes": results, "peak_rss_mb": peak_rss_mb()})
+
+
+if __name__ == "__main__":
+    main()
