@@ -236,6 +236,27 @@ class Label(models.Model):
         return f"{self.kind}={self.value!r} ({self.status})"
 
 
+class AutoAcceptRule(models.Model):
+    """Model labels of this kind at or above the threshold are accepted without review (the label's
+    history shows it was automatic). The threshold's precision is what the review queue's random
+    sample measures."""
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="auto_accept_rules")
+    kind = models.CharField(max_length=20, choices=LabelKind.choices)
+    threshold = models.FloatField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["dataset", "kind"], name="autoaccept_unique_kind"),
+            models.CheckConstraint(
+                condition=Q(threshold__gte=0, threshold__lte=1), name="autoaccept_threshold_in_unit_interval"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"auto-accept {self.kind} >= {self.threshold} in {self.dataset}"
+
+
 class ReviewEvent(models.Model):
     """Append-only audit: every change to a label leaves one row with what it was and what it became."""
 

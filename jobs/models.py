@@ -60,3 +60,35 @@ class Job(models.Model):
         if not self.progress_total:
             return None
         return min(1.0, self.progress_done / self.progress_total)
+
+
+class JobChunk(models.Model):
+    """One unit of a job's work that a worker does on its own (a slice of dialogues to label).
+
+    A chunk is marked done in the same transaction that writes its results, so a chunk that is
+    retried, redelivered after its worker was killed, or run again when a job resumes counts once.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="chunks")
+    index = models.PositiveIntegerField()
+    items = models.JSONField(default=list)  # the ids this chunk works on
+    size = models.PositiveIntegerField(default=0)  # progress units (turns, say) the chunk stands for
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    seconds = models.FloatField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["job", "index"]
+        constraints = [models.UniqueConstraint(fields=["job", "index"], name="jobchunk_unique_index")]
+        indexes = [models.Index(fields=["job", "status"], name="jobchunk_job_status")]
+
+    def __str__(self) -> str:
+        return f"chunk {self.index} of job {self.job_id} ({self.status})"

@@ -69,6 +69,19 @@ def _job_finish(*, job: Job, status: Job.Status, error: str = "", result: dict[s
     return job
 
 
+def job_finish_if_running(
+    *, job: Job, status: Job.Status, error: str = "", result: dict[str, Any] | None = None
+) -> bool:
+    """End a running job with ``status``, unless something else ended it first; True if this call did."""
+    now = timezone.now()
+    changed = Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING).update(
+        status=status, error=error, result=result, finished_at=now, updated_at=now
+    )
+    if changed:
+        job.status, job.error, job.result, job.finished_at = status, error, result, now
+    return bool(changed)
+
+
 def job_request_cancel(*, job: Job) -> Job:
     """Ask a running job to stop; a pending one is cancelled at once."""
     if job.is_finished:

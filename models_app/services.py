@@ -17,9 +17,19 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from annotations.models import Dataset, Dialogue, Label, LabelKind, LabelSource, LabelStatus
+from annotations.models import (
+    AutoAcceptRule,
+    Dataset,
+    Dialogue,
+    Label,
+    LabelKind,
+    LabelSource,
+    LabelStatus,
+    ReviewEvent,
+)
 from models_app.examples import gold_examples, labelling_chunk
 from models_app.ml.config import ModelConfig, TrainConfig
 from models_app.ml.data import NO_INTENT, NOT_A_REPHRASE, DialoguePrediction
@@ -155,9 +165,33 @@ def label_chunk(
     Safe to run again: a label that is already there for its (target, kind, model version) is kept
     and not written twice, so a retried or resumed chunk adds only what is missing.
     """
+    proposals = propose_labels(
+        model_version=model_version, dialogue_ids=dialogue_ids, precision=precision, job=job
+    )
+    with transaction.atomic():
+        return write_proposals(proposals)
+
+
+@dataclass
+class Proposals:
+    """A chunk's predicted labels, not yet written (prediction runs outside any transaction, so a slow
+    model never holds the database's write lock)."""
+
+    model_version: ModelVersion
+    dialogue_ids: Sequence[int]
+    labels: list[Label]
+    dialogues: int
+    turns: int
+
+
+def propose_labels(
+    *, model_version: ModelVersion, dialogue_ids: Sequence[int], precision: str = "fp32", job: Any = None
+) -> Proposals:
     chunk = labelling_chunk(dialogue_ids)
     if not chunk.examples:
-        return LabellingReport()
+        return Proposals(
+            model_version=model_version, dialogue_ids=dialogue_ids, labels=[], dialogues=0, turns=0
+        )
     predictions = get_predictor(model_version, precision).predict(chunk.examples)
     now = timezone.now()
     labels = [
@@ -172,17 +206,49 @@ def label_chunk(
             now=now,
         )
     ]
-    with transaction.atomic():
-        before = Label.objects.filter(model_version=model_version, dialogue_id__in=dialogue_ids).count()
-        Label.objects.bulk_create(labels, batch_size=1000, ignore_conflicts=True)
-        written = (
-            Label.objects.filter(model_version=model_version, dialogue_id__in=dialogue_ids).count() - before
-        )
-    return LabellingReport(
+    return Proposals(
+        model_version=model_version,
+        dialogue_ids=dialogue_ids,
+        labels=labels,
         dialogues=len(chunk.examples),
         turns=sum(len(example.turns) for example in chunk.examples),
-        labels_written=written,
     )
+
+
+def write_proposals(proposals: Proposals) -> LabellingReport:
+    """Write what is not there yet, then apply the dataset's auto-accept thresholds. Call it inside a
+    transaction (the caller may commit more with it, such as marking a job's chunk done)."""
+    mine = Label.objects.filter(model_version=proposals.model_version, dialogue_id__in=proposals.dialogue_ids)
+    before = mine.count()
+    Label.objects.bulk_create(proposals.labels, batch_size=1000, ignore_conflicts=True)
+    written = mine.count() - before
+    if written:
+        _auto_accept(mine)
+    return LabellingReport(dialogues=proposals.dialogues, turns=proposals.turns, labels_written=written)
+
+
+def _auto_accept(labels: QuerySet[Label]) -> None:
+    """Accept the proposals at or above their dataset's threshold for their kind, leaving a trace."""
+    first = labels.select_related("dialogue").first()
+    if first is None:
+        return
+    rules = AutoAcceptRule.objects.filter(dataset_id=first.dialogue.dataset_id)
+    now = timezone.now()
+    for rule in rules:
+        chosen = labels.filter(kind=rule.kind, status=LabelStatus.PROPOSED, confidence__gte=rule.threshold)
+        events = [
+            ReviewEvent(
+                dialogue_id=dialogue_id,
+                label_id=label_id,
+                action=ReviewEvent.Action.AUTO_ACCEPT,
+                kind=rule.kind,
+                before={"status": LabelStatus.PROPOSED, "value": value},
+                after={"status": LabelStatus.ACCEPTED, "value": value, "threshold": rule.threshold},
+            )
+            for label_id, dialogue_id, value in chosen.values_list("id", "dialogue_id", "value")
+        ]
+        ReviewEvent.objects.bulk_create(events)
+        chosen.update(status=LabelStatus.ACCEPTED, updated_at=now, revision=F("revision") + 1)
 
 
 def _labels_from_prediction(

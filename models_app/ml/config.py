@@ -30,7 +30,8 @@ class ModelConfig:
     # context first, then utterance tokens.
     max_tokens: int = 64
     # Which texts go with the utterance as the second sequence of the pair: "response", "previous"
-    # (the previous utterance), "next" (the next utterance). Each one lengthens every sequence.
+    # (the previous utterance), "next" (the next utterance), "nlu" (the assistant's intent and slot
+    # values as text). Each one lengthens every sequence (slower); missing ones are skipped.
     context_fields: tuple[str, ...] = ("response", "previous")
     # Width of the turn vectors seen by the dialogue context transformer and the turn-level heads.
     context_width: int = 256

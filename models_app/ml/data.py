@@ -46,6 +46,8 @@ class TurnInput:
     seconds_since_previous: float | None = None  # None on the first turn or without timestamps
     barge_in: bool | None = None
     feedback: str | None = None  # "positive", "negative" or None
+    # The slots the assistant's NLU produced (may be wrong; FORMAT.md's turn ``slots``), None if unknown.
+    slots: list[Span] | None = None
 
 
 @dataclass

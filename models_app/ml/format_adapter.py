@@ -59,8 +59,9 @@ def spans_to_format(spans: Sequence[Span]) -> list[dict[str, Any]]:
 def _turn_input(turn: dict[str, Any], seconds: float | None) -> TurnInput:
     feedback = turn.get("feedback")
     barge_in = turn.get("barge_in")
+    utterance = str(turn.get("utterance") or "")
     return TurnInput(
-        utterance=str(turn.get("utterance") or ""),
+        utterance=utterance,
         response=str(turn.get("response") or ""),
         domain=turn.get("domain"),
         intent=turn.get("intent"),
@@ -70,6 +71,7 @@ def _turn_input(turn: dict[str, Any], seconds: float | None) -> TurnInput:
         seconds_since_previous=seconds,
         barge_in=barge_in if isinstance(barge_in, bool) else None,
         feedback=feedback if feedback in ("positive", "negative") else None,
+        slots=spans_from_format(turn["slots"], utterance) if isinstance(turn.get("slots"), list) else None,
     )
 
 

@@ -91,7 +91,9 @@ class LabelModel(nn.Module):
         hidden = int(encoder.config.hidden_size)
         width = config.context_width
         text_width = 2 * hidden  # first piece + mean of the utterance's pieces
-        self.slots = Classifier(hidden, len(inventories["slot_tags"]), config.dropout)
+        # Slots read each piece with the whole utterance beside it (the request decides the slot
+        # type: "chill hits" is a playlist in AddToPlaylist, a song elsewhere).
+        self.slots = Classifier(2 * hidden, len(inventories["slot_tags"]), config.dropout)
         self.features = TurnFeatures(config, text_width, inventories)
         self.context = DialogueContext(config)
         self.intent = Classifier(text_width + width, len(inventories["intents"]), config.dropout)
@@ -122,7 +124,10 @@ class LabelModel(nn.Module):
         )  # (turns, pieces, 1)
         mean = (states * weights).sum(1) / weights.sum(1).clamp(min=1.0)  # (turns, hidden)
         text = torch.cat([states[:, 0], mean], dim=-1)  # (turns, 2 * hidden)
-        return text, self.slots(states)
+        pieces = torch.cat(
+            [states, mean[:, None, :].expand_as(states)], dim=-1
+        )  # (turns, pieces, 2 * hidden)
+        return text, self.slots(pieces)
 
     def contextualize(
         self,

@@ -41,7 +41,22 @@ def context_text(turns: Sequence[TurnInput], index: int, fields: Sequence[str]) 
             parts.append(turns[index - 1].utterance)
         elif name == "next" and index + 1 < len(turns):
             parts.append(turns[index + 1].utterance)
+        elif name == "nlu":
+            parts.append(nlu_text(turns[index]))
     return CONTEXT_SEPARATOR.join(part.strip() for part in parts if part and part.strip())
+
+
+def nlu_text(turn: TurnInput) -> str:
+    """What the assistant understood, as text: "transport_traffic place_name = Columbus, GA".
+
+    As text (not only as embeddings) the encoder can set it against the utterance, which is how an
+    NLU or entity error shows, and it works for intents and values never seen in training.
+    """
+    parts = [turn.intent or ""]
+    for span in turn.slots or ():
+        value = span.value if isinstance(span.value, str) else turn.utterance[span.start : span.end]
+        parts.append(f"{span.type} = {value}")
+    return " ".join(part for part in parts if part)
 
 
 def encode_texts(

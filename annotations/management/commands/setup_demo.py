@@ -14,8 +14,12 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandParser
 
 from annotations.importing import ImportSource, import_dialogues
-from annotations.models import Role
+from annotations.models import Dataset, Role
 from annotations.services import dataset_get_or_create, membership_set
+from models_app.management.commands.train import _StageBar
+from models_app.ml.config import TrainConfig
+from models_app.models import ModelVersion
+from models_app.services import label_dataset, model_train
 from simulator.cli import main as simulate
 
 DEMO_USERNAME = "admin"
@@ -26,29 +30,64 @@ DEMO_MODEL = "demo"
 
 
 class Command(BaseCommand):
-    help = "Create the demo admin and import a simulated demo dataset (idempotent)."
+    help = "Create the demo admin, a simulated demo dataset and a demo model (idempotent)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--dialogues", type=int, default=300, help="size of the demo dataset")
         parser.add_argument("--seed", type=int, default=7)
+        parser.add_argument("--no-model", action="store_true", help="skip training and labelling")
 
-    def handle(self, *args, dialogues: int, seed: int, **options) -> None:
+    def handle(self, *args, dialogues: int, seed: int, no_model: bool, **options) -> None:
         admin = self._demo_admin()
-        dataset = dataset_get_or_create(name=DEMO_DATASET, user=admin)
+        dataset = self._simulated_dataset(DEMO_DATASET, dialogues, users=40, seed=seed, admin=admin)
+        if not no_model and not ModelVersion.objects.filter(name=DEMO_MODEL).exists():
+            training = self._simulated_dataset(
+                DEMO_TRAINING_DATASET, 400, users=60, seed=seed + 1, admin=admin
+            )
+            self.stdout.write(f"Training the demo model {DEMO_MODEL!r} (about 3 minutes on 2 cores)...")
+            bar = _StageBar(disable=options["verbosity"] == 0)
+            try:
+                model_version = model_train(
+                    name=DEMO_MODEL,
+                    datasets=[training],
+                    train_config=TrainConfig.demo(),
+                    progress=bar.update,
+                    user=admin,
+                )
+            finally:
+                bar.close()
+            report = label_dataset(dataset=dataset, model_version=model_version)
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Labelled {report.dialogues} demo dialogues: "
+                    f"{report.labels_written} model labels to review."
+                )
+            )
+        self.stdout.write(f"Log in as {DEMO_USERNAME!r} with password {DEMO_PASSWORD!r}.")
+
+    def _simulated_dataset(self, name: str, dialogues: int, *, users: int, seed: int, admin) -> Dataset:
+        dataset = dataset_get_or_create(name=name, user=admin)
         membership_set(dataset=dataset, user=admin, role=Role.ADMIN)
         if dataset.dialogues.exists():
-            self.stdout.write(
-                f"The {DEMO_DATASET!r} dataset is ready ({dataset.dialogues.count()} dialogues)."
+            self.stdout.write(f"The {name!r} dataset is ready ({dataset.dialogues.count()} dialogues).")
+            return dataset
+        with tempfile.TemporaryDirectory(prefix="selflearn-demo-") as folder:
+            path = Path(folder) / f"{name}.jsonl"
+            simulate(
+                [
+                    "--dialogues",
+                    str(dialogues),
+                    "--users",
+                    str(users),
+                    "--seed",
+                    str(seed),
+                    "--out",
+                    str(path),
+                ]
             )
-        else:
-            with tempfile.TemporaryDirectory(prefix="selflearn-demo-") as folder:
-                path = Path(folder) / "demo.jsonl"
-                simulate(
-                    ["--dialogues", str(dialogues), "--users", "40", "--seed", str(seed), "--out", str(path)]
-                )
-                report = import_dialogues(source=ImportSource.from_path(path), dataset=dataset)
-            self.stdout.write(self.style.SUCCESS(report.summary()))
-        self.stdout.write(f"Log in as {DEMO_USERNAME!r} with password {DEMO_PASSWORD!r}.")
+            report = import_dialogues(source=ImportSource.from_path(path), dataset=dataset)
+        self.stdout.write(self.style.SUCCESS(report.summary()))
+        return dataset
 
     def _demo_admin(self):
         users = get_user_model().objects

@@ -37,3 +37,18 @@ def test_spans_to_format_writes_format_spans() -> None:
     assert spans_to_format([Span(0, 4, "city", "rome")]) == [
         {"start": 0, "end": 4, "type": "city", "value": "rome"}
     ]
+
+
+def test_it_keeps_the_assistants_own_slots_as_input() -> None:
+    example = example_from_format(
+        {
+            "id": "z",
+            "turns": [
+                {
+                    "utterance": "traffic in kansas city",
+                    "slots": [{"start": 11, "end": 22, "type": "place", "value": "Kansas City, KS"}],
+                }
+            ],
+        }
+    )
+    assert example.turns[0].slots == [Span(11, 22, "place", "Kansas City, KS")]

@@ -1,0 +1,309 @@
+"""Labelling, training and evaluation as jobs in the Celery workers.
+
+A labelling job is planned once into chunks (JobChunk rows); each chunk is a task that any worker may
+take. A chunk's labels and its "done" mark are committed together, and labels are unique per (target,
+kind, model version), so whatever happens (a retried chunk, a worker killed mid-chunk and its message
+redelivered, a resumed job) every label is written exactly once and the progress counts each chunk once.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from collections.abc import Sequence
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Count, F, Sum
+from django.utils import timezone
+
+from annotations.models import Dataset, Dialogue, Turn
+from jobs.models import Job, JobChunk
+from jobs.services import (
+    JobProgress,
+    job_cancelled,
+    job_create,
+    job_fail,
+    job_finish_if_running,
+    job_start,
+    job_succeed,
+)
+from models_app.ml.config import TrainConfig
+from models_app.ml.train import TrainingCancelled
+from models_app.models import ModelVersion
+from models_app.services import model_evaluate, model_train, propose_labels, write_proposals
+from selflearn_site.exceptions import ApplicationError
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_CHUNK_DIALOGUES = 64
+TRAIN_PRESETS = ("default", "snips", "dialogues", "demo")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Labelling
+# ---------------------------------------------------------------------------------------------------
+
+
+def label_job_create(
+    *,
+    dataset: Dataset,
+    model_version: ModelVersion,
+    user: AbstractBaseUser | None,
+    precision: str = "fp32",
+    chunk_dialogues: int = DEFAULT_CHUNK_DIALOGUES,
+    dialogue_ids: Sequence[int] | None = None,
+) -> Job:
+    """Start labelling the dataset (or only ``dialogue_ids`` of it) with the model, in the workers."""
+    from models_app.tasks import label_job_plan_task
+
+    if chunk_dialogues < 1:
+        raise ApplicationError("chunk_dialogues must be at least 1.", extra={"field": "chunk_dialogues"})
+    return job_create(
+        kind=Job.Kind.LABEL,
+        dataset=dataset,
+        user=user,
+        params={
+            "model": model_version.name,
+            "model_version_id": model_version.pk,
+            "precision": precision,
+            "chunk_dialogues": chunk_dialogues,
+            "dialogue_ids": list(dialogue_ids) if dialogue_ids is not None else None,
+        },
+        enqueue=lambda job_id: label_job_plan_task.delay(job_id),
+    )
+
+
+def label_job_plan(*, job: Job) -> list[int]:
+    """Split the job into chunks (once: a redelivered plan finds them made) and return the indices of
+    the chunks still to do, for the caller to enqueue."""
+    with transaction.atomic():
+        if not JobChunk.objects.filter(job=job).exists():
+            ids = job.params.get("dialogue_ids")
+            dialogues = Dialogue.objects.filter(dataset=job.dataset).order_by("id")
+            if ids is not None:
+                dialogues = dialogues.filter(pk__in=ids)
+            turn_counts = dict(
+                Turn.objects.filter(dialogue__in=dialogues).values_list("dialogue_id").annotate(n=Count("id"))
+            )
+            ordered = list(dialogues.values_list("id", flat=True))
+            size = job.params["chunk_dialogues"]
+            JobChunk.objects.bulk_create(
+                JobChunk(
+                    job=job,
+                    index=index,
+                    items=ordered[start : start + size],
+                    size=sum(turn_counts.get(pk, 0) for pk in ordered[start : start + size]),
+                )
+                for index, start in enumerate(range(0, len(ordered), size))
+            )
+            total = sum(turn_counts.values())
+            Job.objects.filter(pk=job.pk).update(progress_total=total, progress_done=0)
+        job_start(job=job, phase="labelling")
+    pending = list(
+        JobChunk.objects.filter(job=job, status=JobChunk.Status.PENDING).values_list("index", flat=True)
+    )
+    if not pending:
+        label_job_finish_if_complete(job=job)
+    return pending
+
+
+def label_job_run_chunk(*, job: Job, index: int) -> None:
+    """Label one chunk, unless it is done already or the job was cancelled."""
+    chunk = JobChunk.objects.get(job=job, index=index)
+    if chunk.status != JobChunk.Status.PENDING:
+        return
+    if Job.objects.filter(pk=job.pk, cancel_requested=True).exists():
+        JobChunk.objects.filter(pk=chunk.pk, status=JobChunk.Status.PENDING).update(
+            status=JobChunk.Status.CANCELLED, finished_at=timezone.now()
+        )
+        label_job_finish_if_complete(job=job)
+        return
+    JobChunk.objects.filter(pk=chunk.pk).update(attempts=F("attempts") + 1)
+    started = time.monotonic()
+    model_version = ModelVersion.objects.get(pk=job.params["model_version_id"])
+    proposals = propose_labels(
+        model_version=model_version, dialogue_ids=chunk.items, precision=job.params["precision"], job=job
+    )
+    with transaction.atomic():
+        report = write_proposals(proposals)
+        marked = JobChunk.objects.filter(pk=chunk.pk, status=JobChunk.Status.PENDING).update(
+            status=JobChunk.Status.DONE, seconds=time.monotonic() - started, finished_at=timezone.now()
+        )
+        if marked:
+            Job.objects.filter(pk=job.pk).update(
+                progress_done=F("progress_done") + chunk.size, updated_at=timezone.now()
+            )
+    logger.info("job %s chunk %s: %s labels written", job.pk, index, report.labels_written)
+    label_job_finish_if_complete(job=job)
+
+
+def label_job_chunk_failed(*, job: Job, index: int, error: BaseException) -> None:
+    """Record a chunk that failed for good; the job fails with its error, finished chunks are kept."""
+    message = "".join(traceback.format_exception_only(type(error), error)).strip()
+    JobChunk.objects.filter(job=job, index=index, status=JobChunk.Status.PENDING).update(
+        status=JobChunk.Status.FAILED, error=message, finished_at=timezone.now()
+    )
+    label_job_finish_if_complete(job=job)
+
+
+def label_job_finish_if_complete(*, job: Job) -> None:
+    """Once no chunk is pending, end the job: failed if a chunk failed, cancelled if any was, else
+    succeeded. Safe to call from every chunk: only one call changes the job's status."""
+    counts = dict(JobChunk.objects.filter(job=job).values_list("status").annotate(n=Count("id")))
+    if counts.get(JobChunk.Status.PENDING):
+        return
+    job.refresh_from_db()
+    if job.is_finished:
+        return
+    done = JobChunk.objects.filter(job=job, status=JobChunk.Status.DONE)
+    result = {
+        "chunks": counts,
+        "turns_labelled": done.aggregate(total=Sum("size"))["total"] or 0,
+        "seconds_in_chunks": round(done.aggregate(total=Sum("seconds"))["total"] or 0.0, 3),
+    }
+    failed = JobChunk.objects.filter(job=job, status=JobChunk.Status.FAILED).first()
+    if failed is not None:
+        status, error = Job.Status.FAILED, f"Chunk {failed.index} failed: {failed.error}"
+    elif counts.get(JobChunk.Status.CANCELLED):
+        status, error = Job.Status.CANCELLED, ""
+    else:
+        status, error = Job.Status.SUCCEEDED, ""
+    # Only one of the chunks that may get here at once ends the job.
+    job_finish_if_running(job=job, status=status, error=error, result=result)
+
+
+def label_job_resume(*, job: Job) -> list[int]:
+    """Run a failed or cancelled labelling job again: its unfinished chunks only."""
+    if job.kind != Job.Kind.LABEL or job.status not in (Job.Status.FAILED, Job.Status.CANCELLED):
+        raise ApplicationError("Only a failed or cancelled labelling job can be resumed.")
+    with transaction.atomic():
+        JobChunk.objects.filter(job=job).exclude(status=JobChunk.Status.DONE).update(
+            status=JobChunk.Status.PENDING, error=""
+        )
+        Job.objects.filter(pk=job.pk).update(
+            status=Job.Status.RUNNING, cancel_requested=False, error="", finished_at=None
+        )
+    job.refresh_from_db()
+    return list(
+        JobChunk.objects.filter(job=job, status=JobChunk.Status.PENDING).values_list("index", flat=True)
+    )
+
+
+# ---------------------------------------------------------------------------------------------------
+# Training and evaluation
+# ---------------------------------------------------------------------------------------------------
+
+
+def train_job_create(
+    *,
+    name: str,
+    datasets: Sequence[Dataset],
+    valid_datasets: Sequence[Dataset] = (),
+    user: AbstractBaseUser | None,
+    preset: str = "default",
+    epochs: int | None = None,
+) -> Job:
+    from models_app.tasks import train_job_task
+
+    if not datasets:
+        raise ApplicationError("Name at least one dataset to train on.", extra={"field": "datasets"})
+    if preset not in TRAIN_PRESETS:
+        raise ApplicationError(f"preset must be one of {', '.join(TRAIN_PRESETS)}", extra={"field": "preset"})
+    if ModelVersion.objects.filter(name=name).exists():
+        raise ApplicationError(f"A model named {name!r} already exists.", extra={"field": "name"})
+    return job_create(
+        kind=Job.Kind.TRAIN,
+        dataset=datasets[0],
+        user=user,
+        params={
+            "name": name,
+            "datasets": [dataset.name for dataset in datasets],
+            "valid_datasets": [dataset.name for dataset in valid_datasets],
+            "preset": preset,
+            "epochs": epochs,
+        },
+        enqueue=lambda job_id: train_job_task.delay(job_id),
+    )
+
+
+def train_job_run(*, job: Job) -> Job:
+    params = job.params
+    config = TrainConfig() if params["preset"] == "default" else getattr(TrainConfig, params["preset"])()
+    if params.get("epochs"):
+        config.epochs = params["epochs"]
+    job_start(job=job, phase="preparing")
+    progress = JobProgress(job)
+    cancel = _CancelCheck(job)
+    try:
+        model_version = model_train(
+            name=params["name"],
+            datasets=_datasets(params["datasets"]),
+            valid_datasets=_datasets(params["valid_datasets"]),
+            train_config=config,
+            progress=lambda stage, done, total, info: progress(stage, done, total),
+            should_stop=cancel,
+            user=job.created_by,
+            job=job,
+        )
+    except TrainingCancelled:
+        return job_cancelled(job=job)
+    except ApplicationError as error:
+        return job_fail(job=job, error=error.message)
+    finally:
+        progress.close()
+    return job_succeed(job=job, result={"model": model_version.name, "metrics": model_version.metrics})
+
+
+def evaluate_job_create(
+    *, dataset: Dataset, model_version: ModelVersion, user: AbstractBaseUser | None
+) -> Job:
+    from models_app.tasks import evaluate_job_task
+
+    return job_create(
+        kind=Job.Kind.EVALUATE,
+        dataset=dataset,
+        user=user,
+        params={"model": model_version.name, "model_version_id": model_version.pk},
+        enqueue=lambda job_id: evaluate_job_task.delay(job_id),
+    )
+
+
+def evaluate_job_run(*, job: Job) -> Job:
+    job_start(job=job, phase="evaluating")
+    model_version = ModelVersion.objects.get(pk=job.params["model_version_id"])
+    try:
+        metrics = model_evaluate(dataset=job.dataset, model_version=model_version)
+    except ApplicationError as error:
+        return job_fail(job=job, error=error.message)
+    return job_succeed(job=job, result=metrics)
+
+
+class _CancelCheck:
+    """Asks the database whether the job was cancelled, at most every few seconds."""
+
+    def __init__(self, job: Job, interval: float = 2.0) -> None:
+        self.job, self.interval = job, interval
+        self.cancelled = False
+        self._checked = time.monotonic()
+
+    def __call__(self) -> bool:
+        now = time.monotonic()
+        if not self.cancelled and now - self._checked >= self.interval:
+            self._checked = now
+            self.cancelled = Job.objects.filter(pk=self.job.pk, cancel_requested=True).exists()
+        return self.cancelled
+
+
+def _datasets(names: Sequence[str]) -> list[Dataset]:
+    found = {dataset.name: dataset for dataset in Dataset.objects.filter(name__in=names)}
+    missing = [name for name in names if name not in found]
+    if missing:
+        raise ApplicationError(f"No dataset named {missing[0]!r}.", extra={"field": "datasets"})
+    return [found[name] for name in names]
+
+
+def job_chunk_counts(job: Job) -> dict[str, Any]:
+    return dict(JobChunk.objects.filter(job=job).values_list("status").annotate(n=Count("id")))

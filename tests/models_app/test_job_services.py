@@ -1,0 +1,190 @@
+"""Labelling, training and evaluation jobs, with tasks run in-process (eager Celery). The same tasks
+with a real worker, a real broker and SIGKILL are in tests/integration."""
+
+from __future__ import annotations
+
+import pytest
+
+from annotations.models import AutoAcceptRule, Label, LabelKind, LabelStatus, ReviewEvent, Turn
+from jobs.models import Job, JobChunk
+from jobs.services import job_request_cancel
+from models_app import job_services
+from models_app.job_services import (
+    evaluate_job_create,
+    label_job_create,
+    label_job_plan,
+    label_job_resume,
+    label_job_run_chunk,
+    train_job_create,
+)
+from models_app.models import ModelVersion
+from models_app.services import model_train
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def model(simulated_dataset, tiny_model_config, quick_train_config, settings, tmp_path) -> ModelVersion:
+    settings.SELFLEARN_MODELS_DIR = tmp_path / "models"
+    return model_train(
+        name="tiny",
+        datasets=[simulated_dataset],
+        model_config=tiny_model_config,
+        train_config=quick_train_config,
+    )
+
+
+def labels_per_turn_and_dialogue(dataset) -> int:
+    """Five turn-level kinds per turn, one goal segmentation per dialogue, one success per goal."""
+    return Label.objects.filter(model_version__isnull=False, dialogue__dataset=dataset).count()
+
+
+def planned_job(dataset, model, chunk_dialogues=5) -> Job:
+    job = Job.objects.create(
+        kind=Job.Kind.LABEL,
+        dataset=dataset,
+        params={
+            "model": model.name,
+            "model_version_id": model.pk,
+            "precision": "fp32",
+            "chunk_dialogues": chunk_dialogues,
+            "dialogue_ids": None,
+        },
+    )
+    label_job_plan(job=job)
+    job.refresh_from_db()
+    return job
+
+
+def test_a_labelling_job_runs_in_chunks_to_an_exact_label_count(
+    simulated_dataset, model, admin_user, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        job = label_job_create(
+            dataset=simulated_dataset, model_version=model, user=admin_user, chunk_dialogues=5
+        )
+
+    job.refresh_from_db()
+    turns = Turn.objects.filter(dialogue__dataset=simulated_dataset).count()
+    assert job.status == Job.Status.SUCCEEDED
+    assert (job.progress_done, job.progress_total) == (turns, turns)
+    assert JobChunk.objects.filter(job=job).count() == 5  # 24 dialogues in chunks of 5
+    assert Label.objects.filter(model_version=model, kind=LabelKind.INTENT).count() == turns
+    assert job.result["turns_labelled"] == turns
+
+
+def test_a_chunk_delivered_twice_writes_nothing_twice_and_counts_once(simulated_dataset, model):
+    job = planned_job(simulated_dataset, model)
+    label_job_run_chunk(job=job, index=0)
+    labels = Label.objects.filter(model_version=model).count()
+    progress = Job.objects.get(pk=job.pk).progress_done
+
+    label_job_run_chunk(job=job, index=0)  # the same message delivered again
+
+    assert Label.objects.filter(model_version=model).count() == labels
+    assert Job.objects.get(pk=job.pk).progress_done == progress
+
+
+def test_cancelling_stops_within_a_chunk_and_keeps_what_was_written(simulated_dataset, model):
+    job = planned_job(simulated_dataset, model)
+    label_job_run_chunk(job=job, index=0)
+    written = Label.objects.filter(model_version=model).count()
+
+    job_request_cancel(job=job)
+    for index in range(1, 5):
+        label_job_run_chunk(job=job, index=index)
+
+    job.refresh_from_db()
+    assert job.status == Job.Status.CANCELLED
+    assert Label.objects.filter(model_version=model).count() == written > 0
+    assert JobChunk.objects.filter(job=job, status=JobChunk.Status.CANCELLED).count() == 4
+
+
+def test_a_failing_chunk_fails_the_job_with_its_error_and_keeps_finished_chunks(
+    simulated_dataset, model, monkeypatch
+):
+    job = planned_job(simulated_dataset, model)
+    real = job_services.propose_labels
+
+    def propose(**kwargs):
+        if kwargs["dialogue_ids"] == JobChunk.objects.get(job=job, index=2).items:
+            raise RuntimeError("the model fell over")
+        return real(**kwargs)
+
+    monkeypatch.setattr(job_services, "propose_labels", propose)
+    from models_app.tasks import label_chunk_task
+
+    for index in range(5):
+        label_chunk_task.delay(job.pk, index)
+
+    job.refresh_from_db()
+    assert job.status == Job.Status.FAILED
+    assert "Chunk 2 failed: RuntimeError: the model fell over" in job.error
+    done = JobChunk.objects.filter(job=job, status=JobChunk.Status.DONE)
+    assert done.count() == 4
+    assert Label.objects.filter(model_version=model, kind=LabelKind.INTENT).count() == sum(
+        c.size for c in done
+    )
+
+
+def test_a_failed_job_resumes_with_its_unfinished_chunks_only(simulated_dataset, model):
+    job = planned_job(simulated_dataset, model)
+    job_services.label_job_chunk_failed(job=job, index=0, error=RuntimeError("boom"))
+    for index in range(1, 5):
+        label_job_run_chunk(job=job, index=index)
+    job.refresh_from_db()
+    assert job.status == Job.Status.FAILED
+
+    pending = label_job_resume(job=job)
+    for index in pending:
+        label_job_run_chunk(job=job, index=index)
+
+    job.refresh_from_db()
+    assert pending == [0]
+    assert job.status == Job.Status.SUCCEEDED
+    assert job.progress_done == job.progress_total
+
+
+def test_auto_accept_accepts_confident_labels_and_says_so(simulated_dataset, model):
+    AutoAcceptRule.objects.create(dataset=simulated_dataset, kind=LabelKind.INTENT, threshold=0.0)
+    job = planned_job(simulated_dataset, model, chunk_dialogues=50)
+
+    label_job_run_chunk(job=job, index=0)
+
+    intents = Label.objects.filter(model_version=model, kind=LabelKind.INTENT)
+    assert set(intents.values_list("status", flat=True)) == {LabelStatus.ACCEPTED}
+    assert set(
+        Label.objects.filter(model_version=model, kind=LabelKind.DEFECT).values_list("status", flat=True)
+    ) == {"proposed"}
+    events = ReviewEvent.objects.filter(action=ReviewEvent.Action.AUTO_ACCEPT)
+    assert events.count() == intents.count()
+    assert events.first().after["threshold"] == 0.0
+
+
+def test_training_and_evaluation_run_as_jobs(
+    simulated_dataset, admin_user, settings, tmp_path, tiny_encoder, django_capture_on_commit_callbacks
+):
+    settings.SELFLEARN_MODELS_DIR = tmp_path / "models"
+    settings.SELFLEARN_ENCODER = tiny_encoder
+    with django_capture_on_commit_callbacks(execute=True):
+        train = train_job_create(
+            name="from-a-job", datasets=[simulated_dataset], user=admin_user, preset="demo", epochs=1
+        )
+    train.refresh_from_db()
+    assert train.status == Job.Status.SUCCEEDED, train.error
+    model = ModelVersion.objects.get(name="from-a-job")
+    assert model.created_by_job == train
+
+    with django_capture_on_commit_callbacks(execute=True):
+        evaluation = evaluate_job_create(dataset=simulated_dataset, model_version=model, user=admin_user)
+
+    evaluation.refresh_from_db()
+    assert evaluation.status == Job.Status.SUCCEEDED
+    assert "intent_accuracy" in evaluation.result
+
+
+def test_a_train_job_for_an_existing_name_is_refused(simulated_dataset, model, admin_user):
+    from selflearn_site.exceptions import ApplicationError
+
+    with pytest.raises(ApplicationError, match="already exists"):
+        train_job_create(name="tiny", datasets=[simulated_dataset], user=admin_user)
