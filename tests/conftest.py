@@ -12,6 +12,8 @@ from django.contrib.auth import get_user_model
 from annotations.models import Dataset, Membership, Role
 from selflearn_site.celery import app as celery_app
 
+pytest_plugins = ["tests.model_fixtures"]
+
 
 @pytest.fixture(autouse=True)
 def celery_runs_tasks_in_process(settings, tmp_path: Path) -> Iterator[None]:

@@ -1,5 +1,5 @@
-"""A tiny random-weight encoder and a small simulated dataset: enough to train, label and evaluate
-through the real code paths in seconds."""
+"""A tiny random-weight encoder and simulated datasets: enough to train, label and evaluate through the
+real code paths in seconds. Registered for every test folder by tests/conftest.py."""
 
 from __future__ import annotations
 
@@ -10,12 +10,13 @@ import pytest
 from annotations.importing import ImportSource, import_dialogues
 from annotations.models import Dataset
 from models_app.ml.config import ModelConfig, TrainConfig
-from models_app.ml.encoder import build_tiny_encoder
 from simulator.cli import main as simulate
 
 
 @pytest.fixture(scope="session")
 def tiny_encoder(tmp_path_factory) -> str:
+    from models_app.ml.encoder import build_tiny_encoder  # torch loads only for the tests that need it
+
     return build_tiny_encoder(tmp_path_factory.mktemp("tiny-encoder"))
 
 
@@ -31,10 +32,25 @@ def quick_train_config() -> TrainConfig:
     return TrainConfig(epochs=1, batch_size=16, validation_fraction=0.25, threads=1)
 
 
-@pytest.fixture
-def simulated_dataset(db, tmp_path: Path) -> Dataset:
-    path = tmp_path / "sim.jsonl"
-    simulate(["--dialogues", "24", "--users", "6", "--seed", "3", "--out", str(path)])
-    dataset = Dataset.objects.create(name="simulated")
+def simulated(name: str, dialogues: int, folder: Path, seed: int = 3) -> Dataset:
+    path = folder / f"{name}.jsonl"
+    simulate(
+        [
+            "--dialogues",
+            str(dialogues),
+            "--users",
+            str(max(2, dialogues // 4)),
+            "--seed",
+            str(seed),
+            "--out",
+            str(path),
+        ]
+    )
+    dataset = Dataset.objects.create(name=name)
     import_dialogues(source=ImportSource.from_path(path), dataset=dataset)
     return dataset
+
+
+@pytest.fixture
+def simulated_dataset(db, tmp_path: Path) -> Dataset:
+    return simulated("simulated", 24, tmp_path)

@@ -1,0 +1,206 @@
+"""Jobs run by a real Celery worker process, through Redis, on PostgreSQL.
+
+These start `celery worker` as a separate process against this machine's Redis and the test
+PostgreSQL database. They run in the PostgreSQL pass of the suite (`DATABASE_URL=postgres://...`);
+under CI=true a missing Redis or PostgreSQL fails them instead of skipping them.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from annotations.models import Dataset, Label, LabelKind, Turn
+from jobs.models import Job, JobChunk
+from jobs.services import job_request_cancel
+from models_app.job_services import label_job_create
+from models_app.models import ModelVersion
+from models_app.services import model_train
+from selflearn_site.celery import app as celery_app
+from tests.model_fixtures import simulated
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+ROOT = Path(__file__).resolve().parents[2]
+REDIS_URL = os.environ.get("SELFLEARN_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+IN_CI = os.environ.get("CI") == "true"
+
+
+def _require(condition: bool, reason: str) -> None:
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"CI needs this for the integration tests: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def broker_url() -> str:
+    import redis
+
+    _require(
+        connection.vendor == "postgresql",
+        "the integration tests run in the PostgreSQL pass (DATABASE_URL=postgres://...)",
+    )
+    try:
+        client = redis.Redis.from_url(REDIS_URL)
+        client.flushdb()  # no message of an earlier run may be taken for one of this run
+    except redis.RedisError as error:
+        _require(False, f"Redis is unreachable at {REDIS_URL}: {error}")
+    return REDIS_URL
+
+
+@pytest.fixture
+def worker(broker_url, settings, tmp_path) -> Iterator[Callable[..., subprocess.Popen]]:
+    """Start real worker processes on the test database; the test process sends tasks to the same
+    broker."""
+    database = connection.settings_dict
+    database_url = (
+        f"postgres://{database['USER']}:{database.get('PASSWORD') or ''}@{database['HOST'] or '127.0.0.1'}:"
+        f"{database['PORT'] or 5432}/{database['NAME']}"
+    )
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "CELERY_BROKER_URL": broker_url,
+        "SELFLEARN_MODELS_DIR": str(settings.SELFLEARN_MODELS_DIR),
+        "SELFLEARN_VAR_DIR": str(tmp_path / "worker-var"),
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+        "PYTHONUNBUFFERED": "1",
+    }
+    previous_broker = celery_app.conf.broker_url
+    celery_app.close()  # drop connections made for another broker
+    celery_app.conf.task_always_eager = False
+    celery_app.conf.broker_url = broker_url
+    started: list[subprocess.Popen] = []
+
+    def start(name: str = "w1", concurrency: int = 1) -> subprocess.Popen:
+        log = (tmp_path / f"{name}.log").open("w")
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "selflearn_site",
+                "worker",
+                "--loglevel",
+                "INFO",
+                "--concurrency",
+                str(concurrency),
+                "--hostname",
+                f"{name}@%h",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.kill()
+        process.wait(timeout=30)
+    celery_app.close()
+    celery_app.conf.broker_url = previous_broker
+
+
+@pytest.fixture
+def model(simulated_dataset, tiny_model_config, quick_train_config, settings, tmp_path) -> ModelVersion:
+    settings.SELFLEARN_MODELS_DIR = tmp_path / "models"
+    return model_train(
+        name="tiny",
+        datasets=[simulated_dataset],
+        model_config=tiny_model_config,
+        train_config=quick_train_config,
+    )
+
+
+@pytest.fixture
+def many_dialogues(db, tmp_path) -> Dataset:
+    """Enough one-dialogue chunks that a job is still running when a test acts on it."""
+    return simulated("many", 240, tmp_path, seed=5)
+
+
+def wait_for(condition: Callable[[], bool], *, seconds: float = 120, what: str = "") -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {seconds} s waiting for {what}")
+
+
+def finished(job: Job) -> Callable[[], bool]:
+    return lambda: Job.objects.get(pk=job.pk).is_finished
+
+
+def pool_processes(worker_process: subprocess.Popen) -> list[int]:
+    children = Path(f"/proc/{worker_process.pid}/task/{worker_process.pid}/children")
+    return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+
+
+def test_a_labelling_job_completes_with_an_exact_label_count(worker, model, simulated_dataset, admin_user):
+    worker()
+    job = label_job_create(dataset=simulated_dataset, model_version=model, user=admin_user, chunk_dialogues=4)
+
+    wait_for(finished(job), what="the labelling job")
+
+    job.refresh_from_db()
+    turns = Turn.objects.filter(dialogue__dataset=simulated_dataset).count()
+    assert job.status == Job.Status.SUCCEEDED, job.error
+    assert job.progress_done == job.progress_total == turns
+    assert Label.objects.filter(model_version=model, kind=LabelKind.INTENT).count() == turns
+    assert Label.objects.filter(model_version=model, kind=LabelKind.GOAL_SEGMENTS).count() == 24
+
+
+def test_a_worker_killed_mid_job_loses_and_duplicates_nothing(worker, model, many_dialogues, admin_user):
+    first = worker("w1")
+    worker("w2")
+    job = label_job_create(dataset=many_dialogues, model_version=model, user=admin_user, chunk_dialogues=1)
+    wait_for(lambda: Job.objects.get(pk=job.pk).progress_done > 0, what="the first chunk")
+
+    pids = pool_processes(first)
+    assert pids and not Job.objects.get(pk=job.pk).is_finished
+    for pid in pids:
+        os.kill(pid, signal.SIGKILL)  # the process running a chunk dies without a word
+
+    wait_for(finished(job), seconds=240, what="the job to finish after the kill")
+    job.refresh_from_db()
+    turns = Turn.objects.filter(dialogue__dataset=many_dialogues).count()
+    assert job.status == Job.Status.SUCCEEDED, job.error
+    assert job.progress_done == turns
+    assert Label.objects.filter(model_version=model, kind=LabelKind.INTENT).count() == turns
+    assert Label.objects.filter(model_version=model, kind=LabelKind.GOAL_SEGMENTS).count() == 240
+    assert JobChunk.objects.filter(job=job, status=JobChunk.Status.DONE).count() == 240
+
+
+def test_cancelling_a_running_job_keeps_what_was_written(worker, model, many_dialogues, admin_user):
+    worker()
+    job = label_job_create(dataset=many_dialogues, model_version=model, user=admin_user, chunk_dialogues=1)
+    wait_for(lambda: Job.objects.get(pk=job.pk).progress_done > 0, what="the first chunk")
+
+    job_request_cancel(job=Job.objects.get(pk=job.pk))
+
+    wait_for(finished(job), what="the job to stop")
+    job.refresh_from_db()
+    done = JobChunk.objects.filter(job=job, status=JobChunk.Status.DONE)
+    assert job.status == Job.Status.CANCELLED
+    assert 0 < done.count() < 240
+    assert Label.objects.filter(model_version=model, kind=LabelKind.INTENT).count() == sum(
+        c.size for c in done
+    )
+    assert job.progress_done == sum(c.size for c in done)
