@@ -11,7 +11,13 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ["simulate.py", "import_export.py", "label_throughput.py", "model_quality.py"]
+BENCHMARKS = [
+    "simulate.py",
+    "import_export.py",
+    "label_throughput.py",
+    "label_scaling.py",
+    "model_quality.py",
+]
 
 
 def main() -> int:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
+from django.conf import settings
+
 from models_app.ml.predict import Predictor
 from models_app.models import ModelVersion
 from selflearn_site.exceptions import ApplicationError
@@ -28,4 +30,4 @@ def get_predictor(model_version: ModelVersion, precision: str = "fp32") -> Predi
 
 @functools.lru_cache(maxsize=4)
 def _load(path: str, precision: str) -> Predictor:
-    return Predictor.load(Path(path), precision=precision)
+    return Predictor.load(Path(path), precision=precision, threads=settings.SELFLEARN_TORCH_THREADS)

@@ -188,3 +188,29 @@ def test_a_train_job_for_an_existing_name_is_refused(simulated_dataset, model, a
 
     with pytest.raises(ApplicationError, match="already exists"):
         train_job_create(name="tiny", datasets=[simulated_dataset], user=admin_user)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_commands_run_as_jobs_with_async(simulated_dataset, model, capsys):
+    from django.core.management import call_command
+
+    call_command(
+        "label",
+        "--dataset",
+        "simulated",
+        "--model",
+        "tiny",
+        "--async",
+        "--chunk-size",
+        "6",
+        "--verbosity",
+        "0",
+    )
+    call_command("evaluate", "--dataset", "simulated", "--model", "tiny", "--async", "--verbosity", "0")
+
+    out = capsys.readouterr().out
+    assert "Started labelling job" in out and "succeeded" in out
+    assert '"intent_accuracy"' in out
+    job = Job.objects.filter(kind=Job.Kind.LABEL).get()
+    assert job.status == Job.Status.SUCCEEDED
+    assert JobChunk.objects.filter(job=job).count() == 4

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 from django.core.management.base import CommandError
+from tqdm import tqdm
 
 from annotations.models import Dataset
+from jobs.models import Job
 from models_app.models import ModelVersion
 
 
@@ -20,3 +24,33 @@ def model_named(name: str) -> ModelVersion:
     if model_version is None:
         raise CommandError(f"No model named {name!r}.")
     return model_version
+
+
+def follow_job(job: Job, *, stdout, show_progress: bool = True, poll_seconds: float = 0.5) -> Job:
+    """Show a job's progress until it ends; raise CommandError if it failed."""
+    with tqdm(total=job.progress_total, desc=job.get_kind_display(), disable=not show_progress) as bar:
+        while True:
+            job.refresh_from_db()
+            bar.total = job.progress_total
+            bar.n = job.progress_done
+            bar.set_postfix_str(job.phase or job.status, refresh=False)
+            bar.refresh()
+            if job.is_finished:
+                break
+            time.sleep(poll_seconds)
+    if job.status == Job.Status.FAILED:
+        raise CommandError(f"Job {job.pk} failed: {job.error}")
+    stdout.write(f"Job {job.pk} {job.status}.")
+    return job
+
+
+def add_async_arguments(parser) -> None:
+    parser.add_argument(
+        "--async",
+        dest="run_async",
+        action="store_true",
+        help="run as a job in the Celery workers and follow its progress",
+    )
+    parser.add_argument(
+        "--no-follow", action="store_true", help="with --async: print the job's id and return"
+    )

@@ -6,7 +6,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from models_app.management.commands._common import dataset_named, model_named
+from models_app.job_services import evaluate_job_create
+from models_app.management.commands._common import add_async_arguments, dataset_named, follow_job, model_named
 from models_app.predictors import PRECISIONS
 from models_app.services import model_evaluate
 from selflearn_site.exceptions import ApplicationError
@@ -19,8 +20,18 @@ class Command(BaseCommand):
         parser.add_argument("--dataset", required=True)
         parser.add_argument("--model", required=True)
         parser.add_argument("--precision", choices=PRECISIONS, default="fp32")
+        add_async_arguments(parser)
 
     def handle(self, *args, dataset: str, model: str, precision: str, **options) -> None:
+        if options["run_async"]:
+            job = evaluate_job_create(
+                dataset=dataset_named(dataset), model_version=model_named(model), user=None
+            )
+            self.stderr.write(f"Started evaluation job {job.pk}.")
+            if not options["no_follow"]:
+                job = follow_job(job, stdout=self.stderr, show_progress=options["verbosity"] > 0)
+                self.stdout.write(json.dumps(job.result, sort_keys=True))
+            return
         try:
             metrics = model_evaluate(
                 dataset=dataset_named(dataset), model_version=model_named(model), precision=precision

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from models_app.management.commands._common import dataset_named, model_named
+from models_app.job_services import label_job_create
+from models_app.management.commands._common import add_async_arguments, dataset_named, follow_job, model_named
 from models_app.predictors import PRECISIONS
 from models_app.services import DEFAULT_LABEL_CHUNK_SIZE, label_dataset
 from selflearn_site.exceptions import ApplicationError
@@ -18,10 +19,28 @@ class Command(BaseCommand):
         parser.add_argument("--dataset", required=True)
         parser.add_argument("--model", required=True)
         parser.add_argument("--precision", choices=PRECISIONS, default="fp32")
-        parser.add_argument("--chunk-size", type=int, default=DEFAULT_LABEL_CHUNK_SIZE)
+        parser.add_argument(
+            "--chunk-size", type=int, default=DEFAULT_LABEL_CHUNK_SIZE, help="dialogues per chunk"
+        )
+        add_async_arguments(parser)
 
     def handle(self, *args, dataset: str, model: str, precision: str, chunk_size: int, **options) -> None:
         found, model_version = dataset_named(dataset), model_named(model)
+        if options["run_async"]:
+            try:
+                job = label_job_create(
+                    dataset=found,
+                    model_version=model_version,
+                    user=None,
+                    precision=precision,
+                    chunk_dialogues=chunk_size,
+                )
+            except ApplicationError as error:
+                raise CommandError(error.message) from error
+            self.stdout.write(f"Started labelling job {job.pk}.")
+            if not options["no_follow"]:
+                follow_job(job, stdout=self.stdout, show_progress=options["verbosity"] > 0)
+            return
         with tqdm(total=found.dialogues.count(), unit="dialogues", disable=options["verbosity"] == 0) as bar:
 
             def advance(done: int, total: int) -> None:

@@ -7,7 +7,8 @@ import json
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from models_app.management.commands._common import dataset_named
+from models_app.job_services import train_job_create
+from models_app.management.commands._common import add_async_arguments, dataset_named, follow_job
 from models_app.ml.config import ModelConfig, TrainConfig
 from models_app.services import model_train
 from selflearn_site.exceptions import ApplicationError
@@ -39,8 +40,12 @@ class Command(BaseCommand):
             "--encoder", help="a Hugging Face encoder path or name (default: packaged MiniLM)"
         )
         parser.add_argument("--seed", type=int)
+        add_async_arguments(parser)
 
     def handle(self, *args, **options) -> None:
+        if options["run_async"]:
+            self._start_job(options)
+            return
         train_config = _preset(options["preset"])
         for option, field in (("epochs", "epochs"), ("pretrain_epochs", "pretrain_epochs"), ("seed", "seed")):
             if options[option] is not None:
@@ -68,6 +73,26 @@ class Command(BaseCommand):
             self.style.SUCCESS(f"Trained {model_version.name!r}: {model_version.checkpoint_path}")
         )
         self.stdout.write(json.dumps(model_version.metrics, indent=2, sort_keys=True))
+
+    def _start_job(self, options: dict) -> None:
+        if options["encoder"] or options["max_minutes"] or options["pretrain_epochs"] or options["seed"]:
+            raise CommandError(
+                "--async takes --preset and --epochs; the other settings need a foreground run"
+            )
+        try:
+            job = train_job_create(
+                name=options["name"],
+                datasets=[dataset_named(name) for name in options["dataset"]],
+                valid_datasets=[dataset_named(name) for name in options["valid_dataset"]],
+                user=None,
+                preset=options["preset"],
+                epochs=options["epochs"],
+            )
+        except ApplicationError as error:
+            raise CommandError(error.message) from error
+        self.stdout.write(f"Started training job {job.pk}.")
+        if not options["no_follow"]:
+            follow_job(job, stdout=self.stdout, show_progress=options["verbosity"] > 0)
 
 
 def _preset(name: str) -> TrainConfig:

@@ -1,0 +1,175 @@
+"""Label the same ~20,000 simulated turns as a job with one worker process and with two, through real
+Celery workers; measure the per-task broker overhead with the default broker and with Redis. Prints
+one JSON line.
+
+    python bench/label_scaling.py [--turns 20000] [--model-dir var/models/demo]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres python bench/label_scaling.py
+
+Targets: end to end at least 80% of the raw encoder's rate with one worker; job bookkeeping (time not
+spent inside chunks) under 5% of the job's time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _setup import ROOT, database_backend, emit, fresh_database
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+CORES = os.cpu_count() or 1
+
+
+def start_worker(env: dict, concurrency: int, log: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "selflearn_site",
+            "worker",
+            "--loglevel",
+            "WARNING",
+            "--concurrency",
+            str(concurrency),
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+
+
+def stop(worker: subprocess.Popen) -> None:
+    worker.terminate()
+    try:
+        worker.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+
+
+def wait_finished(job, timeout: float = 3600) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job.refresh_from_db()
+        if job.is_finished:
+            return
+        time.sleep(0.2)
+    raise TimeoutError(f"job {job.pk} did not finish")
+
+
+def use_broker(url: str) -> None:
+    from selflearn_site.celery import app
+
+    app.close()
+    app.conf.broker_url = url
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--turns", type=int, default=20_000)
+    parser.add_argument("--model-dir", type=Path, help="a trained checkpoint to use instead of training one")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
+    parser.add_argument("--ticks", type=int, default=300, help="no-op tasks for the broker overhead")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="selflearn-bench-") as folder, fresh_database() as database_url:
+        from django.conf import settings
+
+        from annotations.models import Label, Turn
+        from jobs.models import Job, JobChunk
+        from jobs.tasks import job_tick_task
+        from label_throughput import _simulated, _tasks_of, raw_encoder_rate
+        from models_app.job_services import label_job_create
+        from models_app.ml.config import TrainConfig
+        from models_app.models import ModelVersion
+        from models_app.services import model_train
+
+        settings.SELFLEARN_MODELS_DIR = Path(folder) / "models"
+        dataset = _simulated(folder, "bench", int(args.turns / 3.2), 7)
+        turns = Turn.objects.filter(dialogue__dataset=dataset).count()
+        if args.model_dir:
+            model = ModelVersion.objects.create(
+                name="bench", checkpoint_path=str(args.model_dir), tasks=_tasks_of(args.model_dir)
+            )
+        else:
+            training = _simulated(folder, "train", 300, 8)
+            model = model_train(name="bench", datasets=[training], train_config=TrainConfig.demo())
+
+        base_env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "SELFLEARN_VAR_DIR": folder,
+            "SELFLEARN_MODELS_DIR": str(settings.SELFLEARN_MODELS_DIR),
+        }
+        default_broker = f"sqla+sqlite:///{folder}/broker.sqlite3"
+        use_broker(default_broker)
+        scaling = {}
+        for workers in (1, 2):
+            Label.objects.filter(model_version=model).delete()
+            env = {
+                **base_env,
+                "CELERY_BROKER_URL": default_broker,
+                "SELFLEARN_TORCH_THREADS": str(max(1, CORES // workers)),
+            }
+            worker = start_worker(env, workers, Path(folder) / f"worker-{workers}.log")
+            time.sleep(3)  # let the worker connect; the model loads on its first chunk, inside the timing
+            started = time.perf_counter()
+            job = label_job_create(dataset=dataset, model_version=model, user=None, chunk_dialogues=64)
+            wait_finished(job)
+            seconds = time.perf_counter() - started
+            stop(worker)
+            in_chunks = sum(JobChunk.objects.filter(job=job).values_list("seconds", flat=True))
+            scaling[workers] = {
+                "status": job.status,
+                "seconds": round(seconds, 2),
+                "turns_per_s": round(turns / seconds, 1),
+                "bookkeeping_share": round(max(0.0, 1 - in_chunks / (seconds * workers)), 4),
+            }
+
+        overhead = {}
+        for name, url in (("default", default_broker), ("redis", args.redis_url)):
+            use_broker(url)
+            worker = start_worker(
+                {**base_env, "CELERY_BROKER_URL": url}, 1, Path(folder) / f"ticks-{name}.log"
+            )
+            time.sleep(3)
+            job = Job.objects.create(kind=Job.Kind.LABEL, dataset=dataset, status=Job.Status.RUNNING)
+            started = time.perf_counter()
+            for _ in range(args.ticks):
+                job_tick_task.delay(job.pk)
+            while Job.objects.get(pk=job.pk).progress_done < args.ticks:
+                time.sleep(0.05)
+            overhead[name] = round((time.perf_counter() - started) / args.ticks * 1000, 2)
+            stop(worker)
+
+        utterances = list(Turn.objects.filter(dialogue__dataset=dataset).values_list("utterance", flat=True))
+        raw = raw_encoder_rate(utterances[:5000], "fp32")
+        emit(
+            {
+                "benchmark": "label_scaling",
+                "database": database_backend(),
+                "turns": turns,
+                "one_worker": scaling[1],
+                "two_workers": scaling[2],
+                "two_over_one": round(scaling[2]["turns_per_s"] / scaling[1]["turns_per_s"], 3),
+                "raw_encoder_utterances_per_s_fp32": round(raw, 1),
+                "one_worker_share_of_raw": round(scaling[1]["turns_per_s"] / raw, 3),
+                "broker_ms_per_task": overhead,
+            }
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,21 @@
+"""The label generation model: plain PyTorch and transformers, no Django.
+
+Modules, one job each:
+
+- ``data``: the dataclasses exchanged with the Django side (examples in, predictions out).
+- ``format_adapter``: FORMAT.md dialogues to examples; spans back to FORMAT.md.
+- ``config``: ``ModelConfig`` (architecture) and ``TrainConfig`` (optimisation, presets).
+- ``encoder``: the packaged MiniLM (offline) or any Hugging Face encoder; a tiny random one for tests.
+- ``tokenization``: turns to word pieces (pair encoding, offsets); slot spans to and from BIO tags.
+- ``features``: label inventories; categorical and numerical turn features; targets with masks.
+- ``batching``: padding dialogues into tensors; packing dialogues into batches of about N turns.
+- ``heads``, ``model``: the network (turn encoder, dialogue context transformer, heads).
+- ``losses``: the masked multi-task loss.
+- ``pretrain``: self-supervised data (swapped responses and turns).
+- ``train``: ``train_model`` (pretraining, multi-task training, model selection, calibration).
+- ``calibration``: temperature scaling per head.
+- ``inference``, ``decoding``: fast batched logits; logits to predictions with confidences.
+- ``checkpoint``: ``TrainedModel`` and its self-contained checkpoint directory.
+- ``predict``: ``Predictor`` (load once, fp32 / bf16 / int8).
+- ``metrics``: ``evaluate`` (scikit-learn and seqeval).
+"""
