@@ -86,11 +86,11 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="selflearn-bench-") as folder, fresh_database() as database_url:
         from django.conf import settings
+        from label_throughput import _simulated, _tasks_of, raw_encoder_rate
 
         from annotations.models import Label, Turn
         from jobs.models import Job, JobChunk
         from jobs.tasks import job_tick_task
-        from label_throughput import _simulated, _tasks_of, raw_encoder_rate
         from models_app.job_services import label_job_create
         from models_app.ml.config import TrainConfig
         from models_app.models import ModelVersion

@@ -10,5 +10,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("datasets/", include("annotations.urls")),
     path("jobs/", include("jobs.urls")),
+    # /models/ and /models/<pk>/, and /datasets/<name>/label/ and /train/ (app_name "models_app").
+    path("", include("models_app.urls")),
     path("api/", include("selflearn_site.api_urls")),
 ]

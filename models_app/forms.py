@@ -1,0 +1,95 @@
+"""Forms of the model pages: they validate input; the job services do the writes."""
+
+from __future__ import annotations
+
+from django import forms
+from django.db.models import QuerySet
+
+from annotations.models import Dataset
+from models_app.models import ModelVersion
+
+PRECISION_CHOICES = [
+    ("fp32", "fp32 (exact, the default)"),
+    ("bf16", "bf16 (faster on recent hardware)"),
+    ("int8", "int8 (fastest on CPU, slightly less accurate)"),
+]
+PRESET_CHOICES = [
+    ("default", "Default"),
+    ("snips", "SNIPS-sized single-turn corpora"),
+    ("dialogues", "Multi-turn dialogues"),
+    ("demo", "Demo (a few minutes)"),
+]
+
+
+class _DatasetChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Dataset) -> str:
+        return obj.name
+
+
+class _DatasetsChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Dataset) -> str:
+        return obj.name
+
+
+class LabelForm(forms.Form):
+    model_version = forms.ModelChoiceField(
+        queryset=ModelVersion.objects.none(),
+        label="Model",
+        empty_label=None,
+        help_text="Its proposals are added next to the labels already there; nothing is overwritten.",
+    )
+    precision = forms.ChoiceField(choices=PRECISION_CHOICES, initial="fp32")
+
+    def __init__(self, *args, model_versions: QuerySet[ModelVersion], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["model_version"].queryset = model_versions
+
+
+class TrainForm(forms.Form):
+    name = forms.CharField(
+        max_length=ModelVersion._meta.get_field("name").max_length,
+        label="Model name",
+        help_text="Unique; the model is registered under this name.",
+    )
+    datasets = _DatasetsChoiceField(
+        queryset=Dataset.objects.none(),
+        label="Train on",
+        help_text="The gold labels of these datasets. Hold Ctrl (⌘ on a Mac) to choose several.",
+        widget=forms.SelectMultiple(attrs={"size": 5}),
+    )
+    valid_datasets = _DatasetsChoiceField(
+        queryset=Dataset.objects.none(),
+        required=False,
+        label="Validate on (optional)",
+        help_text="When none is chosen, a held-out part of the training data picks the best epoch.",
+        widget=forms.SelectMultiple(attrs={"size": 5}),
+    )
+    preset = forms.ChoiceField(choices=PRESET_CHOICES, initial="default", label="Training preset")
+    epochs = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=100,
+        label="Epochs (optional)",
+        help_text="Leave blank for the preset's number.",
+    )
+
+    def __init__(self, *args, datasets: QuerySet[Dataset], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["datasets"].queryset = datasets
+        self.fields["valid_datasets"].queryset = datasets
+
+    def clean_name(self) -> str:
+        return self.cleaned_data["name"].strip()
+
+
+class EvaluateForm(forms.Form):
+    dataset = _DatasetChoiceField(
+        queryset=Dataset.objects.none(),
+        label="Dataset",
+        empty_label=None,
+        help_text="Measured against the dataset's gold labels.",
+    )
+
+    def __init__(self, *args, datasets: QuerySet[Dataset], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["dataset"].queryset = datasets

@@ -1,0 +1,55 @@
+"""Reads for the model pages: each costs a fixed number of queries, however many models there are."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Exists, OuterRef, QuerySet
+from django.http import Http404
+
+from annotations.models import Dataset, Membership, Role
+from models_app.models import ModelVersion
+
+# The validation metrics the model list shows, in this order, when a model has them.
+HEADLINE_METRICS = (
+    ("intent_accuracy", "Intent accuracy"),
+    ("slot_f1", "Slot F1"),
+    ("failure_point_accuracy", "Failure point accuracy"),
+    ("goal_boundary_f1", "Goal boundary F1"),
+    ("rephrase_f1", "Rephrase F1"),
+)
+
+
+def model_version_list() -> QuerySet[ModelVersion]:
+    """Every model version, newest first, with the person and the job that made it (one query)."""
+    return ModelVersion.objects.select_related("created_by", "created_by_job").order_by("-created_at", "-id")
+
+
+def model_version_get(pk: int) -> ModelVersion:
+    model_version = model_version_list().filter(pk=pk).first()
+    if model_version is None:
+        raise Http404("No such model.")
+    return model_version
+
+
+def headline_metrics(model_version: ModelVersion) -> list[tuple[str, float | None]]:
+    """(label, value in [0, 1] or None) for each headline metric, from the metrics JSON: no query."""
+    metrics: dict[str, Any] = model_version.metrics if isinstance(model_version.metrics, dict) else {}
+    rows: list[tuple[str, float | None]] = []
+    for key, label in HEADLINE_METRICS:
+        value = metrics.get(key)
+        is_number = isinstance(value, int | float) and not isinstance(value, bool)
+        rows.append((label, float(value) if is_number else None))
+    return rows
+
+
+def datasets_reviewable_by(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Dataset]:
+    """The datasets where the person is a reviewer or an admin (all of them for a superuser)."""
+    if not user.is_authenticated:
+        return Dataset.objects.none()
+    datasets = Dataset.objects.order_by("name")
+    if user.is_superuser:
+        return datasets
+    roles = [Role.ADMIN, Role.REVIEWER]
+    return datasets.filter(Exists(Membership.objects.filter(dataset=OuterRef("pk"), user=user, role__in=roles)))
