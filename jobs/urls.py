@@ -8,5 +8,7 @@ urlpatterns = [
     path("", views.job_list, name="job-list"),
     path("<int:pk>/", views.job_detail, name="job-detail"),
     path("<int:pk>/status.json", views.job_status, name="job-status"),
+    path("<int:pk>/cancel/", views.job_cancel, name="job-cancel"),
+    path("<int:pk>/resume/", views.job_resume, name="job-resume"),
     path("<int:pk>/rejects.jsonl", views.job_rejects, name="job-rejects"),
 ]

@@ -4,21 +4,36 @@ from __future__ import annotations
 
 from pathlib import PurePosixPath
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.db import transaction
+from django.db.models import Count
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
 
-from jobs.models import Job
+from annotations.models import Role
+from annotations.permissions import has_role
+from jobs.models import Job, JobChunk
 from jobs.selectors import job_get_for_user, job_list_for_user
+from jobs.services import job_request_cancel
+from selflearn_site.exceptions import ApplicationError
 
 JOBS_PER_PAGE = 50
+RESUMABLE = (Job.Status.FAILED, Job.Status.CANCELLED)
+# What a job's progress counts, for its rate.
+RATE_UNITS = {Job.Kind.LABEL: "turns"}
 
 
 def job_status_payload(job: Job) -> dict:
+    """What the job page shows and polls. Labelling jobs add their chunk counts (one query)."""
     fraction = job.fraction_done
+    rate, eta_seconds = job_rate_and_eta(job)
     return {
         "id": job.pk,
         "status": job.status,
@@ -32,7 +47,63 @@ def job_status_payload(job: Job) -> dict:
         "error": job.error,
         "started_at": job.started_at.isoformat() if job.started_at else None,
         "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+        "rate": rate,
+        "rate_display": rate_display(job, rate),
+        "eta_seconds": eta_seconds,
+        "eta_display": duration_display(eta_seconds),
+        "chunks": job_chunk_counts(job) if job.kind == Job.Kind.LABEL else None,
     }
+
+
+def job_rate_and_eta(job: Job) -> tuple[float | None, float | None]:
+    """Units done per second since the job started (till it finished), and the seconds left at that
+    rate: None where there is nothing to measure yet, and no ETA once the job has ended."""
+    if job.started_at is None or not job.progress_done:
+        return None, None
+    elapsed = ((job.finished_at or timezone.now()) - job.started_at).total_seconds()
+    if elapsed <= 0:
+        return None, None
+    rate = job.progress_done / elapsed
+    if job.is_finished or not job.progress_total:
+        return round(rate, 3), None
+    remaining = max(0, job.progress_total - job.progress_done)
+    return round(rate, 3), round(remaining / rate, 1)
+
+
+def rate_display(job: Job, rate: float | None) -> str:
+    if rate is None:
+        return "—"
+    unit = RATE_UNITS.get(job.kind)
+    return f"{rate:,.1f} {unit}/s" if unit else f"{rate:,.1f}/s"
+
+
+def duration_display(seconds: float | None) -> str:
+    """42 s, 3 min 05 s, 2 h 07 min; an em dash when unknown."""
+    if seconds is None:
+        return "—"
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes:02d} min"
+    if minutes:
+        return f"{minutes} min {secs:02d} s"
+    return f"{secs} s"
+
+
+def job_chunk_counts(job: Job) -> dict[str, int]:
+    """Chunks of the job by status, every status present (zeros included), in one query."""
+    counts = dict(JobChunk.objects.filter(job=job).order_by().values_list("status").annotate(n=Count("id")))
+    return {status.value: counts.get(status.value, 0) for status in JobChunk.Status}
+
+
+def may_control(user: AbstractBaseUser | AnonymousUser, job: Job) -> bool:
+    """Cancel and resume: the person who started the job, and the admins of its dataset."""
+    if not user.is_authenticated:
+        return False
+    if job.created_by_id is not None and job.created_by_id == user.pk:
+        return True
+    return job.dataset is not None and has_role(user, job.dataset, Role.ADMIN)
 
 
 @login_required
@@ -46,7 +117,65 @@ def job_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = job_get_for_user(request.user, pk)
-    return render(request, "jobs/job_detail.html", {"job": job, "status": job_status_payload(job)})
+    can_control = may_control(request.user, job)
+    return render(
+        request,
+        "jobs/job_detail.html",
+        {
+            "job": job,
+            "status": job_status_payload(job),
+            "can_cancel": can_control and not job.is_finished,
+            "can_resume": can_control and job.kind == Job.Kind.LABEL and job.status in RESUMABLE,
+        },
+    )
+
+
+@login_required
+@require_POST
+def job_cancel(request: HttpRequest, pk: int) -> HttpResponseRedirect:
+    job = _job_to_control(request, pk)
+    if job.is_finished:
+        messages.info(request, f"Job #{job.pk} had already ended ({job.get_status_display().lower()}).")
+    else:
+        job = job_request_cancel(job=job)
+        if job.status == Job.Status.CANCELLED:
+            messages.success(request, f"Cancelled job #{job.pk}.")
+        else:
+            messages.success(request, f"Asked job #{job.pk} to stop; it stops after the work in hand.")
+    return redirect("jobs:job-detail", pk=job.pk)
+
+
+@login_required
+@require_POST
+def job_resume(request: HttpRequest, pk: int) -> HttpResponseRedirect:
+    """Run a failed or cancelled labelling job's unfinished chunks again, in the workers."""
+    # Imported here: the job services load the ML stack, which the other pages do not need.
+    from models_app.job_services import label_job_resume
+    from models_app.tasks import label_chunk_task, label_job_plan_task
+
+    job = _job_to_control(request, pk)
+    try:
+        with transaction.atomic():
+            pending = label_job_resume(job=job)
+            if pending:
+                transaction.on_commit(lambda: [label_chunk_task.delay(job.pk, index) for index in pending])
+            else:
+                # Cancelled before it was planned: plan it now (planning ends a job with nothing to do).
+                transaction.on_commit(lambda: label_job_plan_task.delay(job.pk))
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        to_do = f"{len(pending)} chunk(s) to do" if pending else "planning it again"
+        messages.success(request, f"Resumed job #{job.pk}: {to_do}.")
+    return redirect("jobs:job-detail", pk=job.pk)
+
+
+def _job_to_control(request: HttpRequest, pk: int) -> Job:
+    """The job, 404 for those who may not see it, 403 for those who see it but may not control it."""
+    job = job_get_for_user(request.user, pk)
+    if not may_control(request.user, job):
+        raise PermissionDenied("Only the person who started this job or an admin of its dataset may do this.")
+    return job
 
 
 @login_required

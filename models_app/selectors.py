@@ -52,4 +52,6 @@ def datasets_reviewable_by(user: AbstractBaseUser | AnonymousUser) -> QuerySet[D
     if user.is_superuser:
         return datasets
     roles = [Role.ADMIN, Role.REVIEWER]
-    return datasets.filter(Exists(Membership.objects.filter(dataset=OuterRef("pk"), user=user, role__in=roles)))
+    return datasets.filter(
+        Exists(Membership.objects.filter(dataset=OuterRef("pk"), user=user, role__in=roles))
+    )

@@ -3,6 +3,8 @@ selectors, start jobs through the job services, redirect to the job's page."""
 
 from __future__ import annotations
 
+import json
+
 from django.contrib.auth.decorators import login_required
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
@@ -13,8 +15,10 @@ from annotations.models import Role
 from annotations.selectors import dataset_get_for_user
 from models_app import selectors
 from models_app.forms import EvaluateForm, LabelForm, TrainForm
-from models_app.job_services import evaluate_job_create, label_job_create, train_job_create
 from selflearn_site.exceptions import ApplicationError
+
+# The job services are imported where they are used: they load the ML stack (torch), which the pages
+# themselves never need, so loading the site's URLs stays quick.
 
 
 @login_required
@@ -35,8 +39,10 @@ def model_detail(request: HttpRequest, pk: int) -> HttpResponse:
     model = selectors.model_version_get(pk)
     form = EvaluateForm(request.POST or None, datasets=selectors.datasets_reviewable_by(request.user))
     if request.method == "POST" and form.is_valid():
+        from models_app import job_services
+
         try:
-            job = evaluate_job_create(
+            job = job_services.evaluate_job_create(
                 dataset=form.cleaned_data["dataset"], model_version=model, user=request.user
             )
         except ApplicationError as error:
@@ -50,6 +56,7 @@ def model_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "model": model,
             "headline": selectors.headline_metrics(model),
+            "metrics_json": json.dumps(model.metrics, indent=2, sort_keys=True),
             "inventories": sorted(inventories.items()),
             "form": form,
         },
@@ -64,8 +71,10 @@ def dataset_label(request: HttpRequest, name: str) -> HttpResponse:
     dataset = dataset_get_for_user(request.user, name, minimum_role=Role.REVIEWER)
     form = LabelForm(request.POST or None, model_versions=selectors.model_version_list())
     if request.method == "POST" and form.is_valid():
+        from models_app import job_services
+
         try:
-            job = label_job_create(
+            job = job_services.label_job_create(
                 dataset=dataset,
                 model_version=form.cleaned_data["model_version"],
                 user=request.user,
@@ -94,8 +103,10 @@ def dataset_train(request: HttpRequest, name: str) -> HttpResponse:
         initial={"datasets": [dataset.pk]},
     )
     if request.method == "POST" and form.is_valid():
+        from models_app import job_services
+
         try:
-            job = train_job_create(
+            job = job_services.train_job_create(
                 name=form.cleaned_data["name"],
                 # This dataset first: the job is filed under it.
                 datasets=sorted(form.cleaned_data["datasets"], key=lambda chosen: chosen.pk != dataset.pk),

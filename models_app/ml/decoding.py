@@ -47,6 +47,8 @@ def decode(
     def known(task: str, confidence: float) -> float:
         return confidence if task in tasks else 0.0
 
+    if not example.turns:
+        return DialoguePrediction(key=example.key, turns=[], goals=Predicted([], known("goals", 1.0)))
     intents, intent_conf = _pick(_probabilities(logits.intent, temperature("intent")))
     failures, failure_conf = _pick(_probabilities(logits.failure_point, temperature("failure_point")))
     defects, defect_conf = _pick(_probabilities(logits.defect, temperature("defect")))

@@ -89,7 +89,13 @@ def run_model(
             text_of[key] = text[row]
             slots_of[key] = slots[row, : len(dialogues[key[0]].tokens[key[1]].input_ids)]
     results: list[DialogueLogits | None] = [None] * len(dialogues)
-    order = sorted(range(len(dialogues)), key=lambda d: len(dialogues[d].tokens))
+    for d, dialogue in enumerate(dialogues):
+        if not dialogue.tokens:  # a dialogue without turns has nothing to score
+            empty = torch.zeros((0, 0))
+            results[d] = DialogueLogits([], empty, empty, empty, empty, empty, [], torch.zeros((0, 2)))
+    order = sorted(
+        (d for d in range(len(dialogues)) if dialogues[d].tokens), key=lambda d: len(dialogues[d].tokens)
+    )
     group: list[int] = []
     turns = 0
     for position, d in enumerate(order):

@@ -29,6 +29,17 @@
     }
     field("started_at").textContent = when(job.started_at);
     field("finished_at").textContent = when(job.finished_at);
+    if (field("rate")) field("rate").textContent = job.rate_display || "—";
+    if (field("eta")) field("eta").textContent = job.eta_display || "—";
+    if (job.chunks && field("chunks")) {
+      Object.keys(job.chunks).forEach(function (name) {
+        var badge = field("chunks").querySelector('[data-chunk="' + name + '"]');
+        if (!badge) return;
+        badge.querySelector("[data-count]").textContent = String(job.chunks[name]);
+        badge.className = "badge" + (job.chunks[name] ? " badge--chunk-" + name : ""); // zero stays grey
+      });
+    }
+    if (job.is_finished && section("cancel")) section("cancel").hidden = true; // nothing left to cancel
     if (job.result) {
       var list = field("result");
       list.replaceChildren();

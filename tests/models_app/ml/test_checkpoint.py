@@ -61,3 +61,11 @@ def test_an_unknown_precision_is_refused(trained_tiny) -> None:
     _, path = trained_tiny
     with pytest.raises(ValueError):
         Predictor.load(path, precision="fp8")
+
+
+def test_a_dialogue_without_turns_gets_an_empty_prediction(trained_tiny, handmade_examples) -> None:
+    _, path = trained_tiny
+    empty = DialogueExample(turns=[], key="empty")
+    predictions = Predictor.load(path).predict([empty, *handmade_examples[:1]])
+    assert predictions[0].key == "empty" and predictions[0].turns == [] and predictions[0].goals.value == []
+    assert len(predictions[1].turns) == len(handmade_examples[0].turns)

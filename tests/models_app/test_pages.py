@@ -1,0 +1,255 @@
+"""The model pages, and starting labelling, training and evaluation from the dataset pages: who may,
+what they show, what the jobs they start leave behind."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from annotations.models import Dataset, Label, LabelKind, Membership, Role, Turn
+from jobs.models import Job
+from models_app.models import ModelVersion
+from models_app.services import model_train
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def model(simulated_dataset, tiny_model_config, quick_train_config, settings, tmp_path) -> ModelVersion:
+    settings.SELFLEARN_MODELS_DIR = tmp_path / "models"
+    return model_train(
+        name="tiny",
+        datasets=[simulated_dataset],
+        model_config=tiny_model_config,
+        train_config=quick_train_config,
+    )
+
+
+@pytest.fixture
+def cast(simulated_dataset, make_user) -> dict:
+    """An admin, a reviewer, a viewer of the simulated dataset, and a stranger to it."""
+    people = {role: make_user(f"{role}-of-simulated") for role in ("admin", "reviewer", "viewer")}
+    for role, user in people.items():
+        Membership.objects.create(dataset=simulated_dataset, user=user, role=Role(role))
+    people["stranger"] = make_user("stranger")
+    return people
+
+
+def registered(name: str, **fields) -> ModelVersion:
+    return ModelVersion.objects.create(name=name, **fields)
+
+
+# --- The models page ------------------------------------------------------------------------------
+
+
+def test_login_is_required_for_the_model_pages(client):
+    model = registered("m1")
+    for url in [reverse("models_app:model-list"), reverse("models_app:model-detail", args=[model.pk])]:
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+
+
+def test_the_models_page_lists_models_with_who_made_them_and_their_metrics(client, dataset_admin, dataset):
+    job = Job.objects.create(kind=Job.Kind.TRAIN, dataset=dataset, created_by=dataset_admin)
+    registered(
+        "intent-v2",
+        tasks=["intent", "slots"],
+        config={"datasets": ["assistant-logs", "snips"]},
+        metrics={"intent_accuracy": 0.9312, "slot_f1": 0.8, "counts": {"turns": 10}},
+        created_by=dataset_admin,
+        created_by_job=job,
+    )
+    client.force_login(dataset_admin)
+
+    html = client.get(reverse("models_app:model-list")).content.decode()
+
+    assert "intent-v2" in html and "alice" in html and f"job #{job.pk}" in html
+    assert "assistant-logs, snips" in html
+    assert "93.1%" in html and "80.0%" in html
+    assert "Goal boundary F1" in html  # a column for each headline metric, a dash where it is missing
+
+
+def test_the_models_page_costs_a_fixed_number_of_queries(
+    client, dataset_admin, dataset, django_assert_num_queries
+):
+    for number in range(6):
+        job = Job.objects.create(kind=Job.Kind.TRAIN, dataset=dataset, created_by=dataset_admin)
+        registered(
+            f"m{number}", metrics={"intent_accuracy": 0.5}, created_by=dataset_admin, created_by_job=job
+        )
+    client.force_login(dataset_admin)
+    with django_assert_num_queries(3):  # session, user, models with their people and jobs
+        client.get(reverse("models_app:model-list"))
+
+
+def test_the_model_page_shows_all_metrics_and_its_inventories(client, viewer):
+    model = registered(
+        "m1",
+        metrics={"intent_accuracy": 0.5, "counts": {"turns": 12}},
+        inventories={"intents": ["PlayMusic", "GetWeather"], "slot_types": ["artist"]},
+    )
+    client.force_login(viewer)
+
+    html = client.get(reverse("models_app:model-detail", args=[model.pk])).content.decode()
+
+    assert "<pre" in html and "&quot;turns&quot;: 12" in html
+    assert "<details" in html and "PlayMusic" in html and "GetWeather" in html
+    assert "Slot types" in html
+
+
+def test_a_missing_model_is_404(client, viewer):
+    client.force_login(viewer)
+    assert client.get(reverse("models_app:model-detail", args=[999])).status_code == 404
+
+
+def test_evaluation_can_be_started_on_a_dataset_the_person_reviews(client, cast, simulated_dataset, model):
+    client.force_login(cast["reviewer"])
+    url = reverse("models_app:model-detail", args=[model.pk])
+
+    response = client.post(url, {"dataset": simulated_dataset.pk})
+
+    job = Job.objects.get(kind=Job.Kind.EVALUATE)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("jobs:job-detail", args=[job.pk])
+    assert (job.dataset, job.params["model"], job.created_by) == (simulated_dataset, "tiny", cast["reviewer"])
+
+
+def test_a_viewer_cannot_evaluate_on_a_dataset_they_only_view(client, cast, simulated_dataset):
+    model = registered("m1")
+    client.force_login(cast["viewer"])
+    response = client.post(
+        reverse("models_app:model-detail", args=[model.pk]), {"dataset": simulated_dataset.pk}
+    )
+    assert response.status_code == 400
+    assert "dataset" in response.context["form"].errors
+    assert not Job.objects.exists()
+
+
+# --- Labelling from the dataset page --------------------------------------------------------------
+
+
+def test_the_dataset_page_links_reviewers_to_labelling_and_admins_to_training_too(
+    client, cast, simulated_dataset
+):
+    detail = reverse("annotations:dataset-detail", args=[simulated_dataset.name])
+    label = reverse("models_app:dataset-label", args=[simulated_dataset.name])
+    train = reverse("models_app:dataset-train", args=[simulated_dataset.name])
+    expected = {"admin": (True, True), "reviewer": (True, False), "viewer": (False, False)}
+    for role, (sees_label, sees_train) in expected.items():
+        client.force_login(cast[role])
+        html = client.get(detail).content.decode()
+        assert (label in html, train in html) == (sees_label, sees_train), role
+
+
+def test_labelling_from_the_dataset_page_runs_a_job_that_writes_labels(
+    client, cast, simulated_dataset, model, django_capture_on_commit_callbacks
+):
+    client.force_login(cast["reviewer"])
+    url = reverse("models_app:dataset-label", args=[simulated_dataset.name])
+    assert client.get(url).status_code == 200
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"model_version": model.pk, "precision": "fp32"})
+
+    job = Job.objects.get(kind=Job.Kind.LABEL)
+    assert response["Location"] == reverse("jobs:job-detail", args=[job.pk])
+    assert job.status == Job.Status.SUCCEEDED, job.error
+    turns = Turn.objects.filter(dialogue__dataset=simulated_dataset).count()
+    assert Label.objects.filter(model_version=model, kind=LabelKind.INTENT).count() == turns
+
+
+def test_a_viewer_cannot_start_labelling(client, cast, simulated_dataset, model):
+    client.force_login(cast["viewer"])
+    url = reverse("models_app:dataset-label", args=[simulated_dataset.name])
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"model_version": model.pk, "precision": "fp32"}).status_code == 403
+    assert not Job.objects.exists()
+
+
+def test_a_stranger_gets_404_for_labelling_and_training(client, cast, simulated_dataset):
+    client.force_login(cast["stranger"])
+    for name in ("models_app:dataset-label", "models_app:dataset-train"):
+        assert client.get(reverse(name, args=[simulated_dataset.name])).status_code == 404, name
+
+
+def test_labelling_refuses_an_unknown_precision(client, cast, simulated_dataset):
+    model = registered("m1")
+    client.force_login(cast["admin"])
+    url = reverse("models_app:dataset-label", args=[simulated_dataset.name])
+    response = client.post(url, {"model_version": model.pk, "precision": "fp8"})
+    assert response.status_code == 400
+    assert "precision" in response.context["form"].errors
+    assert not Job.objects.exists()
+
+
+# --- Training from the dataset page ---------------------------------------------------------------
+
+
+def test_training_is_for_admins_only(client, cast, simulated_dataset):
+    url = reverse("models_app:dataset-train", args=[simulated_dataset.name])
+    for role in ("reviewer", "viewer"):
+        client.force_login(cast[role])
+        assert client.get(url).status_code == 403, role
+        assert client.post(url, {"name": "x", "datasets": [simulated_dataset.pk]}).status_code == 403, role
+    assert not Job.objects.exists()
+
+
+def test_the_training_form_offers_the_datasets_the_person_reviews_with_this_one_chosen(
+    client, cast, simulated_dataset
+):
+    reviewed = Dataset.objects.create(name="reviewed-elsewhere")
+    Membership.objects.create(dataset=reviewed, user=cast["admin"], role=Role.REVIEWER)
+    viewed = Dataset.objects.create(name="only-viewed")
+    Membership.objects.create(dataset=viewed, user=cast["admin"], role=Role.VIEWER)
+    Dataset.objects.create(name="not-mine")
+    client.force_login(cast["admin"])
+
+    form = client.get(reverse("models_app:dataset-train", args=[simulated_dataset.name])).context["form"]
+
+    assert [d.name for d in form.fields["datasets"].queryset] == ["reviewed-elsewhere", "simulated"]
+    assert form["datasets"].value() == [simulated_dataset.pk]
+
+
+def test_training_from_the_dataset_page_registers_a_model(
+    client, cast, simulated_dataset, settings, tmp_path, tiny_encoder, django_capture_on_commit_callbacks
+):
+    settings.SELFLEARN_MODELS_DIR = tmp_path / "models"
+    settings.SELFLEARN_ENCODER = tiny_encoder
+    client.force_login(cast["admin"])
+    url = reverse("models_app:dataset-train", args=[simulated_dataset.name])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            url, {"name": "from-the-page", "datasets": [simulated_dataset.pk], "preset": "demo", "epochs": 1}
+        )
+
+    job = Job.objects.get(kind=Job.Kind.TRAIN)
+    assert response["Location"] == reverse("jobs:job-detail", args=[job.pk])
+    assert job.status == Job.Status.SUCCEEDED, job.error
+    model = ModelVersion.objects.get(name="from-the-page")
+    assert (model.created_by, model.created_by_job, model.config["datasets"]) == (
+        cast["admin"],
+        job,
+        ["simulated"],
+    )
+
+
+def test_training_under_a_taken_name_shows_the_error_on_the_name(client, cast, simulated_dataset):
+    registered("taken")
+    client.force_login(cast["admin"])
+    url = reverse("models_app:dataset-train", args=[simulated_dataset.name])
+    response = client.post(url, {"name": "taken", "datasets": [simulated_dataset.pk], "preset": "default"})
+    assert response.status_code == 400
+    assert "already exists" in str(response.context["form"].errors["name"])
+    assert not Job.objects.exists()
+
+
+def test_training_cannot_use_a_dataset_the_person_does_not_review(client, cast, simulated_dataset):
+    other = Dataset.objects.create(name="not-mine")
+    client.force_login(cast["admin"])
+    url = reverse("models_app:dataset-train", args=[simulated_dataset.name])
+    response = client.post(url, {"name": "x", "datasets": [simulated_dataset.pk, other.pk], "preset": "demo"})
+    assert response.status_code == 400
+    assert "datasets" in response.context["form"].errors
+    assert not Job.objects.exists()
