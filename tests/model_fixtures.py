@@ -54,3 +54,17 @@ def simulated(name: str, dialogues: int, folder: Path, seed: int = 3) -> Dataset
 @pytest.fixture
 def simulated_dataset(db, tmp_path: Path) -> Dataset:
     return simulated("simulated", 24, tmp_path)
+
+
+@pytest.fixture
+def model(simulated_dataset, tiny_model_config, quick_train_config, settings, tmp_path):
+    """A model version "tiny" trained for one quick epoch on the simulated dataset."""
+    from models_app.services import model_train
+
+    settings.SELFLEARN_MODELS_DIR = tmp_path / "models"
+    return model_train(
+        name="tiny",
+        datasets=[simulated_dataset],
+        model_config=tiny_model_config,
+        train_config=quick_train_config,
+    )

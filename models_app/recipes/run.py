@@ -13,6 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from django.contrib.auth.models import AbstractBaseUser
+
 from annotations.importing import ImportOptions, ImportSource, import_dialogues
 from annotations.models import Dataset
 from annotations.services import dataset_get_or_create
@@ -47,13 +49,13 @@ def run_recipe(
     elif name == "dialogues":
         users = max(10, train_dialogues // 8)
         train = [
-            _simulated_dataset("sim-train", train_dialogues, users, seed=101),
+            simulated_dataset("sim-train", train_dialogues, users=users, seed=101),
             *(_corpus_dataset(corpus, "train", data_dir) for corpus in ("snips", "hwu64", "slurp")),
         ]
         valid = [
-            _simulated_dataset("sim-valid", max(100, test_dialogues // 2), max(10, users // 4), seed=202)
+            simulated_dataset("sim-valid", max(100, test_dialogues // 2), users=max(10, users // 4), seed=202)
         ]
-        test = _simulated_dataset("sim-test", test_dialogues, max(10, users // 4), seed=303)
+        test = simulated_dataset("sim-test", test_dialogues, users=max(10, users // 4), seed=303)
         config = train_config or TrainConfig.dialogues()
     else:
         raise ValueError(f"unknown recipe {name!r}; known: {', '.join(RECIPES)}")
@@ -67,8 +69,11 @@ def _corpus_dataset(corpus: str, split: str, data_dir: Path) -> Dataset:
     return _dataset_from_lines(f"{corpus}-{split}", lambda: corpus_dialogues(corpus, data_dir, split))
 
 
-def _simulated_dataset(name: str, dialogues: int, users: int, *, seed: int) -> Dataset:
-    dataset = dataset_get_or_create(name=name)
+def simulated_dataset(
+    name: str, dialogues: int, *, users: int, seed: int, user: AbstractBaseUser | None = None
+) -> Dataset:
+    """The dataset ``name`` holding ``dialogues`` simulated dialogues; made (and filled) once."""
+    dataset = dataset_get_or_create(name=name, user=user)
     if not dataset.dialogues.exists():
         with tempfile.TemporaryDirectory(prefix="selflearn-recipe-") as folder:
             path = Path(folder) / f"{name}.jsonl"

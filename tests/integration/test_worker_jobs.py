@@ -22,8 +22,6 @@ from annotations.models import Dataset, Label, LabelKind, Turn
 from jobs.models import Job, JobChunk
 from jobs.services import job_request_cancel
 from models_app.job_services import label_job_create
-from models_app.models import ModelVersion
-from models_app.services import model_train
 from selflearn_site.celery import app as celery_app
 from tests.model_fixtures import simulated
 
@@ -116,17 +114,6 @@ def worker(broker_url, settings, tmp_path) -> Iterator[Callable[..., subprocess.
         process.wait(timeout=30)
     celery_app.close()
     celery_app.conf.broker_url = previous_broker
-
-
-@pytest.fixture
-def model(simulated_dataset, tiny_model_config, quick_train_config, settings, tmp_path) -> ModelVersion:
-    settings.SELFLEARN_MODELS_DIR = tmp_path / "models"
-    return model_train(
-        name="tiny",
-        datasets=[simulated_dataset],
-        model_config=tiny_model_config,
-        train_config=quick_train_config,
-    )
 
 
 @pytest.fixture

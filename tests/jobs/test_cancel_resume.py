@@ -13,8 +13,6 @@ from annotations.models import Label, LabelKind, Membership, Role, Turn
 from jobs.models import Job, JobChunk
 from models_app import job_services
 from models_app.job_services import label_job_chunk_failed, label_job_plan, label_job_run_chunk
-from models_app.models import ModelVersion
-from models_app.services import model_train
 
 pytestmark = pytest.mark.django_db
 
@@ -23,17 +21,6 @@ pytestmark = pytest.mark.django_db
 def pending_job(dataset, reviewer) -> Job:
     return Job.objects.create(
         kind=Job.Kind.LABEL, dataset=dataset, created_by=reviewer, params={"model": "m"}
-    )
-
-
-@pytest.fixture
-def model(simulated_dataset, tiny_model_config, quick_train_config, settings, tmp_path) -> ModelVersion:
-    settings.SELFLEARN_MODELS_DIR = tmp_path / "models"
-    return model_train(
-        name="tiny",
-        datasets=[simulated_dataset],
-        model_config=tiny_model_config,
-        train_config=quick_train_config,
     )
 
 

@@ -18,20 +18,8 @@ from models_app.job_services import (
     train_job_create,
 )
 from models_app.models import ModelVersion
-from models_app.services import model_train
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def model(simulated_dataset, tiny_model_config, quick_train_config, settings, tmp_path) -> ModelVersion:
-    settings.SELFLEARN_MODELS_DIR = tmp_path / "models"
-    return model_train(
-        name="tiny",
-        datasets=[simulated_dataset],
-        model_config=tiny_model_config,
-        train_config=quick_train_config,
-    )
 
 
 def labels_per_turn_and_dialogue(dataset) -> int:

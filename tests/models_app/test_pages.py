@@ -9,20 +9,8 @@ from django.urls import reverse
 from annotations.models import Dataset, Label, LabelKind, Membership, Role, Turn
 from jobs.models import Job
 from models_app.models import ModelVersion
-from models_app.services import model_train
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def model(simulated_dataset, tiny_model_config, quick_train_config, settings, tmp_path) -> ModelVersion:
-    settings.SELFLEARN_MODELS_DIR = tmp_path / "models"
-    return model_train(
-        name="tiny",
-        datasets=[simulated_dataset],
-        model_config=tiny_model_config,
-        train_config=quick_train_config,
-    )
 
 
 @pytest.fixture

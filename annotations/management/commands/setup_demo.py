@@ -7,20 +7,16 @@ labels can be compared with the demo dataset's own gold.
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandParser
 
-from annotations.importing import ImportSource, import_dialogues
 from annotations.models import Dataset, Role
-from annotations.services import dataset_get_or_create, membership_set
+from annotations.services import membership_set
 from models_app.management.commands.train import _StageBar
 from models_app.ml.config import TrainConfig
 from models_app.models import ModelVersion
+from models_app.recipes.run import simulated_dataset
 from models_app.services import label_dataset, model_train
-from simulator.cli import main as simulate
 
 DEMO_USERNAME = "admin"
 DEMO_PASSWORD = "selflearn"
@@ -66,27 +62,11 @@ class Command(BaseCommand):
         self.stdout.write(f"Log in as {DEMO_USERNAME!r} with password {DEMO_PASSWORD!r}.")
 
     def _simulated_dataset(self, name: str, dialogues: int, *, users: int, seed: int, admin) -> Dataset:
-        dataset = dataset_get_or_create(name=name, user=admin)
+        existed = Dataset.objects.filter(name=name, dialogues__isnull=False).exists()
+        dataset = simulated_dataset(name, dialogues, users=users, seed=seed, user=admin)
         membership_set(dataset=dataset, user=admin, role=Role.ADMIN)
-        if dataset.dialogues.exists():
-            self.stdout.write(f"The {name!r} dataset is ready ({dataset.dialogues.count()} dialogues).")
-            return dataset
-        with tempfile.TemporaryDirectory(prefix="selflearn-demo-") as folder:
-            path = Path(folder) / f"{name}.jsonl"
-            simulate(
-                [
-                    "--dialogues",
-                    str(dialogues),
-                    "--users",
-                    str(users),
-                    "--seed",
-                    str(seed),
-                    "--out",
-                    str(path),
-                ]
-            )
-            report = import_dialogues(source=ImportSource.from_path(path), dataset=dataset)
-        self.stdout.write(self.style.SUCCESS(report.summary()))
+        verb = "is ready" if existed else "was simulated and imported"
+        self.stdout.write(f"The {name!r} dataset {verb} ({dataset.dialogues.count()} dialogues).")
         return dataset
 
     def _demo_admin(self):
