@@ -8,6 +8,7 @@ under CI=true a missing Redis or PostgreSQL fails them instead of skipping them.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -187,6 +188,31 @@ def test_cancelling_a_running_job_keeps_what_was_written(worker, model, many_dia
     done = JobChunk.objects.filter(job=job, status=JobChunk.Status.DONE)
     assert job.status == Job.Status.CANCELLED
     assert 0 < done.count() < 240
+    assert Label.objects.filter(model_version=model, kind=LabelKind.INTENT).count() == sum(
+        c.size for c in done
+    )
+    assert job.progress_done == sum(c.size for c in done)
+
+
+def test_a_failing_chunk_fails_the_job_with_its_error_and_keeps_finished_chunks(
+    worker, model, many_dialogues, admin_user
+):
+    first = worker()
+    job = label_job_create(dataset=many_dialogues, model_version=model, user=admin_user, chunk_dialogues=1)
+    wait_for(lambda: Job.objects.get(pk=job.pk).progress_done > 0, what="the first chunk")
+
+    # The model's storage goes away and the process holding the loaded model dies: the process that
+    # replaces it cannot load the model, so every chunk it takes fails.
+    shutil.rmtree(model.checkpoint_path)
+    for pid in pool_processes(first):
+        os.kill(pid, signal.SIGKILL)
+
+    wait_for(finished(job), seconds=180, what="the job to fail")
+    job.refresh_from_db()
+    done = JobChunk.objects.filter(job=job, status=JobChunk.Status.DONE)
+    assert job.status == Job.Status.FAILED
+    assert "checkpoint of model 'tiny' is missing" in job.error
+    assert done.exists()
     assert Label.objects.filter(model_version=model, kind=LabelKind.INTENT).count() == sum(
         c.size for c in done
     )
