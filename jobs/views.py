@@ -10,7 +10,6 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
@@ -22,6 +21,7 @@ from annotations.permissions import has_role
 from jobs.models import Job, JobChunk
 from jobs.selectors import job_get_for_user, job_list_for_user
 from jobs.services import job_request_cancel
+from models_app.job_services import label_job_resume
 from selflearn_site.exceptions import ApplicationError
 
 JOBS_PER_PAGE = 50
@@ -149,19 +149,9 @@ def job_cancel(request: HttpRequest, pk: int) -> HttpResponseRedirect:
 @require_POST
 def job_resume(request: HttpRequest, pk: int) -> HttpResponseRedirect:
     """Run a failed or cancelled labelling job's unfinished chunks again, in the workers."""
-    # Imported here: the job services load the ML stack, which the other pages do not need.
-    from models_app.job_services import label_job_resume
-    from models_app.tasks import label_chunk_task, label_job_plan_task
-
     job = _job_to_control(request, pk)
     try:
-        with transaction.atomic():
-            pending = label_job_resume(job=job)
-            if pending:
-                transaction.on_commit(lambda: [label_chunk_task.delay(job.pk, index) for index in pending])
-            else:
-                # Cancelled before it was planned: plan it now (planning ends a job with nothing to do).
-                transaction.on_commit(lambda: label_job_plan_task.delay(job.pk))
+        pending = label_job_resume(job=job)
     except ApplicationError as error:
         messages.error(request, error.message)
     else:

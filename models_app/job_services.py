@@ -31,7 +31,6 @@ from jobs.services import (
     job_succeed,
 )
 from models_app.ml.config import TrainConfig
-from models_app.ml.train import TrainingCancelled
 from models_app.models import ModelVersion
 from models_app.services import model_evaluate, model_train, propose_labels, write_proposals
 from selflearn_site.exceptions import ApplicationError
@@ -175,21 +174,30 @@ def label_job_finish_if_complete(*, job: Job) -> None:
     job_finish_if_running(job=job, status=status, error=error, result=result)
 
 
+@transaction.atomic
 def label_job_resume(*, job: Job) -> list[int]:
-    """Run a failed or cancelled labelling job again: its unfinished chunks only."""
+    """Run a failed or cancelled labelling job again: its unfinished chunks only, enqueued on commit.
+    A job cancelled before it was planned is planned now. Returns the chunks to do."""
+    from models_app.tasks import label_chunk_task, label_job_plan_task
+
     if job.kind != Job.Kind.LABEL or job.status not in (Job.Status.FAILED, Job.Status.CANCELLED):
         raise ApplicationError("Only a failed or cancelled labelling job can be resumed.")
-    with transaction.atomic():
-        JobChunk.objects.filter(job=job).exclude(status=JobChunk.Status.DONE).update(
-            status=JobChunk.Status.PENDING, error=""
-        )
-        Job.objects.filter(pk=job.pk).update(
-            status=Job.Status.RUNNING, cancel_requested=False, error="", finished_at=None
-        )
+    JobChunk.objects.filter(job=job).exclude(status=JobChunk.Status.DONE).update(
+        status=JobChunk.Status.PENDING, error=""
+    )
+    Job.objects.filter(pk=job.pk).update(
+        status=Job.Status.RUNNING, cancel_requested=False, error="", finished_at=None
+    )
     job.refresh_from_db()
-    return list(
+    pending = list(
         JobChunk.objects.filter(job=job, status=JobChunk.Status.PENDING).values_list("index", flat=True)
     )
+    if pending:
+        transaction.on_commit(lambda: [label_chunk_task.delay(job.pk, index) for index in pending])
+    else:
+        # Planning ends a job that has nothing left to do.
+        transaction.on_commit(lambda: label_job_plan_task.delay(job.pk))
+    return pending
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -230,6 +238,8 @@ def train_job_create(
 
 
 def train_job_run(*, job: Job) -> Job:
+    from models_app.ml.train import TrainingCancelled
+
     params = job.params
     config = TrainConfig() if params["preset"] == "default" else getattr(TrainConfig, params["preset"])()
     if params.get("epochs"):

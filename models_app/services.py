@@ -1,6 +1,8 @@
 """Training, labelling and evaluation: the writes of the model registry.
 
-Each is one keyword-only function that the CLI and the Celery tasks share. Labelling works a chunk of
+Each is one keyword-only function that the CLI and the Celery tasks share. The ML stack (torch,
+transformers, scikit-learn) is imported inside the functions that run it, so the web process, which
+only starts jobs, never loads it. Labelling works a chunk of
 dialogues at a time and writes each label at most once per (target, kind, model version), so a task
 can run it in chunks, retry a chunk, or resume a job without duplicating anything.
 """
@@ -34,10 +36,7 @@ from models_app.examples import gold_examples, labelling_chunk
 from models_app.ml.config import ModelConfig, TrainConfig
 from models_app.ml.data import NO_INTENT, NOT_A_REPHRASE, DialoguePrediction
 from models_app.ml.format_adapter import spans_to_format
-from models_app.ml.metrics import evaluate
-from models_app.ml.train import train_model
 from models_app.models import ModelVersion
-from models_app.predictors import get_predictor
 from selflearn_site.exceptions import ApplicationError
 
 logger = logging.getLogger(__name__)
@@ -81,6 +80,8 @@ def model_train(
     valid_examples = list(gold_examples(valid_datasets)) if valid_datasets else None
     if not train_examples:
         raise ApplicationError("The datasets hold no dialogues to train on.", extra={"field": "datasets"})
+    from models_app.ml.train import train_model
+
     model_config = model_config or ModelConfig()
     if model_config.encoder is None:
         model_config.encoder = settings.SELFLEARN_ENCODER
@@ -187,6 +188,8 @@ class Proposals:
 def propose_labels(
     *, model_version: ModelVersion, dialogue_ids: Sequence[int], precision: str = "fp32", job: Any = None
 ) -> Proposals:
+    from models_app.predictors import get_predictor
+
     chunk = labelling_chunk(dialogue_ids)
     if not chunk.examples:
         return Proposals(
@@ -317,6 +320,9 @@ def model_evaluate(
     *, dataset: Dataset, model_version: ModelVersion, precision: str = "fp32"
 ) -> dict[str, Any]:
     """The model's metrics against the dataset's gold labels (each metric only where gold exists)."""
+    from models_app.ml.metrics import evaluate
+    from models_app.predictors import get_predictor
+
     examples = list(gold_examples([dataset]))
     if not examples:
         raise ApplicationError(f"Dataset {dataset.name!r} holds no dialogues.", extra={"field": "dataset"})

@@ -13,12 +13,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from annotations.models import Role
 from annotations.selectors import dataset_get_for_user
-from models_app import selectors
+from models_app import job_services, selectors
 from models_app.forms import EvaluateForm, LabelForm, TrainForm
 from selflearn_site.exceptions import ApplicationError
-
-# The job services are imported where they are used: they load the ML stack (torch), which the pages
-# themselves never need, so loading the site's URLs stays quick.
 
 
 @login_required
@@ -39,8 +36,6 @@ def model_detail(request: HttpRequest, pk: int) -> HttpResponse:
     model = selectors.model_version_get(pk)
     form = EvaluateForm(request.POST or None, datasets=selectors.datasets_reviewable_by(request.user))
     if request.method == "POST" and form.is_valid():
-        from models_app import job_services
-
         try:
             job = job_services.evaluate_job_create(
                 dataset=form.cleaned_data["dataset"], model_version=model, user=request.user
@@ -71,8 +66,6 @@ def dataset_label(request: HttpRequest, name: str) -> HttpResponse:
     dataset = dataset_get_for_user(request.user, name, minimum_role=Role.REVIEWER)
     form = LabelForm(request.POST or None, model_versions=selectors.model_version_list())
     if request.method == "POST" and form.is_valid():
-        from models_app import job_services
-
         try:
             job = job_services.label_job_create(
                 dataset=dataset,
@@ -103,8 +96,6 @@ def dataset_train(request: HttpRequest, name: str) -> HttpResponse:
         initial={"datasets": [dataset.pk]},
     )
     if request.method == "POST" and form.is_valid():
-        from models_app import job_services
-
         try:
             job = job_services.train_job_create(
                 name=form.cleaned_data["name"],
