@@ -69,13 +69,6 @@ def wait_finished(job, timeout: float = 3600) -> None:
     raise TimeoutError(f"job {job.pk} did not finish")
 
 
-def use_broker(url: str) -> None:
-    from selflearn_site.celery import app
-
-    app.close()
-    app.conf.broker_url = url
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=20_000)
@@ -95,6 +88,7 @@ def main() -> None:
         from models_app.ml.config import TrainConfig
         from models_app.models import ModelVersion
         from models_app.services import model_train
+        from selflearn_site.celery import switch_broker
 
         settings.SELFLEARN_MODELS_DIR = Path(folder) / "models"
         dataset = _simulated(folder, "bench", int(args.turns / 3.2), 7)
@@ -114,7 +108,7 @@ def main() -> None:
             "SELFLEARN_MODELS_DIR": str(settings.SELFLEARN_MODELS_DIR),
         }
         default_broker = f"sqla+sqlite:///{folder}/broker.sqlite3"
-        use_broker(default_broker)
+        switch_broker(default_broker)
         scaling = {}
         for workers in (1, 2):
             Label.objects.filter(model_version=model).delete()
@@ -140,7 +134,7 @@ def main() -> None:
 
         overhead = {}
         for name, url in (("default", default_broker), ("redis", args.redis_url)):
-            use_broker(url)
+            switch_broker(url)
             worker = start_worker(
                 {**base_env, "CELERY_BROKER_URL": url}, 1, Path(folder) / f"ticks-{name}.log"
             )

@@ -34,3 +34,18 @@ def _tune_sqlalchemy_broker() -> None:
 
 
 _tune_sqlalchemy_broker()
+
+
+def switch_broker(url: str) -> None:
+    """Send this process's tasks to another broker from now on.
+
+    For the integration tests and benchmarks, which compare brokers in one process. Celery caches
+    the broker connection pool and a producer pool on the app; both references are dropped here, as
+    Celery's own fork handler does, so that the next task takes a pool for ``url``. (The pools stay
+    open in kombu's registry: switching back to a broker reuses its pool.)
+    """
+    app._pool = None
+    amqp = app.__dict__.get("amqp")
+    if amqp is not None:
+        amqp._producer_pool = None
+    app.conf.broker_url = url

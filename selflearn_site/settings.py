@@ -201,7 +201,9 @@ CELERY_TIMEZONE = TIME_ZONE
 # work is redone by another; tasks are written to be safe to run twice.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
-CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Each worker process holds one more message than it runs, so the next chunk is at hand when one
+# ends (no broker round trip between chunks); with late acks a dead worker's held messages return.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 2
 CELERY_TASK_TIME_LIMIT = int(os.environ.get("CELERY_TASK_TIME_LIMIT", 6 * 3600))
 CELERY_TASK_SOFT_TIME_LIMIT = int(os.environ.get("CELERY_TASK_SOFT_TIME_LIMIT", 6 * 3600 - 60))
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
@@ -211,7 +213,7 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 # How often the serverless default broker polls its table: kombu's own default of one second would
 # make every task wait a second.
-SELFLEARN_SQLA_BROKER_POLLING_INTERVAL = float(os.environ.get("SELFLEARN_SQLA_BROKER_POLLING_INTERVAL", 0.1))
+SELFLEARN_SQLA_BROKER_POLLING_INTERVAL = float(os.environ.get("SELFLEARN_SQLA_BROKER_POLLING_INTERVAL", 0.05))
 
 # ------------------------------------------------------------------------------------------------------
 # REST framework

@@ -118,4 +118,4 @@ class TrainConfig:
     @classmethod
     def demo(cls) -> TrainConfig:
         """A usable model from ~300 simulated dialogues in about 2-3 minutes on 2 CPU cores."""
-        return cls(epochs=5, batch_size=24, encoder_lr=1e-4, head_lr=2e-3, max_seconds=170)
+        return cls(epochs=10, batch_size=24, encoder_lr=1e-4, head_lr=2e-3, max_seconds=170)

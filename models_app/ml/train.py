@@ -99,23 +99,48 @@ def _optimizer(model: LabelModel, config: TrainConfig) -> torch.optim.Optimizer:
     )
 
 
-def _schedule(
-    optimizer: torch.optim.Optimizer, total: int, warmup: float
-) -> torch.optim.lr_scheduler.LambdaLR:
-    warm = max(1, int(total * warmup))
+class _Schedule:
+    """Linear warmup, then linear decay to 0, by the share of training done: steps done or, when
+    ``max_seconds`` binds first, time used. A run cut short by its time budget still ends at a low
+    learning rate (a better last model) instead of stopping at full speed."""
 
-    def factor(step: int) -> float:
-        if step < warm:
-            return (step + 1) / warm
-        return max(0.0, (total - step) / max(1, total - warm))
+    def __init__(
+        self, optimizer: torch.optim.Optimizer, total: int, warmup: float, clock: _Clock | None
+    ) -> None:
+        self.optimizer = optimizer
+        self.total = max(1, total)
+        self.warmup = warmup
+        self.clock = clock
+        self.done = 0
+        self.base = [group["lr"] for group in optimizer.param_groups]
+        self._apply()
 
-    return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+    def fraction(self) -> float:
+        fraction = self.done / self.total
+        if self.clock is not None and self.clock.max_seconds:
+            fraction = max(fraction, self.clock.elapsed / self.clock.max_seconds)
+        return min(fraction, 1.0)
+
+    def factor(self) -> float:
+        fraction = self.fraction()
+        if self.warmup > 0 and fraction < self.warmup:
+            return max(fraction / self.warmup, 1.0 / self.total)
+        return max(0.0, (1.0 - fraction) / max(1e-9, 1.0 - self.warmup))
+
+    def _apply(self) -> None:
+        factor = self.factor()
+        for group, base in zip(self.optimizer.param_groups, self.base, strict=True):
+            group["lr"] = base * factor
+
+    def step(self) -> None:
+        self.done += 1
+        self._apply()
 
 
 def _step(
     model: LabelModel,
     optimizer: torch.optim.Optimizer,
-    scheduler: torch.optim.lr_scheduler.LambdaLR,
+    scheduler: _Schedule,
     loss: torch.Tensor,
     max_grad_norm: float,
 ) -> None:
@@ -141,7 +166,7 @@ def _pretrain(
     optimizer = _optimizer(model, config)
     per_epoch = max(1, math.ceil(sum(len(e.turns) for e in examples) / config.batch_size))
     total = per_epoch * config.pretrain_epochs
-    scheduler = _schedule(optimizer, total, config.warmup)
+    scheduler = _Schedule(optimizer, total, config.warmup, clock=None)
     done = 0
     for _ in range(config.pretrain_epochs):
         corrupted, flags = corrupt(examples, config.pretrain_swap_rate, rng)
@@ -238,13 +263,14 @@ def train_model(
     per_epoch = len(list(batches_by_turns(features, train_config.batch_size, random.Random(0))))
     total = per_epoch * train_config.epochs
     optimizer = _optimizer(model, train_config)
-    scheduler = _schedule(optimizer, total, train_config.warmup)
+    scheduler = _Schedule(optimizer, total, train_config.warmup, clock)
     evaluate_every = max(1, per_epoch // max(1, train_config.evaluations_per_epoch))
     best: tuple[float, dict[str, torch.Tensor], dict[str, Any]] | None = None
     done = 0
     stopped_early = False
     for epoch in range(train_config.epochs):
-        for position, indices in enumerate(batches_by_turns(features, train_config.batch_size, rng)):
+        epoch_batches = list(batches_by_turns(features, train_config.batch_size, rng))
+        for position, indices in enumerate(epoch_batches):
             if should_stop is not None and should_stop():
                 raise TrainingCancelled("Training was cancelled.")
             if clock.out_of_time():
@@ -261,7 +287,7 @@ def train_model(
                 scheduler.step()
             done += 1
             info: dict[str, Any] = {"epoch": epoch + 1, "loss": parts}
-            last_of_epoch = position + 1 == per_epoch
+            last_of_epoch = position + 1 == len(epoch_batches)
             if held_out and ((position + 1) % evaluate_every == 0 or last_of_epoch):
                 metrics = _validate(trained, held_out)
                 info["validation"] = metrics

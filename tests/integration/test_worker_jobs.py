@@ -24,6 +24,7 @@ from jobs.models import Job, JobChunk
 from jobs.services import job_request_cancel
 from models_app.job_services import label_job_create
 from selflearn_site.celery import app as celery_app
+from selflearn_site.celery import switch_broker
 from tests.model_fixtures import simulated
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -76,9 +77,8 @@ def worker(broker_url, settings, tmp_path) -> Iterator[Callable[..., subprocess.
         "PYTHONUNBUFFERED": "1",
     }
     previous_broker = celery_app.conf.broker_url
-    celery_app.close()  # drop connections made for another broker
     celery_app.conf.task_always_eager = False
-    celery_app.conf.broker_url = broker_url
+    switch_broker(broker_url)
     started: list[subprocess.Popen] = []
 
     def start(name: str = "w1", concurrency: int = 1) -> subprocess.Popen:
@@ -113,8 +113,7 @@ def worker(broker_url, settings, tmp_path) -> Iterator[Callable[..., subprocess.
     for process in started:
         process.kill()
         process.wait(timeout=30)
-    celery_app.close()
-    celery_app.conf.broker_url = previous_broker
+    switch_broker(previous_broker)
 
 
 @pytest.fixture
