@@ -148,8 +148,10 @@ def main() -> None:
             overhead[name] = round((time.perf_counter() - started) / args.ticks * 1000, 2)
             stop(worker)
 
-        utterances = list(Turn.objects.filter(dialogue__dataset=dataset).values_list("utterance", flat=True))
-        raw = raw_encoder_rate(utterances[:5000], "fp32")
+        pairs = list(
+            Turn.objects.filter(dialogue__dataset=dataset).values_list("utterance", "response")[:5000]
+        )
+        raw = raw_encoder_rate([(utterance, response or "") for utterance, response in pairs], "fp32")
         emit(
             {
                 "benchmark": "label_scaling",
@@ -158,7 +160,7 @@ def main() -> None:
                 "one_worker": scaling[1],
                 "two_workers": scaling[2],
                 "two_over_one": round(scaling[2]["turns_per_s"] / scaling[1]["turns_per_s"], 3),
-                "raw_encoder_utterances_per_s_fp32": round(raw, 1),
+                "raw_encoder_turns_per_s_fp32": round(raw, 1),
                 "one_worker_share_of_raw": round(scaling[1]["turns_per_s"] / raw, 3),
                 "broker_ms_per_task": overhead,
             }
