@@ -46,10 +46,10 @@ def _require(condition: bool, reason: str) -> None:
 def broker_url() -> str:
     import redis
 
-    _require(
-        connection.vendor == "postgresql",
-        "the integration tests run in the PostgreSQL pass (DATABASE_URL=postgres://...)",
-    )
+    if connection.vendor != "postgresql":
+        # Not a missing service: this is the SQLite pass. CI's PostgreSQL pass (.ci/run) runs these,
+        # and .ci/run fails if PostgreSQL is unreachable.
+        pytest.skip("the integration tests run in the PostgreSQL pass (DATABASE_URL=postgres://...)")
     try:
         client = redis.Redis.from_url(REDIS_URL)
         client.flushdb()  # no message of an earlier run may be taken for one of this run
