@@ -26,7 +26,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Q, QuerySet
 
-from annotations.dialogue_format import TURN_LABEL_FIELDS
+from annotations.dialogue_format import TURN_FIELDS, TURN_LABEL_FIELDS
 from annotations.models import Dataset, Dialogue, Label, LabelKind, LabelStatus, Turn
 from models_app.models import ModelVersion
 from selflearn_site.exceptions import ApplicationError
@@ -53,25 +53,7 @@ _DIALOGUE_COLUMNS = (
     "extra",
     "labels_extra",
 )
-_TURN_COLUMNS = (
-    "dialogue_id",
-    "id",
-    "external_id",
-    "timestamp",
-    "utterance",
-    "response",
-    "asr_confidence",
-    "nlu_confidence",
-    "domain",
-    "intent",
-    "slots",
-    "status",
-    "barge_in",
-    "feedback",
-    "metadata",
-    "extra",
-    "labels_extra",
-)
+_TURN_COLUMNS = ("dialogue_id", "id", "external_id", *TURN_FIELDS[1:], "extra", "labels_extra")
 # How each turn column is written, in the order FORMAT.md lists the fields: (key, column, writer).
 _STRING, _NUMBER, _BOOLEAN, _JSON = "string", "number", "boolean", "json"
 _TURN_FIELDS = (

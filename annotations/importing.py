@@ -397,25 +397,8 @@ class _BatchWriter:
         "import_job_id",
         "created_at",
     )
-    TURN_COLUMNS = (
-        "dialogue_id",
-        "position",
-        "external_id",
-        "timestamp",
-        "utterance",
-        "response",
-        "asr_confidence",
-        "nlu_confidence",
-        "domain",
-        "intent",
-        "slots",
-        "status",
-        "barge_in",
-        "feedback",
-        "metadata",
-        "extra",
-        "labels_extra",
-    )
+    # The turn's own fields are stored under their FORMAT.md names (the id as external_id).
+    TURN_COLUMNS = ("dialogue_id", "position", "external_id", *TURN_FIELDS[1:], "extra", "labels_extra")
     LABEL_COLUMNS = (
         "dialogue_id",
         "turn_id",

@@ -91,14 +91,14 @@ def main() -> None:
         from selflearn_site.celery import switch_broker
 
         settings.SELFLEARN_MODELS_DIR = Path(folder) / "models"
-        dataset = _simulated(folder, "bench", int(args.turns / 3.2), 7)
+        dataset = _simulated("bench", int(args.turns / 3.2), 7)
         turns = Turn.objects.filter(dialogue__dataset=dataset).count()
         if args.model_dir:
             model = ModelVersion.objects.create(
                 name="bench", checkpoint_path=str(args.model_dir), tasks=_tasks_of(args.model_dir)
             )
         else:
-            training = _simulated(folder, "train", 300, 8)
+            training = _simulated("train", 300, 8)
             model = model_train(name="bench", datasets=[training], train_config=TrainConfig.demo())
 
         base_env = {

@@ -72,14 +72,14 @@ def main() -> None:
         from models_app.services import label_dataset, model_evaluate, model_train
 
         settings.SELFLEARN_MODELS_DIR = Path(folder) / "models"
-        dataset = _simulated(folder, "bench", args.turns // 3, 7)
+        dataset = _simulated("bench", args.turns // 3, 7)
         turns = Turn.objects.filter(dialogue__dataset=dataset).count()
         if args.model_dir:
             model = ModelVersion.objects.create(
                 name="bench", checkpoint_path=str(args.model_dir), tasks=_tasks_of(args.model_dir)
             )
         else:
-            training = _simulated(folder, "train", 300, 8)
+            training = _simulated("train", 300, 8)
             model = model_train(name="bench", datasets=[training], train_config=TrainConfig.demo())
 
         results: dict[str, dict] = {}
@@ -125,28 +125,10 @@ def main() -> None:
         )
 
 
-def _simulated(folder: str, name: str, dialogues: int, seed: int):
-    """A dataset of simulated dialogues (imported through the real importer)."""
-    from annotations.importing import ImportSource, import_dialogues
-    from annotations.models import Dataset
-    from simulator.cli import main as simulate
+def _simulated(name: str, dialogues: int, seed: int):
+    from models_app.recipes.run import simulated_dataset
 
-    path = Path(folder) / f"{name}.jsonl"
-    simulate(
-        [
-            "--dialogues",
-            str(dialogues),
-            "--users",
-            str(max(10, dialogues // 8)),
-            "--seed",
-            str(seed),
-            "--out",
-            str(path),
-        ]
-    )
-    dataset = Dataset.objects.create(name=name)
-    import_dialogues(source=ImportSource.from_path(path), dataset=dataset)
-    return dataset
+    return simulated_dataset(name, dialogues, users=max(10, dialogues // 8), seed=seed)
 
 
 def _tasks_of(model_dir: Path) -> list[str]:

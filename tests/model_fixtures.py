@@ -3,14 +3,11 @@ real code paths in seconds. Registered for every test folder by tests/conftest.p
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from annotations.importing import ImportSource, import_dialogues
 from annotations.models import Dataset
 from models_app.ml.config import ModelConfig, TrainConfig
-from simulator.cli import main as simulate
+from models_app.recipes import run as recipes
 
 
 @pytest.fixture(scope="session")
@@ -32,28 +29,14 @@ def quick_train_config() -> TrainConfig:
     return TrainConfig(epochs=1, batch_size=16, validation_fraction=0.25, threads=1)
 
 
-def simulated(name: str, dialogues: int, folder: Path, seed: int = 3) -> Dataset:
-    path = folder / f"{name}.jsonl"
-    simulate(
-        [
-            "--dialogues",
-            str(dialogues),
-            "--users",
-            str(max(2, dialogues // 4)),
-            "--seed",
-            str(seed),
-            "--out",
-            str(path),
-        ]
-    )
-    dataset = Dataset.objects.create(name=name)
-    import_dialogues(source=ImportSource.from_path(path), dataset=dataset)
-    return dataset
+def simulated(name: str, dialogues: int, seed: int = 3) -> Dataset:
+    """A dataset of simulated dialogues, imported through the real importer."""
+    return recipes.simulated_dataset(name, dialogues, users=max(2, dialogues // 4), seed=seed)
 
 
 @pytest.fixture
-def simulated_dataset(db, tmp_path: Path) -> Dataset:
-    return simulated("simulated", 24, tmp_path)
+def simulated_dataset(db) -> Dataset:
+    return simulated("simulated", 24)
 
 
 @pytest.fixture

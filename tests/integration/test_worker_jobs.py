@@ -119,7 +119,7 @@ def worker(broker_url, settings, tmp_path) -> Iterator[Callable[..., subprocess.
 @pytest.fixture
 def many_dialogues(db, tmp_path) -> Dataset:
     """Enough one-dialogue chunks that a job is still running when a test acts on it."""
-    return simulated("many", 240, tmp_path, seed=5)
+    return simulated("many", 240, seed=5)
 
 
 def wait_for(condition: Callable[[], bool], *, seconds: float = 120, what: str = "") -> None:
