@@ -1,9 +1,10 @@
-"""Multi-row INSERT for imports.
+"""Multi-row INSERT for imports and model labels.
 
 Django's ``bulk_create`` builds a model instance per row and runs every value through the field
 machinery; at hundreds of thousands of labels that costs several times the database's own work.
 Imports write validated rows straight through the database cursor instead: ``executemany`` on
-SQLite (a C loop) and ``COPY`` on PostgreSQL (a stream, no statement per row).
+SQLite (a C loop) and ``COPY`` on PostgreSQL (a stream, no statement per row). Model labels, which
+may already be there when a chunk is retried, go through ``INSERT ... ON CONFLICT DO NOTHING``.
 """
 
 from __future__ import annotations
@@ -30,6 +31,31 @@ def insert_rows(model: type[Model], columns: Sequence[str], rows: Iterable[Seque
         else:
             placeholders = ", ".join(["%s"] * len(columns))
             cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", list(rows))
+
+
+def insert_rows_ignoring_conflicts(
+    model: type[Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """Insert ``rows`` into ``model``'s table, skipping any row that a unique constraint already holds
+    (both SQLite and PostgreSQL accept ``ON CONFLICT DO NOTHING`` without naming the constraint, which
+    covers the partial unique indexes too). COPY cannot skip conflicts, so PostgreSQL gets multi-row
+    VALUES statements (``execute_values``) instead: one round trip per thousand rows."""
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    names = ", ".join(quote(column) for column in columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            from psycopg2.extras import execute_values
+
+            statement = f"INSERT INTO {table} ({names}) VALUES %s ON CONFLICT DO NOTHING"
+            execute_values(cursor.cursor, statement, rows, page_size=1000)
+        else:
+            placeholders = ", ".join(["%s"] * len(columns))
+            cursor.executemany(
+                f"INSERT INTO {table} ({names}) VALUES ({placeholders}) ON CONFLICT DO NOTHING", rows
+            )
 
 
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode

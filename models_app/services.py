@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
+from annotations.bulk_sql import datetime_value, insert_rows_ignoring_conflicts, json_value
 from annotations.models import (
     AutoAcceptRule,
     Dataset,
@@ -173,14 +174,35 @@ def label_chunk(
         return write_proposals(proposals)
 
 
+# The columns of a proposal row, in the order ``_labels_from_prediction`` builds them. Rows go to the
+# database through the cursor: building a Label instance per row and running each value through the
+# field machinery took half of the labelling time (measured: 3.6 s of 7.2 s for 3,300 turns).
+PROPOSAL_COLUMNS = (
+    "dialogue_id",
+    "turn_id",
+    "kind",
+    "value",
+    "confidence",
+    "status",
+    "source_type",
+    "model_version_id",
+    "job_id",
+    "revision",
+    "created_at",
+    "updated_at",
+)
+_PROPOSED = LabelStatus.PROPOSED.value
+_FROM_MODEL = LabelSource.MODEL.value
+
+
 @dataclass
 class Proposals:
-    """A chunk's predicted labels, not yet written (prediction runs outside any transaction, so a slow
-    model never holds the database's write lock)."""
+    """A chunk's predicted labels as rows (``PROPOSAL_COLUMNS``), not yet written: prediction runs
+    outside any transaction, so a slow model never holds the database's write lock."""
 
     model_version: ModelVersion
     dialogue_ids: Sequence[int]
-    labels: list[Label]
+    labels: list[tuple]
     dialogues: int
     turns: int
 
@@ -196,7 +218,7 @@ def propose_labels(
             model_version=model_version, dialogue_ids=dialogue_ids, labels=[], dialogues=0, turns=0
         )
     predictions = get_predictor(model_version, precision).predict(chunk.examples)
-    now = timezone.now()
+    now = datetime_value(timezone.now())
     labels = [
         label
         for prediction in predictions
@@ -223,7 +245,7 @@ def write_proposals(proposals: Proposals) -> LabellingReport:
     transaction (the caller may commit more with it, such as marking a job's chunk done)."""
     mine = Label.objects.filter(model_version=proposals.model_version, dialogue_id__in=proposals.dialogue_ids)
     before = mine.count()
-    Label.objects.bulk_create(proposals.labels, batch_size=1000, ignore_conflicts=True)
+    insert_rows_ignoring_conflicts(Label, PROPOSAL_COLUMNS, proposals.labels)
     written = mine.count() - before
     if written:
         _auto_accept(mine)
@@ -261,21 +283,25 @@ def _labels_from_prediction(
     turn_ids: list[str],
     model_version: ModelVersion,
     job: Any,
-    now: Any,
-) -> Iterator[Label]:
-    def proposal(kind: str, value: Any, confidence: float, turn_pk: int | None) -> Label:
-        return Label(
-            dialogue_id=prediction.key,
-            turn_id=turn_pk,
-            kind=kind,
-            value=value,
-            confidence=min(1.0, max(0.0, float(confidence))),
-            status=LabelStatus.PROPOSED,
-            source_type=LabelSource.MODEL,
-            model_version=model_version,
-            job=job,
-            created_at=now,
-            updated_at=now,
+    now: str,
+) -> Iterator[tuple]:
+    model_version_id = model_version.pk
+    job_id = getattr(job, "pk", None)
+
+    def proposal(kind: str, value: Any, confidence: float, turn_pk: int | None) -> tuple:
+        return (
+            prediction.key,
+            turn_pk,
+            kind,
+            json_value(value),
+            min(1.0, max(0.0, float(confidence))),
+            _PROPOSED,
+            _FROM_MODEL,
+            model_version_id,
+            job_id,
+            1,
+            now,
+            now,
         )
 
     tasks = set(model_version.tasks)

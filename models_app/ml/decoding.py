@@ -7,8 +7,10 @@ confidence never accepts an untrained head's guess.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
+import numpy as np
 import torch
 
 from models_app.ml.data import (
@@ -31,6 +33,43 @@ def _probabilities(logits: torch.Tensor, temperature: float) -> torch.Tensor:
 def _pick(probabilities: torch.Tensor) -> tuple[list[int], list[float]]:
     confidence, index = probabilities.max(dim=-1)
     return index.tolist(), confidence.tolist()
+
+
+@functools.lru_cache(maxsize=16)
+def _allowed_transitions(tag_names: tuple[str, ...]) -> np.ndarray:
+    """(tags + 1, tags): whether tag j may follow tag i; row ``tags`` is the start of the utterance.
+    I-x may only follow B-x or I-x; anything else may follow anything."""
+    size = len(tag_names)
+    allowed = np.ones((size + 1, size), dtype=bool)
+    for j, name in enumerate(tag_names):
+        if name.startswith("I-"):
+            slot_type = name[2:]
+            allowed[:, j] = False
+            for i, previous in enumerate(tag_names):
+                if previous in (f"B-{slot_type}", f"I-{slot_type}"):
+                    allowed[i, j] = True
+    return allowed
+
+
+def bio_viterbi(log_probs: np.ndarray, allowed: np.ndarray) -> list[int]:
+    """The most probable tag sequence (words, tags) -> tag per word, among valid BIO sequences only:
+    a per-word argmax can say "O I-city", which no reading of BIO makes a clean span of."""
+    greedy = log_probs.argmax(axis=1).tolist()
+    # When the per-word argmax is already valid BIO it is the best valid sequence too (the usual case).
+    if allowed[-1, greedy[0]] and all(allowed[a, b] for a, b in zip(greedy, greedy[1:], strict=False)):
+        return greedy
+    blocked = np.where(allowed, 0.0, -np.inf)
+    score = log_probs[0] + blocked[-1]  # (tags,)
+    back = []
+    for row in log_probs[1:]:
+        candidates = score[:, None] + blocked[:-1]  # (previous tag, tag)
+        previous = candidates.argmax(axis=0)  # (tags,)
+        score = candidates[previous, np.arange(len(previous))] + row
+        back.append(previous)
+    best = [int(score.argmax())]
+    for previous in reversed(back):
+        best.append(int(previous[best[-1]]))
+    return best[::-1]
 
 
 def decode(
@@ -56,13 +95,24 @@ def decode(
     boundary_probs = _probabilities(logits.boundary, temperature("boundary"))
     tag_names = inventories["slot_tags"]
     intent_names = inventories["intents"]
+    # The slot tag probabilities of every turn at once: one softmax over the dialogue's pieces instead of
+    # one per turn (small tensor operations cost more in dispatch than in arithmetic).
+    lengths = [len(turn_slots) for turn_slots in logits.slots]
+    slot_probs = _probabilities(torch.cat(logits.slots), temperature("slots")).numpy()
+    allowed = _allowed_transitions(tuple(tag_names))
     turns = []
+    offset = 0
     for t, turn in enumerate(example.turns):
-        slot_probs = _probabilities(logits.slots[t], temperature("slots"))  # (pieces, tags)
-        tags, tag_conf = _pick(slot_probs)
-        in_utterance = torch.tensor(features.tokens[t].in_utterance, dtype=torch.bool)
-        # The whole tagging's confidence: the product over the utterance's pieces.
-        slot_confidence = float(torch.tensor(tag_conf)[in_utterance].prod()) if in_utterance.any() else 1.0
+        probs = slot_probs[offset : offset + lengths[t]]
+        offset += lengths[t]
+        # Tags are read on the first piece of each word, the best sequence that is valid BIO.
+        starts = [i for i, start in enumerate(features.tokens[t].word_starts()) if start and i < len(probs)]
+        best = bio_viterbi(np.log(probs[starts] + 1e-12), allowed) if starts else []
+        tags = [0] * len(probs)
+        for position, tag in zip(starts, best, strict=True):
+            tags[position] = tag
+        # The whole tagging's confidence: the product over the utterance's words.
+        slot_confidence = float(np.prod([probs[i, tag] for i, tag in zip(starts, best, strict=True)]))
         spans = tags_to_spans([tag_names[i] for i in tags], features.tokens[t], turn.utterance)
         intent = intent_names[intents[t]] if intent_names else NO_INTENT
         turns.append(

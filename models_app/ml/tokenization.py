@@ -29,6 +29,14 @@ class EncodedTurn:
     token_type_ids: list[int] | None
     in_utterance: list[bool]  # True for word pieces of the utterance (the pair's first sequence)
     offsets: list[tuple[int, int]]  # character offsets into the utterance (meaningful where in_utterance)
+    # True for the first piece of each word of the utterance: slot tags are learnt and read there only,
+    # and a word's other pieces follow it, so a span never ends inside a word ("Colum|bus").
+    word_start: list[bool] | None = None
+
+    def word_starts(self) -> list[bool]:
+        if self.word_start is not None:
+            return self.word_start
+        return list(self.in_utterance)  # a turn encoded without word ids: every piece is its own word
 
 
 def context_text(turns: Sequence[TurnInput], index: int, fields: Sequence[str]) -> str:
@@ -86,14 +94,25 @@ def encode_texts(
             encoding = tokenizer(firsts, **kwargs)
         for row, i in enumerate(indices):
             sequence_ids = encoding.sequence_ids(row)
+            word_ids = encoding.word_ids(row)
             token_types = encoding["token_type_ids"][row] if "token_type_ids" in encoding else None
             out[i] = EncodedTurn(
                 input_ids=list(encoding["input_ids"][row]),
                 token_type_ids=list(token_types) if token_types is not None else None,
                 in_utterance=[sequence == 0 for sequence in sequence_ids],
                 offsets=[tuple(offset) for offset in encoding["offset_mapping"][row]],
+                word_start=_word_starts(sequence_ids, word_ids),
             )
     return [turn for turn in out if turn is not None]
+
+
+def _word_starts(sequence_ids: Sequence[int | None], word_ids: Sequence[int | None]) -> list[bool]:
+    starts = []
+    previous = None
+    for sequence, word in zip(sequence_ids, word_ids, strict=True):
+        starts.append(sequence == 0 and word is not None and word != previous)
+        previous = word if sequence == 0 else None
+    return starts
 
 
 def slot_tag_names(slot_types: Sequence[str]) -> list[str]:
@@ -105,28 +124,45 @@ def slot_tag_names(slot_types: Sequence[str]) -> list[str]:
 
 
 def spans_to_tags(spans: Sequence[Span], turn: EncodedTurn, tag_index: dict[str, int]) -> list[int]:
-    """BIO tag ids per word piece: a piece that overlaps a span is in it (B on its first piece).
-
-    Pieces outside the utterance get IGNORE. Spans of an unknown slot type are tagged O.
+    """BIO tag ids on the first piece of each word: a word that overlaps a span is in it (B on the
+    span's first word). Other pieces (a word's continuation, context, special tokens) get IGNORE, so
+    the loss learns one decision per word, as JointBERT does. Spans of an unknown slot type are tagged O.
     """
-    tags = [IGNORE if not inside else tag_index[OUTSIDE] for inside in turn.in_utterance]
+    starts = turn.word_starts()
+    tags = [tag_index[OUTSIDE] if start else IGNORE for start in starts]
+    words = _words(turn)
     for span in spans:
         begun = False
-        for position, (inside, (start, end)) in enumerate(zip(turn.in_utterance, turn.offsets, strict=True)):
-            if not inside or end <= start or end <= span.start or start >= span.end:
+        for first, start, end in words:
+            if end <= span.start or start >= span.end:
                 continue
             name = f"{'I' if begun else 'B'}-{span.type}"
             if name in tag_index:
-                tags[position] = tag_index[name]
+                tags[first] = tag_index[name]
             begun = True
     return tags
 
 
-def tags_to_spans(tag_names: Sequence[str], turn: EncodedTurn, utterance: str) -> list[Span]:
-    """Character spans from BIO tags over word pieces (tags of non-utterance pieces are ignored).
+def _words(turn: EncodedTurn) -> list[tuple[int, int, int]]:
+    """(index of the first piece, character start, character end) of each word of the utterance."""
+    words: list[list[int]] = []
+    for position, (start_of_word, inside, (start, end)) in enumerate(
+        zip(turn.word_starts(), turn.in_utterance, turn.offsets, strict=True)
+    ):
+        if start_of_word:
+            words.append([position, start, end])
+        elif inside and words and end > start:
+            words[-1][2] = max(words[-1][2], end)
+    return [(first, start, end) for first, start, end in words if end > start]
 
-    An I- tag that does not continue a span of its type starts one (a lenient reading of BIO).
-    Spans run from the first piece's start to the last piece's end; value = utterance[start:end].
+
+def tags_to_spans(tag_names: Sequence[str], turn: EncodedTurn, utterance: str) -> list[Span]:
+    """Character spans from BIO tags read on the first piece of each word (the word's other pieces
+    follow it; tags elsewhere are ignored).
+
+    An I- tag that does not continue a span of its type starts one (a lenient reading of BIO; the
+    decoder's constrained Viterbi never produces one). Spans run from the first word's start to the
+    last word's end; value = utterance[start:end].
     """
     spans: list[Span] = []
     current: list[Any] | None = None  # [start, end, type]
@@ -138,9 +174,8 @@ def tags_to_spans(tag_names: Sequence[str], turn: EncodedTurn, utterance: str) -
             spans.append(Span(start, end, slot_type, utterance[start:end]))
             current = None
 
-    for name, inside, (start, end) in zip(tag_names, turn.in_utterance, turn.offsets, strict=False):
-        if not inside or end <= start:
-            continue
+    for first, start, end in _words(turn):
+        name = tag_names[first] if first < len(tag_names) else OUTSIDE
         if name == OUTSIDE or "-" not in name:
             close()
             continue

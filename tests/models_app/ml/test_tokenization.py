@@ -61,3 +61,24 @@ def test_a_long_context_is_truncated_before_the_utterance(tokenizer) -> None:
     assert len(turn.input_ids) == 64
     covered = max(end for (start, end), inside in zip(turn.offsets, turn.in_utterance, strict=True) if inside)
     assert covered == len(utterance)
+
+
+def test_only_the_first_piece_of_each_word_is_tagged(tokenizer) -> None:
+    utterance = "play scorpions by gonzález"
+    (turn,) = encode_texts(tokenizer, [utterance], ["a response"], 64)
+    tags = spans_to_tags(
+        [_span(utterance, "scorpions", "artist")], turn, {"O": 0, "B-artist": 1, "I-artist": 2}
+    )
+    assert sum(1 for t in tags if t != -100) == len(utterance.split())
+    assert tags.count(1) == 1 and tags.count(2) == 0
+
+
+def test_a_words_other_pieces_follow_its_first_piece() -> None:
+    # Whatever the model says on a continuation piece, the word stays whole in its span.
+    utterance = "play scorpions"
+    (turn,) = encode_texts(load_tokenizer(default_encoder_path()), [utterance], [""], 64)
+    pieces = [i for i, inside in enumerate(turn.in_utterance) if inside]
+    assert len(pieces) > 2, "the test needs a word of several pieces"
+    names = ["O"] * len(turn.input_ids)
+    names[pieces[1]] = "B-artist"  # the first piece of "scorpions"; its other pieces keep "O"
+    assert tags_to_spans(names, turn, utterance) == [Span(5, 14, "artist", "scorpions")]
