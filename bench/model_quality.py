@@ -33,12 +33,18 @@ def main() -> None:
     parser.add_argument("--max-minutes", type=float, help="cap each recipe's training time")
     parser.add_argument("--train-dialogues", type=int, default=4000)
     parser.add_argument("--test-dialogues", type=int, default=1000)
+    parser.add_argument(
+        "--context-fields",
+        nargs="+",
+        choices=["response", "previous", "next", "nlu"],
+        help="texts paired with each utterance (default: the model's default)",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="selflearn-bench-") as folder, fresh_database():
         from django.conf import settings
 
-        from models_app.ml.config import TrainConfig
+        from models_app.ml.config import ModelConfig, TrainConfig
         from models_app.recipes.run import run_recipe
 
         settings.SELFLEARN_MODELS_DIR = Path(folder) / "models"
@@ -47,14 +53,19 @@ def main() -> None:
             config = TrainConfig.snips() if recipe == "snips" else TrainConfig.dialogues()
             if args.max_minutes is not None:
                 config.max_seconds = args.max_minutes * 60
+            model_config = ModelConfig()
+            if args.context_fields:
+                model_config.context_fields = tuple(args.context_fields)
             started = time.perf_counter()
             metrics = run_recipe(
                 recipe,
                 data_dir=args.data_dir,
                 train_config=config,
+                model_config=model_config,
                 train_dialogues=args.train_dialogues,
                 test_dialogues=args.test_dialogues,
             )
+            metrics["context_fields"] = list(model_config.context_fields)
             metrics["wall_seconds"] = round(time.perf_counter() - started, 1)
             results[recipe] = metrics
         emit({"benchmark": "model_quality", "recipes": results, "peak_rss_mb": peak_rss_mb()})

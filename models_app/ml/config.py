@@ -11,6 +11,9 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
+# What may go beside the utterance in a turn's pair encoding (see ModelConfig.context_fields).
+CONTEXT_FIELDS = ("response", "previous", "next", "nlu")
+
 
 def _from_dict(cls: type[T], data: dict[str, Any] | None) -> T:
     """Build ``cls`` from a dict, ignoring unknown keys (an older or newer checkpoint still loads)."""

@@ -8,6 +8,7 @@ confidence never accepts an untrained head's guess.
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -56,7 +57,7 @@ def bio_viterbi(log_probs: np.ndarray, allowed: np.ndarray) -> list[int]:
     a per-word argmax can say "O I-city", which no reading of BIO makes a clean span of."""
     greedy = log_probs.argmax(axis=1).tolist()
     # When the per-word argmax is already valid BIO it is the best valid sequence too (the usual case).
-    if allowed[-1, greedy[0]] and all(allowed[a, b] for a, b in zip(greedy, greedy[1:], strict=False)):
+    if allowed[-1, greedy[0]] and all(allowed[a, b] for a, b in itertools.pairwise(greedy)):
         return greedy
     blocked = np.where(allowed, 0.0, -np.inf)
     score = log_probs[0] + blocked[-1]  # (tags,)

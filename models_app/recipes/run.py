@@ -18,7 +18,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from annotations.importing import ImportOptions, ImportSource, import_dialogues
 from annotations.models import Dataset
 from annotations.services import dataset_get_or_create
-from models_app.ml.config import TrainConfig
+from models_app.ml.config import ModelConfig, TrainConfig
 from models_app.models import ModelVersion
 from models_app.recipes.corpora import corpus_dialogues
 from models_app.services import model_evaluate, model_train
@@ -34,6 +34,7 @@ def run_recipe(
     data_dir: Path,
     model_name: str | None = None,
     train_config: TrainConfig | None = None,
+    model_config: ModelConfig | None = None,
     train_dialogues: int = 4000,
     test_dialogues: int = 1000,
     progress: Progress | None = None,
@@ -60,7 +61,12 @@ def run_recipe(
     else:
         raise ValueError(f"unknown recipe {name!r}; known: {', '.join(RECIPES)}")
     model_version = model_train(
-        name=model_name, datasets=train, valid_datasets=valid, train_config=config, progress=progress
+        name=model_name,
+        datasets=train,
+        valid_datasets=valid,
+        train_config=config,
+        model_config=model_config,
+        progress=progress,
     )
     return model_evaluate(dataset=test, model_version=model_version)
 

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from models_app.management.commands.train import _StageBar
-from models_app.ml.config import TrainConfig
+from models_app.ml.config import CONTEXT_FIELDS, ModelConfig, TrainConfig
 from models_app.recipes.run import RECIPES, run_recipe
 from selflearn_site.exceptions import ApplicationError
 
@@ -27,6 +27,12 @@ class Command(BaseCommand):
         parser.add_argument("--test-dialogues", type=int, default=1000, help="held-out simulated dialogues")
         parser.add_argument("--max-minutes", type=float, help="cap on training time")
         parser.add_argument("--epochs", type=int)
+        parser.add_argument(
+            "--context-fields",
+            nargs="+",
+            choices=CONTEXT_FIELDS,
+            help="texts paired with each utterance (default: response)",
+        )
 
     def handle(self, *args, **options) -> None:
         config = TrainConfig.snips() if options["recipe"] == "snips" else TrainConfig.dialogues()
@@ -34,6 +40,9 @@ class Command(BaseCommand):
             config.max_seconds = options["max_minutes"] * 60
         if options["epochs"] is not None:
             config.epochs = options["epochs"]
+        model_config = ModelConfig()
+        if options["context_fields"]:
+            model_config.context_fields = tuple(options["context_fields"])
         bar = _StageBar(disable=options["verbosity"] == 0)
         try:
             metrics = run_recipe(
@@ -41,6 +50,7 @@ class Command(BaseCommand):
                 data_dir=options["data_dir"],
                 model_name=options["name"],
                 train_config=config,
+                model_config=model_config,
                 train_dialogues=options["train_dialogues"],
                 test_dialogues=options["test_dialogues"],
                 progress=bar.update,

@@ -9,7 +9,7 @@ from tqdm import tqdm
 
 from models_app.job_services import train_job_create
 from models_app.management.commands._common import add_async_arguments, dataset_named, follow_job
-from models_app.ml.config import ModelConfig, TrainConfig
+from models_app.ml.config import CONTEXT_FIELDS, ModelConfig, TrainConfig
 from models_app.services import model_train
 from selflearn_site.exceptions import ApplicationError
 
@@ -40,6 +40,12 @@ class Command(BaseCommand):
             "--encoder", help="a Hugging Face encoder path or name (default: packaged MiniLM)"
         )
         parser.add_argument("--seed", type=int)
+        parser.add_argument(
+            "--context-fields",
+            nargs="+",
+            choices=CONTEXT_FIELDS,
+            help="texts paired with each utterance (default: response)",
+        )
         add_async_arguments(parser)
 
     def handle(self, *args, **options) -> None:
@@ -55,6 +61,8 @@ class Command(BaseCommand):
         model_config = ModelConfig()
         if options["encoder"]:
             model_config.encoder = options["encoder"]
+        if options["context_fields"]:
+            model_config.context_fields = tuple(options["context_fields"])
         bar = _StageBar(disable=options["verbosity"] == 0)
         try:
             model_version = model_train(
@@ -75,7 +83,8 @@ class Command(BaseCommand):
         self.stdout.write(json.dumps(model_version.metrics, indent=2, sort_keys=True))
 
     def _start_job(self, options: dict) -> None:
-        if options["encoder"] or options["max_minutes"] or options["pretrain_epochs"] or options["seed"]:
+        foreground_only = ("encoder", "max_minutes", "pretrain_epochs", "seed", "context_fields")
+        if any(options[name] for name in foreground_only):
             raise CommandError(
                 "--async takes --preset and --epochs; the other settings need a foreground run"
             )
