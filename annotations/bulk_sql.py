@@ -35,13 +35,14 @@ def insert_rows(model: type[Model], columns: Sequence[str], rows: Iterable[Seque
 
 def insert_rows_ignoring_conflicts(
     model: type[Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]
-) -> None:
+) -> int:
     """Insert ``rows`` into ``model``'s table, skipping any row that a unique constraint already holds
     (both SQLite and PostgreSQL accept ``ON CONFLICT DO NOTHING`` without naming the constraint, which
-    covers the partial unique indexes too). COPY cannot skip conflicts, so PostgreSQL gets multi-row
-    VALUES statements (``execute_values``) instead: one round trip per thousand rows."""
+    covers the partial unique indexes too), and return how many were inserted. COPY cannot skip
+    conflicts, so PostgreSQL gets multi-row VALUES statements (``execute_values``) instead: one round
+    trip per thousand rows."""
     if not rows:
-        return
+        return 0
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     names = ", ".join(quote(column) for column in columns)
@@ -49,13 +50,14 @@ def insert_rows_ignoring_conflicts(
         if connection.vendor == "postgresql":
             from psycopg2.extras import execute_values
 
-            statement = f"INSERT INTO {table} ({names}) VALUES %s ON CONFLICT DO NOTHING"
-            execute_values(cursor.cursor, statement, rows, page_size=1000)
-        else:
-            placeholders = ", ".join(["%s"] * len(columns))
-            cursor.executemany(
-                f"INSERT INTO {table} ({names}) VALUES ({placeholders}) ON CONFLICT DO NOTHING", rows
-            )
+            statement = f"INSERT INTO {table} ({names}) VALUES %s ON CONFLICT DO NOTHING RETURNING 1"
+            # rowcount would count the last page only; the returned rows count them all.
+            return len(execute_values(cursor.cursor, statement, rows, page_size=1000, fetch=True))
+        placeholders = ", ".join(["%s"] * len(columns))
+        cursor.executemany(
+            f"INSERT INTO {table} ({names}) VALUES ({placeholders}) ON CONFLICT DO NOTHING", rows
+        )
+        return cursor.rowcount  # sqlite3 sums the rows executemany changed; skipped conflicts are 0
 
 
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
