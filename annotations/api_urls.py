@@ -1,8 +1,28 @@
 from django.urls import path
 
-from annotations.apis import DatasetImportApi, DatasetListApi
+from annotations import apis
 
 urlpatterns = [
-    path("datasets/", DatasetListApi.as_view(), name="api-dataset-list"),
-    path("datasets/<str:name>/imports/", DatasetImportApi.as_view(), name="api-dataset-import"),
+    path("datasets/", apis.DatasetListApi.as_view(), name="api-dataset-list"),
+    path("datasets/<str:name>/", apis.DatasetDetailApi.as_view(), name="api-dataset-detail"),
+    path("datasets/<str:name>/members/", apis.DatasetMemberListApi.as_view(), name="api-dataset-members"),
+    path(
+        "datasets/<str:name>/members/<str:username>/",
+        apis.DatasetMemberDetailApi.as_view(),
+        name="api-dataset-member",
+    ),
+    path(
+        "datasets/<str:name>/auto-accept/",
+        apis.DatasetAutoAcceptApi.as_view(),
+        name="api-dataset-auto-accept",
+    ),
+    path("datasets/<str:name>/imports/", apis.DatasetImportApi.as_view(), name="api-dataset-import"),
+    path("datasets/<str:name>/dialogues/", apis.DialogueListApi.as_view(), name="api-dialogue-list"),
+    path(
+        "datasets/<str:name>/dialogues/<int:pk>/",
+        apis.DialogueDetailApi.as_view(),
+        name="api-dialogue-detail",
+    ),
+    path("datasets/<str:name>/labels/", apis.LabelListApi.as_view(), name="api-label-list"),
+    path("datasets/<str:name>/export/", apis.DatasetExportApi.as_view(), name="api-dataset-export"),
 ]

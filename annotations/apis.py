@@ -1,55 +1,292 @@
-"""REST for datasets: the person's datasets with their counts, and the upload door into import."""
+"""REST for datasets: the datasets themselves, their members and auto-accept rules, imports, dialogues,
+labels and the streamed export. Each view validates, calls a service or a selector, serializes.
+
+Who may do what is the pages' rule (``api_access.dataset_for_request``): viewers read, reviewers also
+start labelling, admins also change the dataset, its members and rules, and import; strangers get 404.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+
+from django.http import Http404, StreamingHttpResponse
+from django.utils.http import content_disposition_header
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from annotations.api_access import dataset_for_request
+from annotations.auto_accept_services import auto_accept_rules_set
+from annotations.dataset_services import dataset_delete, dataset_update
+from annotations.dialogue_selectors import dialogue_list_filtered
+from annotations.export_formats import EXPORT_FORMATS, export_format, iter_export
 from annotations.forms import ON_DUPLICATE_CHOICES, validate_import_filename
-from annotations.models import LabelStatus, Role
-from annotations.selectors import dataset_get_for_user, dataset_list_for_user
-from annotations.services import import_job_create
-from jobs.apis import JobDetailApi
+from annotations.label_selectors import label_list
+from annotations.membership_services import membership_add, membership_remove, membership_role_change
+from annotations.models import AutoAcceptRule, Dataset, LabelKind, LabelStatus, Membership, Role
+from annotations.review_rules import MAX_REQUIRED_REVIEWS
+from annotations.selectors import (
+    dataset_list_for_user,
+    dialogue_get_with_labels,
+    membership_list,
+)
+from annotations.serializers import (
+    DialogueDetailSerializer,
+    DialogueSummarySerializer,
+    ExportParamsSerializer,
+    LabelFilterSerializer,
+    LabelSerializer,
+)
+from annotations.services import dataset_create, import_job_create
+from annotations.upload_parsers import GzipFileParser, NdjsonFileParser
+from jobs.serializers import JobSerializer
+from selflearn_site.api_docs import BAD_REQUEST, CONFLICT, NOT_ALLOWED
+from selflearn_site.api_errors import refusals_as_conflicts
+from selflearn_site.negotiation import ErrorsAsJsonNegotiation
+from selflearn_site.pagination import IdCursorPagination, PageNumberPagination
+
+# ---------------------------------------------------------------------------------------------------
+# Datasets
+# ---------------------------------------------------------------------------------------------------
+
+
+class DatasetSerializer(serializers.Serializer):
+    """A dataset from ``dataset_list_for_user``, with the person's role and the counts."""
+
+    name = serializers.CharField()
+    description = serializers.CharField()
+    required_reviews = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    role = serializers.ChoiceField(source="user_role", choices=Role.choices)
+    dialogues = serializers.IntegerField(source="dialogue_count")
+    turns = serializers.IntegerField(source="turn_count")
+    labels = serializers.SerializerMethodField(help_text="Labels in all, and by status.")
+
+    def get_labels(self, dataset: Dataset) -> dict[str, int]:
+        counts = {"total": dataset.label_count}
+        counts.update({status: getattr(dataset, f"labels_{status}") for status in LabelStatus.values})
+        return counts
+
+
+def _with_counts(request: Request, dataset: Dataset) -> Dataset:
+    return dataset_list_for_user(request.user).get(pk=dataset.pk)
 
 
 class DatasetListApi(APIView):
-    class OutputSerializer(serializers.Serializer):
-        name = serializers.CharField()
-        description = serializers.CharField()
-        created_at = serializers.DateTimeField()
-        role = serializers.CharField(source="user_role")
-        dialogues = serializers.IntegerField(source="dialogue_count")
-        turns = serializers.IntegerField(source="turn_count")
-        labels = serializers.SerializerMethodField()
+    pagination_class = PageNumberPagination
 
-        def get_labels(self, dataset: object) -> dict[str, int]:
-            counts = {"total": dataset.label_count}
-            counts.update({status: getattr(dataset, f"labels_{status}") for status in LabelStatus.values})
-            return counts
+    class CreateInputSerializer(serializers.Serializer):
+        name = serializers.CharField(max_length=Dataset._meta.get_field("name").max_length)
+        description = serializers.CharField(required=False, allow_blank=True, default="")
 
+    @extend_schema(responses={200: DatasetSerializer(many=True), **BAD_REQUEST})
     def get(self, request: Request) -> Response:
-        paginator = PageNumberPagination()
+        """The datasets the person belongs to, with their role and counts."""
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(dataset_list_for_user(request.user), request, view=self)
-        return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
+        return paginator.get_paginated_response(DatasetSerializer(page, many=True).data)
+
+    @extend_schema(request=CreateInputSerializer, responses={201: DatasetSerializer, **BAD_REQUEST})
+    def post(self, request: Request) -> Response:
+        """Create a dataset; the person who creates it becomes its admin."""
+        serializer = self.CreateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        dataset = dataset_create(user=request.user, **serializer.validated_data)
+        return Response(
+            DatasetSerializer(_with_counts(request, dataset)).data, status=status.HTTP_201_CREATED
+        )
+
+
+class DatasetDetailApi(APIView):
+    class UpdateInputSerializer(serializers.Serializer):
+        description = serializers.CharField(required=False, allow_blank=True)
+        required_reviews = serializers.IntegerField(
+            required=False, min_value=1, max_value=MAX_REQUIRED_REVIEWS
+        )
+
+    @extend_schema(responses={200: DatasetSerializer, **NOT_ALLOWED})
+    def get(self, request: Request, name: str) -> Response:
+        dataset = dataset_for_request(request, name)
+        return Response(DatasetSerializer(_with_counts(request, dataset)).data)
+
+    @extend_schema(
+        request=UpdateInputSerializer, responses={200: DatasetSerializer, **BAD_REQUEST, **NOT_ALLOWED}
+    )
+    def patch(self, request: Request, name: str) -> Response:
+        """Change the description or the reviews each dialogue needs (admins)."""
+        dataset = dataset_for_request(request, name, Role.ADMIN)
+        serializer = self.UpdateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        dataset_update(dataset=dataset, **serializer.validated_data)
+        return Response(DatasetSerializer(_with_counts(request, dataset)).data)
+
+    @extend_schema(responses={204: None, **NOT_ALLOWED})
+    def delete(self, request: Request, name: str) -> Response:
+        """Delete the dataset and everything in it (admins)."""
+        dataset_delete(dataset=dataset_for_request(request, name, Role.ADMIN))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Members and auto-accept rules
+# ---------------------------------------------------------------------------------------------------
+
+
+class MemberSerializer(serializers.Serializer):
+    username = serializers.CharField(source="user.username")
+    role = serializers.ChoiceField(choices=Role.choices)
+
+
+class DatasetMemberListApi(APIView):
+    class AddInputSerializer(serializers.Serializer):
+        username = serializers.CharField(max_length=150)
+        role = serializers.ChoiceField(choices=Role.choices)
+
+    @extend_schema(responses={200: MemberSerializer(many=True), **NOT_ALLOWED})
+    def get(self, request: Request, name: str) -> Response:
+        """Every member sees who else is in the dataset."""
+        dataset = dataset_for_request(request, name)
+        return Response(MemberSerializer(membership_list(dataset), many=True).data)
+
+    @extend_schema(
+        request=AddInputSerializer,
+        responses={201: MemberSerializer, **BAD_REQUEST, **NOT_ALLOWED, **CONFLICT},
+    )
+    def post(self, request: Request, name: str) -> Response:
+        """Give a person a role (admins); a member's role is changed. The last admin stays admin."""
+        dataset = dataset_for_request(request, name, Role.ADMIN)
+        serializer = self.AddInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with refusals_as_conflicts():
+            membership = membership_add(
+                dataset=dataset,
+                username=serializer.validated_data["username"],
+                role=Role(serializer.validated_data["role"]),
+            )
+        return Response(MemberSerializer(membership).data, status=status.HTTP_201_CREATED)
+
+
+class DatasetMemberDetailApi(APIView):
+    class ChangeInputSerializer(serializers.Serializer):
+        role = serializers.ChoiceField(choices=Role.choices)
+
+    def _membership(self, request: Request, name: str, username: str) -> Membership:
+        dataset = dataset_for_request(request, name, Role.ADMIN)
+        membership = membership_list(dataset).filter(user__username=username.replace("\x00", "")).first()
+        if membership is None:
+            raise Http404(f"{username!r} is not a member of {dataset.name}.")
+        return membership
+
+    @extend_schema(
+        request=ChangeInputSerializer,
+        responses={200: MemberSerializer, **BAD_REQUEST, **NOT_ALLOWED, **CONFLICT},
+    )
+    def patch(self, request: Request, name: str, username: str) -> Response:
+        """Change a member's role (admins). The last admin stays admin."""
+        membership = self._membership(request, name, username)
+        serializer = self.ChangeInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with refusals_as_conflicts():
+            membership = membership_role_change(
+                membership=membership, role=Role(serializer.validated_data["role"])
+            )
+        return Response(MemberSerializer(membership).data)
+
+    @extend_schema(responses={204: None, **NOT_ALLOWED, **CONFLICT})
+    def delete(self, request: Request, name: str, username: str) -> Response:
+        """Remove a member (admins). The last admin cannot be removed."""
+        membership = self._membership(request, name, username)
+        with refusals_as_conflicts():
+            membership_remove(dataset=membership.dataset, user=membership.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+AutoAcceptSerializer = type(
+    "AutoAcceptSerializer",
+    (serializers.Serializer,),
+    {
+        "__doc__": "A confidence threshold per label kind, in [0, 1]; null turns auto-accept off.",
+        **{
+            kind: serializers.FloatField(required=False, allow_null=True, min_value=0, max_value=1)
+            for kind in LabelKind.values
+        },
+    },
+)
+
+
+def _thresholds(dataset: Dataset) -> dict[str, float | None]:
+    rules = dict(AutoAcceptRule.objects.filter(dataset=dataset).values_list("kind", "threshold"))
+    return {kind: rules.get(kind) for kind in LabelKind.values}
+
+
+class DatasetAutoAcceptApi(APIView):
+    @extend_schema(responses={200: AutoAcceptSerializer, **NOT_ALLOWED})
+    def get(self, request: Request, name: str) -> Response:
+        """The thresholds at or above which model labels are accepted without review (admins)."""
+        dataset = dataset_for_request(request, name, Role.ADMIN)
+        return Response(_thresholds(dataset))
+
+    @extend_schema(
+        request=AutoAcceptSerializer, responses={200: AutoAcceptSerializer, **BAD_REQUEST, **NOT_ALLOWED}
+    )
+    def patch(self, request: Request, name: str) -> Response:
+        """Set the kinds given (null turns one off); the others stay as they are (admins)."""
+        dataset = dataset_for_request(request, name, Role.ADMIN)
+        serializer = AutoAcceptSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        auto_accept_rules_set(dataset=dataset, thresholds=serializer.validated_data)
+        return Response(_thresholds(dataset))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Import
+# ---------------------------------------------------------------------------------------------------
 
 
 class DatasetImportApi(APIView):
-    """Start an import of an uploaded file; answers 202 with the job, to poll at /api/jobs/<id>/."""
+    """Start an import; answers 202 with the job, to follow at /api/jobs/<id>/.
 
-    parser_classes = [MultiPartParser, FormParser]
+    The file comes as a multipart form field ``file``, or as the whole body with the type
+    ``application/x-ndjson`` (plain) or ``application/gzip`` (compressed); with a raw body the options
+    go in the query string."""
 
-    class InputSerializer(serializers.Serializer):
+    parser_classes = [MultiPartParser, FormParser, NdjsonFileParser, GzipFileParser]
+
+    class OptionsSerializer(serializers.Serializer):
+        on_duplicate = serializers.ChoiceField(
+            choices=ON_DUPLICATE_CHOICES,
+            default="error",
+            help_text="A dialogue id already in the dataset: error, skip (keep it) or replace.",
+        )
+        skip_invalid = serializers.BooleanField(
+            default=False, help_text="Import the valid lines, keep the invalid ones in a rejects file."
+        )
+
+    class MultipartSerializer(OptionsSerializer):
+        file = serializers.FileField(help_text="FORMAT.md JSON Lines, .jsonl or .jsonl.gz.")
+
+    class InputSerializer(OptionsSerializer):
         file = serializers.FileField(validators=[validate_import_filename])
-        on_duplicate = serializers.ChoiceField(choices=ON_DUPLICATE_CHOICES, default="error")
-        skip_invalid = serializers.BooleanField(default=False)
 
+    @extend_schema(
+        request={
+            "multipart/form-data": MultipartSerializer,
+            "application/x-ndjson": OpenApiTypes.BINARY,
+            "application/gzip": OpenApiTypes.BINARY,
+        },
+        parameters=[OptionsSerializer],
+        responses={202: JobSerializer, **BAD_REQUEST, **NOT_ALLOWED},
+    )
     def post(self, request: Request, name: str) -> Response:
-        dataset = dataset_get_for_user(request.user, name, minimum_role=Role.ADMIN)
-        serializer = self.InputSerializer(data=request.data)
+        dataset = dataset_for_request(request, name, Role.ADMIN)
+        # Options from the query string (raw bodies) and from the form (multipart); the form wins.
+        data = {**request.query_params.dict(), **_form_values(request.data)}
+        serializer = self.InputSerializer(data=data)
         serializer.is_valid(raise_exception=True)
         job = import_job_create(
             dataset=dataset,
@@ -59,4 +296,145 @@ class DatasetImportApi(APIView):
             skip_invalid=serializer.validated_data["skip_invalid"],
         )
         job.dataset = dataset
-        return Response(JobDetailApi.OutputSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+def _form_values(data: object) -> dict:
+    """One value per key of a parsed body (a QueryDict for forms, a plain dict for raw files)."""
+    if hasattr(data, "dict"):
+        return data.dict()
+    return dict(data) if isinstance(data, dict) else {}
+
+
+# ---------------------------------------------------------------------------------------------------
+# Dialogues and labels
+# ---------------------------------------------------------------------------------------------------
+
+
+class DialogueListApi(APIView):
+    pagination_class = IdCursorPagination
+
+    class FilterSerializer(serializers.Serializer):
+        q = serializers.CharField(
+            required=False, allow_blank=True, max_length=500, help_text="In an utterance."
+        )
+        external_id = serializers.CharField(required=False, max_length=200, help_text="The dialogue's id.")
+        user_id = serializers.CharField(required=False, max_length=200, help_text="The speaker's key.")
+        locale = serializers.CharField(required=False, max_length=35)
+        changed_since = serializers.DateTimeField(
+            required=False, help_text="Imported, or with a label changed, at or after this time (ISO 8601)."
+        )
+
+    @extend_schema(
+        parameters=[FilterSerializer],
+        responses={200: DialogueSummarySerializer(many=True), **BAD_REQUEST, **NOT_ALLOWED},
+    )
+    def get(self, request: Request, name: str) -> Response:
+        """The dataset's dialogues in import order, a cursor page at a time."""
+        dataset = dataset_for_request(request, name)
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(
+            dialogue_list_filtered(dataset, **filters.validated_data), request, view=self
+        )
+        return paginator.get_paginated_response(DialogueSummarySerializer(page, many=True).data)
+
+
+class DialogueDetailApi(APIView):
+    @extend_schema(responses={200: DialogueDetailSerializer, **NOT_ALLOWED})
+    def get(self, request: Request, name: str, pk: int) -> Response:
+        """A dialogue with its turns and every label on them, whatever their source or status."""
+        dataset = dataset_for_request(request, name)
+        return Response(DialogueDetailSerializer(dialogue_get_with_labels(dataset, pk=pk)).data)
+
+
+class LabelListApi(APIView):
+    pagination_class = IdCursorPagination
+
+    @extend_schema(
+        parameters=[LabelFilterSerializer],
+        responses={200: LabelSerializer(many=True), **BAD_REQUEST, **NOT_ALLOWED},
+    )
+    def get(self, request: Request, name: str) -> Response:
+        """The dataset's labels that pass the filters, by id, a cursor page at a time."""
+        dataset = dataset_for_request(request, name)
+        filters = LabelFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        labels = label_list(
+            dataset,
+            label_filter=filters.validated_data["label_filter"],
+            changed_since=filters.validated_data["changed_since"],
+        )
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(labels, request, view=self)
+        return paginator.get_paginated_response(LabelSerializer(page, many=True).data)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Export
+# ---------------------------------------------------------------------------------------------------
+
+# Chunks are gathered up to this size before they go to the socket: a write per dialogue would cost
+# a system call per line. The first chunk goes at once, so the first byte does not wait.
+STREAM_BUFFER_BYTES = 64 * 1024
+
+
+def _buffered(chunks: Iterable[str], size: int = STREAM_BUFFER_BYTES) -> Iterator[bytes]:
+    pending: list[bytes] = []
+    pending_bytes = 0
+    first = True
+    for chunk in chunks:
+        data = chunk.encode()
+        if first:
+            first = False
+            yield data
+            continue
+        pending.append(data)
+        pending_bytes += len(data)
+        if pending_bytes >= size:
+            yield b"".join(pending)
+            pending, pending_bytes = [], 0
+    if pending:
+        yield b"".join(pending)
+
+
+class DatasetExportApi(APIView):
+    """The dataset's labels as training data, streamed: constant memory and the first byte at once,
+    whatever the dataset's size. The same code as ``manage.py export_dialogues``."""
+
+    # The body's type is the format's; errors are JSON whatever the client accepts.
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = ErrorsAsJsonNegotiation
+
+    @extend_schema(
+        parameters=[ExportParamsSerializer],
+        responses={
+            **{
+                (200, content_type): OpenApiResponse(OpenApiTypes.STR, description="The export, streamed.")
+                for content_type in sorted({each.content_type for each in EXPORT_FORMATS.values()})
+            },
+            **BAD_REQUEST,
+            **NOT_ALLOWED,
+        },
+    )
+    def get(self, request: Request, name: str) -> StreamingHttpResponse:
+        dataset = dataset_for_request(request, name)
+        params = ExportParamsSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        fmt = export_format(params.validated_data["format"])
+        chunks = iter_export(
+            dataset,
+            params.validated_data["labels"],
+            fmt.name,
+            label_filter=params.validated_data["label_filter"],
+            changed_since=params.validated_data["changed_since"],
+        )
+        response = StreamingHttpResponse(_buffered(chunks), content_type=f"{fmt.content_type}; charset=utf-8")
+        response["Content-Disposition"] = content_disposition_header(
+            as_attachment=True, filename=f"{dataset.name}.{fmt.extension}"
+        )
+        response["Cache-Control"] = "no-store"
+        # Proxies that buffer (nginx) would hold the first byte back until the end.
+        response["X-Accel-Buffering"] = "no"
+        return response

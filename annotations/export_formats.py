@@ -57,9 +57,11 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from annotations.exporting import EXPORT_BATCH_SIZE, LabelSelection, iter_export_lines
+from annotations.label_filters import LabelFilter
 from annotations.models import Dataset
 from selflearn_site.exceptions import ApplicationError
 
@@ -372,12 +374,22 @@ def iter_export(
     selection: LabelSelection,
     fmt: str,
     *,
+    label_filter: LabelFilter | None = None,
+    changed_since: datetime | None = None,
     batch_size: int = EXPORT_BATCH_SIZE,
     progress: Callable[[int], None] | None = None,
 ) -> Iterator[str]:
-    """The dataset's export in format ``fmt``, as text chunks. An unknown format fails here, at the
-    call, not at the first chunk."""
+    """The dataset's export in format ``fmt``, as text chunks: the labels of ``selection`` that pass
+    ``label_filter``, of the dialogues changed since ``changed_since`` (all when None). An unknown
+    format fails here, at the call, not at the first chunk."""
     convert = export_format(fmt).convert
     return convert(
-        iter_export_lines(dataset=dataset, selection=selection, batch_size=batch_size, progress=progress)
+        iter_export_lines(
+            dataset=dataset,
+            selection=selection,
+            label_filter=label_filter,
+            changed_since=changed_since,
+            batch_size=batch_size,
+            progress=progress,
+        )
     )

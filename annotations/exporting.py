@@ -13,6 +13,11 @@ Which labels go into ``labels`` is chosen by a selection:
 - ``model:NAME``: what model version NAME wrote.
 
 An import of an export gives back every field: unknown fields and ``metadata`` included.
+
+A ``LabelFilter`` (``annotations.label_filters``) narrows the selection further (kinds, statuses,
+source, confidence, reviewer); with a filter, the unknown label keys that came with an import are left
+out, since no filter can speak for them. ``changed_since`` exports only the dialogues imported or with
+a label changed since then, each whole (see ``label_filters``), for incremental pulls.
 """
 
 from __future__ import annotations
@@ -21,12 +26,14 @@ import json
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import connection
 from django.db.models import Q, QuerySet
 
 from annotations.dialogue_format import TURN_FIELDS, TURN_LABEL_FIELDS
+from annotations.label_filters import LabelFilter, dialogues_changed_since_q
 from annotations.models import Dataset, Dialogue, Label, LabelKind, LabelStatus, Turn
 from models_app.models import ModelVersion
 from selflearn_site.exceptions import ApplicationError
@@ -138,32 +145,45 @@ def iter_export_lines(
     *,
     dataset: Dataset,
     selection: LabelSelection,
+    label_filter: LabelFilter | None = None,
+    changed_since: datetime | None = None,
     batch_size: int = EXPORT_BATCH_SIZE,
     progress: Callable[[int], None] | None = None,
 ) -> Iterator[str]:
     """Yield one JSON line (with its newline) per dialogue of the dataset, in import order."""
+    label_filter = label_filter or LabelFilter()
+    label_condition = selection.filter() & label_filter.q()
+    with_extras = selection.includes_file_extras and label_filter.is_empty
+    chosen_dialogues = Dialogue.objects.filter(dataset=dataset)
+    if changed_since is not None:
+        chosen_dialogues = chosen_dialogues.filter(dialogues_changed_since_q(changed_since))
     last_id = 0
     while True:
         dialogues = _rows(
-            Dialogue.objects.filter(dataset=dataset, id__gt=last_id)
+            chosen_dialogues.filter(id__gt=last_id)
             .order_by("id")
             .values_list(*_DIALOGUE_COLUMNS)[:batch_size]
         )
         if not dialogues:
             return
-        # The batch is a run of ids: a range (two parameters) instead of an IN list of hundreds.
-        in_batch = {
-            "dialogue__dataset": dataset,
-            "dialogue_id__gte": dialogues[0][0],
-            "dialogue_id__lte": dialogues[-1][0],
-        }
+        first, last = dialogues[0][0], dialogues[-1][0]
+        if last - first < 2 * len(dialogues):
+            # A run of ids, (nearly) all this dataset's: a range (two parameters, no join) rather than an
+            # IN list of hundreds. Rows of another dataset's dialogues inside the range are read and never
+            # written: turns and labels are looked up by this batch's dialogue ids. Joining the dialogue
+            # table to leave them out would let PostgreSQL pick a plan that scans the whole dataset for
+            # every batch.
+            in_batch = {"dialogue_id__gte": first, "dialogue_id__lte": last}
+        else:
+            # Dialogues far apart (changed ones, or interleaved with another dataset's): a range would
+            # read all those between them.
+            in_batch = {"dialogue_id__in": [dialogue[0] for dialogue in dialogues]}
         last_id = dialogues[-1][0]
         turns_of: dict[int, list[tuple]] = defaultdict(list)
         turns = Turn.objects.filter(**in_batch).order_by("dialogue_id", "position")
         for row in _rows(turns.values_list(*_TURN_COLUMNS)):
             turns_of[row[0]].append(row)
-        labels = _select_labels(Label.objects.filter(selection.filter(), **in_batch), selection)
-        with_extras = selection.includes_file_extras
+        labels = _select_labels(Label.objects.filter(label_condition, **in_batch), selection)
         for dialogue in dialogues:
             yield _dialogue_line(dialogue, turns_of[dialogue[0]], labels, with_extras)
         if progress is not None:

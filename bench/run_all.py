@@ -14,6 +14,8 @@ HERE = Path(__file__).resolve().parent
 BENCHMARKS = [
     "simulate.py",
     "import_export.py",
+    "export_api.py",
+    "review_pages.py",
     "label_throughput.py",
     "label_scaling.py",
     "model_quality.py",

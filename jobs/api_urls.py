@@ -1,7 +1,10 @@
 from django.urls import path
 
-from jobs.apis import JobDetailApi
+from jobs import apis
 
 urlpatterns = [
-    path("jobs/<int:pk>/", JobDetailApi.as_view(), name="api-job-detail"),
+    path("jobs/", apis.JobListApi.as_view(), name="api-job-list"),
+    path("jobs/<int:pk>/", apis.JobDetailApi.as_view(), name="api-job-detail"),
+    path("jobs/<int:pk>/cancel/", apis.JobCancelApi.as_view(), name="api-job-cancel"),
+    path("jobs/<int:pk>/resume/", apis.JobResumeApi.as_view(), name="api-job-resume"),
 ]

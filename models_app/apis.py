@@ -55,8 +55,8 @@ class ModelNameField(serializers.CharField):
     def __init__(self, **kwargs) -> None:
         super().__init__(max_length=ModelVersion._meta.get_field("name").max_length, **kwargs)
 
-    def to_internal_value(self, data) -> ModelVersion:
-        name = super().to_internal_value(data)
+    def run_validation(self, data=serializers.empty) -> ModelVersion:
+        name = super().run_validation(data)
         model_version = selectors.model_version_list().filter(name=name).first()
         if model_version is None:
             raise serializers.ValidationError(f"No model version named {name!r}.")
@@ -70,8 +70,8 @@ class ReviewableDatasetsField(serializers.ListField):
     def __init__(self, **kwargs) -> None:
         super().__init__(child=serializers.CharField(max_length=200), **kwargs)
 
-    def to_internal_value(self, data) -> list[Dataset]:
-        names = super().to_internal_value(data)
+    def run_validation(self, data=serializers.empty) -> list[Dataset]:
+        names = super().run_validation(data)
         found = {dataset.name: dataset for dataset in selectors.datasets_reviewable_by(self.context["user"])}
         unknown = [name for name in names if name not in found]
         if unknown:

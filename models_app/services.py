@@ -33,6 +33,7 @@ from annotations.models import (
     LabelStatus,
     ReviewEvent,
 )
+from annotations.review_state_services import review_state_refresh
 from models_app.examples import gold_examples, labelling_chunk
 from models_app.ml.config import ModelConfig, TrainConfig
 from models_app.ml.data import NO_INTENT, NOT_A_REPHRASE, DialoguePrediction
@@ -244,20 +245,18 @@ def write_proposals(proposals: Proposals) -> LabellingReport:
     """Write what is not there yet, then apply the dataset's auto-accept thresholds. Call it inside a
     transaction (the caller may commit more with it, such as marking a job's chunk done)."""
     mine = Label.objects.filter(model_version=proposals.model_version, dialogue_id__in=proposals.dialogue_ids)
-    before = mine.count()
-    insert_rows_ignoring_conflicts(Label, PROPOSAL_COLUMNS, proposals.labels)
-    written = mine.count() - before
+    written = insert_rows_ignoring_conflicts(Label, PROPOSAL_COLUMNS, proposals.labels)
     if written:
         _auto_accept(mine)
+        # The review queue ranks dialogues by their waiting proposals: keep their places true.
+        review_state_refresh(dialogue_ids=proposals.dialogue_ids)
     return LabellingReport(dialogues=proposals.dialogues, turns=proposals.turns, labels_written=written)
 
 
 def _auto_accept(labels: QuerySet[Label]) -> None:
     """Accept the proposals at or above their dataset's threshold for their kind, leaving a trace."""
-    first = labels.select_related("dialogue").first()
-    if first is None:
-        return
-    rules = AutoAcceptRule.objects.filter(dataset_id=first.dialogue.dataset_id)
+    first = labels.values_list("dialogue_id", flat=True)[:1]
+    rules = list(AutoAcceptRule.objects.filter(dataset__dialogues__id__in=first))
     now = timezone.now()
     for rule in rules:
         chosen = labels.filter(kind=rule.kind, status=LabelStatus.PROPOSED, confidence__gte=rule.threshold)

@@ -18,6 +18,9 @@ from selflearn_site.exceptions import ApplicationError
 def domain_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ApplicationError):
         return Response({"detail": exc.message, **exc.extra}, status=exc.status)
+    if isinstance(exc, exceptions.ParseError):
+        # A body that is not valid JSON (or multipart): the field at fault is the body itself.
+        return Response({"detail": str(exc.detail), "field": "body"}, status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, Http404):

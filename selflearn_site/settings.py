@@ -79,7 +79,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and Redoc as static files: the API docs work offline
+    "accounts",
     "annotations",
     "models_app",
     "teachable",
@@ -220,13 +222,37 @@ SELFLEARN_SQLA_BROKER_POLLING_INTERVAL = float(os.environ.get("SELFLEARN_SQLA_BR
 # ------------------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # A person's named, revocable tokens (accounts/); the session serves the browser and the docs.
+        "accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "EXCEPTION_HANDLER": "selflearn_site.exception_handlers.domain_exception_handler",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "selflearn_site.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Selflearn API",
+    "DESCRIPTION": (
+        "Datasets, dialogues, labels, jobs and model versions; streamed exports for training pipelines. "
+        "Authenticate with `Authorization: Token <key>` (create keys at /account/tokens/) or a session."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/",
+    # Request and response bodies as separate components, so read-only and write-only fields are exact.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # Label and job kinds and statuses are different choice sets with the same field names.
+    "ENUM_NAME_OVERRIDES": {
+        "LabelKindEnum": "annotations.models.LabelKind",
+        "LabelStatusEnum": "annotations.models.LabelStatus",
+        "JobKindEnum": "jobs.models.Job.Kind",
+        "JobStatusEnum": "jobs.models.Job.Status",
+    },
 }
 
 # ------------------------------------------------------------------------------------------------------
@@ -245,6 +271,9 @@ SELFLEARN_TORCH_THREADS = (
 # Dialogues per database transaction while importing: large enough to amortise round trips, small
 # enough that memory stays flat.
 SELFLEARN_IMPORT_BATCH_SIZE = int(os.environ.get("SELFLEARN_IMPORT_BATCH_SIZE", 1000))
+# How long the review queue holds a dialogue for the reviewer it gave it to; every saved decision
+# renews the hold. After that, anyone may be given it.
+SELFLEARN_REVIEW_LOCK_SECONDS = int(os.environ.get("SELFLEARN_REVIEW_LOCK_SECONDS", 600))
 
 # ------------------------------------------------------------------------------------------------------
 # Logging

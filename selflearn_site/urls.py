@@ -9,8 +9,15 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("datasets/", include("annotations.urls")),
+    # The review queue, review page, history, adjudication and agreement (app_name "review").
+    path("datasets/", include("annotations.review_urls")),
     path("jobs/", include("jobs.urls")),
     # /models/ and /models/<pk>/, and /datasets/<name>/label/ and /train/ (app_name "models_app").
     path("", include("models_app.urls")),
     path("api/", include("selflearn_site.api_urls")),
+    path("api/", include("annotations.review_api_urls")),
+    path("account/", include("accounts.urls")),
 ]
+
+# Under /api/, a URL that matches no route answers JSON like every other API error.
+handler404 = "selflearn_site.error_views.page_not_found"

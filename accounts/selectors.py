@@ -1,0 +1,27 @@
+"""Reads of API tokens."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import QuerySet
+from django.http import Http404
+
+from accounts.models import ApiToken
+from accounts.services import key_digest
+
+
+def api_token_list(user: AbstractBaseUser) -> QuerySet[ApiToken]:
+    return ApiToken.objects.filter(user=user).order_by("-created_at", "-id")
+
+
+def api_token_get_for_user(user: AbstractBaseUser, pk: int) -> ApiToken:
+    """One of the person's own tokens; anyone else's is a 404."""
+    token = api_token_list(user).filter(pk=pk).first()
+    if token is None:
+        raise Http404("No such token.")
+    return token
+
+
+def api_token_find(key: str) -> ApiToken | None:
+    """The token whose key this is, with its user, or None."""
+    return ApiToken.objects.select_related("user").filter(key_digest=key_digest(key)).first()

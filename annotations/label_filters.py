@@ -1,0 +1,73 @@
+"""Which labels a request asks for: one filter shared by the label list, the export (HTTP and CLI),
+and the incremental pull's ``changed_since``.
+
+A ``LabelFilter`` narrows labels (kind, status, source or model version, confidence range, reviewer).
+``changed_since`` is kept apart because it means different things to different readers: the label
+list shows the labels changed since then; an export sends the *whole current state* of every
+dialogue that changed since then (imported, or any label of it changed), so that a pipeline that
+replaces each dialogue it receives by id ends up with exactly what a full export would give it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Exists, OuterRef, Q
+
+from annotations.models import Label, LabelSource, ReviewEvent
+from models_app.models import ModelVersion
+
+# What a reviewer does to a label: the decisions the reviewer filter looks for.
+REVIEW_ACTIONS = (ReviewEvent.Action.ACCEPT, ReviewEvent.Action.CORRECT, ReviewEvent.Action.REJECT)
+
+
+@dataclass(frozen=True)
+class LabelFilter:
+    kinds: Sequence[str] = ()  # any of these kinds; empty = every kind
+    statuses: Sequence[str] = ()  # any of these statuses; empty = every status
+    source: LabelSource | None = None  # import, model or person
+    model_version: ModelVersion | None = None  # labels this model version wrote
+    # Labels without a confidence (imported ones, people's) fall outside any confidence range.
+    confidence_min: float | None = None
+    confidence_max: float | None = None
+    # Labels the person wrote, or accepted, corrected or rejected.
+    reviewer: AbstractBaseUser | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return self == LabelFilter()
+
+    def q(self) -> Q:
+        """The condition on Label rows."""
+        condition = Q()
+        if self.kinds:
+            condition &= Q(kind__in=list(self.kinds))
+        if self.statuses:
+            condition &= Q(status__in=list(self.statuses))
+        if self.source is not None:
+            condition &= Q(source_type=self.source)
+        if self.model_version is not None:
+            condition &= Q(model_version=self.model_version)
+        if self.confidence_min is not None:
+            condition &= Q(confidence__gte=self.confidence_min)
+        if self.confidence_max is not None:
+            condition &= Q(confidence__lte=self.confidence_max)
+        if self.reviewer is not None:
+            decided = ReviewEvent.objects.filter(
+                label=OuterRef("pk"), actor=self.reviewer, action__in=REVIEW_ACTIONS
+            )
+            condition &= Q(author=self.reviewer) | Q(Exists(decided))
+        return condition
+
+
+def labels_changed_since_q(since: datetime) -> Q:
+    return Q(updated_at__gte=since)
+
+
+def dialogues_changed_since_q(since: datetime) -> Q:
+    """The condition on Dialogue rows: imported since then, or any of its labels changed since then."""
+    changed = Label.objects.filter(dialogue=OuterRef("pk"), updated_at__gte=since)
+    return Q(created_at__gte=since) | Q(Exists(changed))
