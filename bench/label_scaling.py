@@ -79,7 +79,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="selflearn-bench-") as folder, fresh_database() as database_url:
         from django.conf import settings
-        from label_throughput import _simulated, _tasks_of, raw_encoder_rate
+        from label_throughput import _simulated, _tasks_of, encoded_pairs, raw_encoder_rate
 
         from annotations.models import Label, Turn
         from jobs.models import Job, JobChunk
@@ -148,10 +148,11 @@ def main() -> None:
             overhead[name] = round((time.perf_counter() - started) / args.ticks * 1000, 2)
             stop(worker)
 
-        pairs = list(
-            Turn.objects.filter(dialogue__dataset=dataset).values_list("utterance", "response")[:5000]
-        )
-        raw = raw_encoder_rate([(utterance, response or "") for utterance, response in pairs], "fp32")
+        # Like for like: the bare encoder on what the model encodes per turn (its context fields).
+        from models_app.ml.checkpoint import load_trained
+
+        context_fields = tuple(load_trained(Path(model.checkpoint_path)).model_config.context_fields)
+        raw = raw_encoder_rate(encoded_pairs(dataset, context_fields), "fp32")
         emit(
             {
                 "benchmark": "label_scaling",
@@ -160,6 +161,7 @@ def main() -> None:
                 "one_worker": scaling[1],
                 "two_workers": scaling[2],
                 "two_over_one": round(scaling[2]["turns_per_s"] / scaling[1]["turns_per_s"], 3),
+                "context_fields": list(context_fields),
                 "raw_encoder_turns_per_s_fp32": round(raw, 1),
                 "one_worker_share_of_raw": round(scaling[1]["turns_per_s"] / raw, 3),
                 "broker_ms_per_task": overhead,

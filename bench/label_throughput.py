@@ -30,8 +30,8 @@ METRICS_COMPARED = ("intent_accuracy", "slot_f1", "failure_point_accuracy", "goa
 
 def raw_encoder_rate(pairs: list[tuple[str, str]], precision: str, batch_size: int = 64) -> float:
     """Turns/s of the bare encoder forward pass over exactly what the model encodes per turn (the
-    utterance paired with its response, cut to the model's token budget), length-sorted batches, no
-    features, no heads, no database: the ceiling the whole pipeline is compared with."""
+    utterance paired with its context text, cut to the model's token budget), length-sorted batches,
+    no features, no heads, no database: the ceiling the whole pipeline is compared with."""
     import torch
 
     from models_app.ml.config import ModelConfig
@@ -46,7 +46,7 @@ def raw_encoder_rate(pairs: list[tuple[str, str]], precision: str, batch_size: i
             batch = ordered[start : start + batch_size]
             tokens = tokenizer(
                 [utterance for utterance, _ in batch],
-                [response for _, response in batch],
+                [context for _, context in batch],  # an empty context costs one separator token
                 padding=True,
                 truncation=True,
                 max_length=max_tokens,
@@ -54,6 +54,20 @@ def raw_encoder_rate(pairs: list[tuple[str, str]], precision: str, batch_size: i
             )
             encoder(**tokens)
     return len(ordered) / (time.perf_counter() - started)
+
+
+def encoded_pairs(dataset, context_fields: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(utterance, context text) of every turn, as the model's featurizer builds them."""
+    from annotations.models import Dialogue
+    from models_app.examples import labelling_chunk
+    from models_app.ml.tokenization import context_text
+
+    ids = list(Dialogue.objects.filter(dataset=dataset).values_list("id", flat=True))
+    return [
+        (turn.utterance, context_text(example.turns, position, context_fields))
+        for example in labelling_chunk(ids).examples
+        for position, turn in enumerate(example.turns)
+    ]
 
 
 def main() -> None:
@@ -102,12 +116,8 @@ def main() -> None:
                 for key in METRICS_COMPARED
                 if results[precision].get(key) is not None and results["fp32"].get(key) is not None
             }
-        pairs = [
-            (utterance, response or "")
-            for utterance, response in Turn.objects.filter(dialogue__dataset=dataset).values_list(
-                "utterance", "response"
-            )
-        ]
+        context_fields = _load(model.checkpoint_path, "fp32").trained.model_config.context_fields
+        pairs = encoded_pairs(dataset, tuple(context_fields))
         raw = {precision: round(raw_encoder_rate(pairs, precision), 1) for precision in ("fp32", "bf16")}
         emit(
             {
@@ -115,6 +125,7 @@ def main() -> None:
                 "database": database_backend(),
                 "turns": turns,
                 "precisions": results,
+                "context_fields": list(context_fields),
                 "raw_encoder_turns_per_s": raw,
                 "end_to_end_share_of_raw": {
                     precision: round(results[precision]["turns_per_s"] / raw[precision], 3)

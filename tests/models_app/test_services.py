@@ -120,11 +120,11 @@ def test_the_commands_train_label_and_evaluate(simulated_dataset, tiny_encoder, 
         "1",
         "--context-fields",
         "response",
-        "next",
+        "previous",
         "--verbosity",
         "0",
     )
-    assert ModelVersion.objects.get(name="cli").config["model"]["context_fields"] == ["response", "next"]
+    assert ModelVersion.objects.get(name="cli").config["model"]["context_fields"] == ["response", "previous"]
     call_command("label", "--dataset", "simulated", "--model", "cli", "--verbosity", "0")
     capsys.readouterr()
     call_command("evaluate", "--dataset", "simulated", "--model", "cli")
