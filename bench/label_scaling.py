@@ -75,6 +75,9 @@ def main() -> None:
     parser.add_argument("--model-dir", type=Path, help="a trained checkpoint to use instead of training one")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
     parser.add_argument("--ticks", type=int, default=300, help="no-op tasks for the broker overhead")
+    parser.add_argument(
+        "--chunk-dialogues", type=int, help="dialogues per chunk (default: the job's default)"
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="selflearn-bench-") as folder, fresh_database() as database_url:
@@ -120,7 +123,8 @@ def main() -> None:
             worker = start_worker(env, workers, Path(folder) / f"worker-{workers}.log")
             time.sleep(3)  # let the worker connect; the model loads on its first chunk, inside the timing
             started = time.perf_counter()
-            job = label_job_create(dataset=dataset, model_version=model, user=None, chunk_dialogues=64)
+            sizing = {"chunk_dialogues": args.chunk_dialogues} if args.chunk_dialogues else {}
+            job = label_job_create(dataset=dataset, model_version=model, user=None, **sizing)
             wait_finished(job)
             seconds = time.perf_counter() - started
             stop(worker)

@@ -32,12 +32,18 @@ from jobs.services import (
 )
 from models_app.ml.config import TrainConfig
 from models_app.models import ModelVersion
-from models_app.services import model_evaluate, model_train, propose_labels, write_proposals
+from models_app.services import (
+    DEFAULT_LABEL_CHUNK_SIZE,
+    model_evaluate,
+    model_train,
+    propose_labels,
+    write_proposals,
+)
 from selflearn_site.exceptions import ApplicationError
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_CHUNK_DIALOGUES = 64
+DEFAULT_CHUNK_DIALOGUES = DEFAULT_LABEL_CHUNK_SIZE
 TRAIN_PRESETS = ("default", "snips", "dialogues", "demo")
 
 

@@ -46,7 +46,11 @@ logger = logging.getLogger(__name__)
 TrainProgress = Callable[[str, int, int, dict], None]
 # The model's heads are named as in the ML package; the registry speaks in label kinds.
 _LABEL_KIND_OF_TASK = {"goals": LabelKind.GOAL_SEGMENTS.value}
-DEFAULT_LABEL_CHUNK_SIZE = 128
+# Dialogues per labelling chunk (about 800 turns, 2 s of fp32 work on 2 cores): measured on PostgreSQL
+# with one worker, 64 gave 66% of the bare encoder's rate (5.5% bookkeeping), 128 gave 75% (4.8%),
+# 256 gave 82% (4.3%): each chunk pays for its reads, transaction and queue state once, and longer
+# length-sorted batches pad less. Cancelling still stops within a couple of seconds.
+DEFAULT_LABEL_CHUNK_SIZE = 256
 
 
 def models_dir() -> Path:
