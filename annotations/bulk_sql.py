@@ -18,6 +18,24 @@ from typing import Any
 from django.db import connection
 from django.db.models import Model
 
+# The column order of label rows written through the cursor, by imports (gold) and by labelling
+# (model proposals) alike.
+LABEL_COLUMNS = (
+    "dialogue_id",
+    "turn_id",
+    "kind",
+    "value",
+    "confidence",
+    "status",
+    "source_type",
+    "model_version_id",
+    "author_id",
+    "job_id",
+    "revision",
+    "created_at",
+    "updated_at",
+)
+
 
 def insert_rows(model: type[Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     """Insert ``rows`` (values already in database form, see ``json_value``) into ``model``'s table."""

@@ -26,7 +26,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from annotations.bulk_sql import datetime_value, insert_rows, json_value
+from annotations.bulk_sql import LABEL_COLUMNS, datetime_value, insert_rows, json_value
 from annotations.dialogue_format import (
     DIALOGUE_FIELDS,
     LABELS_FIELDS,
@@ -399,21 +399,6 @@ class _BatchWriter:
     )
     # The turn's own fields are stored under their FORMAT.md names (the id as external_id).
     TURN_COLUMNS = ("dialogue_id", "position", "external_id", *TURN_FIELDS[1:], "extra", "labels_extra")
-    LABEL_COLUMNS = (
-        "dialogue_id",
-        "turn_id",
-        "kind",
-        "value",
-        "confidence",
-        "status",
-        "source_type",
-        "model_version_id",
-        "author_id",
-        "job_id",
-        "revision",
-        "created_at",
-        "updated_at",
-    )
 
     def __init__(self, *, dataset: Dataset, job: Any, replace: bool) -> None:
         self.dataset, self.replace = dataset, replace
@@ -447,7 +432,7 @@ class _BatchWriter:
         label_rows = [
             row for data in batch for row in self._label_rows(dialogue_pk[data["id"]], data, turn_pk, now)
         ]
-        insert_rows(Label, self.LABEL_COLUMNS, label_rows)
+        insert_rows(Label, LABEL_COLUMNS, label_rows)
         self.dialogues += len(batch)
         self.turns += len(turn_pk)
         self.labels += len(label_rows)
