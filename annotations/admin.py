@@ -1,16 +1,6 @@
 from django.contrib import admin
 
-from annotations.models import (
-    Adjudication,
-    Dataset,
-    Dialogue,
-    DialogueReviewState,
-    Label,
-    LabelReview,
-    Membership,
-    ReviewEvent,
-    Turn,
-)
+from annotations.models import Dataset, Dialogue, Label, Membership, ReviewEvent, Turn
 
 
 class MembershipInline(admin.TabularInline):
@@ -67,56 +57,4 @@ class ReviewEventAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request: object, obj: object = None) -> bool:
-        return False
-
-
-@admin.register(LabelReview)
-class LabelReviewAdmin(admin.ModelAdmin):
-    """Reviewers' verdicts: written by the review services (with their audit), only read here."""
-
-    list_display = ["updated_at", "reviewer", "decision", "label", "dialogue"]
-    list_filter = ["decision"]
-    list_select_related = ["reviewer", "label", "dialogue"]
-    raw_id_fields = ["label", "dialogue", "reviewer"]
-
-    def has_add_permission(self, request: object) -> bool:
-        return False
-
-    def has_change_permission(self, request: object, obj: object = None) -> bool:
-        return False
-
-
-@admin.register(DialogueReviewState)
-class DialogueReviewStateAdmin(admin.ModelAdmin):
-    """Each dialogue's place in the review queue, kept by the services; read-only here."""
-
-    list_display = [
-        "dialogue",
-        "dataset",
-        "is_open",
-        "awaiting",
-        "min_confidence",
-        "disagreement",
-        "locked_by",
-    ]
-    list_filter = ["is_open", "dataset"]
-    list_select_related = ["dialogue", "dataset", "locked_by"]
-
-    def has_add_permission(self, request: object) -> bool:
-        return False
-
-    def has_change_permission(self, request: object, obj: object = None) -> bool:
-        return False
-
-
-@admin.register(Adjudication)
-class AdjudicationAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "dataset", "label", "resolved_by", "resolved_at"]
-    list_select_related = ["dataset", "label", "resolved_by"]
-    raw_id_fields = ["label", "resolved_by"]
-
-    def has_add_permission(self, request: object) -> bool:
-        return False
-
-    def has_change_permission(self, request: object, obj: object = None) -> bool:
         return False

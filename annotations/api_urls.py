@@ -11,11 +11,6 @@ urlpatterns = [
         apis.DatasetMemberDetailApi.as_view(),
         name="api-dataset-member",
     ),
-    path(
-        "datasets/<str:name>/auto-accept/",
-        apis.DatasetAutoAcceptApi.as_view(),
-        name="api-dataset-auto-accept",
-    ),
     path("datasets/<str:name>/imports/", apis.DatasetImportApi.as_view(), name="api-dataset-import"),
     path("datasets/<str:name>/dialogues/", apis.DialogueListApi.as_view(), name="api-dialogue-list"),
     path(

@@ -1,5 +1,6 @@
-"""REST for datasets: the datasets themselves, their members and auto-accept rules, imports, dialogues,
-labels and the streamed export. Each view validates, calls a service or a selector, serializes.
+"""REST for datasets: the datasets themselves, their members, imports, dialogues, labels and the
+streamed export (auto-accept rules and reviewing are the review app's, ``review/apis.py``). Each view
+validates, calls a service or a selector, serializes.
 
 Who may do what is the pages' rule (``api_access.dataset_for_request``): viewers read, reviewers also
 start labelling, admins also change the dataset, its members and rules, and import; strangers get 404.
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+from django.db import transaction
 from django.http import Http404, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
@@ -21,18 +23,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotations.api_access import dataset_for_request
-from annotations.auto_accept_services import auto_accept_rules_set
-from annotations.dataset_services import dataset_delete, dataset_update
-from annotations.dialogue_selectors import dialogue_list_filtered
-from annotations.export_formats import EXPORT_FORMATS, export_format, iter_export
+from annotations.formats.export_formats import EXPORT_FORMATS, export_format, iter_export
+from annotations.formats.upload_parsers import GzipFileParser, NdjsonFileParser
 from annotations.forms import ON_DUPLICATE_CHOICES, validate_import_filename
-from annotations.label_selectors import label_list
-from annotations.membership_services import membership_add, membership_remove, membership_role_change
-from annotations.models import AutoAcceptRule, Dataset, LabelKind, LabelStatus, Membership, Role
-from annotations.review_rules import MAX_REQUIRED_REVIEWS
+from annotations.models import MAX_REQUIRED_REVIEWS, Dataset, LabelStatus, Membership, Role
 from annotations.selectors import (
     dataset_list_for_user,
     dialogue_get_with_labels,
+    dialogue_list_filtered,
+    label_list,
     membership_list,
 )
 from annotations.serializers import (
@@ -42,9 +41,17 @@ from annotations.serializers import (
     LabelFilterSerializer,
     LabelSerializer,
 )
-from annotations.services import dataset_create, import_job_create
-from annotations.upload_parsers import GzipFileParser, NdjsonFileParser
+from annotations.services import (
+    dataset_create,
+    dataset_delete,
+    dataset_update,
+    import_job_create,
+    membership_add,
+    membership_remove,
+    membership_role_change,
+)
 from jobs.serializers import JobSerializer
+from review.services import dataset_required_reviews_set
 from selflearn_site.api_docs import BAD_REQUEST, CONFLICT, NOT_ALLOWED
 from selflearn_site.api_errors import refusals_as_conflicts
 from selflearn_site.negotiation import ErrorsAsJsonNegotiation
@@ -122,7 +129,14 @@ class DatasetDetailApi(APIView):
         dataset = dataset_for_request(request, name, Role.ADMIN)
         serializer = self.UpdateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        dataset_update(dataset=dataset, **serializer.validated_data)
+        data = serializer.validated_data
+        with transaction.atomic():
+            # The number of reviews is a review rule: its service settles the labels that now have all
+            # their verdicts and recomputes the queue. It comes first, so that a refused number leaves
+            # the description unchanged too.
+            if data.get("required_reviews") not in (None, dataset.required_reviews):
+                dataset_required_reviews_set(dataset=dataset, required_reviews=data["required_reviews"])
+            dataset_update(dataset=dataset, description=data.get("description"))
         return Response(DatasetSerializer(_with_counts(request, dataset)).data)
 
     @extend_schema(responses={204: None, **NOT_ALLOWED})
@@ -133,7 +147,7 @@ class DatasetDetailApi(APIView):
 
 
 # ---------------------------------------------------------------------------------------------------
-# Members and auto-accept rules
+# Members
 # ---------------------------------------------------------------------------------------------------
 
 
@@ -204,43 +218,6 @@ class DatasetMemberDetailApi(APIView):
         with refusals_as_conflicts():
             membership_remove(dataset=membership.dataset, user=membership.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-AutoAcceptSerializer = type(
-    "AutoAcceptSerializer",
-    (serializers.Serializer,),
-    {
-        "__doc__": "A confidence threshold per label kind, in [0, 1]; null turns auto-accept off.",
-        **{
-            kind: serializers.FloatField(required=False, allow_null=True, min_value=0, max_value=1)
-            for kind in LabelKind.values
-        },
-    },
-)
-
-
-def _thresholds(dataset: Dataset) -> dict[str, float | None]:
-    rules = dict(AutoAcceptRule.objects.filter(dataset=dataset).values_list("kind", "threshold"))
-    return {kind: rules.get(kind) for kind in LabelKind.values}
-
-
-class DatasetAutoAcceptApi(APIView):
-    @extend_schema(responses={200: AutoAcceptSerializer, **NOT_ALLOWED})
-    def get(self, request: Request, name: str) -> Response:
-        """The thresholds at or above which model labels are accepted without review (admins)."""
-        dataset = dataset_for_request(request, name, Role.ADMIN)
-        return Response(_thresholds(dataset))
-
-    @extend_schema(
-        request=AutoAcceptSerializer, responses={200: AutoAcceptSerializer, **BAD_REQUEST, **NOT_ALLOWED}
-    )
-    def patch(self, request: Request, name: str) -> Response:
-        """Set the kinds given (null turns one off); the others stay as they are (admins)."""
-        dataset = dataset_for_request(request, name, Role.ADMIN)
-        serializer = AutoAcceptSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        auto_accept_rules_set(dataset=dataset, thresholds=serializer.validated_data)
-        return Response(_thresholds(dataset))
 
 
 # ---------------------------------------------------------------------------------------------------

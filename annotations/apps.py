@@ -3,4 +3,4 @@ from django.apps import AppConfig
 
 class AnnotationsConfig(AppConfig):
     name = "annotations"
-    verbose_name = "Datasets, dialogues, turns, labels and reviews"
+    verbose_name = "Datasets, dialogues, turns and labels"

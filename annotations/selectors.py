@@ -3,12 +3,15 @@ whatever the size of the dataset or the length of the dialogue."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
+from annotations.label_filters import LabelFilter, dialogues_changed_since_q, labels_changed_since_q
 from annotations.models import Dataset, Dialogue, Label, LabelStatus, Membership, Role, Turn
 from annotations.permissions import ROLE_RANK
 
@@ -102,3 +105,44 @@ def dialogue_get_with_labels(
 
 def membership_list(dataset: Dataset) -> QuerySet[Membership]:
     return Membership.objects.filter(dataset=dataset).select_related("user").order_by("user__username")
+
+
+def dialogue_list_filtered(
+    dataset: Dataset,
+    *,
+    q: str = "",
+    external_id: str | None = None,
+    user_id: str | None = None,
+    locale: str | None = None,
+    changed_since: datetime | None = None,
+) -> QuerySet[Dialogue]:
+    """``dialogue_list`` (counts and first utterance, by id), keeping the dialogues with this
+    external id, speaker key or locale, and those imported or with a label changed since a time."""
+    dialogues = dialogue_list(dataset, q)
+    if external_id is not None:
+        dialogues = dialogues.filter(external_id=external_id)
+    if user_id is not None:
+        dialogues = dialogues.filter(user_key=user_id)
+    if locale is not None:
+        dialogues = dialogues.filter(locale=locale)
+    if changed_since is not None:
+        dialogues = dialogues.filter(dialogues_changed_since_q(changed_since))
+    return dialogues
+
+
+def label_list(
+    dataset: Dataset, *, label_filter: LabelFilter | None = None, changed_since: datetime | None = None
+) -> QuerySet[Label]:
+    """The dataset's labels that pass the filter (and changed at or after ``changed_since``), by id,
+    each with ``dialogue_external_id``, ``turn_external_id``, ``model_name`` and ``author_username``."""
+    labels = Label.objects.filter(dialogue__dataset=dataset)
+    if label_filter is not None:
+        labels = labels.filter(label_filter.q())
+    if changed_since is not None:
+        labels = labels.filter(labels_changed_since_q(changed_since))
+    return labels.annotate(
+        dialogue_external_id=F("dialogue__external_id"),
+        turn_external_id=F("turn__external_id"),
+        model_name=F("model_version__name"),
+        author_username=F("author__username"),
+    ).order_by("id")

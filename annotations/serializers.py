@@ -10,8 +10,8 @@ from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from annotations.export_formats import EXPORT_FORMATS
-from annotations.exporting import LabelSelection
+from annotations.formats.export_formats import EXPORT_FORMATS
+from annotations.formats.exporting import LabelSelection
 from annotations.label_filters import LabelFilter
 from annotations.models import Dialogue, Label, LabelKind, LabelSource, LabelStatus
 from models_app.models import ModelVersion

@@ -1,11 +1,13 @@
-"""Writes for datasets and their members, and the doors into import: each is one keyword-only,
-typed function that the pages, the API, the CLI and the Celery tasks share."""
+"""Writes for datasets and their members (never leaving a dataset without an admin), and the doors
+into import: each is one keyword-only, typed function that the pages, the API, the CLI and the Celery
+tasks share."""
 
 from __future__ import annotations
 
 import uuid
 from pathlib import PurePosixPath
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files import File
@@ -13,7 +15,13 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
-from annotations.importing import DuplicatePolicy, ImportOptions, ImportReport, ImportSource, import_dialogues
+from annotations.formats.importing import (
+    DuplicatePolicy,
+    ImportOptions,
+    ImportReport,
+    ImportSource,
+    import_dialogues,
+)
 from annotations.models import Dataset, Membership, Role
 from jobs.models import Job
 from jobs.services import JobProgress, job_create, job_fail, job_start, job_succeed
@@ -61,8 +69,6 @@ def import_job_create(
     The file goes through Django's storage API, so with shared storage a worker on another machine
     reads what this web server received.
     """
-    from annotations.tasks import import_dialogues_task
-
     folder = PurePosixPath("imports") / uuid.uuid4().hex
     stored_name = default_storage.save(
         str(folder / PurePosixPath(upload.name or "upload.jsonl").name), upload
@@ -78,7 +84,6 @@ def import_job_create(
                 "on_duplicate": on_duplicate,
                 "skip_invalid": skip_invalid,
             },
-            enqueue=lambda job_id: import_dialogues_task.delay(job_id),
         )
 
 
@@ -115,3 +120,61 @@ def _store_rejects(stored_name: str, report: ImportReport) -> str:
     folder = PurePosixPath(stored_name).parent
     with report.rejects_file() as rejects:
         return default_storage.save(str(folder / "rejects.jsonl"), File(rejects))
+
+
+@transaction.atomic
+def dataset_update(*, dataset: Dataset, description: str | None = None) -> Dataset:
+    """Change what is given; the name stays (job parameters and URLs refer to it). The number of
+    reviews each label needs is a review rule, set by ``review.services.dataset_required_reviews_set``."""
+    if description is not None:
+        dataset.description = description
+        dataset.full_clean()
+        dataset.save(update_fields=["description"])
+    return dataset
+
+
+@transaction.atomic
+def dataset_delete(*, dataset: Dataset) -> None:
+    """Delete the dataset with its dialogues, turns, labels, review history, rules, members and jobs,
+    all or nothing."""
+    dataset.delete()
+
+
+def _ensure_another_admin(*, dataset: Dataset, membership: Membership) -> None:
+    if membership.role != Role.ADMIN:
+        return
+    others = Membership.objects.filter(dataset=dataset, role=Role.ADMIN).exclude(pk=membership.pk)
+    if not others.exists():
+        raise ApplicationError(f"{dataset.name} needs at least one admin: make someone else admin first.")
+
+
+@transaction.atomic
+def membership_add(*, dataset: Dataset, username: str, role: Role) -> Membership:
+    """Give the person with this username a role in the dataset (or change the one they have)."""
+    user = get_user_model().objects.filter(username=username.strip()).first()
+    if user is None:
+        raise ApplicationError(f"There is no user named {username.strip()!r}.", extra={"field": "username"})
+    existing = Membership.objects.select_for_update().filter(dataset=dataset, user=user).first()
+    if existing is not None and role != Role.ADMIN:
+        _ensure_another_admin(dataset=dataset, membership=existing)
+    return membership_set(dataset=dataset, user=user, role=role)
+
+
+@transaction.atomic
+def membership_role_change(*, membership: Membership, role: Role) -> Membership:
+    membership = Membership.objects.select_for_update().select_related("dataset").get(pk=membership.pk)
+    if role != Role.ADMIN:
+        _ensure_another_admin(dataset=membership.dataset, membership=membership)
+    membership.role = role
+    membership.full_clean()
+    membership.save(update_fields=["role"])
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, dataset: Dataset, user: AbstractBaseUser) -> None:
+    membership = Membership.objects.select_for_update().filter(dataset=dataset, user=user).first()
+    if membership is None:
+        raise ApplicationError(f"{user} is not a member of {dataset.name}.")
+    _ensure_another_admin(dataset=dataset, membership=membership)
+    membership.delete()

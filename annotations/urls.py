@@ -11,6 +11,5 @@ urlpatterns = [
     path("<str:name>/", views.dataset_detail, name="dataset-detail"),
     path("<str:name>/import/", views.dataset_import, name="dataset-import"),
     path("<str:name>/members/", views.dataset_members, name="dataset-members"),
-    path("<str:name>/auto-accept/", views.dataset_auto_accept, name="dataset-auto-accept"),
     path("<str:name>/dialogues/<int:pk>/", views.dialogue_detail, name="dialogue-detail"),
 ]

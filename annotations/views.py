@@ -10,19 +10,22 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from annotations import selectors
-from annotations.auto_accept_services import auto_accept_rules_set
 from annotations.conversation import conversation_build
 from annotations.forms import (
-    AutoAcceptRulesForm,
     DatasetCreateForm,
     ImportForm,
     MemberAddForm,
     MemberRemoveForm,
     MemberRoleForm,
 )
-from annotations.membership_services import membership_add, membership_remove, membership_role_change
-from annotations.models import AutoAcceptRule, LabelStatus, Membership, Role
-from annotations.services import dataset_create, import_job_create
+from annotations.models import LabelStatus, Membership, Role
+from annotations.services import (
+    dataset_create,
+    import_job_create,
+    membership_add,
+    membership_remove,
+    membership_role_change,
+)
 from selflearn_site.exceptions import ApplicationError
 
 DIALOGUES_PER_PAGE = 50
@@ -159,29 +162,6 @@ def dataset_members(request: HttpRequest, name: str) -> HttpResponse:
             "roles": Role.choices,
             "is_admin": dataset.user_role == Role.ADMIN,
         },
-        status=400 if request.method == "POST" else 200,
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def dataset_auto_accept(request: HttpRequest, name: str) -> HttpResponse:
-    """The dataset's auto-accept thresholds, one per label kind: admins only."""
-    dataset = selectors.dataset_get_for_user(request.user, name, minimum_role=Role.ADMIN)
-    current = dict(AutoAcceptRule.objects.filter(dataset=dataset).values_list("kind", "threshold"))
-    form = AutoAcceptRulesForm(request.POST or None, initial=current)
-    if request.method == "POST" and form.is_valid():
-        try:
-            auto_accept_rules_set(dataset=dataset, thresholds=form.cleaned_data)
-        except ApplicationError as error:
-            form.add_error(error.extra.get("field"), error.message)
-        else:
-            messages.success(request, f"Saved the auto-accept rules of {dataset}.")
-            return redirect("annotations:dataset-auto-accept", name=dataset.name)
-    return render(
-        request,
-        "annotations/dataset_auto_accept.html",
-        {"dataset": dataset, "form": form},
         status=400 if request.method == "POST" else 200,
     )
 

@@ -142,7 +142,7 @@ def main() -> None:
             from django.db import connections
 
             from accounts.services import api_token_create
-            from annotations.importing import ImportSource, import_dialogues
+            from annotations.formats.importing import ImportSource, import_dialogues
             from annotations.services import dataset_create
 
             user = get_user_model().objects.create_user("bench", password="bench-only")

@@ -107,8 +107,8 @@ def main() -> None:
         source_path = Path(folder) / "dialogues.jsonl"
         write_dialogues(source_path, args.dialogues, args.turns)
         with fresh_database():
-            from annotations.exporting import LabelSelection, iter_export_lines
-            from annotations.importing import ImportSource, import_dialogues
+            from annotations.formats.exporting import LabelSelection, iter_export_lines
+            from annotations.formats.importing import ImportSource, import_dialogues
             from annotations.models import Dataset
 
             dataset = Dataset.objects.create(name="bench")

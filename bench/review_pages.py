@@ -106,10 +106,10 @@ def propose(dataset: Any, inventory: dict[str, list[str]], seed: int) -> tuple[i
     from django.db import transaction
     from django.utils import timezone
 
-    from annotations.bulk_sql import datetime_value, insert_rows, json_value
+    from annotations.formats.bulk_sql import datetime_value, insert_rows, json_value
     from annotations.models import Dialogue, Label
-    from annotations.review_state_services import REFRESH_BATCH_SIZE, review_state_refresh
     from models_app.models import ModelVersion
+    from review.services.state import REFRESH_BATCH_SIZE, review_state_refresh
 
     rng = random.Random(seed)
     model = ModelVersion.objects.create(name="bench-model", tasks=[], inventories=inventory)
@@ -201,7 +201,7 @@ def main() -> None:
             from django.test.utils import CaptureQueriesContext
             from django.urls import reverse
 
-            from annotations.importing import ImportSource, import_dialogues
+            from annotations.formats.importing import ImportSource, import_dialogues
             from annotations.models import Dataset, Dialogue, Label, Membership, Role
 
             settings.DEBUG = False  # as in production: no query log kept per request

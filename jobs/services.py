@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
+from jobs.dispatch import job_chunks_enqueue, job_enqueue
 from jobs.models import Job
 
 logger = logging.getLogger(__name__)
@@ -21,17 +21,27 @@ def job_create(
     *,
     kind: Job.Kind,
     params: dict[str, Any],
-    enqueue: Callable[[int], Any],
     dataset: Any = None,
     user: AbstractBaseUser | None = None,
 ) -> Job:
-    """Create a pending job and hand its id to ``enqueue`` once the surrounding transaction commits,
-    so a worker never looks for a row that is not there yet (or that was rolled back)."""
+    """Create a pending job and send it to the workers (its kind's task, ``jobs.dispatch``) once the
+    surrounding transaction commits, so a worker never looks for a row that is not there yet (or that
+    was rolled back)."""
     job = Job(kind=kind, params=params, dataset=dataset, created_by=user)
     job.full_clean()
     job.save()
-    transaction.on_commit(lambda: enqueue(job.pk))
+    transaction.on_commit(lambda: job_enqueue(job_id=job.pk, kind=kind))
     return job
+
+
+def job_chunks_enqueue_on_commit(*, job: Job, indices: list[int]) -> None:
+    """Send these chunks of the job to the workers once the surrounding transaction commits."""
+    transaction.on_commit(lambda: job_chunks_enqueue(job_id=job.pk, kind=job.kind, indices=indices))
+
+
+def job_enqueue_on_commit(*, job: Job) -> None:
+    """Send the job to its kind's task again, from the top, once the surrounding transaction commits."""
+    transaction.on_commit(lambda: job_enqueue(job_id=job.pk, kind=job.kind))
 
 
 def job_start(*, job: Job, phase: str = "") -> Job:

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from annotations.exporting import LabelSelection, iter_export_lines
+from annotations.formats.exporting import LabelSelection, iter_export_lines
 from annotations.models import Dataset, Dialogue, Turn
 from models_app.ml.data import DialogueExample, TurnInput
 from models_app.ml.format_adapter import example_from_format

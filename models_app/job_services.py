@@ -24,7 +24,9 @@ from jobs.models import Job, JobChunk
 from jobs.services import (
     JobProgress,
     job_cancelled,
+    job_chunks_enqueue_on_commit,
     job_create,
+    job_enqueue_on_commit,
     job_fail,
     job_finish_if_running,
     job_start,
@@ -62,7 +64,6 @@ def label_job_create(
     dialogue_ids: Sequence[int] | None = None,
 ) -> Job:
     """Start labelling the dataset (or only ``dialogue_ids`` of it) with the model, in the workers."""
-    from models_app.tasks import label_job_plan_task
 
     if chunk_dialogues < 1:
         raise ApplicationError("chunk_dialogues must be at least 1.", extra={"field": "chunk_dialogues"})
@@ -77,7 +78,6 @@ def label_job_create(
             "chunk_dialogues": chunk_dialogues,
             "dialogue_ids": list(dialogue_ids) if dialogue_ids is not None else None,
         },
-        enqueue=lambda job_id: label_job_plan_task.delay(job_id),
     )
 
 
@@ -184,7 +184,6 @@ def label_job_finish_if_complete(*, job: Job) -> None:
 def label_job_resume(*, job: Job) -> list[int]:
     """Run a failed or cancelled labelling job again: its unfinished chunks only, enqueued on commit.
     A job cancelled before it was planned is planned now. Returns the chunks to do."""
-    from models_app.tasks import label_chunk_task, label_job_plan_task
 
     if job.kind != Job.Kind.LABEL or job.status not in (Job.Status.FAILED, Job.Status.CANCELLED):
         raise ApplicationError("Only a failed or cancelled labelling job can be resumed.")
@@ -199,10 +198,10 @@ def label_job_resume(*, job: Job) -> list[int]:
         JobChunk.objects.filter(job=job, status=JobChunk.Status.PENDING).values_list("index", flat=True)
     )
     if pending:
-        transaction.on_commit(lambda: [label_chunk_task.delay(job.pk, index) for index in pending])
+        job_chunks_enqueue_on_commit(job=job, indices=pending)
     else:
         # Planning ends a job that has nothing left to do.
-        transaction.on_commit(lambda: label_job_plan_task.delay(job.pk))
+        job_enqueue_on_commit(job=job)
     return pending
 
 
@@ -220,7 +219,6 @@ def train_job_create(
     preset: str = "default",
     epochs: int | None = None,
 ) -> Job:
-    from models_app.tasks import train_job_task
 
     if not datasets:
         raise ApplicationError("Name at least one dataset to train on.", extra={"field": "datasets"})
@@ -239,7 +237,6 @@ def train_job_create(
             "preset": preset,
             "epochs": epochs,
         },
-        enqueue=lambda job_id: train_job_task.delay(job_id),
     )
 
 
@@ -276,14 +273,12 @@ def train_job_run(*, job: Job) -> Job:
 def evaluate_job_create(
     *, dataset: Dataset, model_version: ModelVersion, user: AbstractBaseUser | None
 ) -> Job:
-    from models_app.tasks import evaluate_job_task
 
     return job_create(
         kind=Job.Kind.EVALUATE,
         dataset=dataset,
         user=user,
         params={"model": model_version.name, "model_version_id": model_version.pk},
-        enqueue=lambda job_id: evaluate_job_task.delay(job_id),
     )
 
 

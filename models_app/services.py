@@ -19,26 +19,21 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from annotations.bulk_sql import LABEL_COLUMNS, datetime_value, insert_rows_ignoring_conflicts, json_value
-from annotations.models import (
-    AutoAcceptRule,
-    Dataset,
-    Dialogue,
-    Label,
-    LabelKind,
-    LabelSource,
-    LabelStatus,
-    ReviewEvent,
+from annotations.formats.bulk_sql import (
+    LABEL_COLUMNS,
+    datetime_value,
+    insert_rows_ignoring_conflicts,
+    json_value,
 )
-from annotations.review_state_services import review_state_refresh
+from annotations.models import Dataset, Dialogue, Label, LabelKind, LabelSource, LabelStatus
 from models_app.examples import gold_examples, labelling_chunk
 from models_app.ml.config import ModelConfig, TrainConfig
 from models_app.ml.data import NO_INTENT, NOT_A_REPHRASE, DialoguePrediction
 from models_app.ml.format_adapter import spans_to_format
 from models_app.models import ModelVersion
+from review.services import review_proposals_written
 from selflearn_site.exceptions import ApplicationError
 
 logger = logging.getLogger(__name__)
@@ -234,35 +229,11 @@ def propose_labels(
 def write_proposals(proposals: Proposals) -> LabellingReport:
     """Write what is not there yet, then apply the dataset's auto-accept thresholds. Call it inside a
     transaction (the caller may commit more with it, such as marking a job's chunk done)."""
-    mine = Label.objects.filter(model_version=proposals.model_version, dialogue_id__in=proposals.dialogue_ids)
     written = insert_rows_ignoring_conflicts(Label, LABEL_COLUMNS, proposals.labels)
     if written:
-        _auto_accept(mine)
-        # The review queue ranks dialogues by their waiting proposals: keep their places true.
-        review_state_refresh(dialogue_ids=proposals.dialogue_ids)
+        # Reviewing's door: auto-accept what the dataset's rules allow and keep the queue true.
+        review_proposals_written(model_version=proposals.model_version, dialogue_ids=proposals.dialogue_ids)
     return LabellingReport(dialogues=proposals.dialogues, turns=proposals.turns, labels_written=written)
-
-
-def _auto_accept(labels: QuerySet[Label]) -> None:
-    """Accept the proposals at or above their dataset's threshold for their kind, leaving a trace."""
-    first = labels.values_list("dialogue_id", flat=True)[:1]
-    rules = list(AutoAcceptRule.objects.filter(dataset__dialogues__id__in=first))
-    now = timezone.now()
-    for rule in rules:
-        chosen = labels.filter(kind=rule.kind, status=LabelStatus.PROPOSED, confidence__gte=rule.threshold)
-        events = [
-            ReviewEvent(
-                dialogue_id=dialogue_id,
-                label_id=label_id,
-                action=ReviewEvent.Action.AUTO_ACCEPT,
-                kind=rule.kind,
-                before={"status": LabelStatus.PROPOSED, "value": value},
-                after={"status": LabelStatus.ACCEPTED, "value": value, "threshold": rule.threshold},
-            )
-            for label_id, dialogue_id, value in chosen.values_list("id", "dialogue_id", "value")
-        ]
-        ReviewEvent.objects.bulk_create(events)
-        chosen.update(status=LabelStatus.ACCEPTED, updated_at=now, revision=F("revision") + 1)
 
 
 def _labels_from_prediction(

@@ -7,6 +7,7 @@ import logging
 from celery import shared_task
 from django.db import OperationalError
 
+from jobs.dispatch import job_chunks_enqueue
 from jobs.models import Job
 from jobs.services import job_fail
 from models_app.job_services import (
@@ -35,8 +36,7 @@ def label_job_plan_task(self, job_id: int) -> None:
         pending = label_job_plan(job=job)
     except TRANSIENT_ERRORS as error:
         raise self.retry(exc=error, countdown=2**self.request.retries) from error
-    for index in pending:
-        label_chunk_task.delay(job_id, index)
+    job_chunks_enqueue(job_id=job_id, kind=job.kind, indices=pending)
 
 
 @shared_task(name="models_app.label_chunk", bind=True, max_retries=3)

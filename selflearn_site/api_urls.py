@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 urlpatterns = [
     path("", include("annotations.api_urls")),
+    path("", include("review.api_urls")),
     path("", include("jobs.api_urls")),
     path("", include("models_app.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

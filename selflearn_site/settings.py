@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI and Redoc as static files: the API docs work offline
     "accounts",
     "annotations",
+    "review",
     "models_app",
     "teachable",
     "jobs",

@@ -9,13 +9,12 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("datasets/", include("annotations.urls")),
-    # The review queue, review page, history, adjudication and agreement (app_name "review").
-    path("datasets/", include("annotations.review_urls")),
+    # The review queue, review page, history, adjudication, agreement and auto-accept (app "review").
+    path("datasets/", include("review.urls")),
     path("jobs/", include("jobs.urls")),
     # /models/ and /models/<pk>/, and /datasets/<name>/label/ and /train/ (app_name "models_app").
     path("", include("models_app.urls")),
     path("api/", include("selflearn_site.api_urls")),
-    path("api/", include("annotations.review_api_urls")),
     path("account/", include("accounts.urls")),
 ]
 

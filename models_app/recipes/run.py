@@ -15,7 +15,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 
-from annotations.importing import ImportOptions, ImportSource, import_dialogues
+from annotations.formats.importing import ImportOptions, ImportSource, import_dialogues
 from annotations.models import Dataset
 from annotations.services import dataset_get_or_create
 from models_app.ml.config import ModelConfig, TrainConfig

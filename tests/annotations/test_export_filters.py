@@ -9,8 +9,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from annotations.export_formats import iter_export
-from annotations.exporting import LabelSelection
+from annotations.formats.export_formats import iter_export
+from annotations.formats.exporting import LabelSelection
 from annotations.label_filters import LabelFilter
 from annotations.models import Dialogue, Label, LabelKind, LabelSource, LabelStatus
 from tests.annotations.page_helpers import make_dialogue

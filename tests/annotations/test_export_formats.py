@@ -10,9 +10,9 @@ from collections.abc import Iterator
 import pytest
 from django.core.management import CommandError, call_command
 
-from annotations.export_formats import CSV_COLUMNS, EXPORT_FORMATS, iter_export
-from annotations.exporting import LabelSelection, iter_export_lines
-from annotations.importing import ImportSource, import_dialogues
+from annotations.formats.export_formats import CSV_COLUMNS, EXPORT_FORMATS, iter_export
+from annotations.formats.exporting import LabelSelection, iter_export_lines
+from annotations.formats.importing import ImportSource, import_dialogues
 from selflearn_site.exceptions import ApplicationError
 from tests.factories import dialogue, write_lines
 

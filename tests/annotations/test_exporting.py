@@ -7,8 +7,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from annotations.exporting import LabelSelection, iter_export_lines
-from annotations.importing import ImportSource, import_dialogues
+from annotations.formats.exporting import LabelSelection, iter_export_lines
+from annotations.formats.importing import ImportSource, import_dialogues
 from annotations.models import Dataset, Label, LabelKind, LabelSource, LabelStatus, Turn
 from models_app.models import ModelVersion
 from tests.factories import dialogue, write_lines

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from annotations.importing import ImportFailed, ImportOptions, ImportSource, import_dialogues
+from annotations.formats.importing import ImportFailed, ImportOptions, ImportSource, import_dialogues
 from annotations.models import Dialogue, Label, LabelKind, LabelSource, LabelStatus, Turn
 from tests.factories import dialogue, write_lines
 

@@ -5,22 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from annotations.adjudication_services import dataset_required_reviews_set
-from annotations.models import (
-    Adjudication,
-    AutoAcceptRule,
-    Dataset,
-    Dialogue,
-    DialogueReviewState,
-    Label,
-    LabelKind,
-    LabelStatus,
-    Membership,
-    Role,
-)
-from annotations.review_services import review_decide
+from annotations.models import Dataset, Dialogue, Label, LabelKind, LabelStatus, Membership, Role
 from jobs.models import Job
-from tests.annotations.review_helpers import decision, label_of, make_reviewable
+from review.models import Adjudication, AutoAcceptRule, DialogueReviewState
+from review.services.adjudication import dataset_required_reviews_set
+from review.services.decisions import review_decide
+from tests.review.review_helpers import decision, label_of, make_reviewable
 
 pytestmark = pytest.mark.django_db
 

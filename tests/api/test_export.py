@@ -12,8 +12,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from annotations.export_formats import EXPORT_FORMATS
-from annotations.exporting import EXPORT_BATCH_SIZE
+from annotations.formats.export_formats import EXPORT_FORMATS
+from annotations.formats.exporting import EXPORT_BATCH_SIZE
 from annotations.models import Dialogue, Label, Turn
 
 pytestmark = pytest.mark.django_db

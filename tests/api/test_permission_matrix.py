@@ -22,9 +22,9 @@ from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 
 from annotations.models import Dialogue, Label, LabelKind, LabelSource, Role
-from annotations.review_services import DecisionInput, review_decide
 from jobs.models import Job
 from models_app.models import ModelVersion
+from review.services.decisions import DecisionInput, review_decide
 from tests.factories import dialogue as dialogue_data
 
 pytestmark = pytest.mark.django_db

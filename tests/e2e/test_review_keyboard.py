@@ -12,7 +12,6 @@ from django.urls import reverse
 
 from annotations.models import (
     Dataset,
-    DialogueReview,
     Label,
     LabelKind,
     LabelSource,
@@ -21,8 +20,9 @@ from annotations.models import (
     ReviewEvent,
     Role,
 )
-from annotations.review_state_services import review_state_refresh
-from tests.annotations.review_helpers import label_of, make_reviewable
+from review.models import DialogueReview
+from review.services.state import review_state_refresh
+from tests.review.review_helpers import label_of, make_reviewable
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from annotations.models import AutoAcceptRule, Label, LabelKind, LabelStatus, ReviewEvent, Turn
+from annotations.models import Label, LabelKind, LabelStatus, ReviewEvent, Turn
 from jobs.models import Job, JobChunk
 from jobs.services import job_request_cancel
 from models_app import job_services
@@ -18,6 +18,7 @@ from models_app.job_services import (
     train_job_create,
 )
 from models_app.models import ModelVersion
+from review.models import AutoAcceptRule
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from annotations.export_formats import EXPORT_FORMATS, iter_export
+from annotations.formats.export_formats import EXPORT_FORMATS, iter_export
 from annotations.models import Dataset
 from annotations.serializers import ExportParamsSerializer
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from annotations.importing import DUPLICATE_POLICIES, ImportOptions, ImportSource, import_dialogues
+from annotations.formats.importing import DUPLICATE_POLICIES, ImportOptions, ImportSource, import_dialogues
 from annotations.services import dataset_get_or_create
 from selflearn_site.exceptions import ApplicationError
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from annotations.importing import ImportOptions, ImportSource, import_dialogues
+from annotations.formats.importing import ImportOptions, ImportSource, import_dialogues
 from annotations.services import dataset_get_or_create
 from models_app.recipes.corpora import CORPORA, CorpusError, corpus_dialogues
 from selflearn_site.exceptions import ApplicationError

@@ -1,0 +1,516 @@
+"""Import of FORMAT.md JSON Lines into a dataset: one service behind the CLI, the upload page and the API.
+
+It reads the file twice, streaming both times so memory stays flat however large the file is:
+
+1. validate every line (no writes): collect every bad line as ``FILE:LINE: field: reason``, find
+   duplicate ids within the file and against the dataset;
+2. write the valid lines in batches inside one transaction, so a failed import leaves the database
+   as it was.
+
+With ``skip_invalid`` the bad lines are written, untouched, to a rejects file and the rest imported.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import json
+import time
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import IO, Any, Literal
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from annotations.formats.bulk_sql import LABEL_COLUMNS, datetime_value, insert_rows, json_value
+from annotations.formats.dialogue_format import (
+    DIALOGUE_FIELDS,
+    LABELS_FIELDS,
+    TURN_FIELDS,
+    TURN_LABEL_FIELDS,
+    parse_json_line,
+    turn_ids,
+    validate_dialogue,
+)
+from annotations.models import Dataset, Dialogue, Label, LabelKind, LabelSource, LabelStatus, Turn
+from selflearn_site.exceptions import ApplicationError
+
+DuplicatePolicy = Literal["error", "skip", "replace"]
+DUPLICATE_POLICIES: tuple[DuplicatePolicy, ...] = ("error", "skip", "replace")
+# How many bad lines an error message lists; the count of all of them is given too.
+MAX_LISTED_ERRORS = 100
+# Ids per query when looking for dialogues that are already in the dataset.
+EXISTING_ID_QUERY_SIZE = 500
+
+ProgressCallback = Callable[[str, int, "int | None"], None]
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    on_duplicate: DuplicatePolicy = "error"
+    skip_invalid: bool = False
+    # Where rejected lines go with skip_invalid; None keeps them in a temporary file (see ImportReport).
+    rejects_path: Path | None = None
+
+
+@dataclass(frozen=True)
+class ImportSource:
+    """A named file to import; ``open`` gives a fresh binary stream each time it is called."""
+
+    name: str
+    open: Callable[[], contextlib.AbstractContextManager[IO[bytes]]]
+
+    @classmethod
+    def from_path(cls, path: Path) -> ImportSource:
+        return cls(name=str(path), open=lambda: path.open("rb"))
+
+
+@dataclass
+class ImportReport:
+    dataset: str
+    source: str
+    dialogues: int = 0
+    turns: int = 0
+    labels: int = 0
+    replaced: int = 0
+    skipped_duplicates: int = 0
+    rejected_lines: int = 0
+    rejects_path: str | None = None
+    seconds: float = 0.0
+    # The rejected lines when no rejects_path was given: a temporary file, removed with the report.
+    _rejects_file: IO[bytes] | None = field(default=None, repr=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {item.name: getattr(self, item.name) for item in fields(self) if not item.name.startswith("_")}
+
+    def rejects_file(self) -> IO[bytes] | None:
+        """The rejected lines, from the start, when they were kept in a temporary file."""
+        if self._rejects_file is not None:
+            self._rejects_file.seek(0)
+        return self._rejects_file
+
+    def summary(self) -> str:
+        parts = [f"Imported {self.dialogues} dialogues ({self.turns} turns, {self.labels} labels)"]
+        parts.append(f"into {self.dataset!r} in {self.seconds:.1f} s")
+        if self.replaced:
+            parts.append(f"; replaced {self.replaced}")
+        if self.skipped_duplicates:
+            parts.append(f"; skipped {self.skipped_duplicates} duplicates")
+        if self.rejected_lines:
+            where = f" to {self.rejects_path}" if self.rejects_path else ""
+            parts.append(f"; rejected {self.rejected_lines} invalid lines{where}")
+        return " ".join(parts[:2]) + "".join(parts[2:]) + "."
+
+
+class ImportFailed(ApplicationError):
+    """Nothing was written. ``errors`` lists the bad lines as ``FILE:LINE: field: reason``."""
+
+    def __init__(self, errors: list[str], total: int) -> None:
+        listed = "\n".join(errors)
+        more = f"\n... and {total - len(errors)} more" if total > len(errors) else ""
+        noun = "line" if total == 1 else "lines"
+        super().__init__(
+            f"Import failed: {total} invalid {noun}; nothing was imported.\n{listed}{more}",
+            extra={"errors": errors, "error_count": total},
+        )
+        self.errors = errors
+        self.total = total
+
+
+# ---------------------------------------------------------------------------------------------------
+# Reading
+# ---------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Line:
+    number: int
+    raw: bytes
+    data: Any = None
+    errors: list[str] = field(default_factory=list)
+
+
+def _read_lines(
+    source: ImportSource, on_bytes: Callable[[int, int], None] | None = None, *, validate: bool = True
+) -> Iterator[_Line]:
+    """Yield each non-blank line with its number, decoded and parsed, or with the errors that stop it.
+
+    Plain and gzip files alike (told apart by their first bytes, not their name). A truncated or
+    corrupt gzip stream ends the import: what comes after the break cannot be read, so it cannot be
+    rejected line by line either.
+    """
+    with source.open() as raw:
+        size = raw.seek(0, 2)
+        raw.seek(0)
+        compressed = raw.read(2) == b"\x1f\x8b"
+        raw.seek(0)
+        stream: IO[bytes] = gzip.GzipFile(fileobj=raw, mode="rb") if compressed else raw  # type: ignore[assignment]
+        number = 0
+        try:
+            for number, line in enumerate(stream, 1):
+                if on_bytes is not None and number % 1000 == 0:
+                    on_bytes(raw.tell(), size)
+                if not line.strip():
+                    continue
+                yield _parse_line(source.name, number, line, validate=validate)
+        except (EOFError, gzip.BadGzipFile, zlib.error, OSError) as error:
+            raise ImportFailed(
+                [f"{source.name}:{number + 1}: gzip: the compressed file is truncated or corrupt ({error})"],
+                1,
+            ) from error
+        if on_bytes is not None:
+            on_bytes(size, size)
+
+
+def _parse_line(name: str, number: int, raw: bytes, *, validate: bool) -> _Line:
+    line = _Line(number=number, raw=raw)
+    where = f"{name}:{number}"
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        bad = raw[error.start]
+        line.errors.append(f"{where}: encoding: not UTF-8 (byte 0x{bad:02x} at byte {error.start + 1})")
+        return line
+    if text.startswith("\ufeff"):
+        line.errors.append(f"{where}: encoding: a byte-order mark, which the format does not allow")
+        return line
+    try:
+        line.data = parse_json_line(text)
+    except json.JSONDecodeError as error:
+        line.errors.append(f"{where}: json: not valid JSON: {error.msg} at column {error.colno}")
+        return line
+    except ValueError as error:
+        line.errors.append(f"{where}: json: not valid JSON: {error}")
+        return line
+    if validate:
+        line.errors.extend(f"{where}: {problem}" for problem in validate_dialogue(line.data))
+    return line
+
+
+# ---------------------------------------------------------------------------------------------------
+# The two passes
+# ---------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Plan:
+    """What the validation pass decided: which line carries each dialogue id that will be written."""
+
+    chosen_line: dict[str, int] = field(default_factory=dict)
+    existing: set[str] = field(default_factory=set)
+    invalid_lines: set[int] = field(default_factory=set)
+    skipped_duplicates: int = 0
+    rejected: int = 0
+
+
+def import_dialogues(
+    *,
+    source: ImportSource,
+    dataset: Dataset,
+    options: ImportOptions | None = None,
+    progress: ProgressCallback | None = None,
+    job: Any = None,
+) -> ImportReport:
+    """Import every dialogue of ``source`` into ``dataset``, or nothing: see the module's docstring."""
+    options = options or ImportOptions()
+    if options.on_duplicate not in DUPLICATE_POLICIES:
+        raise ApplicationError(f"on_duplicate must be one of {', '.join(DUPLICATE_POLICIES)}")
+    started = time.monotonic()
+    report = ImportReport(dataset=dataset.name, source=source.name)
+    rejects = _open_rejects(options)
+    try:
+        plan = _validate(source, dataset, options, rejects, progress)
+        _write(source, dataset, options, plan, report, progress, job)
+    except BaseException:
+        # Nothing was imported, so a rejects file would describe an import that did not happen.
+        if rejects is not None:
+            rejects.close()
+            if options.rejects_path is not None:
+                options.rejects_path.unlink(missing_ok=True)
+        raise
+    report.skipped_duplicates, report.rejected_lines = plan.skipped_duplicates, plan.rejected
+    if rejects is not None:
+        if options.rejects_path is None:
+            report._rejects_file = rejects  # the caller stores it where the person can fetch it
+        else:
+            rejects.close()
+            if plan.rejected:
+                report.rejects_path = str(options.rejects_path)
+            else:
+                options.rejects_path.unlink(missing_ok=True)
+    report.seconds = round(time.monotonic() - started, 3)
+    return report
+
+
+def _open_rejects(options: ImportOptions) -> IO[bytes] | None:
+    if not options.skip_invalid:
+        return None
+    if options.rejects_path is not None:
+        return options.rejects_path.open("wb")
+    import tempfile
+
+    return tempfile.TemporaryFile()
+
+
+class _BadLines:
+    """Counts the bad lines and keeps the messages of the first ones."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+        self.count = 0
+
+    def add(self, *messages: str) -> None:
+        self.count += 1
+        self.messages.extend(messages[: MAX_LISTED_ERRORS - len(self.messages)])
+
+
+def _validate(
+    source: ImportSource,
+    dataset: Dataset,
+    options: ImportOptions,
+    rejects: IO[bytes] | None,
+    progress: ProgressCallback | None,
+) -> _Plan:
+    plan = _Plan()
+    bad = _BadLines()
+    first_line: dict[str, int] = {}
+    unchecked: list[tuple[str, int]] = []  # ids not yet looked up in the dataset, with their line
+
+    def look_up_existing() -> None:
+        ids = [dialogue_id for dialogue_id, _ in unchecked]
+        found = set(
+            Dialogue.objects.filter(dataset=dataset, external_id__in=ids).values_list(
+                "external_id", flat=True
+            )
+        )
+        plan.existing |= found
+        if options.on_duplicate == "error":
+            for dialogue_id, number in unchecked:
+                if dialogue_id in found:
+                    bad.add(
+                        f"{source.name}:{number}: id: dialogue {dialogue_id!r} is already in dataset "
+                        f"{dataset.name!r} (use --on-duplicate skip or replace)"
+                    )
+        unchecked.clear()
+
+    on_bytes = (lambda done, total: progress("validating", done, total)) if progress else None
+    for line in _read_lines(source, on_bytes):
+        if line.errors:
+            plan.invalid_lines.add(line.number)
+            if rejects is not None:
+                rejects.write(line.raw if line.raw.endswith(b"\n") else line.raw + b"\n")
+                plan.rejected += 1
+            else:
+                bad.add(*line.errors)
+            continue
+        dialogue_id: str = line.data["id"]
+        if dialogue_id not in first_line:
+            first_line[dialogue_id] = plan.chosen_line[dialogue_id] = line.number
+            unchecked.append((dialogue_id, line.number))
+            if len(unchecked) >= EXISTING_ID_QUERY_SIZE:
+                look_up_existing()
+        elif options.on_duplicate == "error":
+            bad.add(
+                f"{source.name}:{line.number}: id: dialogue {dialogue_id!r} appears twice in the file "
+                f"(first on line {first_line[dialogue_id]})"
+            )
+        else:
+            plan.skipped_duplicates += 1
+            if options.on_duplicate == "replace":
+                # The last occurrence wins, as it would if the lines were imported one after another.
+                plan.chosen_line[dialogue_id] = line.number
+    if unchecked:
+        look_up_existing()
+    if bad.count:
+        raise ImportFailed(bad.messages, bad.count)
+    if options.on_duplicate == "skip":
+        plan.skipped_duplicates += len(plan.existing)
+    return plan
+
+
+def _write(
+    source: ImportSource,
+    dataset: Dataset,
+    options: ImportOptions,
+    plan: _Plan,
+    report: ImportReport,
+    progress: ProgressCallback | None,
+    job: Any,
+) -> None:
+    to_write = len(plan.chosen_line) - (len(plan.existing) if options.on_duplicate == "skip" else 0)
+    if progress:
+        progress("writing", 0, to_write)
+    batch_size = settings.SELFLEARN_IMPORT_BATCH_SIZE
+    writer = _BatchWriter(dataset=dataset, job=job, replace=options.on_duplicate == "replace")
+    batch: list[dict[str, Any]] = []
+    with transaction.atomic():
+        # The lines were validated by the first pass; this one only parses them again.
+        for line in _read_lines(source, validate=False):
+            if line.number in plan.invalid_lines:
+                continue
+            if line.errors:
+                # The file changed between the two passes; stop rather than write what was not checked.
+                raise ImportFailed(
+                    [*line.errors[:MAX_LISTED_ERRORS], "(the file changed while importing)"], 1
+                )
+            dialogue_id = line.data["id"]
+            if plan.chosen_line.get(dialogue_id) != line.number:
+                continue
+            if options.on_duplicate == "skip" and dialogue_id in plan.existing:
+                continue
+            batch.append(line.data)
+            if len(batch) >= batch_size:
+                writer.write(batch)
+                batch = []
+                if progress:
+                    progress("writing", writer.dialogues, to_write)
+        if batch:
+            writer.write(batch)
+    if progress:
+        progress("writing", writer.dialogues, to_write)
+    report.dialogues, report.turns, report.labels = writer.dialogues, writer.turns, writer.labels
+    report.replaced = writer.replaced
+
+
+# ---------------------------------------------------------------------------------------------------
+# From parsed lines to rows
+# ---------------------------------------------------------------------------------------------------
+
+
+class _BatchWriter:
+    """Turns validated dialogues into Dialogue, Turn and Label rows, a batch at a time."""
+
+    DIALOGUE_COLUMNS = (
+        "dataset_id",
+        "external_id",
+        "user_key",
+        "device",
+        "locale",
+        "started_at",
+        "metadata",
+        "extra",
+        "labels_extra",
+        "import_job_id",
+        "created_at",
+    )
+    # The turn's own fields are stored under their FORMAT.md names (the id as external_id).
+    TURN_COLUMNS = ("dialogue_id", "position", "external_id", *TURN_FIELDS[1:], "extra", "labels_extra")
+
+    def __init__(self, *, dataset: Dataset, job: Any, replace: bool) -> None:
+        self.dataset, self.replace = dataset, replace
+        self.job_id = job.pk if job is not None else None
+        self.dialogues = self.turns = self.labels = self.replaced = 0
+
+    def write(self, batch: list[dict[str, Any]]) -> None:
+        external_ids = [data["id"] for data in batch]
+        if self.replace:
+            existing = Dialogue.objects.filter(dataset=self.dataset, external_id__in=external_ids)
+            self.replaced += existing.count()
+            existing.delete()
+        now = datetime_value(timezone.now())
+        insert_rows(Dialogue, self.DIALOGUE_COLUMNS, (self._dialogue_row(data, now) for data in batch))
+        dialogue_pk = dict(
+            Dialogue.objects.filter(dataset=self.dataset, external_id__in=external_ids).values_list(
+                "external_id", "pk"
+            )
+        )
+        insert_rows(
+            Turn,
+            self.TURN_COLUMNS,
+            (row for data in batch for row in self._turn_rows(dialogue_pk[data["id"]], data)),
+        )
+        turn_pk = {
+            (dialogue, position): pk
+            for dialogue, position, pk in Turn.objects.filter(
+                dialogue_id__in=dialogue_pk.values()
+            ).values_list("dialogue_id", "position", "pk")
+        }
+        label_rows = [
+            row for data in batch for row in self._label_rows(dialogue_pk[data["id"]], data, turn_pk, now)
+        ]
+        insert_rows(Label, LABEL_COLUMNS, label_rows)
+        self.dialogues += len(batch)
+        self.turns += len(turn_pk)
+        self.labels += len(label_rows)
+
+    def _dialogue_row(self, data: dict[str, Any], now: Any) -> tuple:
+        labels = data.get("labels") or {}
+        return (
+            self.dataset.pk,
+            data["id"],
+            data.get("user_id"),
+            json_value(data.get("device")),
+            data.get("locale"),
+            data.get("started_at"),
+            json_value(data.get("metadata")),
+            json_value({key: value for key, value in data.items() if key not in DIALOGUE_FIELDS}),
+            json_value({key: value for key, value in labels.items() if key not in LABELS_FIELDS}),
+            self.job_id,
+            now,
+        )
+
+    def _turn_rows(self, dialogue_pk: int, data: dict[str, Any]) -> Iterator[tuple]:
+        turn_labels = (data.get("labels") or {}).get("turns") or {}
+        for position, (turn_id, turn) in enumerate(zip(turn_ids(data["turns"]), data["turns"], strict=True)):
+            entry = turn_labels.get(turn_id) or {}
+            yield (
+                dialogue_pk,
+                position,
+                turn_id,
+                turn.get("timestamp"),
+                turn["utterance"],
+                turn.get("response"),
+                turn.get("asr_confidence"),
+                turn.get("nlu_confidence"),
+                turn.get("domain"),
+                turn.get("intent"),
+                json_value(turn.get("slots")),
+                turn.get("status"),
+                turn.get("barge_in"),
+                turn.get("feedback"),
+                json_value(turn.get("metadata")),
+                json_value({key: value for key, value in turn.items() if key not in TURN_FIELDS}),
+                json_value({key: value for key, value in entry.items() if key not in TURN_LABEL_FIELDS}),
+            )
+
+    def _label_rows(
+        self, dialogue_pk: int, data: dict[str, Any], turn_pk: dict[tuple[int, int], int], now: Any
+    ) -> Iterator[tuple]:
+        """Labels in the file are gold, with source "import"."""
+        labels = data.get("labels") or {}
+        position_of = {turn_id: position for position, turn_id in enumerate(turn_ids(data["turns"]))}
+
+        def gold(kind: str, value: Any, turn_id: str | None) -> tuple:
+            turn = turn_pk[(dialogue_pk, position_of[turn_id])] if turn_id is not None else None
+            return (
+                dialogue_pk,
+                turn,
+                kind,
+                json_value(value),
+                None,
+                LabelStatus.GOLD.value,
+                LabelSource.IMPORT.value,
+                None,
+                None,
+                self.job_id,
+                1,
+                now,
+                now,
+            )
+
+        goals = labels.get("goals")
+        if goals is not None:
+            # Success is a label of its own (reviewed on its own); the rest of each goal stays together.
+            segments = [{key: value for key, value in goal.items() if key != "success"} for goal in goals]
+            yield gold(LabelKind.GOAL_SEGMENTS.value, segments, None)
+            for goal in goals:
+                if goal.get("success") is not None:
+                    yield gold(LabelKind.GOAL_SUCCESS.value, goal["success"], goal["turns"][0])
+        for turn_id, entry in (labels.get("turns") or {}).items():
+            for kind in TURN_LABEL_FIELDS:
+                if kind in entry:
+                    yield gold(kind, entry[kind], turn_id)
