@@ -1,6 +1,6 @@
 # Two commands set everything up on a fresh machine with Python 3.11:
 #   make run    installs, migrates, prepares a demo, serves the site with a Celery worker
-#   make test   installs, then runs ruff and the test suite
+#   make test   installs, then runs ruff, the import contracts, mypy and the test suite
 # Both are idempotent: the virtualenv is rebuilt only when a requirements file changes.
 
 PYTHON ?= python3
@@ -50,14 +50,16 @@ demo: migrate
 run: demo
 	HOST=$(HOST) PORT=$(PORT) scripts/serve
 
-test: install browser
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+test: lint browser
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# Style, the architecture's contracts (import-linter, pyproject.toml) and the types (mypy with the Django
+# and DRF stubs; strict on the ML code, the simulator and every services and selectors module).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff format .
@@ -67,4 +69,4 @@ bench: install
 	$(BIN)/python bench/run_all.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache .import_linter_cache

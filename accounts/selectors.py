@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -10,11 +10,11 @@ from accounts.models import ApiToken
 from accounts.services import key_digest
 
 
-def api_token_list(user: AbstractBaseUser) -> QuerySet[ApiToken]:
+def api_token_list(user: User) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user).order_by("-created_at", "-id")
 
 
-def api_token_get_for_user(user: AbstractBaseUser, pk: int) -> ApiToken:
+def api_token_get_for_user(user: User, pk: int) -> ApiToken:
     """One of the person's own tokens; anyone else's is a 404."""
     token = api_token_list(user).filter(pk=pk).first()
     if token is None:

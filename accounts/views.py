@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -13,13 +13,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.forms import TokenCreateForm
 from accounts.selectors import api_token_get_for_user, api_token_list
 from accounts.services import api_token_create, api_token_revoke
+from selflearn_site.authenticated import AuthenticatedHttpRequest
 from selflearn_site.exceptions import ApplicationError
 
 
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
-def token_list(request: HttpRequest) -> HttpResponse:
+def token_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The page shows a new key once, in the answer to the POST that created it: it is never stored,
     so it is not put in a message or a redirect either."""
     form = TokenCreateForm(request.POST or None)
@@ -41,7 +42,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def token_revoke(request: HttpRequest, pk: int) -> HttpResponseRedirect:
+def token_revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseRedirect:
     token = api_token_get_for_user(request.user, pk)
     api_token_revoke(token=token)
     messages.success(request, f"Revoked the token {token.name!r}; its key no longer works.")

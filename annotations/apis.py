@@ -9,6 +9,7 @@ start labelling, admins also change the dataset, its members and rules, and impo
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from typing import Any, Protocol
 
 from django.db import transaction
 from django.http import Http404, StreamingHttpResponse
@@ -54,12 +55,19 @@ from jobs.serializers import JobSerializer
 from review.services import dataset_required_reviews_set
 from selflearn_site.api_docs import BAD_REQUEST, CONFLICT, NOT_ALLOWED
 from selflearn_site.api_errors import refusals_as_conflicts
+from selflearn_site.authenticated import AuthenticatedRequest
 from selflearn_site.negotiation import ErrorsAsJsonNegotiation
 from selflearn_site.pagination import IdCursorPagination, PageNumberPagination
 
 # ---------------------------------------------------------------------------------------------------
 # Datasets
 # ---------------------------------------------------------------------------------------------------
+
+
+class _DatasetWithCounts(Protocol):
+    """A dataset from ``dataset_list_for_user``: the counts it annotates (and ``labels_<status>``)."""
+
+    label_count: int
 
 
 class DatasetSerializer(serializers.Serializer):
@@ -74,7 +82,7 @@ class DatasetSerializer(serializers.Serializer):
     turns = serializers.IntegerField(source="turn_count")
     labels = serializers.SerializerMethodField(help_text="Labels in all, and by status.")
 
-    def get_labels(self, dataset: Dataset) -> dict[str, int]:
+    def get_labels(self, dataset: _DatasetWithCounts) -> dict[str, int]:
         counts = {"total": dataset.label_count}
         counts.update({status: getattr(dataset, f"labels_{status}") for status in LabelStatus.values})
         return counts
@@ -99,7 +107,7 @@ class DatasetListApi(APIView):
         return paginator.get_paginated_response(DatasetSerializer(page, many=True).data)
 
     @extend_schema(request=CreateInputSerializer, responses={201: DatasetSerializer, **BAD_REQUEST})
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         """Create a dataset; the person who creates it becomes its admin."""
         serializer = self.CreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -259,7 +267,7 @@ class DatasetImportApi(APIView):
         parameters=[OptionsSerializer],
         responses={202: JobSerializer, **BAD_REQUEST, **NOT_ALLOWED},
     )
-    def post(self, request: Request, name: str) -> Response:
+    def post(self, request: AuthenticatedRequest, name: str) -> Response:
         dataset = dataset_for_request(request, name, Role.ADMIN)
         # Options from the query string (raw bodies) and from the form (multipart); the form wins.
         data = {**request.query_params.dict(), **_form_values(request.data)}
@@ -276,7 +284,7 @@ class DatasetImportApi(APIView):
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 
-def _form_values(data: object) -> dict:
+def _form_values(data: object) -> dict[str, Any]:
     """One value per key of a parsed body (a QueryDict for forms, a plain dict for raw files)."""
     if hasattr(data, "dict"):
         return data.dict()

@@ -4,11 +4,17 @@ the turns grouped into goal bands, each turn with its labels by kind. Pure Pytho
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from annotations.models import TURN_LABEL_KINDS, Dialogue, Label, LabelKind, LabelStatus, Turn
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    from annotations.selectors import DialogueLabels
+
 # Which goal segmentation to draw when several sources wrote one: a person's decision first.
-_STATUS_PREFERENCE = {
+_STATUS_PREFERENCE: dict[str, int] = {
     LabelStatus.CORRECTED: 0,
     LabelStatus.GOLD: 1,
     LabelStatus.ACCEPTED: 2,
@@ -59,9 +65,9 @@ def _preferred_segmentation(labels: list[Label]) -> Label | None:
     return candidates[0] if candidates else None
 
 
-def conversation_build(dialogue: Dialogue) -> Conversation:
+def conversation_build(dialogue: WithAnnotations[Dialogue, DialogueLabels]) -> Conversation:
     """Expects ``dialogue`` from ``selectors.dialogue_get_with_labels``."""
-    all_labels: list[Label] = dialogue.all_labels  # type: ignore[attr-defined]
+    all_labels = dialogue.all_labels
     turns: list[Turn] = list(dialogue.turns.all())
     views = {turn.pk: TurnView(turn) for turn in turns}
     success_by_turn: dict[int, list[Label]] = {}
@@ -79,9 +85,9 @@ def conversation_build(dialogue: Dialogue) -> Conversation:
     segmentation = _preferred_segmentation(dialogue_labels)
     goal_of_turn: dict[str, int] = {}
     if segmentation is not None:
-        for number, turn_ids in enumerate(_goal_segments(segmentation), start=1):
+        for goal_number, turn_ids in enumerate(_goal_segments(segmentation), start=1):
             for turn_id in turn_ids:
-                goal_of_turn.setdefault(turn_id, number)
+                goal_of_turn.setdefault(turn_id, goal_number)
 
     bands: list[GoalBand] = []
     for turn in turns:

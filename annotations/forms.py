@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files import File
 
 from annotations.models import Dataset, Role
 
@@ -16,7 +18,7 @@ ON_DUPLICATE_CHOICES = [
 IMPORT_SUFFIXES = (".jsonl", ".jsonl.gz")
 
 
-def validate_import_filename(upload: UploadedFile) -> None:
+def validate_import_filename(upload: File[Any]) -> None:
     if not (upload.name or "").lower().endswith(IMPORT_SUFFIXES):
         raise ValidationError("Upload a .jsonl or .jsonl.gz file.", code="invalid_extension")
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Exists, OuterRef, Q
 
 from annotations.models import Label, LabelSource, ReviewEvent
@@ -34,7 +34,7 @@ class LabelFilter:
     confidence_min: float | None = None
     confidence_max: float | None = None
     # Labels the person wrote, or accepted, corrected or rejected.
-    reviewer: AbstractBaseUser | None = None
+    reviewer: User | None = None
 
     @property
     def is_empty(self) -> bool:

@@ -6,14 +6,14 @@ Superusers act as admins of every dataset.
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 
 from annotations.models import Dataset, Membership, Role
 
 ROLE_RANK = {Role.VIEWER: 1, Role.REVIEWER: 2, Role.ADMIN: 3}
 
 
-def role_of(user: AbstractBaseUser | AnonymousUser, dataset: Dataset) -> Role | None:
+def role_of(user: User | AnonymousUser, dataset: Dataset) -> Role | None:
     """The user's role in the dataset, or None for a stranger."""
     if not user.is_authenticated:
         return None
@@ -23,6 +23,6 @@ def role_of(user: AbstractBaseUser | AnonymousUser, dataset: Dataset) -> Role | 
     return Role(role) if role else None
 
 
-def has_role(user: AbstractBaseUser | AnonymousUser, dataset: Dataset, minimum: Role) -> bool:
+def has_role(user: User | AnonymousUser, dataset: Dataset, minimum: Role) -> bool:
     role = role_of(user, dataset)
     return role is not None and ROLE_RANK[role] >= ROLE_RANK[minimum]

@@ -4,10 +4,22 @@ whatever the size of the dataset or the length of the dialogue."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING, TypedDict
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Model,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -15,20 +27,35 @@ from annotations.label_filters import LabelFilter, dialogues_changed_since_q, la
 from annotations.models import Dataset, Dialogue, Label, LabelStatus, Membership, Role, Turn
 from annotations.permissions import ROLE_RANK
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
-def _count_of(queryset: QuerySet, group_by: str) -> Coalesce:
+
+class DatasetRole(TypedDict):
+    """What ``dataset_get_for_user`` annotates: the person's role (a ``Role`` value)."""
+
+    user_role: str | None
+
+
+class DialogueLabels(TypedDict):
+    """What ``dialogue_get_with_labels`` prefetches onto the dialogue."""
+
+    all_labels: list[Label]
+
+
+def _count_of(queryset: QuerySet[Model], group_by: str) -> Coalesce:
     """A correlated COUNT(*) subquery of ``queryset`` (already filtered on OuterRef), 0 when empty."""
     counted = queryset.order_by().values(group_by).annotate(n=Count("*")).values("n")
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
-def _role_subquery(user: AbstractBaseUser) -> Subquery | Value:
+def _role_subquery(user: User) -> Subquery | Value:
     if user.is_superuser:
         return Value(Role.ADMIN.value)
     return Subquery(Membership.objects.filter(dataset=OuterRef("pk"), user=user).values("role")[:1])
 
 
-def dataset_list_for_user(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Dataset]:
+def dataset_list_for_user(user: User | AnonymousUser) -> QuerySet[Dataset]:
     """The datasets the person belongs to (every dataset for a superuser), each annotated with its
     ``user_role``, ``dialogue_count``, ``turn_count``, ``label_count`` and ``labels_<status>`` counts."""
     if not user.is_authenticated:
@@ -49,8 +76,8 @@ def dataset_list_for_user(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Da
 
 
 def dataset_get_for_user(
-    user: AbstractBaseUser | AnonymousUser, name: str, minimum_role: Role = Role.VIEWER
-) -> Dataset:
+    user: User | AnonymousUser, name: str, minimum_role: Role = Role.VIEWER
+) -> WithAnnotations[Dataset, DatasetRole]:
     """The dataset, with the person's role as ``user_role``, in one query.
 
     Strangers get Http404 (not 403), so dataset names do not leak; members with too low a role get
@@ -86,7 +113,7 @@ def dialogue_list(dataset: Dataset, q: str = "") -> QuerySet[Dialogue]:
 
 def dialogue_get_with_labels(
     dataset: Dataset, *, pk: int | None = None, external_id: str | None = None
-) -> Dialogue:
+) -> WithAnnotations[Dialogue, DialogueLabels]:
     """One dialogue of the dataset with its turns (``turns``, by position) and all its labels
     (``all_labels``, with their model version and author): three queries, whatever its length."""
     if (pk is None) == (external_id is None):

@@ -4,7 +4,7 @@ parameters (one validation for HTTP and the CLI), and the shapes of dialogues an
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema_field
@@ -13,19 +13,26 @@ from rest_framework import serializers
 from annotations.formats.export_formats import EXPORT_FORMATS
 from annotations.formats.exporting import LabelSelection
 from annotations.label_filters import LabelFilter
-from annotations.models import Dialogue, Label, LabelKind, LabelSource, LabelStatus
+from annotations.models import Dialogue, Label, LabelKind, LabelSource, LabelStatus, Turn
 from models_app.models import ModelVersion
 from selflearn_site.exceptions import ApplicationError
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    from annotations.selectors import DialogueLabels
 
 
 class ChoicesField(serializers.MultipleChoiceField):
     """Any of several choices, repeated (``kind=intent&kind=slots``) or comma-separated
     (``kind=intent,slots``); an ordered tuple."""
 
-    def to_internal_value(self, data: Any) -> tuple[str, ...]:
+    # DRF's stubs give MultipleChoiceField ChoiceField's value and input (one choice); DRF takes a
+    # list of choices and returns a set of them.
+    def to_internal_value(self, data: Any) -> tuple[str, ...]:  # type: ignore[override]
         values = data if isinstance(data, list | tuple) else [data]
         items = [item.strip() for value in values for item in str(value).split(",") if item.strip()]
-        return tuple(sorted(super().to_internal_value(items)))
+        return tuple(sorted(super().to_internal_value(items)))  # type: ignore[arg-type]
 
 
 class LabelFilterSerializer(serializers.Serializer):
@@ -36,7 +43,9 @@ class LabelFilterSerializer(serializers.Serializer):
     status = ChoicesField(
         choices=LabelStatus.choices, required=False, help_text="Label statuses, any of them."
     )
-    source = serializers.ChoiceField(
+    # DRF's metaclass takes declared fields off the class, so this does not hide Field.source; the
+    # stubs cannot see that.
+    source = serializers.ChoiceField(  # type: ignore[assignment]
         choices=LabelSource.choices, required=False, help_text="Where labels came from."
     )
     model = serializers.CharField(
@@ -134,7 +143,8 @@ class LabelSerializer(serializers.Serializer):
     value = serializers.JSONField(allow_null=True)
     confidence = serializers.FloatField(allow_null=True)
     status = serializers.ChoiceField(choices=LabelStatus.choices)
-    source = serializers.ChoiceField(source="source_type", choices=LabelSource.choices)
+    # A declared field, not Field.source (see LabelFilterSerializer.source).
+    source = serializers.ChoiceField(source="source_type", choices=LabelSource.choices)  # type: ignore[assignment]
     model = serializers.CharField(source="model_name", allow_null=True)
     author = serializers.CharField(source="author_username", allow_null=True)
     revision = serializers.IntegerField(
@@ -164,7 +174,8 @@ class DialogueLabelSerializer(serializers.Serializer):
     value = serializers.JSONField(allow_null=True)
     confidence = serializers.FloatField(allow_null=True)
     status = serializers.ChoiceField(choices=LabelStatus.choices)
-    source = serializers.ChoiceField(source="source_type", choices=LabelSource.choices)
+    # A declared field, not Field.source (see LabelFilterSerializer.source).
+    source = serializers.ChoiceField(source="source_type", choices=LabelSource.choices)  # type: ignore[assignment]
     model = serializers.CharField(source="model_version.name", allow_null=True, default=None)
     author = serializers.CharField(source="author.username", allow_null=True, default=None)
     revision = serializers.IntegerField()
@@ -191,6 +202,12 @@ class TurnSerializer(serializers.Serializer):
     labels = DialogueLabelSerializer(many=True, source="turn_labels")
 
 
+class TurnLabels(TypedDict):
+    """What ``DialogueDetailSerializer`` puts on each turn for ``TurnSerializer``'s ``labels``."""
+
+    turn_labels: list[Label]
+
+
 class DialogueDetailSerializer(serializers.Serializer):
     """A dialogue from ``dialogue_get_with_labels``: its turns, each with all its labels, and the
     dialogue-level labels (goal segments)."""
@@ -206,20 +223,27 @@ class DialogueDetailSerializer(serializers.Serializer):
     turns = serializers.SerializerMethodField()
     labels = serializers.SerializerMethodField(help_text="Dialogue-level labels (goal segments).")
 
-    def _labels_by_turn(self, dialogue: Dialogue) -> dict[int | None, list[Label]]:
+    def _labels_by_turn(
+        self, dialogue: WithAnnotations[Dialogue, DialogueLabels]
+    ) -> dict[int | None, list[Label]]:
         by_turn: dict[int | None, list[Label]] = defaultdict(list)
         for label in dialogue.all_labels:
             by_turn[label.turn_id].append(label)
         return by_turn
 
     @extend_schema_field(TurnSerializer(many=True))
-    def get_turns(self, dialogue: Dialogue) -> list[dict[str, Any]]:
+    def get_turns(self, dialogue: WithAnnotations[Dialogue, DialogueLabels]) -> list[dict[str, Any]]:
         by_turn = self._labels_by_turn(dialogue)
-        turns = list(dialogue.turns.all())
+        # Each turn gets its labels as ``turn_labels`` just below: an attribute no type declares.
+        turns = cast("list[WithAnnotations[Turn, TurnLabels]]", list(dialogue.turns.all()))
         for turn in turns:
             turn.turn_labels = by_turn.get(turn.pk, [])
-        return TurnSerializer(turns, many=True).data
+        # DRF's stubs type ``data`` as one object's even with many=True (a list of them).
+        return TurnSerializer(turns, many=True).data  # type: ignore[return-value]
 
     @extend_schema_field(DialogueLabelSerializer(many=True))
-    def get_labels(self, dialogue: Dialogue) -> list[dict[str, Any]]:
-        return DialogueLabelSerializer(self._labels_by_turn(dialogue).get(None, []), many=True).data
+    def get_labels(self, dialogue: WithAnnotations[Dialogue, DialogueLabels]) -> list[dict[str, Any]]:
+        # DRF's stubs type ``data`` as one object's even with many=True (a list of them).
+        return DialogueLabelSerializer(  # type: ignore[return-value]
+            self._labels_by_turn(dialogue).get(None, []), many=True
+        ).data

@@ -8,7 +8,7 @@ import uuid
 from pathlib import PurePosixPath
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
@@ -29,7 +29,7 @@ from selflearn_site.exceptions import ApplicationError
 
 
 @transaction.atomic
-def dataset_create(*, name: str, description: str = "", user: AbstractBaseUser | None = None) -> Dataset:
+def dataset_create(*, name: str, description: str = "", user: User | None = None) -> Dataset:
     """Create a dataset; the person who creates it becomes its admin."""
     if Dataset.objects.filter(name=name).exists():
         raise ApplicationError(f"A dataset named {name!r} already exists.", extra={"field": "name"})
@@ -44,13 +44,13 @@ def dataset_create(*, name: str, description: str = "", user: AbstractBaseUser |
     return dataset
 
 
-def dataset_get_or_create(*, name: str, user: AbstractBaseUser | None = None) -> Dataset:
+def dataset_get_or_create(*, name: str, user: User | None = None) -> Dataset:
     dataset = Dataset.objects.filter(name=name).first()
     return dataset if dataset is not None else dataset_create(name=name, user=user)
 
 
 @transaction.atomic
-def membership_set(*, dataset: Dataset, user: AbstractBaseUser, role: Role) -> Membership:
+def membership_set(*, dataset: Dataset, user: User, role: Role) -> Membership:
     """Give a person a role in a dataset, or change the role they have."""
     membership, _ = Membership.objects.update_or_create(dataset=dataset, user=user, defaults={"role": role})
     return membership
@@ -59,8 +59,8 @@ def membership_set(*, dataset: Dataset, user: AbstractBaseUser, role: Role) -> M
 def import_job_create(
     *,
     dataset: Dataset,
-    upload: UploadedFile,
-    user: AbstractBaseUser | None,
+    upload: UploadedFile[bytes],
+    user: User | None,
     on_duplicate: DuplicatePolicy = "error",
     skip_invalid: bool = False,
 ) -> Job:
@@ -89,6 +89,8 @@ def import_job_create(
 
 def import_job_run(*, job: Job) -> Job:
     """Run an import job to its end; called by the worker."""
+    dataset = job.dataset
+    assert dataset is not None  # an import job is always filed under its dataset
     stored_name: str = job.params["file"]
     display_name: str = job.params.get("filename") or stored_name
     options = ImportOptions(
@@ -100,9 +102,7 @@ def import_job_run(*, job: Job) -> Job:
     source = ImportSource(name=display_name, open=lambda: default_storage.open(stored_name, "rb"))
     progress = JobProgress(job)
     try:
-        report = import_dialogues(
-            source=source, dataset=job.dataset, options=options, progress=progress, job=job
-        )
+        report = import_dialogues(source=source, dataset=dataset, options=options, progress=progress, job=job)
     except ApplicationError as error:
         return job_fail(job=job, error=error.message)
     finally:
@@ -118,7 +118,9 @@ def import_job_run(*, job: Job) -> Job:
 def _store_rejects(stored_name: str, report: ImportReport) -> str:
     """Keep the rejected lines, untouched, beside the upload so the person can fix and re-import them."""
     folder = PurePosixPath(stored_name).parent
-    with report.rejects_file() as rejects:
+    rejects = report.rejects_file()
+    assert rejects is not None  # without a rejects_path the report keeps them in a temporary file
+    with rejects:
         return default_storage.save(str(folder / "rejects.jsonl"), File(rejects))
 
 
@@ -172,7 +174,7 @@ def membership_role_change(*, membership: Membership, role: Role) -> Membership:
 
 
 @transaction.atomic
-def membership_remove(*, dataset: Dataset, user: AbstractBaseUser) -> None:
+def membership_remove(*, dataset: Dataset, user: User) -> None:
     membership = Membership.objects.select_for_update().filter(dataset=dataset, user=user).first()
     if membership is None:
         raise ApplicationError(f"{user} is not a member of {dataset.name}.")

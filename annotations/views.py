@@ -26,6 +26,7 @@ from annotations.services import (
     membership_remove,
     membership_role_change,
 )
+from selflearn_site.authenticated import AuthenticatedHttpRequest
 from selflearn_site.exceptions import ApplicationError
 
 DIALOGUES_PER_PAGE = 50
@@ -47,7 +48,7 @@ def dataset_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def dataset_create_view(request: HttpRequest) -> HttpResponse:
+def dataset_create_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = DatasetCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -89,7 +90,7 @@ def dialogue_detail(request: HttpRequest, name: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def dataset_import(request: HttpRequest, name: str) -> HttpResponse:
+def dataset_import(request: AuthenticatedHttpRequest, name: str) -> HttpResponse:
     dataset = selectors.dataset_get_for_user(request.user, name, minimum_role=Role.ADMIN)
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -137,9 +138,9 @@ def dataset_members(request: HttpRequest, name: str) -> HttpResponse:
                     return redirect("annotations:dataset-members", name=dataset.name)
                 messages.error(request, "Choose a valid role.")
             elif action == "remove":
-                form = MemberRemoveForm(request.POST)
-                if form.is_valid():
-                    membership = _membership_or_404(dataset, form.cleaned_data["membership"])
+                remove_form = MemberRemoveForm(request.POST)
+                if remove_form.is_valid():
+                    membership = _membership_or_404(dataset, remove_form.cleaned_data["membership"])
                     membership_remove(dataset=dataset, user=membership.user)
                     messages.success(request, f"Removed {membership.user} from {dataset}.")
                     if membership.user_id == request.user.pk and not request.user.is_superuser:

@@ -1,5 +1,5 @@
 """REST for jobs: list and follow them, cancel them, resume a labelling job. Who sees a job and who
-controls it is the pages' rule (``jobs.selectors``, ``jobs.views.may_control``)."""
+controls it is the pages' rule (``jobs.selectors``, ``jobs.selectors.job_may_control``)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from jobs.models import Job
-from jobs.selectors import job_get_for_user, job_list_for_user
+from jobs.selectors import job_get_for_user, job_list_for_user, job_may_control
 from jobs.serializers import JobDetailSerializer, JobSerializer
 from jobs.services import job_request_cancel
-from jobs.views import may_control
 from models_app.job_services import label_job_resume
 from selflearn_site.api_docs import BAD_REQUEST, CONFLICT, NOT_ALLOWED
 from selflearn_site.api_errors import refusals_as_conflicts
@@ -24,7 +23,7 @@ from selflearn_site.pagination import PageNumberPagination
 def _job_to_control(request: Request, pk: int) -> Job:
     """404 for those who may not see the job, 403 for those who see it but may not control it."""
     job = job_get_for_user(request.user, pk)
-    if not may_control(request.user, job):
+    if not job_may_control(request.user, job):
         raise PermissionDenied("Only the person who started this job or an admin of its dataset may do this.")
     return job
 

@@ -1,17 +1,20 @@
-"""Reads of Job rows, with the one visibility rule the pages and the API share: a person sees the
-jobs of the datasets they belong to and the jobs they started; a superuser sees every job."""
+"""Reads of Job rows, with the rules the pages and the API share: a person sees the jobs of the
+datasets they belong to and the jobs they started (a superuser sees every job); the person who started
+a job and the admins of its dataset control it. Also a job's rate, ETA and chunk counts."""
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
-from annotations.models import Membership
-from jobs.models import Job
+from annotations.models import Membership, Role
+from annotations.permissions import has_role
+from jobs.models import Job, JobChunk
 
 
-def job_list_for_user(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Job]:
+def job_list_for_user(user: User | AnonymousUser) -> QuerySet[Job]:
     if not user.is_authenticated:
         return Job.objects.none()
     jobs = Job.objects.select_related("dataset", "created_by")
@@ -21,9 +24,39 @@ def job_list_for_user(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Job]:
     return jobs.filter(member | Q(created_by=user))
 
 
-def job_get_for_user(user: AbstractBaseUser | AnonymousUser, pk: int) -> Job:
+def job_get_for_user(user: User | AnonymousUser, pk: int) -> Job:
     """The job, or Http404 when it does not exist or the person may not see it."""
     job = job_list_for_user(user).filter(pk=pk).first()
     if job is None:
         raise Http404("No such job.")
     return job
+
+
+def job_rate_and_eta(job: Job) -> tuple[float | None, float | None]:
+    """Units done per second since the job started (till it finished), and the seconds left at that
+    rate: None where there is nothing to measure yet, and no ETA once the job has ended."""
+    if job.started_at is None or not job.progress_done:
+        return None, None
+    elapsed = ((job.finished_at or timezone.now()) - job.started_at).total_seconds()
+    if elapsed <= 0:
+        return None, None
+    rate = job.progress_done / elapsed
+    if job.is_finished or not job.progress_total:
+        return round(rate, 3), None
+    remaining = max(0, job.progress_total - job.progress_done)
+    return round(rate, 3), round(remaining / rate, 1)
+
+
+def job_chunk_counts(job: Job) -> dict[str, int]:
+    """Chunks of the job by status, every status present (zeros included), in one query."""
+    counts = dict(JobChunk.objects.filter(job=job).order_by().values_list("status").annotate(n=Count("id")))
+    return {status.value: counts.get(status.value, 0) for status in JobChunk.Status}
+
+
+def job_may_control(user: User | AnonymousUser, job: Job) -> bool:
+    """Cancel and resume: the person who started the job, and the admins of its dataset."""
+    if not user.is_authenticated:
+        return False
+    if job.created_by_id is not None and job.created_by_id == user.pk:
+        return True
+    return job.dataset is not None and has_role(user, job.dataset, Role.ADMIN)

@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from jobs.models import Job
-from jobs.views import job_chunk_counts, job_rate_and_eta
+from jobs.selectors import job_chunk_counts, job_rate_and_eta
 
 
 class JobSerializer(serializers.Serializer):

@@ -7,7 +7,7 @@ import logging
 import time
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
@@ -22,7 +22,7 @@ def job_create(
     kind: Job.Kind,
     params: dict[str, Any],
     dataset: Any = None,
-    user: AbstractBaseUser | None = None,
+    user: User | None = None,
 ) -> Job:
     """Create a pending job and send it to the workers (its kind's task, ``jobs.dispatch``) once the
     surrounding transaction commits, so a worker never looks for a row that is not there yet (or that

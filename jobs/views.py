@@ -6,20 +6,21 @@ from pathlib import PurePosixPath
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from annotations.models import Role
-from annotations.permissions import has_role
-from jobs.models import Job, JobChunk
-from jobs.selectors import job_get_for_user, job_list_for_user
+from jobs.models import Job
+from jobs.selectors import (
+    job_chunk_counts,
+    job_get_for_user,
+    job_list_for_user,
+    job_may_control,
+    job_rate_and_eta,
+)
 from jobs.services import job_request_cancel
 from models_app.job_services import label_job_resume
 from selflearn_site.exceptions import ApplicationError
@@ -27,7 +28,7 @@ from selflearn_site.exceptions import ApplicationError
 JOBS_PER_PAGE = 50
 RESUMABLE = (Job.Status.FAILED, Job.Status.CANCELLED)
 # What a job's progress counts, for its rate.
-RATE_UNITS = {Job.Kind.LABEL: "turns"}
+RATE_UNITS: dict[str, str] = {Job.Kind.LABEL: "turns"}
 
 
 def job_status_payload(job: Job) -> dict:
@@ -55,21 +56,6 @@ def job_status_payload(job: Job) -> dict:
     }
 
 
-def job_rate_and_eta(job: Job) -> tuple[float | None, float | None]:
-    """Units done per second since the job started (till it finished), and the seconds left at that
-    rate: None where there is nothing to measure yet, and no ETA once the job has ended."""
-    if job.started_at is None or not job.progress_done:
-        return None, None
-    elapsed = ((job.finished_at or timezone.now()) - job.started_at).total_seconds()
-    if elapsed <= 0:
-        return None, None
-    rate = job.progress_done / elapsed
-    if job.is_finished or not job.progress_total:
-        return round(rate, 3), None
-    remaining = max(0, job.progress_total - job.progress_done)
-    return round(rate, 3), round(remaining / rate, 1)
-
-
 def rate_display(job: Job, rate: float | None) -> str:
     if rate is None:
         return "—"
@@ -91,21 +77,6 @@ def duration_display(seconds: float | None) -> str:
     return f"{secs} s"
 
 
-def job_chunk_counts(job: Job) -> dict[str, int]:
-    """Chunks of the job by status, every status present (zeros included), in one query."""
-    counts = dict(JobChunk.objects.filter(job=job).order_by().values_list("status").annotate(n=Count("id")))
-    return {status.value: counts.get(status.value, 0) for status in JobChunk.Status}
-
-
-def may_control(user: AbstractBaseUser | AnonymousUser, job: Job) -> bool:
-    """Cancel and resume: the person who started the job, and the admins of its dataset."""
-    if not user.is_authenticated:
-        return False
-    if job.created_by_id is not None and job.created_by_id == user.pk:
-        return True
-    return job.dataset is not None and has_role(user, job.dataset, Role.ADMIN)
-
-
 @login_required
 @require_GET
 def job_list(request: HttpRequest) -> HttpResponse:
@@ -117,7 +88,7 @@ def job_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = job_get_for_user(request.user, pk)
-    can_control = may_control(request.user, job)
+    can_control = job_may_control(request.user, job)
     return render(
         request,
         "jobs/job_detail.html",
@@ -163,7 +134,7 @@ def job_resume(request: HttpRequest, pk: int) -> HttpResponseRedirect:
 def _job_to_control(request: HttpRequest, pk: int) -> Job:
     """The job, 404 for those who may not see it, 403 for those who see it but may not control it."""
     job = job_get_for_user(request.user, pk)
-    if not may_control(request.user, job):
+    if not job_may_control(request.user, job):
         raise PermissionDenied("Only the person who started this job or an admin of its dataset may do this.")
     return job
 

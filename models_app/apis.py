@@ -18,6 +18,7 @@ from models_app.forms import PRECISION_CHOICES
 from models_app.models import ModelVersion
 from models_app.serializers import ModelVersionDetailSerializer, ModelVersionSerializer
 from selflearn_site.api_docs import BAD_REQUEST, NOT_ALLOWED
+from selflearn_site.authenticated import AuthenticatedRequest
 from selflearn_site.pagination import PageNumberPagination
 
 
@@ -89,7 +90,7 @@ class LabellingJobCreateApi(APIView):
     @extend_schema(
         request=LabellingInputSerializer, responses={202: JobSerializer, **BAD_REQUEST, **NOT_ALLOWED}
     )
-    def post(self, request: Request, name: str) -> Response:
+    def post(self, request: AuthenticatedRequest, name: str) -> Response:
         """Label the dataset with a model, in the workers (reviewers and admins). Proposals are added
         beside the labels already there; nothing is overwritten."""
         dataset = dataset_for_request(request, name, Role.REVIEWER)
@@ -119,7 +120,7 @@ class TrainingJobCreateApi(APIView):
     @extend_schema(
         request=TrainingInputSerializer, responses={202: JobSerializer, **BAD_REQUEST, **NOT_ALLOWED}
     )
-    def post(self, request: Request, name: str) -> Response:
+    def post(self, request: AuthenticatedRequest, name: str) -> Response:
         """Train a new model version, in the workers (admins of this dataset; the other datasets named
         must be ones the person reviews)."""
         dataset = dataset_for_request(request, name, Role.ADMIN)
@@ -146,7 +147,7 @@ class EvaluationJobCreateApi(APIView):
     @extend_schema(
         request=EvaluationInputSerializer, responses={202: JobSerializer, **BAD_REQUEST, **NOT_ALLOWED}
     )
-    def post(self, request: Request, name: str) -> Response:
+    def post(self, request: AuthenticatedRequest, name: str) -> Response:
         """Evaluate a model on the dataset's gold labels, in the workers (reviewers and admins); the
         metrics are the job's result."""
         dataset = dataset_for_request(request, name, Role.REVIEWER)

@@ -58,8 +58,8 @@ def labelling_chunk(dialogue_ids: Sequence[int]) -> LabellingChunk:
     """The dialogues with these primary keys (two queries), in the order given."""
     devices = dict(Dialogue.objects.filter(pk__in=dialogue_ids).values_list("pk", "device"))
     turns_of: dict[int, list[tuple]] = defaultdict(list)
-    rows = Turn.objects.filter(dialogue_id__in=dialogue_ids).order_by("dialogue_id", "position")
-    for row in rows.values_list(*_TURN_COLUMNS):
+    turns = Turn.objects.filter(dialogue_id__in=dialogue_ids).order_by("dialogue_id", "position")
+    for row in turns.values_list(*_TURN_COLUMNS):
         turns_of[row[0]].append(row)
     chunk = LabellingChunk(examples=[], turn_pks={}, turn_external_ids={})
     for dialogue_id in dialogue_ids:

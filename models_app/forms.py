@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.db.models import QuerySet
 
@@ -19,6 +21,13 @@ PRESET_CHOICES = [
     ("dialogues", "Multi-turn dialogues"),
     ("demo", "Demo (a few minutes)"),
 ]
+
+
+def _set_queryset(form: forms.Form, name: str, queryset: QuerySet[Any]) -> None:
+    """The choices of one of the form's model choice fields (each form's own copy of the field)."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField)  # declared as one on the form's class
+    field.queryset = queryset
 
 
 class _DatasetChoiceField(forms.ModelChoiceField):
@@ -42,7 +51,7 @@ class LabelForm(forms.Form):
 
     def __init__(self, *args, model_versions: QuerySet[ModelVersion], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["model_version"].queryset = model_versions
+        _set_queryset(self, "model_version", model_versions)
 
 
 class TrainForm(forms.Form):
@@ -75,8 +84,8 @@ class TrainForm(forms.Form):
 
     def __init__(self, *args, datasets: QuerySet[Dataset], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["datasets"].queryset = datasets
-        self.fields["valid_datasets"].queryset = datasets
+        _set_queryset(self, "datasets", datasets)
+        _set_queryset(self, "valid_datasets", datasets)
 
     def clean_name(self) -> str:
         return self.cleaned_data["name"].strip()
@@ -92,4 +101,4 @@ class EvaluateForm(forms.Form):
 
     def __init__(self, *args, datasets: QuerySet[Dataset], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["dataset"].queryset = datasets
+        _set_queryset(self, "dataset", datasets)

@@ -14,7 +14,7 @@ import traceback
 from collections.abc import Sequence
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Count, F, Sum
 from django.utils import timezone
@@ -58,7 +58,7 @@ def label_job_create(
     *,
     dataset: Dataset,
     model_version: ModelVersion,
-    user: AbstractBaseUser | None,
+    user: User | None,
     precision: str = "fp32",
     chunk_dialogues: int = DEFAULT_CHUNK_DIALOGUES,
     dialogue_ids: Sequence[int] | None = None,
@@ -215,7 +215,7 @@ def train_job_create(
     name: str,
     datasets: Sequence[Dataset],
     valid_datasets: Sequence[Dataset] = (),
-    user: AbstractBaseUser | None,
+    user: User | None,
     preset: str = "default",
     epochs: int | None = None,
 ) -> Job:
@@ -270,9 +270,7 @@ def train_job_run(*, job: Job) -> Job:
     return job_succeed(job=job, result={"model": model_version.name, "metrics": model_version.metrics})
 
 
-def evaluate_job_create(
-    *, dataset: Dataset, model_version: ModelVersion, user: AbstractBaseUser | None
-) -> Job:
+def evaluate_job_create(*, dataset: Dataset, model_version: ModelVersion, user: User | None) -> Job:
 
     return job_create(
         kind=Job.Kind.EVALUATE,
@@ -283,10 +281,12 @@ def evaluate_job_create(
 
 
 def evaluate_job_run(*, job: Job) -> Job:
+    dataset = job.dataset
+    assert dataset is not None  # an evaluation job is always filed under its dataset
     job_start(job=job, phase="evaluating")
     model_version = ModelVersion.objects.get(pk=job.params["model_version_id"])
     try:
-        metrics = model_evaluate(dataset=job.dataset, model_version=model_version)
+        metrics = model_evaluate(dataset=dataset, model_version=model_version)
     except ApplicationError as error:
         return job_fail(job=job, error=error.message)
     return job_succeed(job=job, result=metrics)

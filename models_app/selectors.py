@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 
@@ -39,12 +39,13 @@ def headline_metrics(model_version: ModelVersion) -> list[tuple[str, float | Non
     rows: list[tuple[str, float | None]] = []
     for key, label in HEADLINE_METRICS:
         value = metrics.get(key)
-        is_number = isinstance(value, int | float) and not isinstance(value, bool)
-        rows.append((label, float(value) if is_number else None))
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            value = None
+        rows.append((label, None if value is None else float(value)))
     return rows
 
 
-def datasets_reviewable_by(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Dataset]:
+def datasets_reviewable_by(user: User | AnonymousUser) -> QuerySet[Dataset]:
     """The datasets where the person is a reviewer or an admin (all of them for a superuser)."""
     if not user.is_authenticated:
         return Dataset.objects.none()

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -38,7 +38,7 @@ from selflearn_site.exceptions import ApplicationError
 
 logger = logging.getLogger(__name__)
 
-TrainProgress = Callable[[str, int, int, dict], None]
+TrainProgress = Callable[[str, int, int, dict[str, Any]], None]
 # The model's heads are named as in the ML package; the registry speaks in label kinds.
 _LABEL_KIND_OF_TASK = {"goals": LabelKind.GOAL_SEGMENTS.value}
 # Dialogues per labelling chunk (about 800 turns, 2 s of fp32 work on 2 cores): measured on PostgreSQL
@@ -66,7 +66,7 @@ def model_train(
     model_config: ModelConfig | None = None,
     progress: TrainProgress | None = None,
     should_stop: Callable[[], bool] | None = None,
-    user: AbstractBaseUser | None = None,
+    user: User | None = None,
     job: Any = None,
 ) -> ModelVersion:
     """Train a model on the gold labels of ``datasets`` and register it as ModelVersion ``name``.
@@ -188,7 +188,7 @@ class Proposals:
 
     model_version: ModelVersion
     dialogue_ids: Sequence[int]
-    labels: list[tuple]
+    labels: list[tuple[Any, ...]]
     dialogues: int
     turns: int
 
@@ -244,11 +244,11 @@ def _labels_from_prediction(
     model_version: ModelVersion,
     job: Any,
     now: str,
-) -> Iterator[tuple]:
+) -> Iterator[tuple[Any, ...]]:
     model_version_id = model_version.pk
     job_id = getattr(job, "pk", None)
 
-    def proposal(kind: str, value: Any, confidence: float, turn_pk: int | None) -> tuple:
+    def proposal(kind: str, value: Any, confidence: float, turn_pk: int | None) -> tuple[Any, ...]:
         return (
             prediction.key,
             turn_pk,

@@ -15,6 +15,7 @@ from annotations.models import Role
 from annotations.selectors import dataset_get_for_user
 from models_app import job_services, selectors
 from models_app.forms import EvaluateForm, LabelForm, TrainForm
+from selflearn_site.authenticated import AuthenticatedHttpRequest
 from selflearn_site.exceptions import ApplicationError
 
 
@@ -31,7 +32,7 @@ def model_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def model_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def model_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The model's metrics and inventories; reviewers and admins of a dataset may evaluate it there."""
     model = selectors.model_version_get(pk)
     form = EvaluateForm(request.POST or None, datasets=selectors.datasets_reviewable_by(request.user))
@@ -61,7 +62,7 @@ def model_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def dataset_label(request: HttpRequest, name: str) -> HttpResponse:
+def dataset_label(request: AuthenticatedHttpRequest, name: str) -> HttpResponse:
     """Label the dataset with a model, in the workers: reviewers and admins."""
     dataset = dataset_get_for_user(request.user, name, minimum_role=Role.REVIEWER)
     form = LabelForm(request.POST or None, model_versions=selectors.model_version_list())
@@ -87,7 +88,7 @@ def dataset_label(request: HttpRequest, name: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def dataset_train(request: HttpRequest, name: str) -> HttpResponse:
+def dataset_train(request: AuthenticatedHttpRequest, name: str) -> HttpResponse:
     """Train a model on this dataset (and others the person reviews), in the workers: admins only."""
     dataset = dataset_get_for_user(request.user, name, minimum_role=Role.ADMIN)
     form = TrainForm(

@@ -21,7 +21,7 @@ from annotations.api_access import dataset_for_request
 from annotations.models import Dataset, Dialogue, LabelKind, Role
 from review.facts import dialogue_facts
 from review.models import LabelReview, ReviewDecision
-from review.payload import labels_payload, review_labels
+from review.payload import labels_payload, review_labels, under_review_payload
 from review.selectors import (
     auto_accept_thresholds,
     review_dialogue_get,
@@ -40,6 +40,7 @@ from review.services.decisions import DecisionInput, review_decide, review_label
 from review.services.queue import QueuePolicy, review_leave, review_next
 from review.services.undo import review_undo
 from selflearn_site.api_docs import BAD_REQUEST, NOT_ALLOWED
+from selflearn_site.authenticated import AuthenticatedRequest
 
 # Ids and revisions beyond what the database's integer columns hold are bad input, not a crash.
 MAX_ID = 2**63 - 1
@@ -61,7 +62,7 @@ def _reviewable(request: Request, name: str, pk: int) -> tuple[Dataset, Dialogue
     return dataset, review_dialogue_get(dataset, pk)
 
 
-def _conflict(error: ReviewConflict, dialogue: Dialogue, request: Request) -> Response:
+def _conflict(error: ReviewConflict, dialogue: Dialogue, request: AuthenticatedRequest) -> Response:
     """409 with every label the client had stale, as they are now, for it to redraw."""
     ids = [label.pk for label in error.labels]
     facts = dialogue_facts([dialogue.pk])[dialogue.pk]
@@ -71,13 +72,18 @@ def _conflict(error: ReviewConflict, dialogue: Dialogue, request: Request) -> Re
         for review in LabelReview.objects.filter(label_id__in=ids, reviewer=request.user)
     }
     current = labels_payload(labels, facts=facts, my_reviews=mine, reviewer_id=request.user.pk)
-    body = {"detail": error.message, **error.extra, "current": current}
+    body = {
+        "detail": error.message,
+        **error.extra,
+        "current": current,
+        "under_review": under_review_payload(facts),
+    }
     return Response(body, status=status.HTTP_409_CONFLICT)
 
 
 class ReviewDialogueApi(APIView):
     @extend_schema(tags=TAGS, responses={200: ReviewPageSerializer, **NOT_ALLOWED})
-    def get(self, request: Request, name: str, pk: int) -> Response:
+    def get(self, request: AuthenticatedRequest, name: str, pk: int) -> Response:
         """The dialogue as the review page shows it to the person asking: turns, the label under
         review for each target with its revision, the choices of intents and slot types, the hold."""
         _, dialogue = _reviewable(request, name, pk)
@@ -97,7 +103,7 @@ class LabelDecisionApi(APIView):
         request=ReviewDecisionInputSerializer,
         responses={200: ReviewOutcomeSerializer, **BAD_REQUEST, **NOT_ALLOWED, **REVIEW_CONFLICT},
     )
-    def post(self, request: Request, name: str, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, name: str, pk: int) -> Response:
         """Accept, correct or reject one label, at the revision the client saw."""
         dataset = dataset_for_request(request, name, Role.REVIEWER)
         dialogue = _dialogue_of_label(dataset, pk)
@@ -137,7 +143,7 @@ class DialogueAcceptAllApi(APIView):
         request=ReviewAcceptAllInputSerializer,
         responses={200: ReviewOutcomeSerializer, **BAD_REQUEST, **NOT_ALLOWED, **REVIEW_CONFLICT},
     )
-    def post(self, request: Request, name: str, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, name: str, pk: int) -> Response:
         """Accept every label named, at the revisions the client saw: all of them or, if any changed
         meanwhile, none (409 with those that changed)."""
         _, dialogue = _reviewable(request, name, pk)
@@ -167,7 +173,7 @@ class DialogueLabelCreateApi(APIView):
         request=ReviewLabelCreateInputSerializer,
         responses={201: ReviewOutcomeSerializer, **BAD_REQUEST, **NOT_ALLOWED, **REVIEW_CONFLICT},
     )
-    def post(self, request: Request, name: str, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, name: str, pk: int) -> Response:
         """Label a target that has no label of this kind yet (or only a rejected one)."""
         _, dialogue = _reviewable(request, name, pk)
         serializer = self.ReviewLabelCreateInputSerializer(data=request.data)
@@ -190,7 +196,7 @@ class DialogueUndoApi(APIView):
     @extend_schema(
         tags=TAGS, request=None, responses={200: ReviewOutcomeSerializer, **NOT_ALLOWED, **REVIEW_CONFLICT}
     )
-    def post(self, request: Request, name: str, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, name: str, pk: int) -> Response:
         """Take back the person's latest action on this dialogue."""
         _, dialogue = _reviewable(request, name, pk)
         try:
@@ -221,7 +227,7 @@ class ReviewNextApi(APIView):
         request=ReviewNextInputSerializer,
         responses={200: ReviewNextOutputSerializer, **BAD_REQUEST, **NOT_ALLOWED},
     )
-    def post(self, request: Request, name: str) -> Response:
+    def post(self, request: AuthenticatedRequest, name: str) -> Response:
         """Hold the next dialogue for the person, by the chosen policy, and say where it is."""
         dataset = dataset_for_request(request, name, Role.REVIEWER)
         serializer = self.ReviewNextInputSerializer(data=request.data)
@@ -245,7 +251,7 @@ def _where(dataset: Dataset, dialogue_id: int | None) -> dict[str, Any]:
 
 class DatasetAutoAcceptApi(APIView):
     @extend_schema(responses={200: AutoAcceptSerializer, **NOT_ALLOWED})
-    def get(self, request: Request, name: str) -> Response:
+    def get(self, request: AuthenticatedRequest, name: str) -> Response:
         """The thresholds at or above which model labels are accepted without review (admins)."""
         dataset = dataset_for_request(request, name, Role.ADMIN)
         return Response(auto_accept_thresholds(dataset))
@@ -253,7 +259,7 @@ class DatasetAutoAcceptApi(APIView):
     @extend_schema(
         request=AutoAcceptSerializer, responses={200: AutoAcceptSerializer, **BAD_REQUEST, **NOT_ALLOWED}
     )
-    def patch(self, request: Request, name: str) -> Response:
+    def patch(self, request: AuthenticatedRequest, name: str) -> Response:
         """Set the kinds given (null turns one off); the others stay as they are (admins)."""
         dataset = dataset_for_request(request, name, Role.ADMIN)
         serializer = AutoAcceptSerializer(data=request.data)

@@ -1,7 +1,9 @@
 """What the review page and the review API say about labels, turns and progress, as plain JSON data.
 
 One shape for both: the page embeds it (json_script) and the API answers with it, so the page's
-script redraws from a save's answer exactly as it drew from the page.
+script redraws from a save's answer exactly as it drew from the page. The script repeats no rule of
+review: the kinds and their names come from ``kinds_payload`` and which label of each target is the
+one under review from ``under_review_payload`` (``review.rules.current_labels`` decides it).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from annotations.models import Label, LabelSource, LabelStatus, Turn
+from annotations.models import TURN_LABEL_KINDS, Label, LabelKind, LabelSource, LabelStatus, Turn
 from review.facts import DialogueFacts
 from review.rules import LOW_CONFIDENCE
 
@@ -124,3 +126,24 @@ def labels_payload(
         label_payload(label, facts=facts, mine=my_reviews.get(label.pk), awaiting=label.pk in awaiting)
         for label in labels
     ]
+
+
+def kinds_payload() -> list[dict[str, str]]:
+    """Every label kind, in its usual order, with its display name and what it targets: ``turn`` (one
+    of the labels listed under each turn), ``goal`` (a goal's success, on the goal's first turn) or
+    ``dialogue`` (the goal segmentation)."""
+    return [{"kind": kind.value, "name": str(kind.label), "target": _target(kind)} for kind in LabelKind]
+
+
+def _target(kind: LabelKind) -> str:
+    if kind in TURN_LABEL_KINDS:
+        return "turn"
+    return "dialogue" if kind == LabelKind.GOAL_SEGMENTS else "goal"
+
+
+def under_review_payload(facts: DialogueFacts) -> list[int]:
+    """The ids of the dialogue's labels under review, one per target and kind, as
+    ``review.rules.current_labels`` chose them. Every answer carries the whole list, not only the
+    labels it changed: a save can change which label of a target is under review without touching
+    the one it replaces (a person's new label supersedes a model's; undoing it brings that one back)."""
+    return sorted(label.id for label in facts.current.values())

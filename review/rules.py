@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NoReturn, Protocol, TypeVar
 
 from annotations.formats.dialogue_format import FAILURE_POINTS, MAX_ID_LENGTH, _Checker
 from annotations.models import LabelKind, LabelSource, LabelStatus
@@ -29,7 +29,7 @@ REJECTED = "<rejected>"
 
 # A person's label is never superseded by a model's; a model's proposal is reviewed even where an
 # imported label exists (that is how a model is checked against gold).
-_SOURCE_RANK = {LabelSource.IMPORT: 0, LabelSource.MODEL: 1, LabelSource.PERSON: 2}
+_SOURCE_RANK: dict[str, int] = {LabelSource.IMPORT: 0, LabelSource.MODEL: 1, LabelSource.PERSON: 2}
 
 
 class LabelLike(Protocol):
@@ -43,12 +43,14 @@ class LabelLike(Protocol):
 
 
 Target = tuple[int | None, str]  # (turn pk or None for the dialogue, kind)
+# A Label, or a row of its columns (review.facts.LabelRow): whichever the caller has, it gets back.
+AnyLabel = TypeVar("AnyLabel", bound=LabelLike)
 
 
-def current_labels(labels: Iterable[LabelLike]) -> dict[Target, LabelLike]:
+def current_labels(labels: Iterable[AnyLabel]) -> dict[Target, AnyLabel]:
     """The label under review for each target and kind: the newest person's, else the newest model
     version's, else the imported one. Older models' labels are superseded, not reviewed again."""
-    chosen: dict[Target, LabelLike] = {}
+    chosen: dict[Target, AnyLabel] = {}
     best: dict[Target, tuple[int, int, int]] = {}
     for label in labels:
         target = (label.turn_id, label.kind)
@@ -114,7 +116,7 @@ class TurnInfo:
     utterance: str
 
 
-def _fail(field: str, reason: str) -> None:
+def _fail(field: str, reason: str) -> NoReturn:
     message = reason if reason.startswith(field) else f"{field}: {reason}"
     raise ApplicationError(message, extra={"field": field})
 
@@ -237,8 +239,8 @@ def plan_goal_success(
                 plan.creates.append((goal[0], bool(came_from.value)))
             continue
         matched.add(match)
-        label = label_of_goal.get(match)
-        if label is not None and label.turn != goal[0]:
-            plan.moves.append((label.label_id, goal[0]))
+        moved = label_of_goal.get(match)
+        if moved is not None and moved.turn != goal[0]:
+            plan.moves.append((moved.label_id, goal[0]))
     plan.rejects += [label.label_id for index, label in label_of_goal.items() if index not in matched]
     return plan

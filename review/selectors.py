@@ -8,7 +8,7 @@ from collections import defaultdict, namedtuple
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -36,10 +36,12 @@ from review.models import (
 )
 from review.payload import (
     ReviewLabel,
+    kinds_payload,
     labels_payload,
     progress_payload,
     review_labels,
     turn_payload,
+    under_review_payload,
 )
 from review.rules import LOW_CONFIDENCE, label_verdict_key, verdict_key
 from review.services.changes import ReviewOutcome
@@ -56,7 +58,7 @@ def review_dialogue_get(dataset: Dataset, pk: int) -> Dialogue:
     return dialogue
 
 
-def review_page_data(*, dialogue: Dialogue, reviewer: AbstractBaseUser) -> dict[str, Any]:
+def review_page_data(*, dialogue: Dialogue, reviewer: User) -> dict[str, Any]:
     """Everything the review page draws, as JSON data, in five queries: turns, labels (with model
     version and author names), verdicts, the queue state with its holder, and the model inventories."""
     dataset = dialogue.dataset
@@ -100,6 +102,8 @@ def review_page_data(*, dialogue: Dialogue, reviewer: AbstractBaseUser) -> dict[
         "me": {"id": reviewer.pk, "username": reviewer.get_username()},
         "turns": [turn_payload(turn) for turn in turns],
         "labels": labels_payload(shown, facts=facts, my_reviews=mine, reviewer_id=reviewer.pk),
+        "under_review": under_review_payload(facts),
+        "kinds": kinds_payload(),
         "inventory": _inventory(labels, turns),
         "lock": _lock_payload(state, reviewer),
         "progress": progress_payload(
@@ -109,8 +113,13 @@ def review_page_data(*, dialogue: Dialogue, reviewer: AbstractBaseUser) -> dict[
     }
 
 
-def _lock_payload(state: DialogueReviewState | None, reviewer: AbstractBaseUser) -> dict[str, Any]:
-    if state is None or state.locked_by_id is None or state.locked_until < timezone.now():
+def _lock_payload(state: DialogueReviewState | None, reviewer: User) -> dict[str, Any]:
+    if (
+        state is None
+        or state.locked_by is None
+        or state.locked_until is None
+        or state.locked_until < timezone.now()
+    ):
         return {"held_by": None, "until": None, "mine": False}
     return {
         "held_by": state.locked_by.get_username(),
@@ -134,7 +143,9 @@ def _inventory(labels: list[ReviewLabel], turns: list[Turn]) -> dict[str, list[A
             intents.add(label.value)
         elif label.kind == LabelKind.SLOTS and isinstance(label.value, list):
             slot_types.update(
-                span.get("type") for span in label.value if isinstance(span, dict) and span.get("type")
+                span["type"]
+                for span in label.value
+                if isinstance(span, dict) and isinstance(span.get("type"), str)
             )
     for turn in turns:
         if turn.intent:
@@ -177,7 +188,7 @@ def adjudication_get(dataset: Dataset, pk: int) -> Adjudication:
     return adjudication
 
 
-def review_queue_summary(dataset: Dataset, reviewer: AbstractBaseUser) -> dict[str, int]:
+def review_queue_summary(dataset: Dataset, reviewer: User) -> dict[str, int]:
     """How much is left: open dialogues, those held by others now, the reviewer's done and skipped
     dialogues, and open adjudications (four queries)."""
     now = timezone.now()
@@ -201,13 +212,14 @@ def review_queue_summary(dataset: Dataset, reviewer: AbstractBaseUser) -> dict[s
     }
 
 
-def review_outcome_payload(outcome: ReviewOutcome, reviewer: AbstractBaseUser) -> dict[str, Any]:
+def review_outcome_payload(outcome: ReviewOutcome, reviewer: User) -> dict[str, Any]:
     """A save's answer: the labels it changed, those it deleted, and the reviewer's progress."""
     return {
         "labels": labels_payload(
             outcome.labels, facts=outcome.facts, my_reviews=outcome.my_reviews, reviewer_id=reviewer.pk
         ),
         "deleted": outcome.deleted,
+        "under_review": under_review_payload(outcome.facts),
         "progress": progress_payload(
             outcome.facts, reviewer.pk, done=outcome.done, reviews_done=outcome.reviews_done
         ),

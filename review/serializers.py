@@ -24,13 +24,14 @@ class ReviewLabelSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=LabelStatus.choices)
     confidence = serializers.FloatField(allow_null=True)
     low = serializers.BooleanField(help_text="The confidence is below the page's emphasis threshold.")
-    source = serializers.ChoiceField(choices=LabelSource.choices)
+    # A field named like DRF's Field.source / Field.required: the payload's names are the API's contract.
+    source = serializers.ChoiceField(choices=LabelSource.choices)  # type: ignore[assignment]
     source_name = serializers.CharField(
         help_text="import, the model version's name, or the author's username."
     )
     revision = serializers.IntegerField(help_text="Send it back with a decision (optimistic concurrency).")
     reviews = serializers.IntegerField(help_text="Verdicts in so far.")
-    required = serializers.IntegerField(help_text="Verdicts the dataset asks for.")
+    required = serializers.IntegerField(help_text="Verdicts the dataset asks for.")  # type: ignore[assignment]
     settled = serializers.BooleanField()
     awaiting = serializers.BooleanField(help_text="Waits for the verdict of the person asking.")
     mine = serializers.JSONField(
@@ -43,7 +44,7 @@ class ReviewProgressSerializer(serializers.Serializer):
     awaiting = serializers.IntegerField()
     done = serializers.BooleanField()
     reviews_done = serializers.IntegerField()
-    required = serializers.IntegerField()
+    required = serializers.IntegerField()  # type: ignore[assignment]  # the payload's name (see above)
 
 
 class ReviewOutcomeSerializer(serializers.Serializer):
@@ -51,6 +52,11 @@ class ReviewOutcomeSerializer(serializers.Serializer):
 
     labels = ReviewLabelSerializer(many=True)
     deleted = serializers.ListField(child=serializers.IntegerField())
+    under_review = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="The ids of every label under review in the dialogue, one per target and kind (the server "
+        "decides which label of a target is current; the page never ranks them itself).",
+    )
     progress = ReviewProgressSerializer()
 
 
@@ -61,6 +67,9 @@ class ReviewConflictSerializer(serializers.Serializer):
     field = serializers.CharField(required=False, help_text="`revision` when a label changed meanwhile.")
     current = ReviewLabelSerializer(
         many=True, required=False, help_text="The labels that changed, as they are now, to redraw."
+    )
+    under_review = serializers.ListField(
+        child=serializers.IntegerField(), required=False, help_text="As in a saved decision's answer."
     )
 
 
@@ -121,12 +130,28 @@ class ReviewHoldSerializer(serializers.Serializer):
     mine = serializers.BooleanField()
 
 
+class ReviewKindSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=LabelKind.choices)
+    name = serializers.CharField(help_text="The kind's display name.")
+    target = serializers.ChoiceField(
+        choices=["turn", "goal", "dialogue"],
+        help_text="turn: listed under each turn; goal: a goal's success, on its first turn; dialogue: "
+        "the goal segmentation.",
+    )
+
+
 class ReviewPageSerializer(serializers.Serializer):
     dialogue = ReviewDialogueSerializer()
     dataset = ReviewDatasetSerializer()
     me = ReviewPersonSerializer()
     turns = ReviewTurnSerializer(many=True)
     labels = ReviewLabelSerializer(many=True, help_text="The label under review for each target.")
+    under_review = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="The ids of every label under review in the dialogue, one per target and kind (the server "
+        "decides which label of a target is current; the page never ranks them itself).",
+    )
+    kinds = ReviewKindSerializer(many=True, help_text="Every label kind, in order.")
     inventory = ReviewInventorySerializer()
     lock = ReviewHoldSerializer()
     progress = ReviewProgressSerializer()

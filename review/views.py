@@ -4,6 +4,8 @@ services, render."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -15,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from annotations import selectors
 from annotations.models import MAX_REQUIRED_REVIEWS, Role
 from review.forms import AutoAcceptRulesForm
+from review.models import Adjudication
 from review.rules import REJECTED, verdict_key
 from review.selectors import (
     adjudication_get,
@@ -30,6 +33,7 @@ from review.services.adjudication import adjudication_decide, dataset_required_r
 from review.services.auto_accept import auto_accept_rules_set
 from review.services.locks import review_lock_claim
 from review.services.queue import QueuePolicy, review_leave, review_next, review_skips_clear
+from selflearn_site.authenticated import AuthenticatedHttpRequest
 from selflearn_site.exceptions import ApplicationError
 
 ADJUDICATIONS_PER_PAGE = 25
@@ -42,7 +46,7 @@ def _policy(request: HttpRequest) -> str:
 
 @login_required
 @require_GET
-def review_queue(request: HttpRequest, name: str) -> HttpResponse:
+def review_queue(request: AuthenticatedHttpRequest, name: str) -> HttpResponse:
     """Where a reviewer starts: what is left, the policy to take dialogues by, and for admins the
     number of independent reviews each label needs."""
     dataset = selectors.dataset_get_for_user(request.user, name, minimum_role=Role.REVIEWER)
@@ -62,7 +66,7 @@ def review_queue(request: HttpRequest, name: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def review_next_view(request: HttpRequest, name: str) -> HttpResponse:
+def review_next_view(request: AuthenticatedHttpRequest, name: str) -> HttpResponse:
     """Hold the next dialogue for the reviewer and go to it (leaving the one they were on, if any)."""
     dataset = selectors.dataset_get_for_user(request.user, name, minimum_role=Role.REVIEWER)
     policy = _policy(request)
@@ -78,7 +82,7 @@ def review_next_view(request: HttpRequest, name: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def review_dialogue(request: HttpRequest, name: str, pk: int) -> HttpResponse:
+def review_dialogue(request: AuthenticatedHttpRequest, name: str, pk: int) -> HttpResponse:
     """The review page. Opening it holds the dialogue for the reviewer unless someone else holds it."""
     dataset = selectors.dataset_get_for_user(request.user, name, minimum_role=Role.REVIEWER)
     dialogue = review_dialogue_get(dataset, pk)
@@ -106,7 +110,7 @@ def review_dialogue(request: HttpRequest, name: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def review_settings(request: HttpRequest, name: str) -> HttpResponse:
+def review_settings(request: AuthenticatedHttpRequest, name: str) -> HttpResponse:
     dataset = selectors.dataset_get_for_user(request.user, name, minimum_role=Role.ADMIN)
     raw = request.POST.get("required_reviews", "")
     try:
@@ -120,7 +124,7 @@ def review_settings(request: HttpRequest, name: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def review_skips_clear_view(request: HttpRequest, name: str) -> HttpResponse:
+def review_skips_clear_view(request: AuthenticatedHttpRequest, name: str) -> HttpResponse:
     dataset = selectors.dataset_get_for_user(request.user, name, minimum_role=Role.REVIEWER)
     cleared = review_skips_clear(dataset=dataset, reviewer=request.user)
     messages.success(request, f"The queue will offer you the {cleared} dialogue(s) you skipped again.")
@@ -129,7 +133,7 @@ def review_skips_clear_view(request: HttpRequest, name: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def dialogue_history_view(request: HttpRequest, name: str, pk: int) -> HttpResponse:
+def dialogue_history_view(request: AuthenticatedHttpRequest, name: str, pk: int) -> HttpResponse:
     """Every decision on the dialogue: who, when, what it was before and what it became."""
     dataset = selectors.dataset_get_for_user(request.user, name)
     dialogue = review_dialogue_get(dataset, pk)
@@ -142,7 +146,7 @@ def dialogue_history_view(request: HttpRequest, name: str, pk: int) -> HttpRespo
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def adjudication_view(request: HttpRequest, name: str) -> HttpResponse:
+def adjudication_view(request: AuthenticatedHttpRequest, name: str) -> HttpResponse:
     """The labels whose independent reviews disagree; a dataset admin settles each."""
     dataset = selectors.dataset_get_for_user(request.user, name, minimum_role=Role.ADMIN)
     if request.method == "POST":
@@ -168,20 +172,20 @@ def _int(raw: str | None) -> int:
     return int(raw) if raw and raw.isdigit() and len(raw) < 19 else 0
 
 
-def _adjudication_row(adjudication: object) -> dict:
+def _adjudication_row(adjudication: Adjudication) -> dict[str, Any]:
     """The label and its distinct verdicts, each with who gave it, as the choices for the admin."""
     label = adjudication.label
-    choices: dict[str, dict] = {}
+    choices: dict[str, dict[str, Any]] = {}
     for review in label.reviews.all():
         key = verdict_key(label.kind, review.decision, review.value)
         choice = choices.setdefault(
             key, {"key": key, "rejected": key == REJECTED, "value": review.value, "who": []}
         )
-        choice["who"].append(review.reviewer.get_username() if review.reviewer_id else "(deleted)")
+        choice["who"].append(review.reviewer.get_username() if review.reviewer else "(deleted)")
     return {"adjudication": adjudication, "label": label, "choices": list(choices.values())}
 
 
-def _chosen_verdict(adjudication: object, choice: str) -> tuple[str, object]:
+def _chosen_verdict(adjudication: Adjudication, choice: str) -> tuple[str, Any]:
     if choice == REJECTED:
         return "reject", None
     for review in adjudication.label.reviews.all():
@@ -192,7 +196,7 @@ def _chosen_verdict(adjudication: object, choice: str) -> tuple[str, object]:
 
 @login_required
 @require_GET
-def agreement_view(request: HttpRequest, name: str) -> HttpResponse:
+def agreement_view(request: AuthenticatedHttpRequest, name: str) -> HttpResponse:
     dataset = selectors.dataset_get_for_user(request.user, name)
     return render(
         request,
@@ -203,7 +207,7 @@ def agreement_view(request: HttpRequest, name: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def dataset_auto_accept(request: HttpRequest, name: str) -> HttpResponse:
+def dataset_auto_accept(request: AuthenticatedHttpRequest, name: str) -> HttpResponse:
     """The dataset's auto-accept thresholds, one per label kind: admins only."""
     dataset = selectors.dataset_get_for_user(request.user, name, minimum_role=Role.ADMIN)
     current = auto_accept_thresholds(dataset)

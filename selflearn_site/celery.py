@@ -44,8 +44,10 @@ def switch_broker(url: str) -> None:
     Celery's own fork handler does, so that the next task takes a pool for ``url``. (The pools stay
     open in kombu's registry: switching back to a broker reuses its pool.)
     """
-    app._pool = None
+    app._pool = None  # type: ignore[attr-defined]  # private: celery-types does not declare it
     amqp = app.__dict__.get("amqp")
     if amqp is not None:
         amqp._producer_pool = None
-    app.conf.broker_url = url
+    # What ``app.conf.broker_url = url`` does (the settings' __setattr__ sets the item), without
+    # assigning to the read-only ``broker_url`` property that celery-types declares.
+    app.conf["broker_url"] = url

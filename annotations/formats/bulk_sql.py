@@ -89,7 +89,11 @@ def json_value(value: Any) -> str | None:
 def datetime_value(value: datetime) -> str:
     """A DateTimeField's database form as text, which both INSERT and COPY accept."""
     adapted = connection.ops.adapt_datetimefield_value(value)
-    return adapted.isoformat() if isinstance(adapted, datetime) else adapted
+    # PostgreSQL's backend hands the datetime back (the stub says str | None).
+    if isinstance(adapted, datetime):
+        return adapted.isoformat()
+    assert adapted is not None  # only None adapts to None
+    return adapted
 
 
 def _copy_text(value: str) -> str:

@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import pairwise
-from typing import Any
+from typing import Any, TypeGuard
 
 FAILURE_POINTS = ("none", "false_wake", "asr", "nlu", "entity", "result")
 FEEDBACK_VALUES = ("positive", "negative")
@@ -72,7 +72,7 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -152,14 +152,12 @@ class _Checker:
                 self.add(where, f"must be an object, got {_type_name(span)}")
                 continue
             start, end, kind = span.get("start"), span.get("end"), span.get("type")
-            valid = True
             for key, value in (("start", start), ("end", end)):
                 if not _is_int(value):
                     self.add(f"{where}.{key}", f"must be an integer, got {_type_name(value)}")
-                    valid = False
             if not isinstance(kind, str) or not kind:
                 self.add(f"{where}.type", "must be a non-empty string")
-            if not valid:
+            if not (_is_int(start) and _is_int(end)):
                 continue
             if start < 0:
                 self.add(f"{where}.start", f"must not be negative, got {start}")

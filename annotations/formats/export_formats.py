@@ -269,7 +269,7 @@ def iter_rasa(lines: Iterable[str]) -> Iterator[str]:
         for turn in _turns(line):
             intent = turn.label.get("intent")
             text = _rasa_text(turn) if intent else ""
-            if text:
+            if intent and text:
                 parts.append(f"- intent: {_yaml_scalar(intent)}\n  examples: |\n    - {text}\n")
         if parts:
             if not started:

@@ -34,11 +34,11 @@ def fit_temperature(logits: torch.Tensor, targets: torch.Tensor, steps: int = 10
     def closure() -> torch.Tensor:
         optimizer.zero_grad()
         loss = F.cross_entropy(logits / log_t.exp(), targets)
-        loss.backward()
+        loss.backward()  # type: ignore[no-untyped-call]  # torch's stub leaves it untyped
         return loss
 
     with torch.enable_grad():
-        optimizer.step(closure)
+        optimizer.step(closure)  # type: ignore[no-untyped-call]  # torch leaves LBFGS.step untyped
     temperature = float(log_t.detach().exp().clamp(MIN_TEMPERATURE, MAX_TEMPERATURE))
     if math.isnan(temperature) or nll(logits, targets, temperature) > nll(logits, targets, 1.0):
         return 1.0

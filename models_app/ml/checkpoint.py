@@ -81,7 +81,8 @@ def load_trained(path: Path) -> TrainedModel:
     model_config = ModelConfig.from_dict(state["model_config"])
     inventories = state["inventories"]
     tokenizer = AutoTokenizer.from_pretrained(str(path / ENCODER_DIR))
-    encoder = AutoModel.from_config(AutoConfig.from_pretrained(str(path / ENCODER_DIR)))
+    config = AutoConfig.from_pretrained(str(path / ENCODER_DIR))
+    encoder = AutoModel.from_config(config)  # type: ignore[no-untyped-call]  # transformers leaves it untyped
     model = LabelModel(model_config, encoder, inventories)
     model.load_state_dict(state["weights"])
     model.eval()

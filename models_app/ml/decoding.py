@@ -55,7 +55,7 @@ def _allowed_transitions(tag_names: tuple[str, ...]) -> np.ndarray:
 def bio_viterbi(log_probs: np.ndarray, allowed: np.ndarray) -> list[int]:
     """The most probable tag sequence (words, tags) -> tag per word, among valid BIO sequences only:
     a per-word argmax can say "O I-city", which no reading of BIO makes a clean span of."""
-    greedy = log_probs.argmax(axis=1).tolist()
+    greedy: list[int] = log_probs.argmax(axis=1).tolist()
     # When the per-word argmax is already valid BIO it is the best valid sequence too (the usual case).
     if allowed[-1, greedy[0]] and all(allowed[a, b] for a, b in itertools.pairwise(greedy)):
         return greedy

@@ -8,8 +8,15 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from torch import nn
-from transformers import AutoConfig, AutoModel, AutoTokenizer, BertConfig, BertModel, BertTokenizer
+from transformers import (
+    AutoConfig,
+    AutoModel,
+    AutoTokenizer,
+    BertConfig,
+    BertModel,
+    BertTokenizer,
+    PreTrainedModel,
+)
 
 # Words given whole word pieces in the tiny test vocabulary; anything else is spelt in characters.
 _TINY_WORDS = (
@@ -87,14 +94,16 @@ def load_tokenizer(name_or_path: str | None) -> Any:
     return tokenizer
 
 
-def load_pretrained_encoder(name_or_path: str | None) -> nn.Module:
-    return AutoModel.from_pretrained(resolve_encoder(name_or_path))
+def load_pretrained_encoder(name_or_path: str | None) -> PreTrainedModel:
+    encoder: PreTrainedModel = AutoModel.from_pretrained(resolve_encoder(name_or_path))
+    return encoder
 
 
-def encoder_from_config(config_dict: dict[str, Any]) -> nn.Module:
+def encoder_from_config(config_dict: dict[str, Any]) -> PreTrainedModel:
     """An encoder with the architecture of ``config_dict`` and random weights (a checkpoint fills them)."""
     config = AutoConfig.for_model(**config_dict)
-    return AutoModel.from_config(config)
+    encoder: PreTrainedModel = AutoModel.from_config(config)  # type: ignore[no-untyped-call]  # transformers leaves it untyped
+    return encoder
 
 
 def build_tiny_encoder(directory: Path, seed: int = 0) -> str:

@@ -169,8 +169,8 @@ class Featurizer:
                 owners.append(number)
         encoded = encode_texts(self.tokenizer, utterances, contexts, self.max_tokens)
         grouped: list[list[EncodedTurn]] = [[] for _ in examples]
-        for owner, turn in zip(owners, encoded, strict=True):
-            grouped[owner].append(turn)
+        for owner, encoded_turn in zip(owners, encoded, strict=True):
+            grouped[owner].append(encoded_turn)
         return grouped
 
     def __call__(self, examples: Sequence[DialogueExample]) -> list[FeaturizedDialogue]:

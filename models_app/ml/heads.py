@@ -18,7 +18,8 @@ class Classifier(nn.Module):
         self.linear = nn.Linear(width, max(classes, 1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.linear(self.dropout(x))
+        logits: torch.Tensor = self.linear(self.dropout(x))  # a module call is untyped (Any)
+        return logits
 
 
 class RephrasePointer(nn.Module):
@@ -81,4 +82,5 @@ class GoalSuccessHead(nn.Module):
         last = rows[
             torch.arange(len(dialogue), device=context.device), (end - 1).clamp(min=0)
         ]  # (goals, width)
-        return self.classifier(torch.cat([mean, last], dim=-1))
+        logits: torch.Tensor = self.classifier(torch.cat([mean, last], dim=-1))
+        return logits

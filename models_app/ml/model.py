@@ -9,6 +9,7 @@ encoder and then batch dialogues for the cheap context stage:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
@@ -17,6 +18,9 @@ from models_app.ml.batching import Batch
 from models_app.ml.config import ModelConfig
 from models_app.ml.features import CATEGORICAL, FEEDBACK, NUMERICAL_SIZE, TRISTATE
 from models_app.ml.heads import Classifier, GoalSuccessHead, RephrasePointer
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedModel
 
 
 @dataclass
@@ -51,7 +55,8 @@ class TurnFeatures(nn.Module):
         # text: (turns, text width); categorical: (turns, features); numerical: (turns, NUMERICAL_SIZE)
         parts = [text] + [embed(categorical[:, i]) for i, embed in enumerate(self.embeddings)]
         parts.append(self.numerical(numerical.to(text.dtype)))
-        return self.project(torch.cat(parts, dim=-1))  # (turns, context width)
+        projected: torch.Tensor = self.project(torch.cat(parts, dim=-1))  # (turns, context width)
+        return projected
 
 
 class DialogueContext(nn.Module):
@@ -80,11 +85,14 @@ class DialogueContext(nn.Module):
         positions = torch.arange(turns.shape[1], device=turns.device).clamp(max=self.max_turns - 1)
         x = turns + self.position(positions)[None]  # (dialogues, max turns, width)
         x = self.layers(x, src_key_padding_mask=~turn_mask)
-        return self.norm(x)
+        normed: torch.Tensor = self.norm(x)
+        return normed
 
 
 class LabelModel(nn.Module):
-    def __init__(self, config: ModelConfig, encoder: nn.Module, inventories: dict[str, list[str]]) -> None:
+    def __init__(
+        self, config: ModelConfig, encoder: PreTrainedModel, inventories: dict[str, list[str]]
+    ) -> None:
         super().__init__()
         self.config = config
         self.encoder = encoder

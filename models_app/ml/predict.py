@@ -67,7 +67,7 @@ class Predictor:
                 # torch.ao.quantization warns that it moves to torchao; it still works in this torch.
                 warnings.simplefilter("ignore", DeprecationWarning)
                 warnings.simplefilter("ignore", UserWarning)
-                trained.model.encoder = torch.ao.quantization.quantize_dynamic(
+                trained.model.encoder = torch.ao.quantization.quantize_dynamic(  # type: ignore[no-untyped-call]  # torch leaves it untyped
                     trained.model.encoder, {nn.Linear}, dtype=torch.qint8
                 )
 

@@ -145,7 +145,7 @@ def _step(
     max_grad_norm: float,
 ) -> None:
     optimizer.zero_grad(set_to_none=True)
-    loss.backward()
+    loss.backward()  # type: ignore[no-untyped-call]  # torch's stub leaves it untyped
     nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
     optimizer.step()
     scheduler.step()

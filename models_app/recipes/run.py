@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from annotations.formats.importing import ImportOptions, ImportSource, import_dialogues
 from annotations.models import Dataset
@@ -76,7 +76,7 @@ def _corpus_dataset(corpus: str, split: str, data_dir: Path) -> Dataset:
 
 
 def simulated_dataset(
-    name: str, dialogues: int, *, users: int, seed: int, user: AbstractBaseUser | None = None
+    name: str, dialogues: int, *, users: int, seed: int, user: User | None = None
 ) -> Dataset:
     """The dataset ``name`` holding ``dialogues`` simulated dialogues; made (and filled) once."""
     dataset = dataset_get_or_create(name=name, user=user)

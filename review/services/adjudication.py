@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Count
 
@@ -19,9 +19,7 @@ from selflearn_site.exceptions import ApplicationError
 
 
 @transaction.atomic
-def adjudication_decide(
-    *, adjudication: Adjudication, admin: AbstractBaseUser, verdict: str, value: Any = None
-) -> Label:
+def adjudication_decide(*, adjudication: Adjudication, admin: User, verdict: str, value: Any = None) -> Label:
     """A dataset admin settles a label whose reviews disagreed: gold with ``value``
     (``verdict="gold"``) or rejected (``verdict="reject"``)."""
     if verdict not in ("gold", "reject"):

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -53,7 +53,7 @@ class ReviewOutcome:
 class ReviewChanges:
     """Everything one action writes, flushed in a fixed number of statements."""
 
-    reviewer: AbstractBaseUser | None
+    reviewer: User | None
     dialogue: Dialogue
     group: str = field(default_factory=lambda: uuid.uuid4().hex)
     now: Any = field(default_factory=timezone.now)
@@ -69,7 +69,9 @@ class ReviewChanges:
         label.updated_at = self.now
         self.labels[label.pk] = label
 
-    def event(self, action: str, label: Label, before: dict, after: dict, *, actor: Any = UNSET) -> None:
+    def event(
+        self, action: str, label: Label, before: dict[str, Any], after: dict[str, Any], *, actor: Any = UNSET
+    ) -> None:
         self.events.append(
             ReviewEvent(
                 dialogue_id=label.dialogue_id,
@@ -114,7 +116,7 @@ def locked(queryset: QuerySet[Label]) -> QuerySet[Label]:
     return queryset
 
 
-def turn_infos(dialogue: Dialogue) -> dict[int, TurnInfo]:
+def turn_infos(dialogue: Dialogue) -> dict[int | None, TurnInfo]:
     return {
         pk: TurnInfo(pk=pk, external_id=external_id, position=position, utterance=utterance)
         for pk, external_id, position, utterance in Turn.objects.filter(dialogue=dialogue).values_list(
@@ -129,7 +131,7 @@ def turn_infos(dialogue: Dialogue) -> dict[int, TurnInfo]:
 
 
 def finish_action(
-    dialogue: Dialogue, reviewer: AbstractBaseUser, changes: ReviewChanges, *, deleted: Sequence[int] = ()
+    dialogue: Dialogue, reviewer: User, changes: ReviewChanges, *, deleted: Sequence[int] = ()
 ) -> ReviewOutcome:
     """The reviewer's progress on the dialogue, its queue state and hold, and the changed labels."""
     known = {dialogue.pk: (dialogue.dataset_id, dialogue.dataset.required_reviews)}

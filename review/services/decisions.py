@@ -19,8 +19,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import Q
 
 from annotations.models import Dialogue, Label, LabelKind, LabelSource, LabelStatus, ReviewEvent
 from review.models import Adjudication, LabelReview, ReviewDecision
@@ -48,7 +49,7 @@ from review.services.changes import (
 )
 from selflearn_site.exceptions import ApplicationError
 
-_ACTION_OF = {
+_ACTION_OF: dict[str, str] = {
     ReviewDecision.ACCEPT: ReviewEvent.Action.ACCEPT,
     ReviewDecision.CORRECT: ReviewEvent.Action.CORRECT,
     ReviewDecision.REJECT: ReviewEvent.Action.REJECT,
@@ -69,9 +70,7 @@ class DecisionInput:
 
 
 @transaction.atomic
-def review_decide(
-    *, dialogue: Dialogue, reviewer: AbstractBaseUser, decisions: Sequence[DecisionInput]
-) -> ReviewOutcome:
+def review_decide(*, dialogue: Dialogue, reviewer: User, decisions: Sequence[DecisionInput]) -> ReviewOutcome:
     """Apply the reviewer's decisions on labels of one dialogue (one, or every label of the page for
     "accept all"): all of them or, when any names a stale revision or an invalid value, none."""
     if not decisions:
@@ -119,7 +118,7 @@ def review_decide(
 def _conflict_message(stale: Sequence[Label]) -> str:
     label = stale[0]
     last = ReviewEvent.objects.filter(label=label, actor__isnull=False).select_related("actor").last()
-    who = f" by {last.actor.get_username()}" if last else ""
+    who = f" by {last.actor.get_username()}" if last and last.actor else ""
     kind = label.get_kind_display().lower()
     more = f" (and {len(stale) - 1} more)" if len(stale) > 1 else ""
     return (
@@ -129,7 +128,7 @@ def _conflict_message(stale: Sequence[Label]) -> str:
     )
 
 
-def _validate_decision(decision: DecisionInput, label: Label, turns: dict[int, TurnInfo]) -> None:
+def _validate_decision(decision: DecisionInput, label: Label, turns: dict[int | None, TurnInfo]) -> None:
     if decision.action not in ReviewDecision.values:
         raise ApplicationError(
             f"action must be one of {', '.join(ReviewDecision.values)}, got {decision.action!r}",
@@ -144,7 +143,8 @@ def _validate_decision(decision: DecisionInput, label: Label, turns: dict[int, T
 
 
 def _verdict_value(label: Label, action: str, value: Any) -> Any:
-    return {ReviewDecision.ACCEPT: label.value, ReviewDecision.CORRECT: value}.get(action)
+    verdicts: dict[str, Any] = {ReviewDecision.ACCEPT: label.value, ReviewDecision.CORRECT: value}
+    return verdicts.get(action)
 
 
 def _my_review(
@@ -192,6 +192,7 @@ def _record_verdict(
 ) -> None:
     """One of several independent verdicts: kept on its own (a reviewer may change theirs until the
     last is in); the label changes when the last is in."""
+    assert changes.reviewer is not None, "a verdict is always a person's"
     reviewer_id = changes.reviewer.pk
     mine = reviews.get(reviewer_id)
     others = [review for reviewer, review in reviews.items() if reviewer != reviewer_id]
@@ -229,12 +230,12 @@ def resolve_verdicts(changes: ReviewChanges, label: Label, verdicts: Sequence[La
 
 
 def goal_success_follows(
-    changes: ReviewChanges, old_value: Any, new_value: Any, turns: dict[int, TurnInfo], required: int
+    changes: ReviewChanges, old_value: Any, new_value: Any, turns: dict[int | None, TurnInfo], required: int
 ) -> None:
     """After the goal segmentation changed, each goal's success label moves to the goal's first turn;
     a goal split off another gets one, a goal merged away loses its own."""
     pk_of = {turn.external_id: turn.pk for turn in turns.values()}
-    external_of = {turn.pk: turn.external_id for turn in turns.values()}
+    external_of: dict[int | None, str] = {turn.pk: turn.external_id for turn in turns.values()}
     candidates = Label.objects.filter(dialogue=changes.dialogue, kind=LabelKind.GOAL_SUCCESS)
     success = {
         label.pk: changes.labels.get(label.pk, label)
@@ -290,7 +291,7 @@ def goal_success_follows(
 
 @transaction.atomic
 def review_label_create(
-    *, dialogue: Dialogue, reviewer: AbstractBaseUser, kind: str, turn_external_id: str | None, value: Any
+    *, dialogue: Dialogue, reviewer: User, kind: str, turn_external_id: str | None, value: Any
 ) -> ReviewOutcome:
     """Label a target that has no label of this kind (or only a rejected one): the reviewer's own
     label, which counts as their verdict. With several reviews required, the others review it."""
@@ -302,7 +303,11 @@ def review_label_create(
         )
     validate_value(kind, value, turn=turn, turns=list(turns.values()))
     existing = current_labels(
-        locked(Label.objects.filter(dialogue=dialogue, kind=kind, turn_id=turn.pk if turn else None))
+        locked(
+            Label.objects.filter(
+                Q(turn_id=turn.pk) if turn else Q(turn__isnull=True), dialogue=dialogue, kind=kind
+            )
+        )
     )
     for label in existing.values():
         if label.status != LabelStatus.REJECTED:

@@ -7,7 +7,7 @@ costs the same with a hundred dialogues or a hundred thousand.
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import models, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -34,7 +34,7 @@ _ORDER = {
 }
 
 
-def review_next(*, dataset: Dataset, reviewer: AbstractBaseUser, policy: str) -> int | None:
+def review_next(*, dataset: Dataset, reviewer: User, policy: str) -> int | None:
     """Hold the next dialogue for the reviewer and return its id (None when nothing is left for them).
     A dialogue they already hold comes first, so a reload or a second tab resumes it."""
     if policy not in _ORDER:
@@ -65,7 +65,7 @@ def review_next(*, dataset: Dataset, reviewer: AbstractBaseUser, policy: str) ->
 
 
 @transaction.atomic
-def review_leave(*, dialogue_id: int, reviewer: AbstractBaseUser) -> bool:
+def review_leave(*, dialogue_id: int, reviewer: User) -> bool:
     """The reviewer moves on from a dialogue: their hold ends and, unless they finished it, it counts
     as skipped (the queue will not offer it to them again). Returns whether it was a skip."""
     review_lock_release(dialogue_id=dialogue_id, reviewer=reviewer)
@@ -84,7 +84,7 @@ def review_leave(*, dialogue_id: int, reviewer: AbstractBaseUser) -> bool:
     return True
 
 
-def review_skips_clear(*, dataset: Dataset, reviewer: AbstractBaseUser) -> int:
+def review_skips_clear(*, dataset: Dataset, reviewer: User) -> int:
     """Offer the reviewer the dialogues they skipped again; returns how many."""
     deleted, _ = DialogueReview.objects.filter(
         dialogue__dataset=dataset, reviewer=reviewer, status=DialogueReview.Status.SKIPPED

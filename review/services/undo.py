@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef
 
@@ -15,7 +15,7 @@ from selflearn_site.exceptions import ApplicationError
 
 
 @transaction.atomic
-def review_undo(*, dialogue: Dialogue, reviewer: AbstractBaseUser) -> ReviewOutcome:
+def review_undo(*, dialogue: Dialogue, reviewer: User) -> ReviewOutcome:
     """Take back the reviewer's latest action on this dialogue that is not taken back yet: every label
     it changed returns to what it was before, unless someone changed it since (ReviewConflict)."""
     not_undone = ~Exists(ReviewEvent.objects.filter(reverts=OuterRef("pk")))
@@ -97,9 +97,7 @@ def review_undo(*, dialogue: Dialogue, reviewer: AbstractBaseUser) -> ReviewOutc
     return finish_action(dialogue, reviewer, changes, deleted=deleted)
 
 
-def _changed_since(
-    labels: dict[int, Label], last_of: dict[int, ReviewEvent], reviewer: AbstractBaseUser
-) -> list[Label]:
+def _changed_since(labels: dict[int, Label], last_of: dict[int, ReviewEvent], reviewer: User) -> list[Label]:
     """The labels someone changed after the action being undone. The reviewer's own later actions
     that they already took back do not count (undo walks back through them, one at a time)."""
     later = list(
@@ -124,7 +122,9 @@ def _reopen_adjudications(
     dialogue: Dialogue, events: Sequence[ReviewEvent], label_ids: Sequence[int], required: int
 ) -> None:
     """An undone adjudication is open again; one whose reviews are no longer all in is gone."""
-    adjudicated = [e.label_id for e in events if e.action == ReviewEvent.Action.ADJUDICATE]
+    adjudicated = [
+        e.label_id for e in events if e.action == ReviewEvent.Action.ADJUDICATE and e.label_id is not None
+    ]
     if adjudicated:
         Adjudication.objects.filter(label_id__in=adjudicated).update(resolved_at=None, resolved_by=None)
     short = (

@@ -10,9 +10,10 @@ many rows). Both go through Django's cursor, so they are counted like any other 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
-from django.db import connection
+from django.db import connection, models
 
 from annotations.formats.bulk_sql import datetime_value, json_value
 from annotations.models import Label, ReviewEvent
@@ -23,7 +24,7 @@ def _quoted(*names: str) -> list[str]:
     return [connection.ops.quote_name(name) for name in names]
 
 
-def _table(model: type) -> str:
+def _table(model: type[models.Model]) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
@@ -130,7 +131,7 @@ EVENT_COLUMNS = (
 )
 
 
-def review_events_insert(events: Iterable[ReviewEvent], *, now: object) -> None:
+def review_events_insert(events: Iterable[ReviewEvent], *, now: datetime) -> None:
     """Append the events (their time is ``now``: one action, one moment)."""
     created_at = datetime_value(now)
     rows = [

@@ -70,7 +70,7 @@ def test_the_review_page_embeds_the_turns_labels_inventory_and_hold(client, data
     assert data["lock"]["mine"] is True
     assert data["progress"]["awaiting_for_me"] == Label.objects.filter(dialogue=dialogue).count()
     html = response.content.decode()
-    assert 'id="help"' in html and "js/review.js" in html and "css/review.css" in html
+    assert 'id="help"' in html and "js/review/main.js" in html and "css/review.css" in html
 
 
 def test_someone_elses_hold_is_shown_on_the_page(client, dataset, dialogue, reviewer, dataset_admin):

@@ -7,7 +7,13 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from annotations.formats.importing import DUPLICATE_POLICIES, ImportOptions, ImportSource, import_dialogues
+from annotations.formats.importing import (
+    DUPLICATE_POLICIES,
+    DuplicatePolicy,
+    ImportOptions,
+    ImportSource,
+    import_dialogues,
+)
 from annotations.services import dataset_get_or_create
 from selflearn_site.exceptions import ApplicationError
 
@@ -43,7 +49,7 @@ class Command(BaseCommand):
         *args,
         file: Path,
         dataset: str,
-        on_duplicate: str,
+        on_duplicate: DuplicatePolicy,
         skip_invalid: bool,
         rejects: Path | None,
         no_progress: bool,

@@ -54,3 +54,34 @@ def add_async_arguments(parser) -> None:
     parser.add_argument(
         "--no-follow", action="store_true", help="with --async: print the job's id and return"
     )
+
+
+class StageBar:
+    """A tqdm bar per training stage (pretrain, train, calibrate), showing the latest loss or metric."""
+
+    def __init__(self, *, disable: bool) -> None:
+        self.disable = disable
+        self.stage: str | None = None
+        self.bar: tqdm | None = None
+
+    def update(self, stage: str, done: int, total: int, info: dict) -> None:
+        if self.disable:
+            return
+        if stage != self.stage:
+            self.close()
+            self.bar = tqdm(total=total, desc=stage, unit="step")
+            self.stage = stage
+        assert self.bar is not None
+        self.bar.total = total
+        self.bar.n = done
+        shown = {key: value for key, value in info.items() if isinstance(value, int | float)}
+        if shown:
+            self.bar.set_postfix(
+                {key: f"{value:.4g}" for key, value in list(shown.items())[:4]}, refresh=False
+            )
+        self.bar.refresh()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None

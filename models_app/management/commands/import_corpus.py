@@ -9,7 +9,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from annotations.formats.importing import ImportOptions, ImportSource, import_dialogues
+from annotations.formats.importing import DuplicatePolicy, ImportOptions, ImportSource, import_dialogues
 from annotations.services import dataset_get_or_create
 from models_app.recipes.corpora import CORPORA, CorpusError, corpus_dialogues
 from selflearn_site.exceptions import ApplicationError
@@ -28,7 +28,14 @@ class Command(BaseCommand):
         parser.add_argument("--on-duplicate", choices=("error", "skip", "replace"), default="error")
 
     def handle(
-        self, *args, corpus: str, split: str, dataset: str, data_dir: Path, on_duplicate: str, **options
+        self,
+        *args,
+        corpus: str,
+        split: str,
+        dataset: str,
+        data_dir: Path,
+        on_duplicate: DuplicatePolicy,
+        **options,
     ) -> None:
         with tempfile.TemporaryDirectory(prefix="selflearn-corpus-") as folder:
             path = Path(folder) / f"{corpus}-{split}.jsonl"

@@ -8,7 +8,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from models_app.management.commands.train import _StageBar
+from models_app.management.commands._common import StageBar
 from models_app.ml.config import CONTEXT_FIELDS, ModelConfig, TrainConfig
 from models_app.recipes.run import RECIPES, run_recipe
 from selflearn_site.exceptions import ApplicationError
@@ -43,7 +43,7 @@ class Command(BaseCommand):
         model_config = ModelConfig()
         if options["context_fields"]:
             model_config.context_fields = tuple(options["context_fields"])
-        bar = _StageBar(disable=options["verbosity"] == 0)
+        bar = StageBar(disable=options["verbosity"] == 0)
         try:
             metrics = run_recipe(
                 options["recipe"],

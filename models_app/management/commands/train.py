@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from tqdm import tqdm
 
 from models_app.job_services import train_job_create
-from models_app.management.commands._common import add_async_arguments, dataset_named, follow_job
+from models_app.management.commands._common import StageBar, add_async_arguments, dataset_named, follow_job
 from models_app.ml.config import CONTEXT_FIELDS, ModelConfig, TrainConfig
 from models_app.services import model_train
 from selflearn_site.exceptions import ApplicationError
@@ -63,7 +62,7 @@ class Command(BaseCommand):
             model_config.encoder = options["encoder"]
         if options["context_fields"]:
             model_config.context_fields = tuple(options["context_fields"])
-        bar = _StageBar(disable=options["verbosity"] == 0)
+        bar = StageBar(disable=options["verbosity"] == 0)
         try:
             model_version = model_train(
                 name=options["name"],
@@ -108,34 +107,3 @@ def _preset(name: str) -> TrainConfig:
     if name == "default":
         return TrainConfig()
     return getattr(TrainConfig, name)()
-
-
-class _StageBar:
-    """A tqdm bar per training stage (pretrain, train, calibrate), showing the latest loss or metric."""
-
-    def __init__(self, *, disable: bool) -> None:
-        self.disable = disable
-        self.stage: str | None = None
-        self.bar: tqdm | None = None
-
-    def update(self, stage: str, done: int, total: int, info: dict) -> None:
-        if self.disable:
-            return
-        if stage != self.stage:
-            self.close()
-            self.bar = tqdm(total=total, desc=stage, unit="step")
-            self.stage = stage
-        assert self.bar is not None
-        self.bar.total = total
-        self.bar.n = done
-        shown = {key: value for key, value in info.items() if isinstance(value, int | float)}
-        if shown:
-            self.bar.set_postfix(
-                {key: f"{value:.4g}" for key, value in list(shown.items())[:4]}, refresh=False
-            )
-        self.bar.refresh()
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-            self.bar = None

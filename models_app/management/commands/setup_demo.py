@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from annotations.models import Dataset, Role
 from annotations.services import membership_set
-from models_app.management.commands.train import _StageBar
+from models_app.management.commands._common import StageBar
 from models_app.ml.config import TrainConfig
 from models_app.models import ModelVersion
 from models_app.recipes.run import simulated_dataset
@@ -41,7 +41,7 @@ class Command(BaseCommand):
                 DEMO_TRAINING_DATASET, 400, users=60, seed=seed + 1, admin=admin
             )
             self.stdout.write(f"Training the demo model {DEMO_MODEL!r} (about 3 minutes on 2 cores)...")
-            bar = _StageBar(disable=options["verbosity"] == 0)
+            bar = StageBar(disable=options["verbosity"] == 0)
             try:
                 model_version = model_train(
                     name=DEMO_MODEL,
