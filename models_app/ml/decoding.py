@@ -14,17 +14,22 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
+from models_app.ml.augment import has_aftermath
 from models_app.ml.data import (
     NO_INTENT,
     NOT_A_REPHRASE,
     DialogueExample,
     DialoguePrediction,
     Predicted,
+    TurnInput,
     TurnPrediction,
 )
 from models_app.ml.features import FeaturizedDialogue
 from models_app.ml.inference import DialogueLogits
 from models_app.ml.tokenization import tags_to_spans
+
+# Failure points that only the aftermath of an utterance can show (see _without_unevidenced_failures).
+NEEDS_AFTERMATH = ("false_wake", "result")
 
 
 def _probabilities(logits: torch.Tensor, temperature: float) -> torch.Tensor:
@@ -73,6 +78,24 @@ def bio_viterbi(log_probs: np.ndarray, allowed: np.ndarray) -> list[int]:
     return best[::-1]
 
 
+def _without_unevidenced_failures(
+    probabilities: torch.Tensor, turns: Sequence[TurnInput], names: Sequence[str]
+) -> torch.Tensor:
+    """A false wake or a wrong result shows only in what followed the utterance (a response, a status,
+    the person's reaction). On a turn whose log records none of it those two get no probability, and
+    the others share it again in proportion, so a single voice command is never called a false wake or
+    a result error without evidence."""
+    needing = [index for index, name in enumerate(names) if name in NEEDS_AFTERMATH]
+    blind = [position for position, turn in enumerate(turns) if not has_aftermath(turn)]
+    if not needing or not blind:
+        return probabilities
+    masked = probabilities.clone()
+    rows = torch.tensor(blind)
+    masked[rows.unsqueeze(1), torch.tensor(needing)] = 0.0
+    masked[rows] = masked[rows] / masked[rows].sum(dim=-1, keepdim=True).clamp_min(1e-12)
+    return masked
+
+
 def decode(
     example: DialogueExample,
     features: FeaturizedDialogue,
@@ -90,7 +113,10 @@ def decode(
     if not example.turns:
         return DialoguePrediction(key=example.key, turns=[], goals=Predicted([], known("goals", 1.0)))
     intents, intent_conf = _pick(_probabilities(logits.intent, temperature("intent")))
-    failures, failure_conf = _pick(_probabilities(logits.failure_point, temperature("failure_point")))
+    failure_probs = _probabilities(logits.failure_point, temperature("failure_point"))
+    failures, failure_conf = _pick(
+        _without_unevidenced_failures(failure_probs, example.turns, inventories["failure_points"])
+    )
     defects, defect_conf = _pick(_probabilities(logits.defect, temperature("defect")))
     rephrases, rephrase_conf = _pick(_probabilities(logits.rephrase, temperature("rephrase")))
     boundary_probs = _probabilities(logits.boundary, temperature("boundary"))

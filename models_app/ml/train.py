@@ -20,6 +20,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from models_app.ml.augment import drop_fields
 from models_app.ml.batching import Batch, batches_by_turns, collate
 from models_app.ml.calibration import fit_temperatures
 from models_app.ml.checkpoint import TrainedModel
@@ -234,6 +235,9 @@ def train_model(
         held_out = random.Random(train_config.seed).sample(held_out, train_config.max_validation_dialogues)
     inventories = build_inventories(train_examples)
     tasks = tasks_with_gold(train_examples)
+    if train_config.field_dropout > 0:
+        # After the inventories: a value seen only where it is later dropped is still a known value.
+        train_examples = drop_fields(train_examples, train_config.field_dropout, train_config.seed)
     encoder_path = resolve_encoder(model_config.encoder)
     tokenizer = load_tokenizer(encoder_path)
     model = LabelModel(model_config, load_pretrained_encoder(encoder_path), inventories)

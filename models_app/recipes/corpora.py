@@ -1,19 +1,38 @@
-"""Public NLU corpora as FORMAT.md dialogues (one single-turn dialogue per utterance, with its intent
-and slots as gold), so they import, train and evaluate like any other dataset. Plain Python.
+"""Public corpora as FORMAT.md dialogues, so they import, train and evaluate like any other dataset.
+Plain Python.
 
-SNIPS is read split by split and line for line (a benchmark must not lose a line); HWU64 and SLURP go
-through the simulator's loaders, which already turn their annotations into character spans.
+- SNIPS, HWU64 and SLURP: one single-turn dialogue per utterance, with its intent and slots as gold.
+  SNIPS is read split by split and line for line (a benchmark must not lose a line); HWU64 and SLURP go
+  through the simulator's loaders, which already turn their annotations into character spans.
+- SGD (Schema-Guided Dialogue): real multi-domain task dialogues. Each user turn is a turn, the system's
+  answer its response; the gold is the user's intent and slots and the goal segments, a goal being a
+  run of turns with the same active intent (a turn with none, such as "thanks, that's all", stays with
+  the goal it closes).
+
+Only SNIPS ships a validation split (and no test split: that one is kept from the project on purpose).
+HWU64, SLURP and SGD are split here 8 : 1 : 1 into ``train``, ``valid`` (model selection) and ``test``
+(the figures we quote) by a hash of each utterance's text or each dialogue's id: the same split on
+every machine and for every run, so ``valid`` and ``test`` are real held-out sets training never sees.
 """
 
 from __future__ import annotations
 
+import gzip
+import hashlib
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from simulator.corpora import load_hwu64, load_slurp
 
-CORPORA = ("snips", "hwu64", "slurp")
+CORPORA = ("snips", "hwu64", "slurp", "sgd")
+SPLITS = ("train", "valid", "test")
+# A corpus without its own splits: of every ten utterances (or dialogues), by hash, the first is held
+# out for validation, the second for test, the other eight train.
+_HELD_OUT_TENTH = {"valid": 0, "test": 1}
+# SGD's "no active intent" (greetings, thanks, goodbyes).
+SGD_NO_INTENT = "NONE"
 
 
 class CorpusError(ValueError):
@@ -21,21 +40,39 @@ class CorpusError(ValueError):
 
 
 def corpus_dialogues(name: str, root: Path, split: str = "train") -> Iterator[dict[str, Any]]:
+    if split not in SPLITS:
+        raise CorpusError(f"unknown split {split!r}; known: {', '.join(SPLITS)}")
     if name == "snips":
         yield from snips_dialogues(root, split)
         return
-    if split != "train":
-        raise CorpusError(f"{name} is available as its train split only here")
+    if name == "sgd":
+        yield from sgd_dialogues(root, split)
+        return
     loader = {"hwu64": load_hwu64, "slurp": load_slurp}.get(name)
     if loader is None:
         raise CorpusError(f"unknown corpus {name!r}; known: {', '.join(CORPORA)}")
-    for number, utterance in enumerate(loader(root), 1):
-        spans = [{"start": s, "end": e, "type": t} for s, e, t, _ in utterance.slots]
-        yield _single_turn(f"{name}-{split}-{number:06d}", utterance.text, utterance.intent, spans, name)
+    try:
+        utterances = loader(root)
+    except FileNotFoundError as error:
+        raise CorpusError(f"{name} not found under {root}: {error.filename}") from error
+    for number, utterance in enumerate(utterances, 1):
+        if in_split(f"{name}:{utterance.text}", split):
+            spans = [{"start": s, "end": e, "type": t} for s, e, t, _ in utterance.slots]
+            yield _single_turn(f"{name}-{number:06d}", utterance.text, utterance.intent, spans, name)
+
+
+def in_split(key: str, split: str) -> bool:
+    """Whether the item with this key belongs to ``split``: a stable hash, not Python's salted one."""
+    tenth = int(hashlib.sha256(key.encode("utf-8")).hexdigest(), 16) % 10
+    if split in _HELD_OUT_TENTH:
+        return tenth == _HELD_OUT_TENTH[split]
+    return tenth not in _HELD_OUT_TENTH.values()
 
 
 def snips_dialogues(root: Path, split: str) -> Iterator[dict[str, Any]]:
     """SNIPS as whitespace tokens with BIO tags: the utterance is the tokens joined by single spaces."""
+    if split == "test":
+        raise CorpusError("SNIPS's test split is not here: the project is measured on it elsewhere")
     folder = root / "snips" / split
     try:
         texts = (folder / "seq.in").read_text(encoding="utf-8").splitlines()
@@ -83,3 +120,88 @@ def _single_turn(dialogue_id: str, text: str, intent: str, spans: list[dict], so
         "turns": [{"id": "t1", "utterance": text}],
         "labels": {"turns": {"t1": {"intent": intent, "slots": spans}}},
     }
+
+
+def sgd_dialogues(root: Path, split: str) -> Iterator[dict[str, Any]]:
+    """SGD's dialogues (one JSON object a line, gzip) as FORMAT.md dialogues."""
+    path = root / "sgd" / "train_subset40pct_dialogues.jsonl.gz"
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as lines:
+            for number, line in enumerate(lines, 1):
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                    if in_split(f"sgd:{record['dialogue_id']}", split):
+                        yield sgd_dialogue(record)
+                except (KeyError, TypeError, ValueError) as error:
+                    raise CorpusError(f"{path}:{number}: not an SGD dialogue ({error})") from error
+    except FileNotFoundError as error:
+        raise CorpusError(f"SGD not found at {path}") from error
+
+
+def sgd_dialogue(record: dict[str, Any]) -> dict[str, Any]:
+    """One SGD dialogue: user turns with the system's answer as their response, intents, slots and
+    goals by active intent."""
+    raw = record["turns"]
+    turns: list[dict[str, Any]] = []
+    labels: dict[str, dict[str, Any]] = {}
+    goals: list[dict[str, Any]] = []
+    intent_now: str | None = None
+    for position, turn in enumerate(raw):
+        if turn["speaker"] != "USER":
+            continue
+        turn_id = f"t{len(turns) + 1}"
+        utterance = turn["utterance"]
+        following = raw[position + 1] if position + 1 < len(raw) else None
+        response = following["utterance"] if following and following["speaker"] == "SYSTEM" else None
+        turns.append({"id": turn_id, "utterance": utterance, **({"response": response} if response else {})})
+        intent = _sgd_active_intent(turn["frames"], intent_now)
+        label: dict[str, Any] = {"slots": _sgd_spans(turn["frames"], utterance)}
+        if intent is not None:
+            label["intent"] = intent
+        labels[turn_id] = label
+        if intent is not None and intent != intent_now:
+            goals.append({"turns": [turn_id]})
+            intent_now = intent
+        elif goals:
+            goals[-1]["turns"].append(turn_id)
+    return {
+        "id": f"sgd-{record['dialogue_id']}",
+        "metadata": {"corpus": "sgd", "services": record.get("services", [])},
+        "turns": turns,
+        "labels": {"goals": goals, "turns": labels},
+    }
+
+
+def _sgd_active_intent(frames: list[dict[str, Any]], intent_now: str | None) -> str | None:
+    """The turn's active intent: the one it moves to when a frame starts a new one, else the one it
+    keeps; None when no frame has one."""
+    intents = [
+        frame["state"]["active_intent"]
+        for frame in frames
+        if frame.get("state", {}).get("active_intent", SGD_NO_INTENT) != SGD_NO_INTENT
+    ]
+    new = [intent for intent in intents if intent != intent_now]
+    if new:
+        return new[0]
+    return intent_now if intents else None
+
+
+def _sgd_spans(frames: list[dict[str, Any]], utterance: str) -> list[dict[str, Any]]:
+    """The user's slot spans of every frame, in order; a span that overlaps an earlier one is left out
+    (FORMAT.md spans do not overlap; SGD repeats a value in two services' frames)."""
+    spans = sorted(
+        {
+            (slot["start"], slot["exclusive_end"], slot["slot"])
+            for frame in frames
+            for slot in frame.get("slots", [])
+            if 0 <= slot["start"] < slot["exclusive_end"] <= len(utterance)
+        }
+    )
+    kept: list[dict[str, Any]] = []
+    for start, end, slot_type in spans:
+        if kept and start < kept[-1]["end"]:
+            continue
+        kept.append({"start": start, "end": end, "type": slot_type})
+    return kept

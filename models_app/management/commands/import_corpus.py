@@ -1,4 +1,4 @@
-"""python manage.py import_corpus snips --split train --dataset snips-train [--data-dir ../shared/data]"""
+"""python manage.py import_corpus snips|hwu64|slurp|sgd --split train --dataset NAME [--data-dir DIR]"""
 
 from __future__ import annotations
 
@@ -11,16 +11,24 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from annotations.formats.importing import DuplicatePolicy, ImportOptions, ImportSource, import_dialogues
 from annotations.services import dataset_get_or_create
-from models_app.recipes.corpora import CORPORA, CorpusError, corpus_dialogues
+from models_app.recipes.corpora import CORPORA, SPLITS, CorpusError, corpus_dialogues
 from selflearn_site.exceptions import ApplicationError
 
 
 class Command(BaseCommand):
-    help = "Import a public NLU corpus (single-turn dialogues with gold intents and slots) as a dataset."
+    help = (
+        "Import a public corpus as a dataset: an NLU corpus (single-turn dialogues with gold intents and "
+        "slots) or SGD (multi-domain dialogues with goals, intents and slots)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("corpus", choices=CORPORA)
-        parser.add_argument("--split", default="train", help="train (every corpus) or valid (SNIPS)")
+        parser.add_argument(
+            "--split",
+            choices=SPLITS,
+            default="train",
+            help="train, valid or test (HWU64, SLURP and SGD split 8:1:1 here; SNIPS: train and valid)",
+        )
         parser.add_argument("--dataset", required=True)
         parser.add_argument(
             "--data-dir", type=Path, default=Path(settings.BASE_DIR).parent / "shared" / "data"

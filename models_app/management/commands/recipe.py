@@ -15,7 +15,10 @@ from selflearn_site.exceptions import ApplicationError
 
 
 class Command(BaseCommand):
-    help = "Run a training recipe (snips, or dialogues: simulated + NLU corpora) and print its evaluation."
+    help = (
+        "Run a training recipe (snips; or dialogues: SGD, the NLU corpora and simulated dialogues) and print "
+        "its evaluation (the dialogues recipe: real held-out sets beside simulated ones)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("recipe", choices=RECIPES)
@@ -25,6 +28,7 @@ class Command(BaseCommand):
         parser.add_argument("--name", help="the model's name (default: recipe-RECIPE)")
         parser.add_argument("--train-dialogues", type=int, default=4000, help="simulated training dialogues")
         parser.add_argument("--test-dialogues", type=int, default=1000, help="held-out simulated dialogues")
+        parser.add_argument("--real-dialogues", type=int, default=2000, help="SGD dialogues to train on")
         parser.add_argument("--max-minutes", type=float, help="cap on training time")
         parser.add_argument("--epochs", type=int)
         parser.add_argument(
@@ -53,6 +57,7 @@ class Command(BaseCommand):
                 model_config=model_config,
                 train_dialogues=options["train_dialogues"],
                 test_dialogues=options["test_dialogues"],
+                real_dialogues=options["real_dialogues"],
                 progress=bar.update,
             )
         except ApplicationError as error:
