@@ -2,11 +2,12 @@
 
 - ``snips``: SNIPS train, model selection on SNIPS valid, evaluation on SNIPS valid.
 - ``dialogues``: real data wherever it exists, beside the simulator: SGD's multi-domain task dialogues
-  (goals by active intent, slots in context), the NLU corpora (SNIPS, HWU64, SLURP) and simulated
-  dialogues, jointly. Models are selected on held-out real dialogues (SGD ``valid``) as much as on
-  simulated ones, and evaluated on both: the real held-out splits (SGD, HWU64 and SLURP ``test``, SNIPS
-  ``valid``) beside held-out simulated dialogues (other seeds, other people), so that nobody tunes to
-  the simulator alone again.
+  (goals by active intent, slots in context), the NLU corpora (SNIPS, HWU64, SLURP), simulated
+  dialogues and simulated single voice commands (requests with nothing after them), jointly. Models
+  are selected on held-out real dialogues (SGD ``valid``) as much as on simulated ones, and evaluated
+  on both: the real held-out splits (SGD, HWU64 and SLURP ``test``, SNIPS ``valid``) beside held-out
+  simulated dialogues and commands (other seeds, other people), so that nobody tunes to the simulator
+  alone again.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from annotations.models import Dataset
 from annotations.services import dataset_get_or_create
 from models_app.ml.config import ModelConfig, TrainConfig
 from models_app.models import ModelVersion
+from models_app.recipes.commands import single_commands
 from models_app.recipes.corpora import corpus_dialogues
 from models_app.services import model_evaluate, model_train
 from simulator.cli import main as simulate
@@ -50,13 +52,16 @@ def run_recipe(
     train_dialogues: int = 4000,
     test_dialogues: int = 1000,
     real_dialogues: int = 2000,
+    command_dialogues: int = 1500,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Prepare the recipe's datasets (once), train a fresh model and return its evaluation.
 
     The snips recipe returns SNIPS valid's metrics; the dialogues recipe returns ``simulated`` (the
-    held-out simulated dialogues) and ``real`` (each real held-out set of ``REAL_TEST_SETS``).
-    ``real_dialogues`` caps the SGD dialogues trained on (a seeded sample), for the time budget."""
+    held-out simulated dialogues), ``simulated_commands`` (their requests as single voice commands,
+    with nothing after them) and ``real`` (each real held-out set of ``REAL_TEST_SETS``).
+    ``real_dialogues`` caps the SGD dialogues trained on (a seeded sample), for the time budget;
+    ``command_dialogues`` is how many simulated dialogues give single commands to train on."""
     model_name = model_name or f"recipe-{name}"
     ModelVersion.objects.filter(name=model_name).delete()  # a rerun replaces the recipe's own model
     if name == "snips":
@@ -86,6 +91,8 @@ def run_recipe(
         # baseline that the real held-out figures are measured against.
         train.append(_corpus_dataset("sgd", "train", data_dir, sample=real_dialogues))
         valid.append(_corpus_dataset("sgd", "valid", data_dir))
+    if command_dialogues:
+        train.append(simulated_commands("sim-commands-train", command_dialogues, users=users, seed=404))
     model_version = model_train(
         name=model_name,
         datasets=train,
@@ -95,8 +102,12 @@ def run_recipe(
         progress=progress,
     )
     simulated = simulated_dataset("sim-test", test_dialogues, users=max(10, users // 4), seed=303)
+    commands = simulated_commands(
+        "sim-commands-test", test_dialogues // 2, users=max(10, users // 4), seed=505
+    )
     return {
         "simulated": model_evaluate(dataset=simulated, model_version=model_version),
+        "simulated_commands": model_evaluate(dataset=commands, model_version=model_version),
         "real": {
             label: model_evaluate(
                 dataset=_corpus_dataset(corpus, split, data_dir), model_version=model_version
@@ -143,6 +154,30 @@ def simulated_dataset(
             )
             import_dialogues(source=ImportSource.from_path(path), dataset=dataset)
     return dataset
+
+
+def simulated_commands(name: str, dialogues: int, *, users: int, seed: int) -> Dataset:
+    """The requests of ``dialogues`` simulated dialogues as single voice commands (made once)."""
+
+    def lines() -> Iterator[dict[str, Any]]:
+        with tempfile.TemporaryDirectory(prefix="selflearn-recipe-") as folder:
+            path = Path(folder) / f"{name}-dialogues.jsonl"
+            simulate(
+                [
+                    "--dialogues",
+                    str(dialogues),
+                    "--users",
+                    str(users),
+                    "--seed",
+                    str(seed),
+                    "--out",
+                    str(path),
+                ]
+            )
+            with path.open(encoding="utf-8") as source:
+                yield from single_commands(json.loads(line) for line in source if line.strip())
+
+    return _dataset_from_lines(name, lines)
 
 
 def _dataset_from_lines(name: str, lines: Callable[[], Iterator[dict[str, Any]]]) -> Dataset:

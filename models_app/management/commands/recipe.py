@@ -29,6 +29,9 @@ class Command(BaseCommand):
         parser.add_argument("--train-dialogues", type=int, default=4000, help="simulated training dialogues")
         parser.add_argument("--test-dialogues", type=int, default=1000, help="held-out simulated dialogues")
         parser.add_argument("--real-dialogues", type=int, default=2000, help="SGD dialogues to train on")
+        parser.add_argument(
+            "--command-dialogues", type=int, default=1500, help="simulated dialogues giving single commands"
+        )
         parser.add_argument("--max-minutes", type=float, help="cap on training time")
         parser.add_argument("--epochs", type=int)
         parser.add_argument(
@@ -58,6 +61,7 @@ class Command(BaseCommand):
                 train_dialogues=options["train_dialogues"],
                 test_dialogues=options["test_dialogues"],
                 real_dialogues=options["real_dialogues"],
+                command_dialogues=options["command_dialogues"],
                 progress=bar.update,
             )
         except ApplicationError as error:
