@@ -37,7 +37,7 @@ def main() -> None:
     parser.add_argument("--max-minutes", type=float, help="cap each recipe's training time")
     parser.add_argument("--train-dialogues", type=int, default=4000)
     parser.add_argument("--test-dialogues", type=int, default=1000)
-    parser.add_argument("--real-dialogues", type=int, default=2000, help="SGD dialogues to train on")
+    parser.add_argument("--real-dialogues", type=int, default=1500, help="SGD dialogues to train on")
     parser.add_argument(
         "--command-dialogues", type=int, default=1500, help="simulated dialogues giving single commands"
     )
@@ -64,9 +64,10 @@ def main() -> None:
                 config.max_seconds = args.max_minutes * 60
             if args.field_dropout is not None:
                 config.field_dropout = args.field_dropout
-            model_config = ModelConfig()
-            if args.context_fields:
-                model_config.context_fields = tuple(args.context_fields)
+            # Each recipe's own default context unless told otherwise.
+            model_config = (
+                ModelConfig(context_fields=tuple(args.context_fields)) if args.context_fields else None
+            )
             started = time.perf_counter()
             metrics = run_recipe(
                 recipe,
@@ -80,7 +81,7 @@ def main() -> None:
             )
             if recipe == "dialogues":
                 metrics["real_vs_simulated"] = real_vs_simulated(metrics)
-            metrics["context_fields"] = list(model_config.context_fields)
+            metrics["context_fields"] = args.context_fields or "the recipe's default"
             metrics["wall_seconds"] = round(time.perf_counter() - started, 1)
             results[recipe] = metrics
         emit({"benchmark": "model_quality", "recipes": results, "peak_rss_mb": peak_rss_mb()})

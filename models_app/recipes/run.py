@@ -33,6 +33,10 @@ from simulator.cli import main as simulate
 
 RECIPES = ("snips", "dialogues")
 Progress = Callable[[str, int, int, dict[str, Any]], None]
+# What the dialogues recipe pairs with each utterance unless told otherwise: the response and the next
+# utterance, and what the assistant understood as text, so a single command's NLU error shows as a
+# mismatch between the words and the reading (measured in bench/model_quality.py; see the README).
+DIALOGUES_CONTEXT_FIELDS = ("response", "next", "nlu")
 # The real held-out sets the dialogues recipe reports, by name: (corpus, split).
 REAL_TEST_SETS = {
     "sgd": ("sgd", "test"),
@@ -51,7 +55,7 @@ def run_recipe(
     model_config: ModelConfig | None = None,
     train_dialogues: int = 4000,
     test_dialogues: int = 1000,
-    real_dialogues: int = 2000,
+    real_dialogues: int = 1500,
     command_dialogues: int = 1500,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
@@ -98,7 +102,7 @@ def run_recipe(
         datasets=train,
         valid_datasets=valid,
         train_config=train_config or TrainConfig.dialogues(),
-        model_config=model_config,
+        model_config=model_config or ModelConfig(context_fields=DIALOGUES_CONTEXT_FIELDS),
         progress=progress,
     )
     simulated = simulated_dataset("sim-test", test_dialogues, users=max(10, users // 4), seed=303)

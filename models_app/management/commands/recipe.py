@@ -28,7 +28,7 @@ class Command(BaseCommand):
         parser.add_argument("--name", help="the model's name (default: recipe-RECIPE)")
         parser.add_argument("--train-dialogues", type=int, default=4000, help="simulated training dialogues")
         parser.add_argument("--test-dialogues", type=int, default=1000, help="held-out simulated dialogues")
-        parser.add_argument("--real-dialogues", type=int, default=2000, help="SGD dialogues to train on")
+        parser.add_argument("--real-dialogues", type=int, default=1500, help="SGD dialogues to train on")
         parser.add_argument(
             "--command-dialogues", type=int, default=1500, help="simulated dialogues giving single commands"
         )
@@ -38,7 +38,7 @@ class Command(BaseCommand):
             "--context-fields",
             nargs="+",
             choices=CONTEXT_FIELDS,
-            help="texts paired with each utterance (default: response)",
+            help="texts paired with each utterance (default: the recipe's own; dialogues: response next nlu)",
         )
 
     def handle(self, *args, **options) -> None:
@@ -47,9 +47,12 @@ class Command(BaseCommand):
             config.max_seconds = options["max_minutes"] * 60
         if options["epochs"] is not None:
             config.epochs = options["epochs"]
-        model_config = ModelConfig()
-        if options["context_fields"]:
-            model_config.context_fields = tuple(options["context_fields"])
+        # The recipe's own default context unless told otherwise.
+        model_config = (
+            ModelConfig(context_fields=tuple(options["context_fields"]))
+            if options["context_fields"]
+            else None
+        )
         bar = StageBar(disable=options["verbosity"] == 0)
         try:
             metrics = run_recipe(
