@@ -144,18 +144,7 @@ def simulated_dataset(
     if not dataset.dialogues.exists():
         with tempfile.TemporaryDirectory(prefix="selflearn-recipe-") as folder:
             path = Path(folder) / f"{name}.jsonl"
-            simulate(
-                [
-                    "--dialogues",
-                    str(dialogues),
-                    "--users",
-                    str(users),
-                    "--seed",
-                    str(seed),
-                    "--out",
-                    str(path),
-                ]
-            )
+            _simulate(path, dialogues=dialogues, users=users, seed=seed)
             import_dialogues(source=ImportSource.from_path(path), dataset=dataset)
     return dataset
 
@@ -166,22 +155,16 @@ def simulated_commands(name: str, dialogues: int, *, users: int, seed: int) -> D
     def lines() -> Iterator[dict[str, Any]]:
         with tempfile.TemporaryDirectory(prefix="selflearn-recipe-") as folder:
             path = Path(folder) / f"{name}-dialogues.jsonl"
-            simulate(
-                [
-                    "--dialogues",
-                    str(dialogues),
-                    "--users",
-                    str(users),
-                    "--seed",
-                    str(seed),
-                    "--out",
-                    str(path),
-                ]
-            )
+            _simulate(path, dialogues=dialogues, users=users, seed=seed)
             with path.open(encoding="utf-8") as source:
                 yield from single_commands(json.loads(line) for line in source if line.strip())
 
     return _dataset_from_lines(name, lines)
+
+
+def _simulate(path: Path, *, dialogues: int, users: int, seed: int) -> None:
+    arguments = ["--dialogues", str(dialogues), "--users", str(users), "--seed", str(seed)]
+    simulate([*arguments, "--out", str(path)])
 
 
 def _dataset_from_lines(name: str, lines: Callable[[], Iterator[dict[str, Any]]]) -> Dataset:
