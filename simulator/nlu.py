@@ -18,6 +18,7 @@ import random
 from collections.abc import Sequence
 
 import numpy as np
+from scipy.special import softmax
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.naive_bayes import MultinomialNB
 
@@ -38,11 +39,25 @@ class WeakNlu:
         features = self.vectorizer.fit_transform([text for text, _ in chosen])
         self.classifier = MultinomialNB(alpha=0.3).fit(features, [intent for _, intent in chosen])
         self.intents: list[str] = [str(intent) for intent in self.classifier.classes_]
+        # The fitted model's own parameters, read once: scikit-learn's per-call checks cost 6 ms a
+        # reading, 95% of a simulated dialogue's time, for one short text at a time.
+        self._analyze = self.vectorizer.build_analyzer()
+        self._vocabulary: dict[str, int] = self.vectorizer.vocabulary_
+        self._feature_log_prob = self.classifier.feature_log_prob_
+        self._class_log_prior = self.classifier.class_log_prior_
+
+    def probabilities(self, text: str) -> np.ndarray:
+        """The classifier's probability of each intent (``self.intents``) for ``text``: the same as its
+        ``predict_proba`` (word counts times the fitted log probabilities, plus the class prior)."""
+        columns = [self._vocabulary[term] for term in self._analyze(text) if term in self._vocabulary]
+        joint = self._class_log_prior + self._feature_log_prob[:, columns].sum(axis=1)
+        probabilities: np.ndarray = softmax(joint)
+        return probabilities
 
     def misreading(self, text: str, intent: str, rng: random.Random) -> str:
         """What the classifier takes ``text`` for, other than ``intent``: one of its best wrong
         readings, drawn by its probability. Never ``intent`` itself."""
-        probabilities = self.classifier.predict_proba(self.vectorizer.transform([text]))[0]
+        probabilities = self.probabilities(text)
         order = [int(i) for i in np.argsort(-probabilities, kind="stable")]
         wrong = [i for i in order if self.intents[i] != intent][:TOP_WRONG]
         weights = [float(probabilities[i]) for i in wrong]

@@ -38,3 +38,10 @@ def test_the_same_seed_gives_the_same_readings():
 def test_a_classifier_needs_two_intents():
     with pytest.raises(ValueError, match="two intents"):
         WeakNlu([("play jazz", "PlayMusic")] * 10)
+
+
+def test_its_probabilities_are_the_fitted_classifiers_own():
+    nlu = WeakNlu(UTTERANCES, seed=1)
+    for text in ("play some jazz on the radio", "set an alarm for nine", "weather in lima please"):
+        expected = nlu.classifier.predict_proba(nlu.vectorizer.transform([text]))[0]
+        assert nlu.probabilities(text) == pytest.approx(expected)
