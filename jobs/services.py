@@ -30,7 +30,7 @@ def job_create(
     job = Job(kind=kind, params=params, dataset=dataset, created_by=user)
     job.full_clean()
     job.save()
-    transaction.on_commit(lambda: job_enqueue(job_id=job.pk, kind=kind))
+    job_enqueue_on_commit(job=job)
     return job
 
 
