@@ -34,54 +34,40 @@ def main() -> None:
         "--recipes", nargs="+", default=["snips", "dialogues"], choices=["snips", "dialogues"]
     )
     parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "data")
-    parser.add_argument("--max-minutes", type=float, help="cap each recipe's training time")
-    parser.add_argument("--train-dialogues", type=int, default=4000)
-    parser.add_argument("--test-dialogues", type=int, default=1000)
-    parser.add_argument("--real-dialogues", type=int, default=1500, help="SGD dialogues to train on")
-    parser.add_argument(
-        "--command-dialogues", type=int, default=1500, help="simulated dialogues giving single commands"
-    )
-    parser.add_argument("--field-dropout", type=float, help="share of dialogues losing each log field")
-    parser.add_argument(
-        "--context-fields",
-        nargs="+",
-        choices=["response", "previous", "next", "nlu"],
-        help="texts paired with each utterance (default: the model's default)",
-    )
+    sys.path.insert(0, str(ROOT))
+    from models_app.recipes.arguments import add_recipe_arguments, recipe_configs
+
+    add_recipe_arguments(parser)
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="selflearn-bench-") as folder, fresh_database():
         from django.conf import settings
 
-        from models_app.ml.config import ModelConfig, TrainConfig
         from models_app.recipes.run import run_recipe
 
         settings.SELFLEARN_MODELS_DIR = Path(folder) / "models"
         results = {}
         for recipe in args.recipes:
-            config = TrainConfig.snips() if recipe == "snips" else TrainConfig.dialogues()
-            if args.max_minutes is not None:
-                config.max_seconds = args.max_minutes * 60
-            if args.field_dropout is not None:
-                config.field_dropout = args.field_dropout
-            # Each recipe's own default context unless told otherwise.
-            model_config = (
-                ModelConfig(context_fields=tuple(args.context_fields)) if args.context_fields else None
-            )
+            configs = recipe_configs(recipe, vars(args))
             started = time.perf_counter()
             metrics = run_recipe(
                 recipe,
                 data_dir=args.data_dir,
-                train_config=config,
-                model_config=model_config,
+                train_config=configs.train_config,
+                model_config=configs.model_config,
                 train_dialogues=args.train_dialogues,
                 test_dialogues=args.test_dialogues,
                 real_dialogues=args.real_dialogues,
                 command_dialogues=args.command_dialogues,
+                unlabelled_dialogues=args.unlabelled_dialogues,
             )
             if recipe == "dialogues":
                 metrics["real_vs_simulated"] = real_vs_simulated(metrics)
-            metrics["context_fields"] = args.context_fields or "the recipe's default"
+            metrics["options"] = {
+                "train_config": configs.train_config.asdict(),
+                "model_config": configs.model_config.asdict() if configs.model_config else "the recipe's",
+                "unlabelled_dialogues": args.unlabelled_dialogues,
+            }
             metrics["wall_seconds"] = round(time.perf_counter() - started, 1)
             results[recipe] = metrics
         emit({"benchmark": "model_quality", "recipes": results, "peak_rss_mb": peak_rss_mb()})

@@ -114,8 +114,20 @@ class TrainingJobCreateApi(APIView):
             required=False, min_length=1, help_text="Train on their gold labels (default: this dataset)."
         )
         valid_datasets = ReviewableDatasetsField(required=False, help_text="Choose the best epoch on these.")
+        unlabelled_datasets = ReviewableDatasetsField(
+            required=False,
+            help_text="Self-training: logs read without their labels; the model's confident labels of "
+            "them join the gold for more epochs.",
+        )
         preset = serializers.ChoiceField(choices=job_services.TRAIN_PRESETS, default="default")
         epochs = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=100)
+        self_training_epochs = serializers.IntegerField(
+            required=False,
+            allow_null=True,
+            min_value=1,
+            max_value=20,
+            help_text="Epochs of self-training (default 1; only with unlabelled_datasets).",
+        )
 
     @extend_schema(
         request=TrainingInputSerializer, responses={202: JobSerializer, **BAD_REQUEST, **NOT_ALLOWED}
@@ -133,9 +145,11 @@ class TrainingJobCreateApi(APIView):
             # This dataset first: the job is filed under it.
             datasets=sorted(datasets, key=lambda chosen: chosen.pk != dataset.pk),
             valid_datasets=data.get("valid_datasets") or [],
+            unlabelled_datasets=data.get("unlabelled_datasets") or [],
             user=request.user,
             preset=data["preset"],
             epochs=data.get("epochs"),
+            self_training_epochs=data.get("self_training_epochs"),
         )
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 

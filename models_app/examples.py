@@ -7,6 +7,7 @@ says, a chunk of dialogues at a time, keeping the turn primary keys to write lab
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -16,7 +17,7 @@ from datetime import datetime
 from annotations.formats.exporting import LabelSelection, iter_export_lines
 from annotations.models import Dataset, Dialogue, Turn
 from models_app.ml.data import DialogueExample, TurnInput
-from models_app.ml.format_adapter import example_from_format
+from models_app.ml.format_adapter import example_from_format, spans_from_format
 
 
 def gold_examples(datasets: Sequence[Dataset], *, labels: str = "gold") -> Iterator[DialogueExample]:
@@ -26,6 +27,13 @@ def gold_examples(datasets: Sequence[Dataset], *, labels: str = "gold") -> Itera
         for line in iter_export_lines(dataset=dataset, selection=selection):
             data = json.loads(line)
             yield example_from_format(data, key=(dataset.name, data["id"]))
+
+
+def unlabelled_examples(datasets: Sequence[Dataset]) -> Iterator[DialogueExample]:
+    """Every dialogue of the datasets as a log without labels (for self-training to label), whatever
+    gold it may hold."""
+    for example in gold_examples(datasets):
+        yield dataclasses.replace(example, targets=None, goals=None, goal_success=None)
 
 
 @dataclass
@@ -51,6 +59,7 @@ _TURN_COLUMNS = (
     "timestamp",
     "barge_in",
     "feedback",
+    "slots",
 )
 
 
@@ -84,7 +93,22 @@ def _turn_inputs(rows: list[tuple]) -> list[TurnInput]:
     turns: list[TurnInput] = []
     previous: datetime | None = None
     for row in rows:
-        (_, _, _, utterance, response, domain, intent, status, asr, nlu, timestamp, barge_in, feedback) = row
+        (
+            _,
+            _,
+            _,
+            utterance,
+            response,
+            domain,
+            intent,
+            status,
+            asr,
+            nlu,
+            timestamp,
+            barge_in,
+            feedback,
+            slots,
+        ) = row
         moment = _parse_time(timestamp)
         gap = _seconds_between(previous, moment)
         previous = moment
@@ -100,6 +124,9 @@ def _turn_inputs(rows: list[tuple]) -> list[TurnInput]:
                 seconds_since_previous=gap,
                 barge_in=barge_in,
                 feedback=feedback,
+                # The assistant's own slots, as training reads them from the export: labelling must
+                # see the same inputs, or the "nlu" context and the entity evidence differ.
+                slots=spans_from_format(slots, utterance) if isinstance(slots, list) else None,
             )
         )
     return turns

@@ -73,6 +73,14 @@ class TrainForm(forms.Form):
         help_text="When none is chosen, a held-out part of the training data picks the best epoch.",
         widget=forms.SelectMultiple(attrs={"size": 5}),
     )
+    unlabelled_datasets = _DatasetsChoiceField(
+        queryset=Dataset.objects.none(),
+        required=False,
+        label="Learn from unlabelled logs (optional)",
+        help_text="Self-training: after training, the model labels these logs, and its confident labels "
+        "join the gold for more epochs.",
+        widget=forms.SelectMultiple(attrs={"size": 5}),
+    )
     preset = forms.ChoiceField(choices=PRESET_CHOICES, initial="default", label="Training preset")
     epochs = forms.IntegerField(
         required=False,
@@ -81,11 +89,19 @@ class TrainForm(forms.Form):
         label="Epochs (optional)",
         help_text="Leave blank for the preset's number.",
     )
+    self_training_epochs = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=20,
+        label="Self-training epochs (optional)",
+        help_text="With unlabelled logs chosen: leave blank for 1.",
+    )
 
     def __init__(self, *args, datasets: QuerySet[Dataset], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         _set_queryset(self, "datasets", datasets)
         _set_queryset(self, "valid_datasets", datasets)
+        _set_queryset(self, "unlabelled_datasets", datasets)
 
     def clean_name(self) -> str:
         return self.cleaned_data["name"].strip()

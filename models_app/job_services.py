@@ -215,10 +215,15 @@ def train_job_create(
     name: str,
     datasets: Sequence[Dataset],
     valid_datasets: Sequence[Dataset] = (),
+    unlabelled_datasets: Sequence[Dataset] = (),
     user: User | None,
     preset: str = "default",
     epochs: int | None = None,
+    self_training_epochs: int | None = None,
 ) -> Job:
+    """File a training job. ``unlabelled_datasets`` are read without their labels for self-training:
+    ``self_training_epochs`` more epochs (1 when unset) on the gold plus the model's confident labels
+    of them."""
 
     if not datasets:
         raise ApplicationError("Name at least one dataset to train on.", extra={"field": "datasets"})
@@ -234,8 +239,10 @@ def train_job_create(
             "name": name,
             "datasets": [dataset.name for dataset in datasets],
             "valid_datasets": [dataset.name for dataset in valid_datasets],
+            "unlabelled_datasets": [dataset.name for dataset in unlabelled_datasets],
             "preset": preset,
             "epochs": epochs,
+            "self_training_epochs": (self_training_epochs or 1) if unlabelled_datasets else 0,
         },
     )
 
@@ -247,6 +254,8 @@ def train_job_run(*, job: Job) -> Job:
     config = TrainConfig() if params["preset"] == "default" else getattr(TrainConfig, params["preset"])()
     if params.get("epochs"):
         config.epochs = params["epochs"]
+    # Jobs filed before self-training existed have neither key.
+    config.self_training_epochs = params.get("self_training_epochs") or 0
     job_start(job=job, phase="preparing")
     progress = JobProgress(job)
     cancel = _CancelCheck(job)
@@ -255,6 +264,7 @@ def train_job_run(*, job: Job) -> Job:
             name=params["name"],
             datasets=_datasets(params["datasets"]),
             valid_datasets=_datasets(params["valid_datasets"]),
+            unlabelled_datasets=_datasets(params.get("unlabelled_datasets", [])),
             train_config=config,
             progress=lambda stage, done, total, info: progress(stage, done, total),
             should_stop=cancel,

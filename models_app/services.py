@@ -28,7 +28,7 @@ from annotations.formats.bulk_sql import (
     json_value,
 )
 from annotations.models import Dataset, Dialogue, Label, LabelKind, LabelSource, LabelStatus
-from models_app.examples import gold_examples, labelling_chunk
+from models_app.examples import gold_examples, labelling_chunk, unlabelled_examples
 from models_app.ml.config import ModelConfig, TrainConfig
 from models_app.ml.data import NO_INTENT, NOT_A_REPHRASE, DialoguePrediction
 from models_app.ml.format_adapter import spans_to_format
@@ -62,6 +62,7 @@ def model_train(
     name: str,
     datasets: Sequence[Dataset],
     valid_datasets: Sequence[Dataset] = (),
+    unlabelled_datasets: Sequence[Dataset] = (),
     train_config: TrainConfig | None = None,
     model_config: ModelConfig | None = None,
     progress: TrainProgress | None = None,
@@ -72,6 +73,8 @@ def model_train(
     """Train a model on the gold labels of ``datasets`` and register it as ModelVersion ``name``.
 
     Model selection uses ``valid_datasets`` when given, else a held-out part of the training data.
+    ``unlabelled_datasets`` are logs read without their labels, for self-training
+    (``TrainConfig.self_training_epochs``).
     """
     if not datasets:
         raise ApplicationError("Name at least one dataset to train on.", extra={"field": "datasets"})
@@ -84,15 +87,20 @@ def model_train(
     from models_app.ml.train import train_model
 
     model_config = model_config or ModelConfig()
+    train_config = train_config or TrainConfig()
+    if train_config.threads is None and settings.SELFLEARN_TORCH_THREADS:
+        # The worker's thread budget (SELFLEARN_TORCH_THREADS) holds for training as for labelling.
+        train_config.threads = settings.SELFLEARN_TORCH_THREADS
     if model_config.encoder is None:
         model_config.encoder = settings.SELFLEARN_ENCODER
     trained = train_model(
         train_examples,
         valid_examples,
         model_config,
-        train_config or TrainConfig(),
+        train_config,
         progress=progress,
         should_stop=should_stop,
+        unlabelled=list(unlabelled_examples(unlabelled_datasets)) if unlabelled_datasets else None,
     )
     checkpoint = models_dir() / name
     partial = checkpoint.with_name(checkpoint.name + ".partial")
@@ -109,6 +117,7 @@ def model_train(
             **trained.config,
             "datasets": [d.name for d in datasets],
             "valid_datasets": [d.name for d in valid_datasets],
+            "unlabelled_datasets": [d.name for d in unlabelled_datasets],
         },
         metrics=trained.validation_metrics,
         checkpoint_path=str(checkpoint),

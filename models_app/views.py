@@ -103,9 +103,11 @@ def dataset_train(request: AuthenticatedHttpRequest, name: str) -> HttpResponse:
                 # This dataset first: the job is filed under it.
                 datasets=sorted(form.cleaned_data["datasets"], key=lambda chosen: chosen.pk != dataset.pk),
                 valid_datasets=list(form.cleaned_data["valid_datasets"]),
+                unlabelled_datasets=list(form.cleaned_data["unlabelled_datasets"]),
                 user=request.user,
                 preset=form.cleaned_data["preset"],
                 epochs=form.cleaned_data["epochs"],
+                self_training_epochs=form.cleaned_data["self_training_epochs"],
             )
         except ApplicationError as error:
             form.add_error(_field_of(error, form), error.message)

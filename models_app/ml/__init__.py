@@ -8,11 +8,15 @@ Modules, one job each:
 - ``encoder``: the packaged MiniLM (offline) or any Hugging Face encoder; a tiny random one for tests.
 - ``tokenization``: turns to word pieces (pair encoding, offsets); slot spans to and from BIO tags.
 - ``features``: label inventories; categorical and numerical turn features; targets with masks.
+- ``evidence``: entity evidence of one turn (are the assistant's slot values the words said?).
+- ``augment``: log fields dropped at random in training, as real logs lack them.
 - ``batching``: padding dialogues into tensors; packing dialogues into batches of about N turns.
 - ``heads``, ``model``: the network (turn encoder, dialogue context transformer, heads).
 - ``losses``: the masked multi-task loss.
 - ``pretrain``: self-supervised data (swapped responses and turns).
-- ``train``: ``train_model`` (pretraining, multi-task training, model selection, calibration).
+- ``self_training``: a model's confident labels of unlabelled logs as training gold.
+- ``train``: ``train_model`` (pretraining, multi-task training, self-training, model selection,
+  calibration).
 - ``calibration``: temperature scaling per head.
 - ``inference``, ``decoding``: fast batched logits; logits to predictions with confidences.
 - ``checkpoint``: ``TrainedModel`` and its self-contained checkpoint directory.

@@ -56,6 +56,9 @@ class ModelConfig:
     numerical_dim: int = 16
     # Turn distances the rephrase pointer tells apart (further ones share the last bucket).
     max_rephrase_distance: int = 16
+    # Read the entity evidence (models_app.ml.evidence: are the assistant's slot values the words that
+    # were said?) beside the log's numbers. Checkpoints from before it existed load without it.
+    evidence_features: bool = True
 
     def asdict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -64,7 +67,8 @@ class ModelConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> ModelConfig:
-        return _from_dict(cls, data)
+        # A checkpoint saved before the entity evidence existed was trained without it.
+        return _from_dict(cls, {"evidence_features": False, **(data or {})})
 
 
 @dataclass
@@ -104,6 +108,11 @@ class TrainConfig:
     # Share of training dialogues that lose each group of log fields (response, status, confidences,
     # reactions, timing, the assistant's reading), as real logs often do: see models_app.ml.augment.
     field_dropout: float = 0.0
+    # Self-training (models_app.ml.self_training): after the supervised epochs, the model labels the
+    # unlabelled dialogues given to training, and its labels at or above this calibrated confidence
+    # join the gold for this many more epochs. 0 = off, and off without unlabelled dialogues.
+    self_training_epochs: int = 0
+    self_training_threshold: float = 0.9
 
     def asdict(self) -> dict[str, Any]:
         return asdict(self)

@@ -10,7 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from models_app.ml.config import ModelConfig
 from models_app.ml.data import FAILURE_POINTS, NO_INTENT, NOT_A_REPHRASE, DialogueExample, TurnInput
+from models_app.ml.evidence import EVIDENCE_SIZE, entity_evidence
 from models_app.ml.tokenization import (
     IGNORE,
     EncodedTurn,
@@ -25,7 +27,7 @@ BOUNDARY_TAGS = ("B", "I", "O")  # a goal starts here / continues / the turn is 
 CATEGORICAL = ("domains", "assistant_intents", "statuses", "device_types")
 TRISTATE = {None: 0, False: 1, True: 2}
 FEEDBACK = {None: 0, "positive": 1, "negative": 2}
-NUMERICAL_SIZE = 10
+NUMERICAL_SIZE = 10  # without the entity evidence (ModelConfig.evidence_features)
 MISSING, UNSEEN = 0, 1
 
 
@@ -81,7 +83,7 @@ class FeaturizedDialogue:
 
     tokens: list[EncodedTurn]
     categorical: list[list[int]]  # per turn: ids of domain, assistant intent, status, device, screen, ...
-    numerical: list[list[float]]  # per turn: NUMERICAL_SIZE values
+    numerical: list[list[float]]  # per turn: numerical_size(...) values
     # Targets, IGNORE where there is no gold.
     slot_tags: list[list[int]]  # per turn, per word piece
     intent: list[int]
@@ -98,6 +100,11 @@ class FeaturizedDialogue:
     @property
     def length(self) -> int:
         return sum(len(turn.input_ids) for turn in self.tokens)
+
+
+def numerical_size(evidence_features: bool) -> int:
+    """Numerical inputs per turn: the log's numbers, then the entity evidence when the model reads it."""
+    return NUMERICAL_SIZE + (EVIDENCE_SIZE if evidence_features else 0)
 
 
 def _index(values: list[str]) -> dict[str, int]:
@@ -153,12 +160,25 @@ class Featurizer:
         inventories: dict[str, list[str]],
         max_tokens: int,
         context_fields: Sequence[str],
+        evidence_features: bool = False,
     ) -> None:
         self.tokenizer = tokenizer
+        self.evidence_features = evidence_features
         self.max_tokens = max_tokens
         self.context_fields = tuple(context_fields)
         self.inventories = inventories
         self.indexes = {name: _index(values) for name, values in inventories.items()}
+
+    @classmethod
+    def for_model(cls, tokenizer: Any, inventories: dict[str, list[str]], config: ModelConfig) -> Featurizer:
+        """The featurizer a model of ``config`` reads with (training and inference alike)."""
+        return cls(
+            tokenizer,
+            inventories,
+            config.max_tokens,
+            config.context_fields,
+            evidence_features=config.evidence_features,
+        )
 
     def encode_turns(self, examples: Sequence[DialogueExample]) -> list[list[EncodedTurn]]:
         utterances, contexts, owners = [], [], []
@@ -178,6 +198,12 @@ class Featurizer:
             self.featurize(example, tokens)
             for example, tokens in zip(examples, self.encode_turns(examples), strict=True)
         ]
+
+    def numerical(self, turn: TurnInput) -> list[float]:
+        values = _numerical(turn)
+        if self.evidence_features:
+            values += entity_evidence(turn)
+        return values
 
     def featurize(self, example: DialogueExample, tokens: list[EncodedTurn]) -> FeaturizedDialogue:
         ix = self.indexes
@@ -226,7 +252,7 @@ class Featurizer:
         return FeaturizedDialogue(
             tokens=tokens,
             categorical=categorical,
-            numerical=[_numerical(turn) for turn in example.turns],
+            numerical=[self.numerical(turn) for turn in example.turns],
             slot_tags=slot_tags,
             intent=intent,
             failure_point=failure,

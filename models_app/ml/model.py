@@ -16,7 +16,7 @@ from torch import nn
 
 from models_app.ml.batching import Batch
 from models_app.ml.config import ModelConfig
-from models_app.ml.features import CATEGORICAL, FEEDBACK, NUMERICAL_SIZE, TRISTATE
+from models_app.ml.features import CATEGORICAL, FEEDBACK, TRISTATE, numerical_size
 from models_app.ml.heads import Classifier, GoalSuccessHead, RephrasePointer
 
 if TYPE_CHECKING:
@@ -45,14 +45,14 @@ class TurnFeatures(nn.Module):
         sizes = [len(inventories.get(name, [])) + 2 for name in CATEGORICAL]
         sizes += [len(TRISTATE), len(TRISTATE), len(FEEDBACK)]  # has_screen, barge_in, feedback
         self.embeddings = nn.ModuleList(nn.Embedding(size, config.categorical_dim) for size in sizes)
-        self.numerical = nn.Linear(NUMERICAL_SIZE, config.numerical_dim)
+        self.numerical = nn.Linear(numerical_size(config.evidence_features), config.numerical_dim)
         width = text_width + len(sizes) * config.categorical_dim + config.numerical_dim
         self.project = nn.Sequential(
             nn.Linear(width, config.context_width), nn.GELU(), nn.Dropout(config.dropout)
         )
 
     def forward(self, text: torch.Tensor, categorical: torch.Tensor, numerical: torch.Tensor) -> torch.Tensor:
-        # text: (turns, text width); categorical: (turns, features); numerical: (turns, NUMERICAL_SIZE)
+        # text: (turns, text width); categorical: (turns, features); numerical: (turns, numerical_size(...))
         parts = [text] + [embed(categorical[:, i]) for i, embed in enumerate(self.embeddings)]
         parts.append(self.numerical(numerical.to(text.dtype)))
         projected: torch.Tensor = self.project(torch.cat(parts, dim=-1))  # (turns, context width)

@@ -30,12 +30,7 @@ def predict_with(
     """Predictions of an in-memory model (training uses this for validation)."""
     if not examples:
         return []
-    featurizer = Featurizer(
-        trained.tokenizer,
-        trained.inventories,
-        trained.model_config.max_tokens,
-        trained.model_config.context_fields,
-    )
+    featurizer = Featurizer.for_model(trained.tokenizer, trained.inventories, trained.model_config)
     features = featurizer(examples)
     autocast = (
         "bf16" if precision == "bf16" else "fp32"

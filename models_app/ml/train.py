@@ -34,6 +34,7 @@ from models_app.ml.metrics import evaluate, selection_score
 from models_app.ml.model import LabelModel
 from models_app.ml.predict import predict_with
 from models_app.ml.pretrain import corrupt
+from models_app.ml.self_training import pseudo_labelled
 
 logger = logging.getLogger(__name__)
 
@@ -194,6 +195,111 @@ def _pretrain(
     return done
 
 
+def _calibrate(
+    trained: TrainedModel,
+    featurizer: Featurizer,
+    held_out: Sequence[DialogueExample],
+    pad_id: int,
+    progress: Progress | None,
+) -> None:
+    """Temperatures per head, fitted on the held-out dialogues (none without them)."""
+    if not held_out:
+        return
+    if progress is not None:
+        progress("calibrate", 0, 1, {})
+    held_features = featurizer(held_out)
+    logits = run_model(trained.model, held_features, pad_id, gold_segments=True)
+    trained.temperatures = fit_temperatures(logits, held_features)
+    if progress is not None:
+        progress("calibrate", 1, 1, {"temperatures": trained.temperatures})
+
+
+class _Fit:
+    """Supervised training in one or more rounds, scoring on the held-out dialogues as it goes and
+    remembering the best point across all rounds (``keep_best`` loads it)."""
+
+    def __init__(
+        self,
+        trained: TrainedModel,
+        featurizer: Featurizer,
+        held_out: Sequence[DialogueExample],
+        pad_id: int,
+        progress: Progress | None,
+        should_stop: Callable[[], bool] | None,
+    ) -> None:
+        self.trained = trained
+        self.featurizer = featurizer
+        self.held_out = held_out
+        self.pad_id = pad_id
+        self.progress = progress
+        self.should_stop = should_stop
+        self.config = trained.train_config
+        self.rng = random.Random(self.config.seed)
+        self.best: tuple[float, dict[str, torch.Tensor], dict[str, Any]] | None = None
+        self.done = 0
+        self.total = 0
+        self.epoch = 0
+        self.stopped_early = False
+
+    def round(self, examples: Sequence[DialogueExample], epochs: int, clock: _Clock) -> None:
+        """``epochs`` passes over ``examples`` with a fresh optimiser and schedule, until ``clock`` runs
+        out."""
+        config, model = self.config, self.trained.model
+        features = self.featurizer(examples)
+        per_epoch = len(list(batches_by_turns(features, config.batch_size, random.Random(0))))
+        total = per_epoch * epochs
+        self.total += total
+        optimizer = _optimizer(model, config)
+        scheduler = _Schedule(optimizer, total, config.warmup, clock)
+        evaluate_every = max(1, per_epoch // max(1, config.evaluations_per_epoch))
+        for _ in range(epochs):
+            self.epoch += 1
+            epoch_batches = list(batches_by_turns(features, config.batch_size, self.rng))
+            for position, indices in enumerate(epoch_batches):
+                if self.should_stop is not None and self.should_stop():
+                    raise TrainingCancelled("Training was cancelled.")
+                if clock.out_of_time():
+                    self.stopped_early = True
+                    break
+                model.train()
+                batch: Batch = collate([features[i] for i in indices], self.pad_id)
+                with autocast_context(config.precision):
+                    output = model(batch)
+                loss, parts = multitask_loss(output, batch, config.loss_weights)
+                if loss is not None:
+                    _step(model, optimizer, scheduler, loss, config.max_grad_norm)
+                else:
+                    scheduler.step()
+                self.done += 1
+                info: dict[str, Any] = {"epoch": self.epoch, "loss": parts}
+                last_of_epoch = position + 1 == len(epoch_batches)
+                if self.held_out and ((position + 1) % evaluate_every == 0 or last_of_epoch):
+                    info["validation"] = self._score()
+                if self.progress is not None:
+                    # Packing by turns makes an epoch's batch count vary a little with the shuffle.
+                    self.progress("train", self.done, max(self.total, self.done), info)
+            if clock.out_of_time():
+                self.stopped_early = True
+                break
+        if self.held_out and (self.best is None or self.done > self.best[2]["step"]):
+            # The last steps (an early stop mid-epoch) have not been scored yet.
+            self._score()
+
+    def _score(self) -> dict[str, Any]:
+        metrics = _validate(self.trained, self.held_out)
+        if self.best is None or metrics["score"] > self.best[0]:
+            weights = {k: v.detach().clone() for k, v in self.trained.model.state_dict().items()}
+            self.best = (metrics["score"], weights, {**metrics, "epoch": self.epoch, "step": self.done})
+        logger.info("epoch %s step %s validation score %.4f", self.epoch, self.done, metrics["score"])
+        return metrics
+
+    def keep_best(self) -> None:
+        """Load the best scored weights (without held-out dialogues, the last ones stay)."""
+        if self.best is not None:
+            self.trained.model.load_state_dict(self.best[1])
+            self.trained.validation_metrics = self.best[2]
+
+
 def _validate(trained: TrainedModel, examples: Sequence[DialogueExample]) -> dict[str, Any]:
     predictions = predict_with(trained, examples, precision="fp32")
     metrics = evaluate(examples, predictions)
@@ -208,12 +314,16 @@ def train_model(
     train_config: TrainConfig,
     progress: Progress | None = None,
     should_stop: Callable[[], bool] | None = None,
+    unlabelled: Sequence[DialogueExample] | None = None,
 ) -> TrainedModel:
     """Train on ``train``; select the best evaluation point on ``valid`` (else a held-out part of
     ``train``) by the mean of its main metrics; calibrate temperatures on the same held-out data.
 
     ``progress(stage, done, total, info)`` is called after every step (stages "pretrain", "train",
     "calibrate"; ``info`` has the loss parts, the epoch and, after an evaluation, its metrics).
+    ``unlabelled`` dialogues (logs without gold) are used only by self-training
+    (``TrainConfig.self_training_epochs``): after the supervised epochs, the model's confident labels
+    of them join the gold for that many more epochs (see models_app.ml.self_training).
     Raises TrainingCancelled when ``should_stop()`` turns True, ValueError on empty data.
     """
     if not train:
@@ -242,7 +352,7 @@ def train_model(
     tokenizer = load_tokenizer(encoder_path)
     model = LabelModel(model_config, load_pretrained_encoder(encoder_path), inventories)
     pad_id = int(tokenizer.pad_token_id) if tokenizer.pad_token_id is not None else 0
-    featurizer = Featurizer(tokenizer, inventories, model_config.max_tokens, model_config.context_fields)
+    featurizer = Featurizer.for_model(tokenizer, inventories, model_config)
     trained = TrainedModel(
         model=model,
         tokenizer=tokenizer,
@@ -258,81 +368,54 @@ def train_model(
     }
 
     if train_config.pretrain_epochs > 0:
+        # Under a time budget, pretraining gets its share by epochs, like the rounds after it.
+        all_epochs = train_config.pretrain_epochs + train_config.epochs
+        if train_config.self_training_epochs > 0 and unlabelled:
+            all_epochs += train_config.self_training_epochs
+        pretrain_clock = _Clock(
+            None
+            if train_config.max_seconds is None
+            else train_config.max_seconds * train_config.pretrain_epochs / all_epochs
+        )
         history["pretrain_steps"] = _pretrain(
-            model, train_examples, featurizer, train_config, pad_id, clock, progress, should_stop
+            model, train_examples, featurizer, train_config, pad_id, pretrain_clock, progress, should_stop
         )
 
-    features = featurizer(train_examples)
-    rng = random.Random(train_config.seed)
-    per_epoch = len(list(batches_by_turns(features, train_config.batch_size, random.Random(0))))
-    total = per_epoch * train_config.epochs
-    optimizer = _optimizer(model, train_config)
-    scheduler = _Schedule(optimizer, total, train_config.warmup, clock)
-    evaluate_every = max(1, per_epoch // max(1, train_config.evaluations_per_epoch))
-    best: tuple[float, dict[str, torch.Tensor], dict[str, Any]] | None = None
-    done = 0
-    stopped_early = False
-    for epoch in range(train_config.epochs):
-        epoch_batches = list(batches_by_turns(features, train_config.batch_size, rng))
-        for position, indices in enumerate(epoch_batches):
-            if should_stop is not None and should_stop():
-                raise TrainingCancelled("Training was cancelled.")
-            if clock.out_of_time():
-                stopped_early = True
-                break
-            model.train()
-            batch: Batch = collate([features[i] for i in indices], pad_id)
-            with autocast_context(train_config.precision):
-                output = model(batch)
-            loss, parts = multitask_loss(output, batch, train_config.loss_weights)
-            if loss is not None:
-                _step(model, optimizer, scheduler, loss, train_config.max_grad_norm)
-            else:
-                scheduler.step()
-            done += 1
-            info: dict[str, Any] = {"epoch": epoch + 1, "loss": parts}
-            last_of_epoch = position + 1 == len(epoch_batches)
-            if held_out and ((position + 1) % evaluate_every == 0 or last_of_epoch):
-                metrics = _validate(trained, held_out)
-                info["validation"] = metrics
-                if best is None or metrics["score"] > best[0]:
-                    weights = {k: v.detach().clone() for k, v in model.state_dict().items()}
-                    best = (metrics["score"], weights, {**metrics, "epoch": epoch + 1, "step": done})
-                logger.info("epoch %s step %s validation score %.4f", epoch + 1, done, metrics["score"])
-            if progress is not None:
-                # Packing by turns makes an epoch's batch count vary a little with the shuffle.
-                progress("train", done, max(total, done), info)
-        if stopped_early:
-            break
-    if held_out and (best is None or done > best[2]["step"]):
-        # The last steps (an early stop mid-epoch) have not been scored yet.
-        metrics = _validate(trained, held_out)
-        if best is None or metrics["score"] > best[0]:
-            best = (
-                metrics["score"],
-                {k: v.detach().clone() for k, v in model.state_dict().items()},
-                {**metrics, "epoch": epoch + 1, "step": done},
-            )
-    if best is not None:
-        model.load_state_dict(best[1])
-        trained.validation_metrics = best[2]
+    rounds = [train_config.epochs]
+    if train_config.self_training_epochs > 0 and unlabelled:
+        rounds.append(train_config.self_training_epochs)
+    fit = _Fit(trained, featurizer, held_out, pad_id, progress, should_stop)
+    # With a time budget, the supervised round gets its share by epochs of what pretraining left, and
+    # self-training whatever remains after pseudo-labelling.
+    first_budget = (
+        None
+        if clock.max_seconds is None
+        else max(0.0, clock.max_seconds - clock.elapsed) * rounds[0] / sum(rounds)
+    )
+    fit = _Fit(trained, featurizer, held_out, pad_id, progress, should_stop)
+    fit.round(train_examples, rounds[0], _Clock(first_budget))
+    if len(rounds) > 1:
+        fit.keep_best()
+        _calibrate(trained, featurizer, held_out, pad_id, progress)
+        confident = pseudo_labelled(
+            list(unlabelled or ()),
+            predict_with(trained, list(unlabelled or ()), precision="fp32"),
+            train_config.self_training_threshold,
+        )
+        history["self_training_dialogues"] = len(confident)
+        remaining = None if clock.max_seconds is None else max(0.0, clock.max_seconds - clock.elapsed)
+        fit.round([*train_examples, *confident], rounds[1], _Clock(remaining))
+    fit.keep_best()
     history.update(
         {
-            "steps": done,
-            "total_steps": total,
+            "steps": fit.done,
+            "total_steps": fit.total,
             "seconds": round(clock.elapsed, 1),
-            "stopped_at_max_seconds": stopped_early,
+            "stopped_at_max_seconds": fit.stopped_early,
         }
     )
 
-    if held_out:
-        if progress is not None:
-            progress("calibrate", 0, 1, {})
-        held_features = featurizer(held_out)
-        logits = run_model(model, held_features, pad_id, gold_segments=True)
-        trained.temperatures = fit_temperatures(logits, held_features)
-        if progress is not None:
-            progress("calibrate", 1, 1, {"temperatures": trained.temperatures})
+    _calibrate(trained, featurizer, held_out, pad_id, progress)
     history["seconds_with_calibration"] = round(clock.elapsed, 1)
     trained.history = history
     model.eval()

@@ -28,15 +28,12 @@ from models_app.ml.config import ModelConfig, TrainConfig
 from models_app.models import ModelVersion
 from models_app.recipes.commands import single_commands
 from models_app.recipes.corpora import corpus_dialogues
+from models_app.recipes.defaults import DIALOGUES_CONTEXT_FIELDS
 from models_app.services import model_evaluate, model_train
 from simulator.cli import main as simulate
 
 RECIPES = ("snips", "dialogues")
 Progress = Callable[[str, int, int, dict[str, Any]], None]
-# What the dialogues recipe pairs with each utterance unless told otherwise: the response and the next
-# utterance, and what the assistant understood as text, so a single command's NLU error shows as a
-# mismatch between the words and the reading (measured in bench/model_quality.py; see the README).
-DIALOGUES_CONTEXT_FIELDS = ("response", "next", "nlu")
 # The real held-out sets the dialogues recipe reports, by name: (corpus, split).
 REAL_TEST_SETS = {
     "sgd": ("sgd", "test"),
@@ -57,6 +54,7 @@ def run_recipe(
     test_dialogues: int = 1000,
     real_dialogues: int = 1500,
     command_dialogues: int = 1500,
+    unlabelled_dialogues: int = 0,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Prepare the recipe's datasets (once), train a fresh model and return its evaluation.
@@ -65,7 +63,9 @@ def run_recipe(
     held-out simulated dialogues), ``simulated_commands`` (their requests as single voice commands,
     with nothing after them) and ``real`` (each real held-out set of ``REAL_TEST_SETS``).
     ``real_dialogues`` caps the SGD dialogues trained on (a seeded sample), for the time budget;
-    ``command_dialogues`` is how many simulated dialogues give single commands to train on."""
+    ``command_dialogues`` is how many simulated dialogues give single commands to train on;
+    ``unlabelled_dialogues`` other SGD training dialogues are read without their labels, as a
+    user's own logs would be, for self-training (``TrainConfig.self_training_epochs``)."""
     model_name = model_name or f"recipe-{name}"
     ModelVersion.objects.filter(name=model_name).delete()  # a rerun replaces the recipe's own model
     if name == "snips":
@@ -97,10 +97,16 @@ def run_recipe(
         valid.append(_corpus_dataset("sgd", "valid", data_dir))
     if command_dialogues:
         train.append(simulated_commands("sim-commands-train", command_dialogues, users=users, seed=404))
+    unlabelled = []
+    if unlabelled_dialogues:
+        unlabelled.append(
+            _corpus_dataset("sgd", "train", data_dir, sample=unlabelled_dialogues, leave_out=real_dialogues)
+        )
     model_version = model_train(
         name=model_name,
         datasets=train,
         valid_datasets=valid,
+        unlabelled_datasets=unlabelled,
         train_config=train_config or TrainConfig.dialogues(),
         model_config=model_config or ModelConfig(context_fields=DIALOGUES_CONTEXT_FIELDS),
         progress=progress,
@@ -110,6 +116,8 @@ def run_recipe(
         "sim-commands-test", test_dialogues // 2, users=max(10, users // 4), seed=505
     )
     return {
+        # Steps, seconds, and what pretraining and self-training did.
+        "training": model_version.config.get("history", {}),
         "simulated": model_evaluate(dataset=simulated, model_version=model_version),
         "simulated_commands": model_evaluate(dataset=commands, model_version=model_version),
         "real": {
@@ -121,9 +129,15 @@ def run_recipe(
     }
 
 
-def _corpus_dataset(corpus: str, split: str, data_dir: Path, *, sample: int | None = None) -> Dataset:
-    """The corpus split as a dataset (made once); ``sample`` keeps a seeded sample of that many."""
+def _corpus_dataset(
+    corpus: str, split: str, data_dir: Path, *, sample: int | None = None, leave_out: int = 0
+) -> Dataset:
+    """The corpus split as a dataset (made once); ``sample`` keeps a seeded sample of that many,
+    ``leave_out`` first sets aside the sample of that size (another dataset's), so the two share no
+    dialogue."""
     name = f"{corpus}-{split}" if sample is None else f"{corpus}-{split}-{sample}"
+    if leave_out:
+        name += f"-after-{leave_out}"
 
     def lines() -> Iterator[dict[str, Any]]:
         dialogues = corpus_dialogues(corpus, data_dir, split)
@@ -131,6 +145,9 @@ def _corpus_dataset(corpus: str, split: str, data_dir: Path, *, sample: int | No
             yield from dialogues
             return
         everything = list(dialogues)
+        if leave_out:
+            taken = {id(d) for d in random.Random(0).sample(everything, min(leave_out, len(everything)))}
+            everything = [d for d in everything if id(d) not in taken]
         yield from random.Random(0).sample(everything, min(sample, len(everything)))
 
     return _dataset_from_lines(name, lines)

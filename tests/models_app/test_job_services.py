@@ -172,6 +172,28 @@ def test_training_and_evaluation_run_as_jobs(
     assert "intent_accuracy" in evaluation.result
 
 
+def test_a_train_job_with_unlabelled_logs_self_trains_on_them(
+    simulated_dataset, admin_user, settings, tmp_path, tiny_encoder, django_capture_on_commit_callbacks
+):
+    settings.SELFLEARN_MODELS_DIR = tmp_path / "models"
+    settings.SELFLEARN_ENCODER = tiny_encoder
+    with django_capture_on_commit_callbacks(execute=True):
+        train = train_job_create(
+            name="self-taught",
+            datasets=[simulated_dataset],
+            unlabelled_datasets=[simulated_dataset],
+            user=admin_user,
+            preset="demo",
+            epochs=1,
+        )
+    train.refresh_from_db()
+    assert train.status == Job.Status.SUCCEEDED, train.error
+    assert (train.params["unlabelled_datasets"], train.params["self_training_epochs"]) == (["simulated"], 1)
+    model = ModelVersion.objects.get(name="self-taught")
+    assert model.config["unlabelled_datasets"] == ["simulated"]
+    assert model.config["train"]["self_training_epochs"] == 1
+
+
 def test_a_train_job_for_an_existing_name_is_refused(simulated_dataset, model, admin_user):
     from selflearn_site.exceptions import ApplicationError
 

@@ -28,6 +28,17 @@ class Command(BaseCommand):
             default=[],
             help="held-out data for model selection and calibration (default: a part of the training data)",
         )
+        parser.add_argument(
+            "--unlabelled-dataset",
+            action="append",
+            default=[],
+            help="logs read without their labels, for self-training (repeatable)",
+        )
+        parser.add_argument(
+            "--self-training-epochs",
+            type=int,
+            help="epochs on the gold plus the model's confident labels of the unlabelled logs (default 1)",
+        )
         parser.add_argument("--name", required=True, help="the new model version's name")
         parser.add_argument(
             "--preset", choices=PRESETS, default="default", help="training settings to start from"
@@ -57,6 +68,8 @@ class Command(BaseCommand):
                 setattr(train_config, field, options[option])
         if options["max_minutes"] is not None:
             train_config.max_seconds = options["max_minutes"] * 60
+        if options["unlabelled_dataset"]:
+            train_config.self_training_epochs = options["self_training_epochs"] or 1
         model_config = ModelConfig()
         if options["encoder"]:
             model_config.encoder = options["encoder"]
@@ -68,6 +81,7 @@ class Command(BaseCommand):
                 name=options["name"],
                 datasets=[dataset_named(name) for name in options["dataset"]],
                 valid_datasets=[dataset_named(name) for name in options["valid_dataset"]],
+                unlabelled_datasets=[dataset_named(name) for name in options["unlabelled_dataset"]],
                 train_config=train_config,
                 model_config=model_config,
                 progress=bar.update,
@@ -85,16 +99,19 @@ class Command(BaseCommand):
         foreground_only = ("encoder", "max_minutes", "pretrain_epochs", "seed", "context_fields")
         if any(options[name] for name in foreground_only):
             raise CommandError(
-                "--async takes --preset and --epochs; the other settings need a foreground run"
+                "--async takes --preset, --epochs and the self-training options; the other settings need a "
+                "foreground run"
             )
         try:
             job = train_job_create(
                 name=options["name"],
                 datasets=[dataset_named(name) for name in options["dataset"]],
                 valid_datasets=[dataset_named(name) for name in options["valid_dataset"]],
+                unlabelled_datasets=[dataset_named(name) for name in options["unlabelled_dataset"]],
                 user=None,
                 preset=options["preset"],
                 epochs=options["epochs"],
+                self_training_epochs=options["self_training_epochs"],
             )
         except ApplicationError as error:
             raise CommandError(error.message) from error

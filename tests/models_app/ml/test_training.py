@@ -78,7 +78,7 @@ def test_intent_and_slot_gold_alone_trains_without_touching_the_other_heads(
     inventories = build_inventories(nlu_only)
     tokenizer = load_tokenizer(tiny_model_config.encoder)
     model = LabelModel(tiny_model_config, load_pretrained_encoder(tiny_model_config.encoder), inventories)
-    features = Featurizer(tokenizer, inventories, 96, tiny_model_config.context_fields)(nlu_only)
+    features = Featurizer.for_model(tokenizer, inventories, tiny_model_config)(nlu_only)
     batch = collate(features, tokenizer.pad_token_id)
     loss, parts = multitask_loss(model(batch), batch)
     assert set(parts) == {"intent", "slots"}
@@ -141,3 +141,18 @@ def test_configs_round_trip_through_dicts() -> None:
     for preset in (TrainConfig(), TrainConfig.snips(), TrainConfig.dialogues(), TrainConfig.demo()):
         assert TrainConfig.from_dict(preset.asdict()) == preset
     assert TrainConfig.from_dict({"epochs": 2, "unknown": 1}).epochs == 2
+
+
+def test_a_config_saved_before_the_entity_evidence_existed_reads_without_it() -> None:
+    older = ModelConfig().asdict()
+    del older["evidence_features"]
+    assert ModelConfig.from_dict(older).evidence_features is False
+    assert ModelConfig().evidence_features is True
+
+
+def test_a_model_without_the_entity_evidence_trains_and_predicts(
+    handmade_examples: list[DialogueExample], tiny_model_config: ModelConfig
+) -> None:
+    tiny_model_config.evidence_features = False
+    trained = train_model(handmade_examples, None, tiny_model_config, fast_train_config(epochs=1))
+    assert len(predict_with(trained, handmade_examples)) == len(handmade_examples)
