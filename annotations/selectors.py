@@ -4,7 +4,7 @@ whatever the size of the dataset or the length of the dialogue."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
@@ -173,3 +173,17 @@ def label_list(
         model_name=F("model_version__name"),
         author_username=F("author__username"),
     ).order_by("id")
+
+
+def assistant_user_keys(dataset: Dataset, q: str = "") -> QuerySet[Any, Any]:
+    """The dataset's assistant users (the format's ``user_id``), each with ``dialogue_count``, by key;
+    ``q`` keeps the keys that contain it (any case)."""
+    dialogues = Dialogue.objects.filter(dataset=dataset, user_key__isnull=False)
+    if q:
+        dialogues = dialogues.filter(user_key__icontains=q)
+    return dialogues.values("user_key").annotate(dialogue_count=Count("id")).order_by("user_key")
+
+
+def assistant_user_dialogues(dataset: Dataset, user_key: str) -> QuerySet[Dialogue]:
+    """The dialogues of one assistant user, in import order."""
+    return Dialogue.objects.filter(dataset=dataset, user_key=user_key).order_by("id")

@@ -11,6 +11,8 @@ urlpatterns = [
     path("datasets/", include("annotations.urls")),
     # The review queue, review page, history, adjudication, agreement and auto-accept (app "review").
     path("datasets/", include("review.urls")),
+    # The people of a dataset and what they taught; question sets and rules (app "teachable").
+    path("datasets/", include("teachable.urls")),
     path("jobs/", include("jobs.urls")),
     # /models/ and /models/<pk>/, and /datasets/<name>/label/ and /train/ (app_name "models_app").
     path("", include("models_app.urls")),

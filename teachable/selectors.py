@@ -1,0 +1,230 @@
+"""Reads of the preference store: what is known about a person, the assistant users of a dataset,
+question sets, sessions, and the in-memory catalogue indexes the resolver matches against."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from annotations.models import Dataset
+from annotations.selectors import assistant_user_dialogues, assistant_user_keys
+from selflearn_site.exceptions import ApplicationError
+from teachable.matching import CatalogueIndex, Entity, Known, Resolution, Rule, resolve_reading
+from teachable.models import (
+    Catalogue,
+    CatalogueEntry,
+    GuidedSession,
+    Preference,
+    PreferenceEvent,
+    QuestionSet,
+    ResolutionRule,
+)
+
+_indexes: dict[str, tuple[int, CatalogueIndex]] = {}
+_lock = threading.Lock()
+
+
+def catalogue_index(name: str) -> CatalogueIndex | None:
+    """The index of catalogue ``name`` (None if there is none), built once per revision per process:
+    one small query tells whether the cached one is still current."""
+    revision = Catalogue.objects.filter(name=name).values_list("revision", flat=True).first()
+    if revision is None:
+        return None
+    cached = _indexes.get(name)
+    if cached is not None and cached[0] == revision:
+        return cached[1]
+    entries = CatalogueEntry.objects.filter(catalogue__name=name).values_list("pk", "value", "aliases", "tag")
+    index = CatalogueIndex(
+        [Entity(pk, value, tuple(aliases or ()), tag) for pk, value, aliases, tag in entries]
+    )
+    with _lock:
+        _indexes[name] = (revision, index)
+    return index
+
+
+def catalogue_list() -> QuerySet[Catalogue]:
+    return Catalogue.objects.annotate(entry_count=Count("entries")).order_by("name")
+
+
+def assistant_user_exists(dataset: Dataset, user_key: str) -> bool:
+    """Someone the dataset's logs speak of, or who was taught something already."""
+    return (
+        Preference.objects.filter(dataset=dataset, user_key=user_key).exists()
+        or assistant_user_dialogues(dataset, user_key).exists()
+    )
+
+
+def assistant_user_require(dataset: Dataset, user_key: str) -> str:
+    """``user_key`` if the dataset knows that person; else 404 naming the field."""
+    if not user_key or not assistant_user_exists(dataset, user_key):
+        raise ApplicationError(
+            f"user_id: no assistant user {user_key!r} in {dataset.name}.",
+            extra={"field": "user_id"},
+            status=404,
+        )
+    return user_key
+
+
+def assistant_users(dataset: Dataset, q: str = "") -> list[dict[str, Any]]:
+    """Every assistant user of the dataset (from its logs, or taught without logs), each with
+    ``dialogue_count`` and ``preference_count`` (active ones), by key."""
+    users: dict[str, dict[str, Any]] = {
+        row["user_key"]: {
+            "user_key": row["user_key"],
+            "dialogue_count": row["dialogue_count"],
+            "preference_count": 0,
+        }
+        for row in assistant_user_keys(dataset, q)
+    }
+    preferences = Preference.objects.filter(dataset=dataset, active=True)
+    if q:
+        preferences = preferences.filter(user_key__icontains=q)
+    for row in preferences.values("user_key").annotate(count=Count("id")):
+        entry = users.setdefault(
+            row["user_key"], {"user_key": row["user_key"], "dialogue_count": 0, "preference_count": 0}
+        )
+        entry["preference_count"] = row["count"]
+    return [users[key] for key in sorted(users)]
+
+
+def preference_list(
+    dataset: Dataset, user_key: str, *, include_inactive: bool = False
+) -> QuerySet[Preference]:
+    preferences = Preference.objects.filter(dataset=dataset, user_key=user_key)
+    if not include_inactive:
+        preferences = preferences.filter(active=True)
+    return preferences.select_related("entity", "turn__dialogue").order_by("domain", "key", "-created_at")
+
+
+def preference_get(dataset: Dataset, pk: int) -> Preference:
+    preference = Preference.objects.filter(dataset=dataset, pk=pk).first()
+    if preference is None:
+        raise Http404("No such preference.")
+    return preference
+
+
+def preference_events(dataset: Dataset, user_key: str) -> QuerySet[PreferenceEvent]:
+    return (
+        PreferenceEvent.objects.filter(preference__dataset=dataset, preference__user_key=user_key)
+        .select_related("preference", "actor")
+        .order_by("-at", "-id")
+    )
+
+
+def known_preferences(dataset: Dataset, user_key: str) -> list[Known]:
+    """The person's active preferences as the resolver reads them (one indexed query)."""
+    rows = Preference.objects.filter(dataset=dataset, user_key=user_key, active=True).values_list(
+        "pk", "domain", "key", "value", "polarity"
+    )
+    return [Known(*row) for row in rows]
+
+
+def resolution_rules(dataset: Dataset) -> list[Rule]:
+    rows = ResolutionRule.objects.filter(dataset=dataset).values_list(
+        "intent", "slot_type", "domain", "key", "catalogue__name"
+    )
+    return [Rule(*row) for row in rows]
+
+
+def resolution_rule_list(dataset: Dataset) -> QuerySet[ResolutionRule]:
+    return ResolutionRule.objects.filter(dataset=dataset).select_related("catalogue")
+
+
+def question_set_list(dataset: Dataset) -> QuerySet[QuestionSet]:
+    return (
+        QuestionSet.objects.filter(dataset=dataset)
+        .annotate(question_count=Count("questions", distinct=True))
+        .select_related("first_question")
+        .order_by("name")
+    )
+
+
+def question_set_get(dataset: Dataset, name: str) -> QuestionSet:
+    question_set = QuestionSet.objects.filter(dataset=dataset, name=name).first()
+    if question_set is None:
+        raise ApplicationError(
+            f"question_set: no question set {name!r} in {dataset.name}.",
+            extra={"field": "question_set"},
+            status=404,
+        )
+    return question_set
+
+
+def guided_session_get(dataset: Dataset, pk: int) -> GuidedSession:
+    session = (
+        GuidedSession.objects.filter(dataset=dataset, pk=pk)
+        .select_related("question__catalogue", "question_set")
+        .first()
+    )
+    if session is None:
+        raise Http404("No such session.")
+    return session
+
+
+def guided_session_list(dataset: Dataset, user_key: str) -> QuerySet[GuidedSession]:
+    return GuidedSession.objects.filter(dataset=dataset, user_key=user_key).select_related("question_set")
+
+
+def user_record(dataset: Dataset, user_key: str) -> dict[str, Any]:
+    """Everything kept about one assistant user in the dataset, as one JSON-ready object."""
+    return {
+        "dataset": dataset.name,
+        "user_id": user_key,
+        "preferences": [
+            {
+                "id": p.pk,
+                **p.as_dict(),
+                "entity": p.entity.value if p.entity else None,
+                "turn": {"dialogue": p.turn.dialogue.external_id, "turn": p.turn.external_id}
+                if p.turn
+                else None,
+                "created_at": p.created_at.isoformat(),
+                "updated_at": p.updated_at.isoformat(),
+            }
+            for p in preference_list(dataset, user_key, include_inactive=True)
+        ],
+        "events": [
+            {
+                "preference": e.preference_id,
+                "action": e.action,
+                "actor": e.actor.username if e.actor else None,
+                "before": e.before,
+                "after": e.after,
+                "at": e.at.isoformat(),
+            }
+            for e in preference_events(dataset, user_key)
+        ],
+        "sessions": [
+            {
+                "id": s.pk,
+                "question_set": s.question_set.name,
+                "status": s.status,
+                "transcript": s.transcript,
+                "created_at": s.created_at.isoformat(),
+            }
+            for s in guided_session_list(dataset, user_key)
+        ],
+    }
+
+
+def dataset_preference_counts(dataset: Dataset) -> dict[str, int]:
+    counts = Preference.objects.filter(dataset=dataset).aggregate(
+        active=Count("id", filter=Q(active=True)), users=Count("user_key", distinct=True)
+    )
+    return {"active": counts["active"], "users": counts["users"]}
+
+
+def reading_resolve(
+    dataset: Dataset, user_key: str, intent: str | None, slots: list[dict[str, Any]]
+) -> Resolution:
+    """The assistant's reading completed by the person's preferences (see teachable.matching)."""
+    rules = resolution_rules(dataset)
+    catalogues = {
+        rule.catalogue: index
+        for rule in rules
+        if rule.intent == intent and rule.catalogue and (index := catalogue_index(rule.catalogue)) is not None
+    }
+    return resolve_reading(intent, slots, known_preferences(dataset, user_key), rules, catalogues)

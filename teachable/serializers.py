@@ -1,0 +1,102 @@
+"""What the teachable API answers with."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from teachable.models import Preference, PreferenceEvent, Question, QuestionSet, ResolutionRule
+
+
+class PreferenceSerializer(serializers.ModelSerializer):
+    user_id = serializers.CharField(source="user_key")
+    entity = serializers.CharField(source="entity.value", allow_null=True, default=None)
+    turn = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Preference
+        fields = [
+            "id",
+            "user_id",
+            "domain",
+            "key",
+            "value",
+            "entity",
+            "polarity",
+            "source",
+            "confidence",
+            "active",
+            "turn",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_turn(self, preference: Preference) -> dict[str, str] | None:
+        if preference.turn is None:
+            return None
+        return {"dialogue": preference.turn.dialogue.external_id, "turn": preference.turn.external_id}
+
+
+class PreferenceEventSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.username", allow_null=True, default=None)
+
+    class Meta:
+        model = PreferenceEvent
+        fields = ["preference", "action", "actor", "before", "after", "at"]
+
+
+class QuestionSerializer(serializers.ModelSerializer):
+    catalogue = serializers.CharField(source="catalogue.name", allow_null=True, default=None)
+    next = serializers.CharField(source="next_question.key", allow_null=True, default=None)
+
+    class Meta:
+        model = Question
+        fields = ["key", "domain", "text", "answer_type", "catalogue", "next"]
+
+
+class QuestionSetSerializer(serializers.ModelSerializer):
+    questions = serializers.SerializerMethodField()
+    first = serializers.CharField(source="first_question.key", allow_null=True, default=None)
+
+    class Meta:
+        model = QuestionSet
+        fields = ["name", "domain", "first", "questions"]
+
+    def get_questions(self, question_set: QuestionSet) -> list[dict[str, object]]:
+        questions = question_set.questions.select_related("catalogue", "next_question").order_by("id")
+        return list(QuestionSerializer(questions, many=True).data)
+
+
+class ResolutionRuleSerializer(serializers.ModelSerializer):
+    catalogue = serializers.CharField(source="catalogue.name", allow_null=True, default=None)
+
+    class Meta:
+        model = ResolutionRule
+        fields = ["intent", "slot_type", "domain", "key", "catalogue"]
+
+
+class GuidedTurnSerializer(serializers.Serializer):
+    """A guided session after its latest answer: what to say next."""
+
+    id = serializers.IntegerField()
+    user_id = serializers.CharField()
+    question_set = serializers.CharField()
+    status = serializers.ChoiceField(choices=["asking", "confirming", "done", "stopped"])
+    prompt = serializers.CharField(help_text="What the assistant says next.")
+    question = serializers.DictField(allow_null=True, help_text="{key, text} of the open question.")
+    choices = serializers.ListField(child=serializers.CharField(), help_text="Names to choose among.")
+    understood = serializers.DictField(allow_null=True, help_text="The answer awaiting yes or no.")
+    learned = serializers.ListField(child=serializers.DictField())
+    transcript = serializers.ListField(child=serializers.DictField())
+    ended = serializers.BooleanField()
+
+
+class ResolutionSerializer(serializers.Serializer):
+    user_id = serializers.CharField()
+    intent = serializers.CharField(allow_null=True)
+    slots = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="The reading's slots, completed; filled ones have source=preference.",
+    )
+    applied = serializers.ListField(
+        child=serializers.DictField(), help_text="Which preference did what: filled or disambiguated."
+    )

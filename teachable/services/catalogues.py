@@ -1,0 +1,76 @@
+"""Loading catalogues (all or nothing); each load bumps the catalogue's revision, which tells every
+process's cached index (teachable.selectors.catalogue_index) to rebuild."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+
+from selflearn_site.exceptions import ApplicationError
+from teachable.models import Catalogue, CatalogueEntry
+
+DEFAULT_CATALOGUES = Path(__file__).resolve().parent.parent / "data" / "default_catalogues.json"
+
+
+def catalogues_load(*, data: dict[str, Any], source: str = "catalogues") -> list[Catalogue]:
+    """Create or replace the catalogues in ``data`` ({name: {"description", "entries": [{"value",
+    "aliases", "tag"}]}}), all or nothing; errors name the catalogue, entry and field."""
+    if not isinstance(data, dict):
+        raise ApplicationError(
+            f"{source}: must be an object keyed by catalogue name", extra={"field": "data"}
+        )
+    loaded: list[Catalogue] = []
+    with transaction.atomic():
+        for name, spec in data.items():
+            where = f"{source}: {name}"
+            entries = spec.get("entries") if isinstance(spec, dict) else None
+            if not isinstance(entries, list):
+                raise ApplicationError(f"{where}.entries must be an array", extra={"field": "entries"})
+            catalogue, created = Catalogue.objects.get_or_create(
+                name=name, defaults={"description": str(spec.get("description", ""))[:200]}
+            )
+            if not created:
+                catalogue.entries.all().delete()
+                catalogue.revision += 1
+                catalogue.description = str(spec.get("description", catalogue.description))[:200]
+                catalogue.save(update_fields=["revision", "description"])
+            rows = []
+            seen: set[str] = set()
+            for number, entry in enumerate(entries):
+                value = entry.get("value") if isinstance(entry, dict) else None
+                if not isinstance(value, str) or not value.strip():
+                    raise ApplicationError(
+                        f"{where}.entries[{number}].value must be a non-empty string",
+                        extra={"field": "value"},
+                    )
+                if value in seen:
+                    raise ApplicationError(
+                        f"{where}.entries[{number}].value {value!r} appears twice", extra={"field": "value"}
+                    )
+                seen.add(value)
+                aliases = entry.get("aliases", [])
+                if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+                    raise ApplicationError(
+                        f"{where}.entries[{number}].aliases must be an array of strings",
+                        extra={"field": "aliases"},
+                    )
+                rows.append(
+                    CatalogueEntry(
+                        catalogue=catalogue,
+                        value=value.strip(),
+                        aliases=aliases,
+                        tag=str(entry.get("tag", "")),
+                    )
+                )
+            CatalogueEntry.objects.bulk_create(rows)
+            loaded.append(catalogue)
+    return loaded
+
+
+def catalogues_load_defaults() -> list[Catalogue]:
+    """Teams, cities, cuisines and genres: the catalogues the demo and the default question sets use."""
+    with DEFAULT_CATALOGUES.open(encoding="utf-8") as source:
+        return catalogues_load(data=json.load(source), source=DEFAULT_CATALOGUES.name)

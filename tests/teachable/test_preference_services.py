@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+import pytest
+
+from selflearn_site.exceptions import ApplicationError
+from teachable.models import Preference, PreferenceEvent
+from teachable.selectors import known_preferences, user_record
+from teachable.services import (
+    PreferenceInput,
+    preference_correct,
+    preference_delete,
+    preference_learn,
+    user_forget,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _learn(dataset, value: str, polarity: str = "like", key: str = "team", domain: str = "sports", **extra):
+    return preference_learn(
+        dataset=dataset,
+        user_key="u1",
+        data=PreferenceInput(domain, key, value, polarity, extra.pop("source", "statement"), **extra),
+    )
+
+
+def test_a_stated_team_resolves_to_its_catalogue_entry(people) -> None:
+    preference = _learn(people, "the warriors")
+    assert (preference.value, preference.entity.value) == ("Golden State Warriors", "Golden State Warriors")
+    assert PreferenceEvent.objects.get(preference=preference).action == "create"
+
+
+def test_a_newer_like_of_the_same_key_supersedes_the_older_one(people) -> None:
+    old = _learn(people, "the warriors")
+    new = _learn(people, "the new york jets")
+    old.refresh_from_db()
+    assert (old.active, old.superseded_by) == (False, new)
+    assert [k.value for k in known_preferences(people, "u1")] == ["New York Jets"]
+
+
+def test_dislikes_are_kept_side_by_side_and_beside_the_like(people) -> None:
+    _learn(people, "pizza", "dislike", key="dish", domain="food")
+    _learn(people, "sushi", "dislike", key="dish", domain="food")
+    _learn(people, "italian", key="cuisine", domain="food")
+    assert sorted((k.key, k.value, k.polarity) for k in known_preferences(people, "u1")) == [
+        ("cuisine", "italian", "like"),
+        ("dish", "pizza", "dislike"),
+        ("dish", "sushi", "dislike"),
+    ]
+
+
+def test_liking_what_was_disliked_withdraws_the_dislike(people) -> None:
+    _learn(people, "jazz", "dislike", key="genre", domain="music")
+    _learn(people, "jazz", key="genre", domain="music")
+    assert [(k.value, k.polarity) for k in known_preferences(people, "u1")] == [("jazz", "like")]
+
+
+def test_saying_it_again_refreshes_it_without_a_second_row(people) -> None:
+    first = _learn(people, "the warriors", confidence=0.6)
+    again = _learn(people, "golden state warriors", confidence=0.9)
+    assert again.pk == first.pk and again.confidence == 0.9
+    assert Preference.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("the zebras", "names nothing in the team catalogue"), ("the giants", "could be")],
+)
+def test_a_value_that_resolves_to_nothing_or_to_several_is_refused_naming_the_field(people, value, message):
+    with pytest.raises(ApplicationError, match=message) as refused:
+        _learn(people, value)
+    assert refused.value.extra["field"] == "value"
+    assert not Preference.objects.exists()
+
+
+def test_keys_without_a_catalogue_keep_the_value_as_written(people) -> None:
+    assert _learn(people, "Sci-Fi novels", key="books", domain="reading").value == "Sci-Fi novels"
+
+
+def test_an_unknown_person_or_bad_field_is_refused_and_nothing_is_written(people) -> None:
+    with pytest.raises(ApplicationError, match="no assistant user 'nobody'") as refused:
+        preference_learn(
+            dataset=people, user_key="nobody", data=PreferenceInput("sports", "team", "the warriors")
+        )
+    assert refused.value.extra["field"] == "user_id"
+    with pytest.raises(ApplicationError) as refused:
+        _learn(people, "jazz", "love", key="genre", domain="music")
+    assert refused.value.extra["field"] == "polarity"
+    with pytest.raises(ApplicationError) as refused:
+        _learn(people, "jazz", key="genre", domain="music", confidence=1.5)
+    assert refused.value.extra["field"] == "confidence"
+    assert not Preference.objects.exists()
+
+
+def test_a_reviewer_correction_keeps_the_old_value_in_the_record(people, reviewer) -> None:
+    wrong = _learn(people, "the warriors")
+    corrected = preference_correct(
+        preference=wrong, data=PreferenceInput("sports", "team", "the washington wizards"), actor=reviewer
+    )
+    assert (corrected.value, corrected.source) == ("Washington Wizards", "reviewer")
+    record = user_record(people, "u1")
+    assert [p["value"] for p in record["preferences"] if not p["active"]] == ["Golden State Warriors"]
+    assert {"correct", "create"} <= {e["action"] for e in record["events"]}
+
+
+def test_a_deleted_preference_no_longer_applies(people, reviewer) -> None:
+    preference_delete(preference=_learn(people, "the warriors"), actor=reviewer)
+    assert known_preferences(people, "u1") == []
+    with pytest.raises(ApplicationError, match="already"):
+        preference_delete(preference=Preference.objects.get(), actor=reviewer)
+
+
+def test_forgetting_a_person_deletes_everything_kept_about_them_and_nobody_else(people) -> None:
+    _learn(people, "the warriors")
+    preference_learn(dataset=people, user_key="u2", data=PreferenceInput("music", "genre", "jazz"))
+    assert user_forget(dataset=people, user_key="u1") == {"preferences": 1, "sessions": 0}
+    assert list(Preference.objects.values_list("user_key", flat=True)) == ["u2"]
+    assert not PreferenceEvent.objects.filter(preference__user_key="u1").exists()

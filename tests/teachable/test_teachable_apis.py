@@ -1,0 +1,164 @@
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from teachable.models import GuidedSession, Preference
+
+pytestmark = pytest.mark.django_db
+
+BASE = "/api/datasets/assistant-logs"
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashing(settings) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _as(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def test_an_assistant_walks_a_guided_session_turn_by_turn_and_the_next_request_is_resolved(people, reviewer):
+    api = _as(reviewer)
+    started = api.post(f"{BASE}/guided-sessions/", {"user_id": "u1"}, format="json")
+    assert started.status_code == 201 and started.data["prompt"] == "Which sports team do you follow?"
+    answer = f"{BASE}/guided-sessions/{started.data['id']}/answer/"
+    for said in ("skip", "springfield missouri", "yes", "stop"):
+        turn = api.post(answer, {"answer": said}, format="json")
+    assert turn.data["ended"] and turn.data["learned"] == [
+        {"key": "city", "value": "Springfield, MO", "polarity": "like"}
+    ]
+
+    resolved = api.post(
+        f"{BASE}/resolve/",
+        {
+            "user_id": "u1",
+            "utterance": "what's the weather in springfield",
+            "intent": "weather_query",
+            "slots": [{"type": "place_name", "value": "springfield"}],
+        },
+        format="json",
+    )
+    assert resolved.status_code == 200
+    assert resolved.data["slots"][0]["value"] == "Springfield, MO"
+    assert resolved.data["applied"][0]["action"] == "disambiguated"
+    missing = api.post(f"{BASE}/resolve/", {"user_id": "u1", "intent": "weather_query"}, format="json")
+    assert missing.data["slots"] == [
+        {"type": "place_name", "value": "Springfield, MO", "source": "preference"}
+    ]
+
+
+def test_an_ended_session_answers_409_and_bad_answers_400(people, reviewer):
+    api = _as(reviewer)
+    session = api.post(f"{BASE}/guided-sessions/", {"user_id": "u1"}, format="json").data["id"]
+    assert (
+        api.post(f"{BASE}/guided-sessions/{session}/answer/", {"answer": ""}, format="json").status_code
+        == 400
+    )
+    api.post(f"{BASE}/guided-sessions/{session}/stop/")
+    late = api.post(f"{BASE}/guided-sessions/{session}/answer/", {"answer": "the warriors"}, format="json")
+    assert late.status_code == 409 and "ended" in late.data["detail"]
+
+
+def test_unknown_people_and_question_sets_answer_404_naming_the_field(people, reviewer):
+    api = _as(reviewer)
+    for response in (
+        api.post(f"{BASE}/resolve/", {"user_id": "ghost", "intent": "weather_query"}, format="json"),
+        api.post(f"{BASE}/guided-sessions/", {"user_id": "ghost"}, format="json"),
+        api.get(f"{BASE}/users/ghost/"),
+    ):
+        assert response.status_code == 404 and "user_id" in response.data["detail"]
+    unknown_set = api.post(
+        f"{BASE}/guided-sessions/", {"user_id": "u1", "question_set": "nope"}, format="json"
+    )
+    assert unknown_set.status_code == 404 and "question_set" in unknown_set.data["detail"]
+    assert not GuidedSession.objects.exists()
+
+
+def test_reviewers_teach_and_correct_and_viewers_only_read(people, reviewer, viewer, stranger):
+    taught = _as(reviewer).post(
+        f"{BASE}/users/u1/preferences/",
+        {"domain": "sports", "key": "team", "value": "the warriors"},
+        format="json",
+    )
+    assert taught.status_code == 201 and taught.data["value"] == "Golden State Warriors"
+    assert taught.data["source"] == "reviewer"
+    corrected = _as(reviewer).put(
+        f"{BASE}/preferences/{taught.data['id']}/",
+        {"domain": "sports", "key": "team", "value": "the chicago bulls"},
+        format="json",
+    )
+    assert corrected.status_code == 200 and corrected.data["value"] == "Chicago Bulls"
+    assert _as(viewer).get(f"{BASE}/users/u1/preferences/").data[0]["value"] == "Chicago Bulls"
+    assert len(_as(viewer).get(f"{BASE}/users/u1/preferences/?all=1").data) == 2
+    refused = _as(viewer).post(
+        f"{BASE}/users/u1/preferences/",
+        {"domain": "sports", "key": "team", "value": "the jets"},
+        format="json",
+    )
+    assert refused.status_code == 403
+    assert _as(stranger).get(f"{BASE}/users/u1/preferences/").status_code == 404
+
+
+def test_a_value_that_resolves_to_nothing_answers_400_naming_the_field(people, reviewer):
+    response = _as(reviewer).post(
+        f"{BASE}/users/u1/preferences/",
+        {"domain": "sports", "key": "team", "value": "the zebras"},
+        format="json",
+    )
+    assert response.status_code == 400 and response.data["field"] == "value"
+    assert not Preference.objects.exists()
+
+
+def test_the_export_gives_everything_kept_and_only_admins_forget(people, reviewer, dataset_admin):
+    _as(reviewer).post(
+        f"{BASE}/users/u1/preferences/", {"domain": "music", "key": "genre", "value": "jazz"}, format="json"
+    )
+    record = _as(reviewer).get(f"{BASE}/users/u1/").data
+    assert record["user_id"] == "u1" and [p["value"] for p in record["preferences"]] == ["jazz"]
+    assert record["events"][0]["actor"] == "rita"
+    assert _as(reviewer).delete(f"{BASE}/users/u1/").status_code == 403
+    forgotten = _as(dataset_admin).delete(f"{BASE}/users/u1/")
+    assert forgotten.data["deleted"] == {"preferences": 1, "sessions": 0}
+    assert not Preference.objects.exists()
+
+
+def test_admins_replace_question_sets_and_rules_and_a_loop_is_refused(people, dataset_admin, reviewer):
+    api = _as(dataset_admin)
+    body = {
+        "domain": "food",
+        "questions": [
+            {"key": "cuisine", "text": "What food?", "catalogue": "cuisine"},
+            {"key": "dish", "text": "Favourite dish?", "answer_type": "text"},
+        ],
+    }
+    saved = api.put(f"{BASE}/question-sets/food/", body, format="json")
+    assert saved.status_code == 200 and [q["next"] for q in saved.data["questions"]] == ["dish", None]
+    body["questions"][1]["next"] = "cuisine"
+    looped = api.put(f"{BASE}/question-sets/food/", body, format="json")
+    assert looped.status_code == 400 and "loop" in looped.data["detail"]
+    assert _as(reviewer).put(f"{BASE}/question-sets/food/", body, format="json").status_code == 403
+    rules = api.put(
+        f"{BASE}/resolution-rules/",
+        {"rules": [{"intent": "order_food", "slot_type": "food_type", "domain": "food", "key": "cuisine"}]},
+        format="json",
+    )
+    assert rules.status_code == 200 and [r["intent"] for r in rules.data] == ["order_food"]
+    bad = api.put(
+        f"{BASE}/resolution-rules/",
+        {"rules": [{"intent": "x", "slot_type": "y", "domain": "d", "key": "k", "catalogue": "planets"}]},
+        format="json",
+    )
+    assert bad.status_code == 400 and bad.data["field"] == "rules[0].catalogue"
+    assert [r["intent"] for r in api.get(f"{BASE}/resolution-rules/").data] == ["order_food"]
+
+
+def test_the_people_list_counts_dialogues_and_preferences(people, viewer):
+    rows = _as(viewer).get(f"{BASE}/users/").data
+    assert rows == [
+        {"user_key": "u1", "dialogue_count": 2, "preference_count": 0},
+        {"user_key": "u2", "dialogue_count": 1, "preference_count": 0},
+    ]
