@@ -131,6 +131,11 @@ class LabelKind(models.TextChoices):
     FAILURE_POINT = "failure_point", "Failure point"
     REPHRASE_OF = "rephrase_of", "Rephrase of"
     DEFECT = "defect", "Defect"
+    # The preferences the person states or confirms in the turn: [{"domain", "key", "value",
+    # "polarity", optional "start" and "end"}, ...]; an empty list (or no label) states none.
+    PREFERENCES = "preferences", "Preferences"
+    # For a turn that failed: the utterance that would have served the person, or null.
+    REWRITE = "rewrite", "Rewrite"
     # Dialogue-level: the goal segments, value [{"turns": [...]}, ...] in order.
     GOAL_SEGMENTS = "goal_segments", "Goal segments"
     # One per goal, targeting the goal's first turn: whether the goal was achieved.
@@ -143,6 +148,8 @@ TURN_LABEL_KINDS = (
     LabelKind.FAILURE_POINT,
     LabelKind.REPHRASE_OF,
     LabelKind.DEFECT,
+    LabelKind.PREFERENCES,
+    LabelKind.REWRITE,
 )
 
 

@@ -128,11 +128,25 @@ def labels_payload(
     ]
 
 
-def kinds_payload() -> list[dict[str, str]]:
-    """Every label kind, in its usual order, with its display name and what it targets: ``turn`` (one
+# Turn kinds whose absence says "none" (FORMAT.md): most turns state no preference and need no
+# rewrite, so a turn lists them only where it has one.
+OPTIONAL_KINDS = (LabelKind.PREFERENCES, LabelKind.REWRITE)
+
+
+def kinds_payload() -> list[dict[str, Any]]:
+    """Every label kind, in its usual order, with its display name, what it targets: ``turn`` (one
     of the labels listed under each turn), ``goal`` (a goal's success, on the goal's first turn) or
-    ``dialogue`` (the goal segmentation)."""
-    return [{"kind": kind.value, "name": str(kind.label), "target": _target(kind)} for kind in LabelKind]
+    ``dialogue`` (the goal segmentation), and whether it is ``optional``: listed only where a turn
+    has a label of it."""
+    return [
+        {
+            "kind": kind.value,
+            "name": str(kind.label),
+            "target": _target(kind),
+            "optional": kind in OPTIONAL_KINDS,
+        }
+        for kind in LabelKind
+    ]
 
 
 def _target(kind: LabelKind) -> str:

@@ -13,7 +13,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn, Protocol, TypeVar
 
-from annotations.formats.dialogue_format import FAILURE_POINTS, MAX_ID_LENGTH, _Checker
+from annotations.formats.dialogue_format import (
+    DEFAULT_POLARITY,
+    FAILURE_POINTS,
+    MAX_ID_LENGTH,
+    PREFERENCE_FIELDS,
+    _Checker,
+)
 from annotations.models import LabelKind, LabelSource, LabelStatus
 from review.models import ReviewDecision
 from selflearn_site.exceptions import ApplicationError
@@ -72,7 +78,8 @@ def is_awaiting(label: LabelLike, reviews: int, required: int) -> bool:
 
 
 def canonical(kind: str, value: Any) -> Any:
-    """The value in a form where equal meaning is equal data: spans in order, with only their keys."""
+    """The value in a form where equal meaning is equal data: spans in order, with only their keys;
+    preferences in a fixed order, with only their keys and their polarity spelled out."""
     if kind == LabelKind.SLOTS and isinstance(value, list):
         spans = [
             {key: span[key] for key in ("start", "end", "type", "value") if key in span}
@@ -80,6 +87,17 @@ def canonical(kind: str, value: Any) -> Any:
             if isinstance(span, dict)
         ]
         return sorted(spans, key=lambda span: (span.get("start", 0), span.get("end", 0)))
+    if kind == LabelKind.PREFERENCES and isinstance(value, list):
+        # A set of preferences, each with its polarity spelled out (like when absent) and its span.
+        preferences = [
+            {
+                **{key: item[key] for key in (*PREFERENCE_FIELDS, "start", "end") if key in item},
+                "polarity": item.get("polarity", DEFAULT_POLARITY),
+            }
+            for item in value
+            if isinstance(item, dict)
+        ]
+        return sorted(preferences, key=lambda item: json.dumps(item, sort_keys=True, ensure_ascii=False))
     if kind == LabelKind.GOAL_SEGMENTS and isinstance(value, list):
         return [goal.get("turns") if isinstance(goal, dict) else goal for goal in value]
     return value
@@ -134,9 +152,13 @@ def validate_value(kind: str, value: Any, *, turn: TurnInfo | None, turns: Seque
             _fail("value", "an intent is a non-empty string, or null when the turn was not for the assistant")
         if isinstance(value, str) and len(value) > MAX_ID_LENGTH:
             _fail("value", f"an intent has at most {MAX_ID_LENGTH} characters")
-    elif kind == LabelKind.SLOTS:
+    elif kind in (LabelKind.SLOTS, LabelKind.PREFERENCES):
         check = _Checker()
-        check.spans(value, turn.utterance if turn else "", "value")
+        utterance = turn.utterance if turn else ""
+        if kind == LabelKind.SLOTS:
+            check.spans(value, utterance, "value")
+        else:
+            check.preferences(value, utterance, "value")
         if check.errors:
             # The message names the exact place (value[1].end); the field is the request's own.
             raise ApplicationError(str(check.errors[0]), extra={"field": "value"})
@@ -147,6 +169,9 @@ def validate_value(kind: str, value: Any, *, turn: TurnInfo | None, turns: Seque
         earlier = {t.external_id for t in turns if turn is not None and t.position < turn.position}
         if value is not None and (not isinstance(value, str) or value not in earlier):
             _fail("value", f"must be the id of an earlier turn of the dialogue or null, got {value!r}")
+    elif kind == LabelKind.REWRITE:
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            _fail("value", "a rewrite is the utterance that would have served the person, or null")
     elif kind in (LabelKind.DEFECT, LabelKind.GOAL_SUCCESS):
         if not isinstance(value, bool):
             _fail("value", f"must be true or false, got {json.dumps(value)}")

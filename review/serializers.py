@@ -138,6 +138,10 @@ class ReviewKindSerializer(serializers.Serializer):
         help_text="turn: listed under each turn; goal: a goal's success, on its first turn; dialogue: "
         "the goal segmentation.",
     )
+    optional = serializers.BooleanField(
+        help_text="A turn kind whose absence means none (preferences, rewrite): listed only where a turn "
+        "has a label of it."
+    )
 
 
 class ReviewPageSerializer(serializers.Serializer):

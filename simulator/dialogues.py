@@ -19,7 +19,7 @@ from simulator.asr import Asr
 from simulator.catalogues import Catalogues
 from simulator.config import SimConfig
 from simulator.corpora import load_all
-from simulator.goals import Goal, GoalMaker, preference_fill
+from simulator.goals import PREFERENCE_KEYS, Goal, GoalMaker, preference_fill
 from simulator.nlu import WeakNlu
 from simulator.people import User, make_users
 from simulator.pipeline import Outcome, Pipeline
@@ -221,6 +221,23 @@ class _DialogueBuilder:
         self.intended[tid] = text
         return tid, len(tokens)
 
+    def state_preference(self, tid: str, kind: str, slot_type: str) -> None:
+        """Label the teaching turn ``tid`` with the preference of ``kind`` it states: the value its slot
+        of ``slot_type`` resolves to, liked, with that slot's span."""
+        domain, key = PREFERENCE_KEYS[kind]
+        label = self.labels[tid]
+        span = next(span for span in label["slots"] if span["type"] == slot_type)
+        label["preferences"] = [
+            {
+                "domain": domain,
+                "key": key,
+                "value": span["value"],
+                "polarity": "like",
+                "start": span["start"],
+                "end": span["end"],
+            }
+        ]
+
     # --- the dialogue ----------------------------------------------------------------------------
     def build(self, rng: random.Random) -> dict[str, Any]:
         config, user, maker = self.config, self.user, self.sim.goals
@@ -346,6 +363,7 @@ class _DialogueBuilder:
         fill = goal.fills[goal.wording.slot_types[0]][0]
         response = TEACH_CONFIRM[int(rng.random() * len(TEACH_CONFIRM))].format(v=fill.value)
         tid, n = self.simple_turn(goal.wording, goal.fills, "preference", response, rng)
+        self.state_preference(tid, goal.teach_kind, goal.wording.slot_types[0])
         self.user.known[goal.teach_kind] = fill.value
         self.goals.append({"turns": [tid], "success": True})
         self.goal_truth.append(
@@ -366,6 +384,7 @@ class _DialogueBuilder:
             fill = preference_fill(self.user, kind)
             response = QUESTIONS[goal.questions[k + 1]] if k + 1 < len(goal.questions) else LEARN_DONE
             tid, n = self.simple_turn(wording, {wording.slot_types[0]: [fill]}, "preference", response, rng)
+            self.state_preference(tid, kind, wording.slot_types[0])
             tids.append(tid)
             self.user.known[kind] = fill.value
             answered[wording.slot_types[0]] = [fill.value]
@@ -462,6 +481,7 @@ class _DialogueBuilder:
                 value = teach.fills[teach.wording.slot_types[0]][0].value
                 response = TEACH_CONFIRM[int(rng.random() * len(TEACH_CONFIRM))].format(v=value)
                 taught, n = self.simple_turn(teach.wording, teach.fills, "preference", response, rng)
+                self.state_preference(taught, goal.implicit_kind, teach.wording.slot_types[0])
                 tids.append(taught)
                 user.known[goal.implicit_kind] = value
                 self.advance(n, response, False, 0.8, 3.0, rng)
@@ -484,7 +504,8 @@ class _DialogueBuilder:
             }
         )
         for tid, out, tokens in failed:
-            self.rewrites[tid] = success_text if success else self.fallback_rewrite(goal, out, tokens, rng)
+            rewrite = success_text if success else self.fallback_rewrite(goal, out, tokens, rng)
+            self.rewrites[tid] = self.labels[tid]["rewrite"] = rewrite
 
     def pick_reaction(self, rng: random.Random) -> str:
         x = rng.random()

@@ -42,7 +42,15 @@ STATE_NAMES = {
     "WA": "washington",
     "NZ": "new zealand",
 }
-PREFERENCE_KINDS = ("team", "city", "cuisine", "genre")
+# Each preference a person has, by kind, and where FORMAT.md's `preferences` labels put it: (domain,
+# key). The one place they are named: code that reads simulated preferences imports it from here.
+PREFERENCE_KEYS: dict[str, tuple[str, str]] = {
+    "team": ("sports", "team"),
+    "city": ("weather", "city"),
+    "cuisine": ("food", "cuisine"),
+    "genre": ("music", "genre"),
+}
+PREFERENCE_KINDS = tuple(PREFERENCE_KEYS)
 
 
 @dataclass(slots=True)

@@ -50,8 +50,17 @@ def dialogue(dialogue_id: str = "d1", **fields: Any) -> dict[str, Any]:
                     "failure_point": "entity",
                     "rephrase_of": None,
                     "defect": True,
+                    "rewrite": "play purple haze by jimi hendrix",
                 },
-                "t2": {"intent": "PlayMusic", "failure_point": "none", "rephrase_of": "t1", "defect": False},
+                "t2": {
+                    "intent": "PlayMusic",
+                    "failure_point": "none",
+                    "rephrase_of": "t1",
+                    "defect": False,
+                    "preferences": [
+                        {"domain": "music", "key": "artist", "value": "Jimi Hendrix", "start": 20, "end": 32}
+                    ],
+                },
             },
         },
     }

@@ -34,8 +34,13 @@ TURN_FIELDS = (
     "feedback",
     "metadata",
 )
-TURN_LABEL_FIELDS = ("intent", "slots", "failure_point", "rephrase_of", "defect")
+TURN_LABEL_FIELDS = ("intent", "slots", "failure_point", "rephrase_of", "defect", "preferences", "rewrite")
 LABELS_FIELDS = ("goals", "turns")
+# A preference: what it is about (domain and key), what the person holds (value), and whether they
+# like it or not (polarity, "like" when absent).
+PREFERENCE_FIELDS = ("domain", "key", "value")
+POLARITIES = ("like", "dislike")
+DEFAULT_POLARITY = "like"
 
 
 @dataclass(frozen=True)
@@ -87,6 +92,11 @@ def _type_name(value: Any) -> str:
         list: "an array",
         dict: "an object",
     }.get(type(value), type(value).__name__)
+
+
+def _shown(value: Any) -> str:
+    """A value in an error message: a string quoted (an empty one shows as ''), anything else by type."""
+    return repr(value) if isinstance(value, str) else _type_name(value)
 
 
 def _is_iso_datetime(value: str) -> bool:
@@ -159,18 +169,55 @@ class _Checker:
                 self.add(f"{where}.type", "must be a non-empty string")
             if not (_is_int(start) and _is_int(end)):
                 continue
-            if start < 0:
-                self.add(f"{where}.start", f"must not be negative, got {start}")
-            elif end <= start:
-                self.add(f"{where}.end", f"must be greater than start ({start}), got {end}")
-            elif length is not None and end > length:
-                self.add(f"{where}.end", f"is outside the utterance ({end} > its length {length})")
-            else:
+            if self.offsets_inside(start, end, length, where):
                 placed.append((start, end, index))
         placed.sort()
         for (_, end_a, index_a), (start_b, _, index_b) in pairwise(placed):
             if start_b < end_a:
                 self.add(f"{field}[{index_b}]", f"overlaps {field}[{index_a}]")
+
+    def offsets_inside(self, start: int, end: int, length: int | None, where: str) -> bool:
+        """Whether ``start`` and ``end`` mark a non-empty part of an utterance of ``length`` characters
+        (unknown: None); the error, if not, names ``where.start`` or ``where.end``."""
+        if start < 0:
+            self.add(f"{where}.start", f"must not be negative, got {start}")
+        elif end <= start:
+            self.add(f"{where}.end", f"must be greater than start ({start}), got {end}")
+        elif length is not None and end > length:
+            self.add(f"{where}.end", f"is outside the utterance ({end} > its length {length})")
+        else:
+            return True
+        return False
+
+    def preferences(self, preferences: Any, utterance: str | None, field: str) -> None:
+        """Each preference has a non-empty domain, key and value, a polarity of like or dislike (like
+        when absent) and, if it says where, a start and an end inside the utterance. Keys beyond
+        these are kept, as everywhere in the format."""
+        if not isinstance(preferences, list):
+            self.add(field, f"must be an array of preferences, got {_type_name(preferences)}")
+            return
+        length = len(utterance) if isinstance(utterance, str) else None
+        for index, preference in enumerate(preferences):
+            where = f"{field}[{index}]"
+            if not isinstance(preference, dict):
+                self.add(where, f"must be an object, got {_type_name(preference)}")
+                continue
+            for key in PREFERENCE_FIELDS:
+                value = preference.get(key)
+                if not isinstance(value, str) or not value.strip():
+                    self.add(f"{where}.{key}", f"must be a non-empty string, got {_shown(value)}")
+            if "polarity" in preference and preference["polarity"] not in POLARITIES:
+                self.add(f"{where}.polarity", f"must be like or dislike, got {preference['polarity']!r}")
+            start, end = preference.get("start"), preference.get("end")
+            if start is None and end is None:
+                continue
+            for key, value, other in (("start", start, "end"), ("end", end, "start")):
+                if value is None:
+                    self.add(f"{where}.{key}", f"is required with {other}: the span is both or neither")
+                elif not _is_int(value):
+                    self.add(f"{where}.{key}", f"must be an integer, got {_type_name(value)}")
+            if _is_int(start) and _is_int(end):
+                self.offsets_inside(start, end, length, where)
 
 
 def validate_dialogue(data: Any) -> list[FieldError]:
@@ -288,11 +335,11 @@ def _validate_labels(check: _Checker, labels: Any, turns: list[Any], ids: list[s
             check.add(prefix, f"must be an object, got {_type_name(entry)}")
             continue
         position = position_of[turn_id]
+        turn = turns[position]
+        utterance = turn.get("utterance") if isinstance(turn, dict) else None
         if entry.get("intent") is not None and not isinstance(entry["intent"], str):
             check.add(f"{prefix}.intent", f"must be a string or null, got {_type_name(entry['intent'])}")
         if entry.get("slots") is not None:
-            turn = turns[position]
-            utterance = turn.get("utterance") if isinstance(turn, dict) else None
             check.spans(entry["slots"], utterance, f"{prefix}.slots")
         if "failure_point" in entry and entry["failure_point"] not in FAILURE_POINTS:
             check.add(
@@ -307,6 +354,10 @@ def _validate_labels(check: _Checker, labels: Any, turns: list[Any], ids: list[s
                 check.add(f"{prefix}.rephrase_of", f"must name an earlier turn, {rephrase_of!r} is not")
         if entry.get("defect") is not None and not isinstance(entry["defect"], bool):
             check.add(f"{prefix}.defect", f"must be true or false, got {_type_name(entry['defect'])}")
+        if entry.get("preferences") is not None:
+            check.preferences(entry["preferences"], utterance, f"{prefix}.preferences")
+        if entry.get("rewrite") is not None and not isinstance(entry["rewrite"], str):
+            check.add(f"{prefix}.rewrite", f"must be a string or null, got {_type_name(entry['rewrite'])}")
 
 
 def _validate_goals(check: _Checker, goals: Any, position_of: dict[str, int]) -> None:

@@ -37,7 +37,8 @@ turns, and turns whose utterance has no token, are left out.
   to make of a span inside a token). See ``_rasa_text`` for the escaping.
 - ``csv``: one row per turn, labelled or not, RFC 4180 (``\\r\\n``, fields quoted when needed), header
   ``CSV_COLUMNS``. Empty means "no label"; ``intent`` is ``<none>`` for a ``null`` intent;
-  ``slots`` is the label's spans as JSON; ``defect`` and ``goal_success`` are ``true``/``false``;
+  ``slots`` and ``preferences`` are the label's spans and preferences as JSON; ``rewrite`` is the
+  text; ``defect`` and ``goal_success`` are ``true``/``false``;
   ``position`` counts from 0 (as ``Turn.position``); ``goal`` is the index of the goal segment the
   turn is in.
 - ``hf``: JSON Lines for a Hugging Face token-classification dataset, one object per labelled turn:
@@ -78,6 +79,8 @@ CSV_COLUMNS = (
     "failure_point",
     "rephrase_of",
     "defect",
+    "preferences",
+    "rewrite",
     "goal",
     "goal_success",
 )
@@ -313,6 +316,8 @@ def _csv_rows(line: str) -> Iterator[list[Any]]:
             label.get("failure_point"),
             label.get("rephrase_of"),
             label.get("defect"),
+            _compact(label["preferences"]) if label.get("preferences") is not None else None,
+            label.get("rewrite"),
             goal,
             goal_success,
         ]

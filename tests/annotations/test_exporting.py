@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from annotations.formats.exporting import LabelSelection, iter_export_lines
 from annotations.formats.importing import ImportSource, import_dialogues
+from annotations.label_filters import LabelFilter
 from annotations.models import Dataset, Label, LabelKind, LabelSource, LabelStatus, Turn
 from models_app.models import ModelVersion
 from tests.factories import dialogue, write_lines
@@ -136,3 +137,30 @@ def test_best_prefers_gold_over_a_confident_model(labelled):
     )
 
     assert export(labelled, "best")[0]["labels"]["turns"]["t2"] == {"intent": "VolumeDown"}
+
+
+def test_preferences_and_rewrites_round_trip_as_labels(tmp_path, dataset):
+    original = dialogue("taught")
+    original["labels"]["turns"]["t1"].update(preferences=[], rewrite=None)
+    original["labels"]["turns"]["t2"]["preferences"].append(
+        {"domain": "music", "key": "genre", "value": "polka", "polarity": "dislike", "mood": "never"}
+    )
+    import_file(write_lines(tmp_path / "in.jsonl", [original]), dataset)
+
+    [exported] = export(dataset)
+
+    assert exported["labels"] == original["labels"]
+    assert not Turn.objects.exclude(labels_extra={}).exists()
+
+
+def test_a_kind_filter_exports_only_the_preferences_or_only_the_rewrites(tmp_path, dataset):
+    import_file(write_lines(tmp_path / "in.jsonl", [dialogue("taught")]), dataset)
+
+    def turns(kind: str) -> dict:
+        lines = iter_export_lines(
+            dataset=dataset, selection=LabelSelection.parse("gold"), label_filter=LabelFilter(kinds=(kind,))
+        )
+        return json.loads(next(lines))["labels"]["turns"]
+
+    assert turns("preferences") == {"t2": {"preferences": dialogue()["labels"]["turns"]["t2"]["preferences"]}}
+    assert turns("rewrite") == {"t1": {"rewrite": "play purple haze by jimi hendrix"}}

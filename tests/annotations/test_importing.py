@@ -39,6 +39,19 @@ def set_turn_label(turn_id, key, value):
     return lambda data: data["labels"]["turns"][turn_id].__setitem__(key, value)
 
 
+def set_preference(key, value):
+    """Change (or, with value None, drop) one key of the first preference t2 states."""
+
+    def change(data):
+        preference = data["labels"]["turns"]["t2"]["preferences"][0]
+        if value is None:
+            preference.pop(key)
+        else:
+            preference[key] = value
+
+    return change
+
+
 BAD_LINES = {
     "not JSON": ('{"id": "x", "turns": [', "json: not valid JSON"),
     "NaN, which JSON does not have": (
@@ -142,6 +155,54 @@ BAD_LINES = {
     "a defect that is not a boolean": (
         with_changes(set_turn_label("t1", "defect", "yes")),
         "labels.turns.t1.defect: must be true or false",
+    ),
+    "preferences that are not an array": (
+        with_changes(set_turn_label("t2", "preferences", {"domain": "music"})),
+        "labels.turns.t2.preferences: must be an array of preferences, got an object",
+    ),
+    "a preference that is not an object": (
+        with_changes(set_turn_label("t2", "preferences", ["jazz"])),
+        "labels.turns.t2.preferences[0]: must be an object, got a string",
+    ),
+    "a preference without a domain": (
+        with_changes(set_preference("domain", None)),
+        "labels.turns.t2.preferences[0].domain: must be a non-empty string, got null",
+    ),
+    "a preference with an empty key": (
+        with_changes(set_preference("key", " ")),
+        "labels.turns.t2.preferences[0].key: must be a non-empty string, got ' '",
+    ),
+    "a preference value that is not a string": (
+        with_changes(set_preference("value", 7)),
+        "labels.turns.t2.preferences[0].value: must be a non-empty string, got a number",
+    ),
+    "a polarity that is neither like nor dislike": (
+        with_changes(set_preference("polarity", "love")),
+        "labels.turns.t2.preferences[0].polarity: must be like or dislike, got 'love'",
+    ),
+    "a preference span outside its utterance": (
+        with_changes(set_preference("end", 99)),
+        "labels.turns.t2.preferences[0].end: is outside the utterance (99 > its length 32)",
+    ),
+    "a preference span with end <= start": (
+        with_changes(set_preference("end", 20)),
+        "labels.turns.t2.preferences[0].end: must be greater than start (20), got 20",
+    ),
+    "a preference span starting before the utterance": (
+        with_changes(set_preference("start", -1)),
+        "labels.turns.t2.preferences[0].start: must not be negative, got -1",
+    ),
+    "a preference start without an end": (
+        with_changes(set_preference("end", None)),
+        "labels.turns.t2.preferences[0].end: is required with start",
+    ),
+    "a preference offset that is not an integer": (
+        with_changes(set_preference("start", "20")),
+        "labels.turns.t2.preferences[0].start: must be an integer, got a string",
+    ),
+    "a rewrite that is not a string": (
+        with_changes(set_turn_label("t1", "rewrite", ["play purple haze"])),
+        "labels.turns.t1.rewrite: must be a string or null, got an array",
     ),
     "metadata that is not an object": (
         with_changes(lambda d: d.__setitem__("metadata", [1])),
@@ -266,7 +327,7 @@ def test_on_duplicate_replace_takes_the_newest(tmp_path, dataset):
     assert report.replaced == 1
     assert dict(Dialogue.objects.values_list("external_id", "user_key")) == {"d1": "second", "d2": "later"}
     assert Turn.objects.count() == 4
-    assert Label.objects.filter(dialogue__external_id="d1").count() == 11
+    assert Label.objects.filter(dialogue__external_id="d1").count() == 13
 
 
 def test_skip_invalid_imports_the_valid_lines_and_keeps_the_rest_untouched(tmp_path, dataset):
@@ -291,6 +352,38 @@ def test_labels_in_the_file_become_gold_labels_from_import(tmp_path, dataset):
     assert LabelKind.GOAL_SEGMENTS in kinds and LabelKind.GOAL_SUCCESS in kinds
     assert labels.get(kind=LabelKind.REPHRASE_OF, turn__external_id="t2").value == "t1"
     assert labels.get(kind=LabelKind.GOAL_SUCCESS).turn.external_id == "t1"
+
+
+def test_preferences_and_rewrites_become_labels_of_their_own_not_extras(tmp_path, dataset):
+    run_import(write_lines(tmp_path / "logs.jsonl", [dialogue()]), dataset)
+
+    rewrite = Label.objects.get(kind=LabelKind.REWRITE)
+    preferences = Label.objects.get(kind=LabelKind.PREFERENCES)
+    assert (rewrite.turn.external_id, rewrite.value) == ("t1", "play purple haze by jimi hendrix")
+    assert preferences.turn.external_id == "t2"
+    assert preferences.value == [
+        {"domain": "music", "key": "artist", "value": "Jimi Hendrix", "start": 20, "end": 32}
+    ]
+    assert {preferences.status, rewrite.status} == {LabelStatus.GOLD}
+    assert list(Turn.objects.values_list("labels_extra", flat=True)) == [{}, {}]
+
+
+def test_none_stated_no_rewrite_and_a_bare_preference_are_valid(tmp_path, dataset):
+    data = dialogue()
+    data["labels"]["turns"]["t1"].update(preferences=[], rewrite=None)
+    data["labels"]["turns"]["t2"]["preferences"] = [
+        {"domain": "music", "key": "genre", "value": "rock"},
+        {"domain": "music", "key": "genre", "value": "jazz", "polarity": "dislike", "mood": "never"},
+    ]
+
+    run_import(write_lines(tmp_path / "logs.jsonl", [data]), dataset)
+
+    labels = {
+        (label.turn.external_id, label.kind): label.value
+        for label in Label.objects.filter(turn__isnull=False)
+    }
+    assert labels[("t1", "preferences")] == [] and labels[("t1", "rewrite")] is None
+    assert labels[("t2", "preferences")] == data["labels"]["turns"]["t2"]["preferences"]
 
 
 def test_it_imports_gzip_as_well_as_plain_files(tmp_path, dataset):
@@ -327,7 +420,7 @@ def test_the_command_prints_a_summary_and_fails_with_the_listed_errors(tmp_path,
     with pytest.raises(CommandError, match=r"bad.jsonl:2: \(line\): must be a JSON object"):
         call_command("import_dialogues", str(bad), "--dataset", "fresh", "--no-progress")
 
-    assert "Imported 2 dialogues (4 turns, 22 labels) into 'fresh'" in capsys.readouterr().out
+    assert "Imported 2 dialogues (4 turns, 26 labels) into 'fresh'" in capsys.readouterr().out
     assert Dialogue.objects.filter(dataset__name="fresh").count() == 2
 
 

@@ -8,6 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from annotations.formats.importing import ImportSource, import_dialogues
 from annotations.models import Dataset, Dialogue, Label, Membership, Role
 from jobs.models import Job
 from tests.annotations.page_helpers import make_dialogue
@@ -182,6 +183,23 @@ def test_dialogue_page_shows_turns_slots_labels_and_goals(client, dataset, viewe
     assert "Goal 1" in html and "Goal 2" in html
     assert "✓ achieved" in html and "✗ not achieved" in html
     assert "ASR 0.90" in html and "NLU 0.80" in html
+
+
+def test_dialogue_page_shows_preferences_as_chips_and_the_rewrite_as_text(client, dataset, viewer, tmp_path):
+    data = dialogue_data("taught")
+    data["labels"]["turns"]["t2"]["preferences"].append(
+        {"domain": "music", "key": "genre", "value": "polka", "polarity": "dislike"}
+    )
+    path = tmp_path / "taught.jsonl"
+    path.write_text(json.dumps(data) + "\n", encoding="utf-8")
+    import_dialogues(source=ImportSource.from_path(path), dataset=dataset)
+    client.force_login(viewer)
+    html = client.get(
+        reverse("annotations:dialogue-detail", args=[dataset.name, Dialogue.objects.get().pk])
+    ).content.decode()
+    assert '<span class="pref-chip pref-chip--like">music · artist = Jimi Hendrix (like)</span>' in html
+    assert '<span class="pref-chip pref-chip--dislike">music · genre = polka (dislike)</span>' in html
+    assert '<q class="rewrite-text">play purple haze by jimi hendrix</q>' in html
 
 
 def test_dialogue_page_escapes_what_people_said(client, dataset, viewer):

@@ -13,11 +13,14 @@ from django.conf import settings
 from django.urls import reverse
 
 from annotations.models import TURN_LABEL_KINDS, Dataset, LabelKind, Membership, Role
+from review.payload import OPTIONAL_KINDS
 from tests.review.review_helpers import label_of, make_reviewable
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 MODULES = sorted(path.name for path in (Path(settings.BASE_DIR) / "static" / "js" / "review").glob("*.js"))
+# The kinds every turn lists: an optional one (preferences, a rewrite) only where the turn has it.
+LISTED = [kind for kind in TURN_LABEL_KINDS if kind not in OPTIONAL_KINDS]
 # The kind's name, without the screen-reader note ("waits for your verdict") that may follow it.
 KIND_NAME = "node => node.querySelector('.review-label__kind').firstChild.textContent"
 
@@ -65,10 +68,8 @@ def test_the_page_loads_its_modules_without_errors_and_names_kinds_as_the_server
     assert all(kind.split(";")[0] == "text/javascript" for kind in scripts.values()), scripts
 
     t2 = page.locator("#turn-t2 .review-labels > li")
-    assert t2.evaluate_all("items => items.map(item => item.dataset.kind)") == list(TURN_LABEL_KINDS)
-    assert t2.evaluate_all(f"items => items.map({KIND_NAME})") == [
-        LabelKind(kind).label for kind in TURN_LABEL_KINDS
-    ]
+    assert t2.evaluate_all("items => items.map(item => item.dataset.kind)") == LISTED
+    assert t2.evaluate_all(f"items => items.map({KIND_NAME})") == [LabelKind(kind).label for kind in LISTED]
     segmentation = page.locator('[data-kind="goal_segments"]')
     assert segmentation.evaluate(KIND_NAME) == LabelKind.GOAL_SEGMENTS.label
     success = page.locator('.goal-band__header [data-kind="goal_success"]').first
@@ -107,7 +108,7 @@ def test_the_page_draws_the_kind_names_and_the_labels_under_review_that_the_payl
     assert problems == []
     t2 = page.locator("#turn-t2 .review-labels > li")
     assert t2.evaluate_all(f"items => items.map({KIND_NAME})") == [
-        "«" + LabelKind(kind).label.upper() + "»" for kind in TURN_LABEL_KINDS
+        "«" + LabelKind(kind).label.upper() + "»" for kind in LISTED
     ]
     t1_intent = page.locator('#turn-t1 [data-kind="intent"]')
     assert "review-label--missing" in t1_intent.get_attribute("class")

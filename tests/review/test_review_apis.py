@@ -121,6 +121,46 @@ def test_undo_and_label_create_go_through_the_api(client, dataset, dialogue, rev
     assert client.post(undo, {}, content_type="application/json").status_code == 409
 
 
+def test_a_reviewer_adds_preferences_and_a_rewrite_and_corrects_them_through_the_api(
+    client, dataset, dialogue, reviewer
+):
+    client.force_login(reviewer)
+    create = reverse("api-review-label-create", args=[dataset.name, dialogue.pk])
+    jazz = {"domain": "music", "key": "genre", "value": "jimi hendrix", "polarity": "love"}
+
+    response = client.post(
+        create, {"kind": "preferences", "turn": "t1", "value": [jazz]}, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith("value[0].polarity: must be like or dislike")
+    response = client.post(
+        create,
+        {"kind": "preferences", "turn": "t1", "value": [{**jazz, "polarity": "like", "start": 5, "end": 16}]},
+        content_type="application/json",
+    )
+    assert response.status_code == 201
+    [preferences] = response.json()["labels"]
+    assert (preferences["kind"], preferences["source"]) == ("preferences", "person")
+    response = client.post(
+        create,
+        {"kind": "rewrite", "turn": "t1", "value": "play purple haze by jimi hendrix"},
+        content_type="application/json",
+    )
+    assert response.status_code == 201
+    [rewrite] = response.json()["labels"]
+
+    response = decide(
+        client, dataset, Label.objects.get(pk=rewrite["id"]), action="correct", revision=1, value=None
+    )
+    assert response.status_code == 200 and response.json()["labels"][0]["value"] is None
+    disliked = [{"domain": "music", "key": "artist", "value": "Jimi Hendrix", "polarity": "dislike"}]
+    label = Label.objects.get(pk=preferences["id"])
+    response = decide(client, dataset, label, action="correct", revision=label.revision, value=disliked)
+    assert response.status_code == 200
+    label.refresh_from_db()
+    assert label.value == disliked
+
+
 def test_next_holds_a_dialogue_and_says_where_it_is(client, dataset, dialogue, reviewer):
     client.force_login(reviewer)
     url = reverse("api-review-next", args=[dataset.name])

@@ -74,6 +74,14 @@ def test_the_page_names_every_kind_and_says_which_are_listed_under_each_turn(cli
     assert (targets[LabelKind.GOAL_SEGMENTS], targets[LabelKind.GOAL_SUCCESS]) == ("dialogue", "goal")
 
 
+def test_preferences_and_rewrites_are_the_kinds_a_turn_lists_only_where_it_has_one(client, dataset, reviewer):
+    dialogue = make_reviewable(dataset, "d2", ["play jazz"])
+    client.force_login(reviewer)
+    data = page_data(client.get(reverse("review:review-dialogue", args=[dataset.name, dialogue.pk])))
+    optional = [kind["kind"] for kind in data["kinds"] if kind["optional"]]
+    assert optional == [LabelKind.PREFERENCES, LabelKind.REWRITE]
+
+
 def test_the_page_marks_the_one_label_under_review_of_each_target(client, dataset, dialogue, reviewer):
     client.force_login(reviewer)
     data = page_data(client.get(reverse("review:review-dialogue", args=[dataset.name, dialogue.pk])))

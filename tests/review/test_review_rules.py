@@ -60,6 +60,7 @@ def test_spans_in_another_order_are_the_same_value_and_every_rejection_is_one_ca
     assert verdict_key("intent", "reject", "A") == verdict_key("intent", "reject", None) == REJECTED
 
 
+JAZZ = {"domain": "music", "key": "genre", "value": "jazz"}
 TURNS = [
     TurnInfo(pk=10, external_id="t1", position=0, utterance="play purple haze"),
     TurnInfo(pk=11, external_id="t2", position=1, utterance="louder"),
@@ -91,6 +92,28 @@ TURNS = [
         ("goal_segments", [{"turns": ["t2"]}, {"turns": ["t1"]}], None, "comes before the goal before it"),
         ("goal_segments", [{"turns": [{"id": "t1"}]}], None, "non-empty array of turn ids"),
         ("intent", "PlayMusic", None, "turn: is required"),
+        ("preferences", {"domain": "music"}, TURNS[0], "value: must be an array of preferences"),
+        (
+            "preferences",
+            [{"domain": "music", "key": "genre"}],
+            TURNS[0],
+            "value[0].value: must be a non-empty",
+        ),
+        (
+            "preferences",
+            [{**JAZZ, "polarity": "love"}],
+            TURNS[0],
+            "value[0].polarity: must be like or dislike",
+        ),
+        (
+            "preferences",
+            [{**JAZZ, "start": 5, "end": 40}],
+            TURNS[0],
+            "value[0].end: is outside the utterance",
+        ),
+        ("preferences", [{**JAZZ, "start": 5}], TURNS[0], "value[0].end: is required with start"),
+        ("rewrite", "  ", TURNS[0], "would have served the person, or null"),
+        ("rewrite", ["play jazz"], TURNS[0], "would have served the person, or null"),
     ],
 )
 def test_an_invalid_value_is_refused_naming_the_field_and_the_place(kind, value, turn, message):
@@ -109,8 +132,21 @@ def test_valid_values_of_every_kind_pass():
         ("defect", True, TURNS[0]),
         ("goal_success", False, TURNS[0]),
         ("goal_segments", [{"turns": ["t1", "t2"]}, {"turns": ["t3"]}], None),
+        ("preferences", [{**JAZZ, "polarity": "dislike", "start": 5, "end": 16}], TURNS[0]),
+        ("preferences", [], TURNS[0]),
+        ("rewrite", "play purple haze by jimi hendrix", TURNS[0]),
+        ("rewrite", None, TURNS[0]),
     ]:
         validate_value(kind, value, turn=turn, turns=TURNS)
+
+
+def test_preferences_in_another_order_and_a_like_left_unsaid_are_the_same_value():
+    stated = [JAZZ, {"domain": "sports", "key": "team", "value": "Chicago Bulls", "polarity": "like"}]
+    confirmed = [{"domain": "sports", "key": "team", "value": "Chicago Bulls"}, {**JAZZ, "polarity": "like"}]
+    assert same_value("preferences", stated, confirmed)
+    assert verdict_key("preferences", "accept", stated) == verdict_key("preferences", "correct", confirmed)
+    assert not same_value("preferences", [JAZZ], [{**JAZZ, "polarity": "dislike"}])
+    assert not same_value("preferences", [JAZZ], [{**JAZZ, "start": 5, "end": 16}])
 
 
 OLD = [["t1", "t2", "t3"], ["t4", "t5"]]

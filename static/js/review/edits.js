@@ -5,27 +5,24 @@ import { setValue } from "./api.js";
 import { needTurn } from "./focus.js";
 import { shownValue } from "./labels.js";
 import { pick } from "./picker.js";
-import { kindName, state } from "./store.js";
+import { state, targetName } from "./store.js";
 
 const named = (name) => ({ label: name, value: name });
-
-// "<Kind> of t3", as titles and messages name a turn's label.
-const kindOf = (kind, turn) => kindName(kind) + " of " + turn.id;
 
 export function editIntent() {
   const turn = needTurn();
   if (!turn) return;
   const options = [{ label: "(not for the assistant)", value: null }].concat(state.data.inventory.intents.map(named));
-  pick(kindOf("intent", turn), options, true).then((option) => {
-    if (option) setValue("intent", turn, option.value, kindOf("intent", turn) + " set to " + (option.value || "none") + ".");
+  pick(targetName("intent", turn), options, true).then((option) => {
+    if (option) setValue("intent", turn, option.value, targetName("intent", turn) + " set to " + (option.value || "none") + ".");
   });
 }
 
 export function editFailure() {
   const turn = needTurn();
   if (!turn) return;
-  pick(kindOf("failure_point", turn), state.data.inventory.failure_points.map(named), false).then((option) => {
-    if (option) setValue("failure_point", turn, option.value, kindOf("failure_point", turn) + " set to " + option.value + ".");
+  pick(targetName("failure_point", turn), state.data.inventory.failure_points.map(named), false).then((option) => {
+    if (option) setValue("failure_point", turn, option.value, targetName("failure_point", turn) + " set to " + option.value + ".");
   });
 }
 

@@ -1,10 +1,12 @@
 // The key map (the page's help dialog, opened with ?, lists it) and the toolbar's buttons. Keys do
-// nothing while a dialog is open, in a text field, or with Ctrl, Alt or Meta held.
+// nothing while a dialog (the picker, a form, the help) is open, in a text field, or with Ctrl, Alt or
+// Meta held.
 
 import { byId } from "./dom.js";
 import { afterSaves, undo } from "./api.js";
 import { editFailure, editIntent, editRephrase, flipDefect } from "./edits.js";
 import { goTo, moveLabel, moveTurn } from "./focus.js";
+import { editPreferences, editRewrite, openForm } from "./forms.js";
 import { boundaryDown, boundaryUp, flipSuccess, splitOrMerge } from "./goals.js";
 import { addSlot, deleteSlot, spanModeKey } from "./spans.js";
 import { state } from "./store.js";
@@ -22,7 +24,8 @@ const COMMANDS = {
   h: () => moveLabel(-1), ArrowLeft: () => moveLabel(-1),
   a: acceptFocused, A: acceptAll, r: rejectFocused, u: undo, n: next,
   i: editIntent, f: editFailure, p: editRephrase, d: flipDefect, o: flipSuccess,
-  s: addSlot, x: deleteSlot, b: boundaryUp, B: boundaryDown, g: splitOrMerge,
+  s: addSlot, x: deleteSlot, e: () => editPreferences(), w: () => editRewrite(),
+  b: boundaryUp, B: boundaryDown, g: splitOrMerge,
   "?": showHelp,
 };
 
@@ -30,7 +33,7 @@ const BUTTONS = { "accept-all": acceptAll, undo, help: showHelp };
 
 function onKey(event) {
   if (event.ctrlKey || event.metaKey || event.altKey) return;
-  if (byId("picker").open || byId("help").open) return;
+  if (document.querySelector("dialog[open]")) return;
   const target = event.target;
   if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) return;
   if (state.spanMode && spanModeKey(event)) return;
@@ -50,6 +53,11 @@ function onClick(event) {
   if (link) {
     event.preventDefault();
     goTo(link.dataset.goto);
+    return;
+  }
+  const edit = event.target.closest("[data-edit]");
+  if (edit) {
+    openForm(edit.dataset.edit, edit.dataset.turn);
     return;
   }
   const button = event.target.closest("[data-command]");

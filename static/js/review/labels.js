@@ -3,6 +3,7 @@
 // goals of the segmentation under review.
 
 import { el } from "./dom.js";
+import { preferenceChip } from "./prefs.js";
 import { canonicalSpans, slotChip } from "./slots.js";
 import { labelOf } from "./store.js";
 
@@ -63,6 +64,11 @@ export function valueView(kind, value, turn) {
       return el("span", {}, ["rephrases ", el("a", { href: "#turn-" + value, "data-goto": value, text: value })]);
     case "defect":
       return yesNo(value, ["failure", "defect"], ["success", "no defect"]);
+    case "preferences":
+      if (!Array.isArray(value) || !value.length) return muted("none stated");
+      return el("span", { className: "pref-list" }, value.filter((p) => p && typeof p === "object").map((p) => preferenceChip(p, turn && turn.utterance)));
+    case "rewrite":
+      return value ? el("q", { className: "rewrite-text", text: value }) : muted("no rewrite");
     case "goal_success":
       return yesNo(value, ["success", "✓ achieved"], ["failure", "✗ not achieved"]);
     default:

@@ -6,7 +6,7 @@ import { byId, el } from "./dom.js";
 import { focusKey, restoreFocus } from "./focus.js";
 import { assistantDiff, goalIndexOf, percent, segments, shown, shownValue, statusBadge, valueView } from "./labels.js";
 import { highlight } from "./slots.js";
-import { kindName, labelOf, state, turnKinds } from "./store.js";
+import { isOptional, kindName, labelOf, state, turnKinds } from "./store.js";
 
 function labelMeta(view, label) {
   return el("span", { className: "review-label__meta" }, [
@@ -77,10 +77,22 @@ function turnItem(turn) {
     decision,
     turn.response ? el("div", { className: "bubble bubble--assistant" }, [el("span", { className: "visually-hidden", text: "Assistant answered: " }), turn.response]) : null,
   ]);
-  const list = el("ul", { className: "review-labels", "aria-label": "Labels of turn " + turn.id }, turnKinds().map((kind) => labelItem(kind, turn)));
+  // An optional kind is listed only where the turn has a label of it; a button adds or corrects it.
+  const listed = turnKinds().filter((kind) => !isOptional(kind) || labelOf(turn.pk, kind));
+  const list = el("ul", { className: "review-labels", "aria-label": "Labels of turn " + turn.id }, listed.map((kind) => labelItem(kind, turn)));
+  const buttons = turnKinds().filter(isOptional).map((kind) => formButton(kind, turn));
   return el("li", { className: "turn", id: "turn-" + turn.id, tabindex: "-1", "data-turn": String(turn.pk) }, [
-    talk, el("div", { className: "turn__labels" }, [list]),
+    talk, el("div", { className: "turn__labels" }, [list, buttons.length ? el("div", { className: "review-forms" }, buttons) : null]),
   ]);
+}
+
+function formButton(kind, turn) {
+  const has = Boolean(labelOf(turn.pk, kind));
+  const name = kindName(kind);
+  return el("button", {
+    type: "button", className: "button button--quiet button--small", "data-edit": kind, "data-turn": String(turn.pk),
+    "aria-label": (has ? "Correct " : "Add ") + name.toLowerCase() + " of " + turn.id, text: (has ? "✎ " : "+ ") + name,
+  });
 }
 
 function segmentationItem(goals) {

@@ -62,7 +62,17 @@ export function kindName(kind) {
   return kinds[kind] ? kinds[kind].name : kind;
 }
 
+// "<Kind> of t3", as titles and messages name a turn's label.
+export function targetName(kind, turn) {
+  return kindName(kind) + " of " + turn.id;
+}
+
 // The kinds listed under each turn, in the server's order.
 export function turnKinds() {
   return Object.values(kinds).filter((kind) => kind.target === "turn").map((kind) => kind.kind);
+}
+
+// A kind a turn lists only where it has a label (its absence means none).
+export function isOptional(kind) {
+  return Boolean(kinds[kind] && kinds[kind].optional);
 }
