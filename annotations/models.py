@@ -89,7 +89,11 @@ class Dialogue(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["dataset", "external_id"], name="dialogue_unique_external_id")
         ]
-        indexes = [models.Index(fields=["dataset", "id"], name="dialogue_dataset_order")]
+        indexes = [
+            models.Index(fields=["dataset", "id"], name="dialogue_dataset_order"),
+            # The people of a dataset (teachable) and ?user_id= filters find a person's dialogues.
+            models.Index(fields=["dataset", "user_key"], name="dialogue_dataset_user"),
+        ]
 
     def __str__(self) -> str:
         return self.external_id

@@ -24,7 +24,16 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from annotations.label_filters import LabelFilter, dialogues_changed_since_q, labels_changed_since_q
-from annotations.models import Dataset, Dialogue, Label, LabelStatus, Membership, Role, Turn
+from annotations.models import (
+    REVIEWED_STATUSES,
+    Dataset,
+    Dialogue,
+    Label,
+    LabelStatus,
+    Membership,
+    Role,
+    Turn,
+)
 from annotations.permissions import ROLE_RANK
 
 if TYPE_CHECKING:
@@ -187,3 +196,14 @@ def assistant_user_keys(dataset: Dataset, q: str = "") -> QuerySet[Any, Any]:
 def assistant_user_dialogues(dataset: Dataset, user_key: str) -> QuerySet[Dialogue]:
     """The dialogues of one assistant user, in import order."""
     return Dialogue.objects.filter(dataset=dataset, user_key=user_key).order_by("id")
+
+
+def settled_labels_of_kind(
+    dataset: Dataset, kind: str, label_ids: list[int] | None = None
+) -> QuerySet[Label]:
+    """The dataset's labels of ``kind`` that people settled (gold, accepted, corrected), each with its
+    turn and dialogue (``user_key``) at hand; ``label_ids`` keeps only those."""
+    labels = Label.objects.filter(dialogue__dataset=dataset, kind=kind, status__in=REVIEWED_STATUSES)
+    if label_ids is not None:
+        labels = labels.filter(pk__in=label_ids)
+    return labels.select_related("turn", "dialogue").order_by("pk")

@@ -26,6 +26,7 @@ JOB_TASKS: Final[Mapping[str, str]] = {
     Job.Kind.LABEL: "models_app.tasks.label_job_plan_task",
     Job.Kind.TRAIN: "models_app.tasks.train_job_task",
     Job.Kind.EVALUATE: "models_app.tasks.evaluate_job_task",
+    Job.Kind.FIND_MOMENTS: "teachable.tasks.find_moments_job_task",
 }
 
 # The task that runs one chunk of a chunked job: it takes the job's id and the chunk's index.

@@ -13,6 +13,7 @@ class Job(models.Model):
         LABEL = "label", "Labelling"
         TRAIN = "train", "Training"
         EVALUATE = "evaluate", "Evaluation"
+        FIND_MOMENTS = "find_moments", "Finding teachable moments"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"

@@ -31,7 +31,7 @@ from annotations.models import Dataset, Dialogue, Label, LabelKind, LabelSource,
 from models_app.examples import gold_examples, labelling_chunk, unlabelled_examples
 from models_app.ml.config import ModelConfig, TrainConfig
 from models_app.ml.data import NO_INTENT, NOT_A_REPHRASE, DialoguePrediction
-from models_app.ml.format_adapter import spans_to_format
+from models_app.ml.format_adapter import preferences_to_format, spans_to_format
 from models_app.models import ModelVersion
 from review.services import review_proposals_written
 from selflearn_site.exceptions import ApplicationError
@@ -305,6 +305,14 @@ def _labels_from_prediction(
             yield proposal(LabelKind.REPHRASE_OF, value, turn.rephrase_of.confidence, turn_pk)
         if "defect" in tasks:
             yield proposal(LabelKind.DEFECT, bool(turn.defect.value), turn.defect.confidence, turn_pk)
+        if "preferences" in tasks and turn.preferences.value:
+            # Only turns that state something: "states none" on every other turn would be review noise.
+            yield proposal(
+                LabelKind.PREFERENCES,
+                preferences_to_format(turn.preferences.value),
+                turn.preferences.confidence,
+                turn_pk,
+            )
 
 
 # ---------------------------------------------------------------------------------------------------

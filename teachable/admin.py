@@ -19,7 +19,7 @@ class CatalogueEntryInline(admin.TabularInline):
 
 @admin.register(Catalogue)
 class CatalogueAdmin(admin.ModelAdmin):
-    list_display = ["name", "description", "revision"]
+    list_display = ["name", "description", "stamp"]
     inlines = [CatalogueEntryInline]
 
 

@@ -16,6 +16,24 @@ urlpatterns = [
         name="api-teachable-preferences",
     ),
     path(
+        "datasets/<str:name>/users/<str:user_id>/moments/",
+        apis.MomentListApi.as_view(),
+        name="api-teachable-moments",
+    ),
+    path(
+        "datasets/<str:name>/moments/find/", apis.MomentsFindApi.as_view(), name="api-teachable-moments-find"
+    ),
+    path(
+        "datasets/<str:name>/moments/<int:pk>/decision/",
+        apis.MomentDecisionApi.as_view(),
+        name="api-teachable-moment-decision",
+    ),
+    path(
+        "datasets/<str:name>/preferences/learn-from-labels/",
+        apis.LearnFromLabelsApi.as_view(),
+        name="api-teachable-learn-from-labels",
+    ),
+    path(
         "datasets/<str:name>/preferences/<int:pk>/",
         apis.PreferenceApi.as_view(),
         name="api-teachable-preference",

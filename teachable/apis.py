@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from annotations.api_access import dataset_for_request
 from annotations.models import Role
+from jobs.serializers import JobSerializer
 from selflearn_site.api_docs import BAD_REQUEST, CONFLICT, NOT_ALLOWED
 from selflearn_site.authenticated import AuthenticatedRequest
 from teachable import selectors, services
@@ -24,6 +25,7 @@ from teachable.models import AnswerType, Polarity
 from teachable.payload import guided_session_turn
 from teachable.serializers import (
     GuidedTurnSerializer,
+    MomentSerializer,
     PreferenceSerializer,
     QuestionSetSerializer,
     ResolutionRuleSerializer,
@@ -60,11 +62,13 @@ class ResolveApi(APIView):
         serializer = self.ResolveInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        user_key = selectors.assistant_user_require(dataset, data["user_id"])
-        resolution = selectors.reading_resolve(dataset, user_key, data["intent"], list(data.get("slots", [])))
+        # reading_resolve answers 404 naming user_id for someone the dataset does not know.
+        resolution = selectors.reading_resolve(
+            dataset, data["user_id"], data["intent"], list(data.get("slots", []))
+        )
         return Response(
             {
-                "user_id": user_key,
+                "user_id": data["user_id"],
                 "intent": resolution.intent,
                 "slots": resolution.slots,
                 "applied": resolution.applied,
@@ -133,6 +137,63 @@ class PreferenceListApi(APIView):
             actor=request.user,
         )
         return Response(PreferenceSerializer(preference).data, status=status.HTTP_201_CREATED)
+
+
+class LearnFromLabelsApi(APIView):
+    @extend_schema(tags=TAGS, request=None, responses={200: serializers.DictField(), **NOT_ALLOWED})
+    def post(self, request: AuthenticatedRequest, name: str) -> Response:
+        """Learn every settled ``preferences`` label not learned yet (imported gold, say); reviewed
+        and auto-accepted ones are learned as they are settled. Reviewers."""
+        dataset = dataset_for_request(request, name, Role.REVIEWER)
+        report = services.preferences_learn_from_labels(dataset=dataset)
+        return Response({"labels": report.labels, "learned": report.learned, "skipped": report.skipped})
+
+
+class MomentListApi(APIView):
+    @extend_schema(tags=TAGS, responses={200: serializers.ListSerializer(child=serializers.DictField())})
+    def get(self, request: AuthenticatedRequest, name: str, user_id: str) -> Response:
+        """The person's teachable moments (``?status=open|confirmed|dismissed|all``, default open)."""
+        dataset = dataset_for_request(request, name, Role.VIEWER)
+        user_key = selectors.assistant_user_require(dataset, user_id)
+        wanted = request.query_params.get("status", "open")
+        moments = selectors.moment_list(dataset, user_key, status=None if wanted == "all" else wanted)
+        return Response(MomentSerializer(moments, many=True).data)
+
+
+class MomentsFindApi(APIView):
+    @extend_schema(tags=TAGS, request=None, responses={202: JobSerializer, **NOT_ALLOWED, **CONFLICT})
+    def post(self, request: AuthenticatedRequest, name: str) -> Response:
+        """Find the teachable moments of the dataset's logs, in the workers (reviewers); 409 when the
+        dataset has no resolution rules (no request leans on a preference)."""
+        dataset = dataset_for_request(request, name, Role.REVIEWER)
+        job = services.moments_find_job_create(dataset=dataset, user=request.user)
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class MomentDecisionApi(APIView):
+    class MomentDecisionInputSerializer(serializers.Serializer):
+        action = serializers.ChoiceField(choices=["confirm", "dismiss"])
+        value = serializers.CharField(
+            max_length=200, required=False, allow_blank=True, help_text="confirm: the value meant."
+        )
+
+    @extend_schema(
+        tags=TAGS,
+        request=MomentDecisionInputSerializer,
+        responses={200: MomentSerializer, **BAD_REQUEST, **NOT_ALLOWED, **CONFLICT},
+    )
+    def post(self, request: AuthenticatedRequest, name: str, pk: int) -> Response:
+        """Confirm a moment (teaching its preference) or dismiss it; a decided one answers 409."""
+        dataset = dataset_for_request(request, name, Role.REVIEWER)
+        moment = selectors.moment_get(dataset, pk)
+        serializer = self.MomentDecisionInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if data["action"] == "confirm":
+            moment = services.moment_confirm(moment=moment, value=data.get("value", ""), actor=request.user)
+        else:
+            moment = services.moment_dismiss(moment=moment, actor=request.user)
+        return Response(MomentSerializer(moment).data)
 
 
 class PreferenceApi(APIView):

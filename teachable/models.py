@@ -13,11 +13,13 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from annotations.models import Dataset, Turn
+from annotations.models import Dataset, Label, Turn
 
 USER_KEY_LENGTH = 200  # as annotations.Dialogue.user_key
 
@@ -25,8 +27,9 @@ USER_KEY_LENGTH = 200  # as annotations.Dialogue.user_key
 class Catalogue(models.Model):
     name = models.SlugField(max_length=64, unique=True)
     description = models.CharField(max_length=200, blank=True)
-    # Bumped on every change to the entries, so that a process's cached index knows it is stale.
-    revision = models.PositiveIntegerField(default=1)
+    # New on every change to the entries: a process's cached index is current while the stamp is the
+    # same (a number would repeat when a catalogue is deleted and made again).
+    stamp = models.UUIDField(default=uuid.uuid4, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -78,6 +81,10 @@ class Preference(models.Model):
     confidence = models.FloatField(default=1.0)
     # The turn that said it, where one did (a statement, a confirmed moment).
     turn = models.ForeignKey(Turn, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The reviewed ``preferences`` label it was learned from, at that label's revision: a label is
+    # learned once per revision, however often the store is synced.
+    label = models.ForeignKey(Label, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    label_revision = models.PositiveIntegerField(null=True, blank=True)
     # False once superseded or deleted: the record stays, the resolver ignores it.
     active = models.BooleanField(default=True)
     superseded_by = models.ForeignKey(
@@ -242,3 +249,51 @@ class ResolutionRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.intent}.{self.slot_type} <- {self.domain}.{self.key}"
+
+
+class TeachableMoment(models.Model):
+    """A question the assistant should have asked, found in the logs, with its evidence; confirming it
+    (with a value) teaches the preference."""
+
+    class Kind(models.TextChoices):
+        AMBIGUOUS_ENTITY = "ambiguous_entity", "Ambiguous entity"
+        NEGATIVE_FEEDBACK = "negative_feedback", "Negative feedback after a guess"
+        BARGE_IN = "barge_in", "Interrupted a guess"
+        REPEAT = "repeat", "Repeated the request"
+        FAILED_CHAIN = "failed_chain", "Rephrased and never served"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CONFIRMED = "confirmed", "Confirmed"
+        DISMISSED = "dismissed", "Dismissed"
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="teachable_moments")
+    user_key = models.CharField(max_length=USER_KEY_LENGTH)
+    turn = models.ForeignKey(Turn, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    domain = models.CharField(max_length=64)
+    key = models.CharField(max_length=64)
+    question = models.CharField(max_length=500)
+    proposed_value = models.CharField(max_length=200, blank=True)
+    candidates = models.JSONField(default=list, blank=True)
+    evidence = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    preference = models.ForeignKey(
+        Preference, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        indexes = [models.Index(fields=["dataset", "user_key", "status"], name="moment_user_status")]
+        constraints = [
+            # Mining again finds the same moment: it is kept once, with its decision.
+            models.UniqueConstraint(fields=["turn", "kind", "key"], name="moment_unique_per_turn_kind_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_key}: {self.kind} ({self.key})"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from typing import Any
+from uuid import UUID
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
@@ -19,30 +20,43 @@ from teachable.models import (
     GuidedSession,
     Preference,
     PreferenceEvent,
+    Question,
     QuestionSet,
     ResolutionRule,
+    TeachableMoment,
 )
 
-_indexes: dict[str, tuple[int, CatalogueIndex]] = {}
+_indexes: dict[str, tuple[UUID, CatalogueIndex]] = {}
 _lock = threading.Lock()
 
 
-def catalogue_index(name: str) -> CatalogueIndex | None:
-    """The index of catalogue ``name`` (None if there is none), built once per revision per process:
-    one small query tells whether the cached one is still current."""
-    revision = Catalogue.objects.filter(name=name).values_list("revision", flat=True).first()
-    if revision is None:
-        return None
+def catalogue_index(name: str, stamp: UUID | None = None) -> CatalogueIndex | None:
+    """The index of catalogue ``name`` (None if there is none), built once per change per process.
+    Without ``stamp``, one small query tells whether the cached index is still current."""
+    if stamp is None:
+        stamp = Catalogue.objects.filter(name=name).values_list("stamp", flat=True).first()
+        if stamp is None:
+            return None
     cached = _indexes.get(name)
-    if cached is not None and cached[0] == revision:
+    if cached is not None and cached[0] == stamp:
         return cached[1]
     entries = CatalogueEntry.objects.filter(catalogue__name=name).values_list("pk", "value", "aliases", "tag")
     index = CatalogueIndex(
         [Entity(pk, value, tuple(aliases or ()), tag) for pk, value, aliases, tag in entries]
     )
     with _lock:
-        _indexes[name] = (revision, index)
+        _indexes[name] = (stamp, index)
     return index
+
+
+def key_known(dataset: Dataset, key: str) -> bool:
+    """A key preferences may have in this dataset: a catalogue's name, or a key its question sets
+    or resolution rules use."""
+    return (
+        Catalogue.objects.filter(name=key).exists()
+        or Question.objects.filter(question_set__dataset=dataset, key=key).exists()
+        or ResolutionRule.objects.filter(dataset=dataset, key=key).exists()
+    )
 
 
 def catalogue_list() -> QuerySet[Catalogue]:
@@ -168,6 +182,24 @@ def guided_session_list(dataset: Dataset, user_key: str) -> QuerySet[GuidedSessi
     return GuidedSession.objects.filter(dataset=dataset, user_key=user_key).select_related("question_set")
 
 
+def moment_list(
+    dataset: Dataset, user_key: str | None = None, status: str | None = "open"
+) -> QuerySet[TeachableMoment]:
+    moments = TeachableMoment.objects.filter(dataset=dataset)
+    if user_key is not None:
+        moments = moments.filter(user_key=user_key)
+    if status:
+        moments = moments.filter(status=status)
+    return moments.select_related("turn__dialogue").order_by("-created_at", "id")
+
+
+def moment_get(dataset: Dataset, pk: int) -> TeachableMoment:
+    moment = TeachableMoment.objects.filter(dataset=dataset, pk=pk).select_related("turn", "dataset").first()
+    if moment is None:
+        raise Http404("No such teachable moment.")
+    return moment
+
+
 def user_record(dataset: Dataset, user_key: str) -> dict[str, Any]:
     """Everything kept about one assistant user in the dataset, as one JSON-ready object."""
     return {
@@ -207,6 +239,19 @@ def user_record(dataset: Dataset, user_key: str) -> dict[str, Any]:
             }
             for s in guided_session_list(dataset, user_key)
         ],
+        "moments": [
+            {
+                "id": m.pk,
+                "kind": m.kind,
+                "question": m.question,
+                "status": m.status,
+                "proposed_value": m.proposed_value,
+                "candidates": m.candidates,
+                "evidence": m.evidence,
+                "turn": {"dialogue": m.turn.dialogue.external_id, "turn": m.turn.external_id},
+            }
+            for m in moment_list(dataset, user_key, status=None)
+        ],
     }
 
 
@@ -220,11 +265,22 @@ def dataset_preference_counts(dataset: Dataset) -> dict[str, int]:
 def reading_resolve(
     dataset: Dataset, user_key: str, intent: str | None, slots: list[dict[str, Any]]
 ) -> Resolution:
-    """The assistant's reading completed by the person's preferences (see teachable.matching)."""
-    rules = resolution_rules(dataset)
-    catalogues = {
-        rule.catalogue: index
-        for rule in rules
-        if rule.intent == intent and rule.catalogue and (index := catalogue_index(rule.catalogue)) is not None
-    }
-    return resolve_reading(intent, slots, known_preferences(dataset, user_key), rules, catalogues)
+    """The assistant's reading completed by the person's preferences (see teachable.matching).
+
+    The hot path of every request an assistant resolves: the person's preferences, then the intent's
+    rules with their catalogues' stamps, in two queries; a catalogue index is rebuilt only when its
+    catalogue changed. A person with no preference is looked up in the logs (404 if unknown)."""
+    known = known_preferences(dataset, user_key)
+    if not known:
+        assistant_user_require(dataset, user_key)
+    rows = list(
+        ResolutionRule.objects.filter(dataset=dataset, intent=intent).values_list(
+            "intent", "slot_type", "domain", "key", "catalogue__name", "catalogue__stamp"
+        )
+    )
+    rules = [Rule(*row[:5]) for row in rows]
+    catalogues = {}
+    for *_, name, stamp in rows:
+        if name and (index := catalogue_index(name, stamp)) is not None:
+            catalogues[name] = index
+    return resolve_reading(intent, slots, known, rules, catalogues)

@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from teachable.models import Preference, PreferenceEvent, Question, QuestionSet, ResolutionRule
+from teachable.models import (
+    Preference,
+    PreferenceEvent,
+    Question,
+    QuestionSet,
+    ResolutionRule,
+    TeachableMoment,
+)
+
+# The turn that said it: {"dialogue": its external id, "turn": the turn's id}, or null.
+_TURN_REFERENCE = {
+    "type": "object",
+    "nullable": True,
+    "properties": {"dialogue": {"type": "string"}, "turn": {"type": "string"}},
+}
 
 
 class PreferenceSerializer(serializers.ModelSerializer):
@@ -30,6 +45,7 @@ class PreferenceSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
 
+    @extend_schema_field(_TURN_REFERENCE)
     def get_turn(self, preference: Preference) -> dict[str, str] | None:
         if preference.turn is None:
             return None
@@ -54,16 +70,12 @@ class QuestionSerializer(serializers.ModelSerializer):
 
 
 class QuestionSetSerializer(serializers.ModelSerializer):
-    questions = serializers.SerializerMethodField()
+    questions = QuestionSerializer(many=True, read_only=True)
     first = serializers.CharField(source="first_question.key", allow_null=True, default=None)
 
     class Meta:
         model = QuestionSet
         fields = ["name", "domain", "first", "questions"]
-
-    def get_questions(self, question_set: QuestionSet) -> list[dict[str, object]]:
-        questions = question_set.questions.select_related("catalogue", "next_question").order_by("id")
-        return list(QuestionSerializer(questions, many=True).data)
 
 
 class ResolutionRuleSerializer(serializers.ModelSerializer):
@@ -100,3 +112,31 @@ class ResolutionSerializer(serializers.Serializer):
     applied = serializers.ListField(
         child=serializers.DictField(), help_text="Which preference did what: filled or disambiguated."
     )
+
+
+class MomentSerializer(serializers.ModelSerializer):
+    user_id = serializers.CharField(source="user_key")
+    turn = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TeachableMoment
+        fields = [
+            "id",
+            "user_id",
+            "kind",
+            "domain",
+            "key",
+            "question",
+            "proposed_value",
+            "candidates",
+            "evidence",
+            "status",
+            "preference",
+            "turn",
+            "created_at",
+            "decided_at",
+        ]
+
+    @extend_schema_field(_TURN_REFERENCE)
+    def get_turn(self, moment: TeachableMoment) -> dict[str, str]:
+        return {"dialogue": moment.turn.dialogue.external_id, "turn": moment.turn.external_id}

@@ -43,8 +43,28 @@ def _person(dataset: Dataset, user_id: str) -> str:
         raise Http404(error.message) from error
 
 
+@require_http_methods(["GET", "POST"])
 def people_list(request: AuthenticatedHttpRequest, name: str) -> HttpResponse:
+    """Everyone the logs speak of; reviewers can learn the settled preference labels not learned yet."""
     dataset = dataset_get_for_user(request.user, name)
+    if request.method == "POST":
+        if not _may(dataset, Role.REVIEWER):
+            return HttpResponse("Teaching needs the reviewer role.", status=403)
+        if request.POST.get("action") == "find-moments":
+            try:
+                job = services.moments_find_job_create(dataset=dataset, user=request.user)
+            except ApplicationError as error:
+                messages.error(request, error.message)
+                return redirect("teachable:people-list", dataset.name)
+            return redirect("jobs:job-detail", pk=job.pk)
+        report = services.preferences_learn_from_labels(dataset=dataset)
+        messages.success(
+            request,
+            f"Learned {report.learned} preference{'s' if report.learned != 1 else ''} from "
+            f"{report.labels} reviewed label{'s' if report.labels != 1 else ''}"
+            + (f"; {len(report.skipped)} skipped (first: {report.skipped[0]})." if report.skipped else "."),
+        )
+        return redirect("teachable:people-list", dataset.name)
     q = request.GET.get("q", "").strip()
     return render(
         request,
@@ -54,6 +74,7 @@ def people_list(request: AuthenticatedHttpRequest, name: str) -> HttpResponse:
             "people": selectors.assistant_users(dataset, q)[:500],
             "q": q,
             "counts": selectors.dataset_preference_counts(dataset),
+            "may_teach": _may(dataset, Role.REVIEWER),
         },
     )
 
@@ -77,6 +98,20 @@ def person_detail(request: AuthenticatedHttpRequest, name: str, user_id: str) ->
                     actor=request.user,
                 )
                 messages.success(request, "Preference saved.")
+                return redirect("teachable:person-detail", dataset.name, user_key)
+            if action in ("moment-confirm", "moment-dismiss"):
+                moment = selectors.moment_get(dataset, int(request.POST.get("moment", "0") or 0))
+                if action == "moment-dismiss":
+                    services.moment_dismiss(moment=moment, actor=request.user)
+                    messages.success(request, "Moment dismissed.")
+                else:
+                    moment = services.moment_confirm(
+                        moment=moment, value=request.POST.get("value", ""), actor=request.user
+                    )
+                    messages.success(
+                        request,
+                        f"Learned {moment.key} = {moment.preference.value if moment.preference else ''}.",
+                    )
                 return redirect("teachable:person-detail", dataset.name, user_key)
             if action in ("correct", "delete"):
                 preference = selectors.preference_get(dataset, int(request.POST.get("preference", "0") or 0))
@@ -116,6 +151,7 @@ def person_detail(request: AuthenticatedHttpRequest, name: str, user_id: str) ->
             "preferences": [(p, PreferenceForm(prefix=f"p{p.pk}", initial=p.as_dict())) for p in preferences],
             "events": selectors.preference_events(dataset, user_key)[:50],
             "sessions": selectors.guided_session_list(dataset, user_key)[:20],
+            "moments": selectors.moment_list(dataset, user_key)[:50],
             "add_form": add_form,
             "start_form": StartSessionForm(
                 question_sets=[s.name for s in selectors.question_set_list(dataset)]

@@ -32,6 +32,18 @@ class Span:
     value: Any = None
 
 
+@dataclass(frozen=True)
+class StatedPreference:
+    """A preference the person states in a turn (FORMAT.md's turn label ``preferences``)."""
+
+    domain: str
+    key: str
+    value: str
+    polarity: str = "like"  # or "dislike"
+    start: int | None = None  # the span of the utterance that says it, where known
+    end: int | None = None
+
+
 @dataclass
 class TurnInput:
     """What the log says happened on one turn (all but the utterance may be missing)."""
@@ -63,6 +75,7 @@ class TurnTargets:
     failure_point: str | None = None
     rephrase_of: int | None = None
     defect: bool | None = None
+    preferences: list[StatedPreference] | None = None  # [] = states none
 
 
 @dataclass
@@ -96,6 +109,8 @@ class TurnPrediction:
     failure_point: Predicted  # one of FAILURE_POINTS
     rephrase_of: Predicted  # int index of an earlier turn, or NOT_A_REPHRASE
     defect: Predicted  # bool
+    # list[StatedPreference]; from the intent and slot heads (models_app.ml.preferences).
+    preferences: Predicted = field(default_factory=lambda: Predicted([], 0.0))
 
 
 @dataclass

@@ -26,6 +26,7 @@ from models_app.ml.data import (
 )
 from models_app.ml.features import FeaturizedDialogue
 from models_app.ml.inference import DialogueLogits
+from models_app.ml.preferences import stated_preferences
 from models_app.ml.tokenization import tags_to_spans
 
 # Failure points that only the aftermath of an utterance can show (see _without_unevidenced_failures).
@@ -142,10 +143,17 @@ def decode(
         slot_confidence = float(np.prod([probs[i, tag] for i, tag in zip(starts, best, strict=True)]))
         spans = tags_to_spans([tag_names[i] for i in tags], features.tokens[t], turn.utterance)
         intent = intent_names[intents[t]] if intent_names else NO_INTENT
+        predicted_intent = Predicted(intent, known("intent", intent_conf[t]))
+        predicted_slots = Predicted(spans if "slots" in tasks else [], known("slots", slot_confidence))
+        stated = (
+            stated_preferences(turn.utterance, predicted_intent, predicted_slots, inventories)
+            if "preferences" in tasks
+            else Predicted([], 0.0)
+        )
         turns.append(
             TurnPrediction(
-                intent=Predicted(intent, known("intent", intent_conf[t])),
-                slots=Predicted(spans if "slots" in tasks else [], known("slots", slot_confidence)),
+                intent=predicted_intent,
+                slots=predicted_slots,
                 failure_point=Predicted(
                     inventories["failure_points"][failures[t]], known("failure_point", failure_conf[t])
                 ),
@@ -154,6 +162,7 @@ def decode(
                     known("rephrase_of", rephrase_conf[t]),
                 ),
                 defect=Predicted(bool(defects[t]), known("defect", defect_conf[t])),
+                preferences=stated,
             )
         )
     goals = [list(range(start, end)) for start, end in logits.goals]

@@ -13,6 +13,7 @@ from typing import Any
 from models_app.ml.config import ModelConfig
 from models_app.ml.data import FAILURE_POINTS, NO_INTENT, NOT_A_REPHRASE, DialogueExample, TurnInput
 from models_app.ml.evidence import EVIDENCE_SIZE, entity_evidence
+from models_app.ml.preferences import preference_inventories
 from models_app.ml.tokenization import (
     IGNORE,
     EncodedTurn,
@@ -58,6 +59,7 @@ def build_inventories(examples: Sequence[DialogueExample]) -> dict[str, list[str
     inventories["slot_tags"] = slot_tag_names(inventories["slot_types"])
     inventories["failure_points"] = list(FAILURE_POINTS)
     inventories["boundaries"] = list(BOUNDARY_TAGS)
+    inventories.update(preference_inventories(examples))
     return inventories
 
 
@@ -73,7 +75,21 @@ def tasks_with_gold(examples: Sequence[DialogueExample]) -> list[str]:
             for name in ("intent", "slots", "failure_point", "rephrase_of", "defect"):
                 if getattr(targets, name) is not None:
                     found.add(name)
-    order = ("intent", "slots", "failure_point", "rephrase_of", "defect", "goals", "goal_success")
+            if targets.preferences:
+                # Read from the intent and slot heads, which must have gold too (models_app.ml.preferences).
+                found.add("preferences")
+    if not {"intent", "slots"} <= found:
+        found.discard("preferences")
+    order = (
+        "intent",
+        "slots",
+        "failure_point",
+        "rephrase_of",
+        "defect",
+        "goals",
+        "goal_success",
+        "preferences",
+    )
     return [name for name in order if name in found]
 
 

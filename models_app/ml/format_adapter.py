@@ -6,7 +6,15 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from models_app.ml.data import NO_INTENT, NOT_A_REPHRASE, DialogueExample, Span, TurnInput, TurnTargets
+from models_app.ml.data import (
+    NO_INTENT,
+    NOT_A_REPHRASE,
+    DialogueExample,
+    Span,
+    StatedPreference,
+    TurnInput,
+    TurnTargets,
+)
 
 
 def _parse_time(value: Any) -> datetime | None:
@@ -91,7 +99,36 @@ def _turn_targets(label: dict[str, Any] | None, utterance: str, index_of: dict[s
         targets.rephrase_of = NOT_A_REPHRASE if target is None else index_of.get(str(target))
     if label.get("defect") is not None:
         targets.defect = bool(label["defect"])
+    if isinstance(label.get("preferences"), list):
+        targets.preferences = [
+            StatedPreference(
+                domain=str(item["domain"]),
+                key=str(item["key"]),
+                value=str(item["value"]),
+                polarity=str(item.get("polarity") or "like"),
+                start=item.get("start"),
+                end=item.get("end"),
+            )
+            for item in label["preferences"]
+            if isinstance(item, dict) and {"domain", "key", "value"} <= item.keys()
+        ]
     return targets
+
+
+def preferences_to_format(preferences: Sequence[StatedPreference]) -> list[dict[str, Any]]:
+    """StatedPreferences as FORMAT.md's ``preferences`` turn label."""
+    out = []
+    for preference in preferences:
+        item: dict[str, Any] = {
+            "domain": preference.domain,
+            "key": preference.key,
+            "value": preference.value,
+            "polarity": preference.polarity,
+        }
+        if preference.start is not None and preference.end is not None:
+            item.update(start=preference.start, end=preference.end)
+        out.append(item)
+    return out
 
 
 def example_from_format(data: dict[str, Any], key: Any = None) -> DialogueExample:

@@ -15,6 +15,8 @@ how many turns or dialogues each one saw. All values are fractions in [0, 1].
   a rephrase pointing at the wrong turn is both a false positive and a false negative. Computed as
   micro F1 over the labels "restates the turn d turns back" (d >= 1), leaving out "not a rephrase".
 - ``defect_f1``: F1 with "defect" as the positive class.
+- ``preference_precision`` / ``_recall`` / ``_f1``: micro scores over the (domain, key, polarity,
+  value) statements of turns with ``preferences`` gold (scikit-learn over multi-label indicators).
 """
 
 from __future__ import annotations
@@ -26,9 +28,17 @@ from typing import Any
 from seqeval.metrics import f1_score as seq_f1
 from seqeval.metrics import precision_score as seq_precision
 from seqeval.metrics import recall_score as seq_recall
-from sklearn.metrics import accuracy_score, f1_score
+from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
+from sklearn.preprocessing import MultiLabelBinarizer
 
-from models_app.ml.data import FAILURE_POINTS, NOT_A_REPHRASE, DialogueExample, DialoguePrediction, Span
+from models_app.ml.data import (
+    FAILURE_POINTS,
+    NOT_A_REPHRASE,
+    DialogueExample,
+    DialoguePrediction,
+    Span,
+    StatedPreference,
+)
 
 _WORD = re.compile(r"\S+")
 
@@ -79,6 +89,8 @@ def evaluate(
     exact_segments: list[int] = []
     success_true: list[int] = []
     success_pred: list[int] = []
+    preferences_true: list[set[tuple[str, ...]]] = []
+    preferences_pred: list[set[tuple[str, ...]]] = []
 
     for example, prediction in zip(examples, predictions, strict=True):
         for t, (turn, predicted) in enumerate(zip(example.turns, prediction.turns, strict=True)):
@@ -107,6 +119,9 @@ def evaluate(
             if gold.defect is not None:
                 defect_true.append(int(gold.defect))
                 defect_pred.append(int(bool(predicted.defect.value)))
+            if gold.preferences is not None:
+                preferences_true.append({_preference_key(p) for p in gold.preferences})
+                preferences_pred.append({_preference_key(p) for p in predicted.preferences.value})
         if example.goals is not None:
             count = len(example.turns)
             predicted_goals = prediction.goals.value or []
@@ -170,8 +185,28 @@ def evaluate(
         metrics["goal_success_accuracy"] = float(accuracy_score(success_true, success_pred))
         metrics["goal_success_f1"] = float(f1_score(success_true, success_pred, pos_label=1, zero_division=0))
         counts["goal_success_goals"] = len(success_true)
+    if preferences_true:
+        # Exact (domain, key, polarity, value) per turn; values compared as words (case, punctuation and
+        # a leading article aside): "the chicago bulls" states "Chicago Bulls".
+        binarizer = MultiLabelBinarizer().fit(preferences_true + preferences_pred)
+        precision, recall, f1, _ = precision_recall_fscore_support(
+            binarizer.transform(preferences_true),
+            binarizer.transform(preferences_pred),
+            average="micro",
+            zero_division=0,
+        )
+        metrics.update(preference_precision=float(precision), preference_recall=float(recall))
+        metrics["preference_f1"] = float(f1)
+        counts["preference_turns"] = len(preferences_true)
     metrics["counts"] = counts
     return metrics
+
+
+def _preference_key(preference: StatedPreference) -> tuple[str, ...]:
+    words = re.sub(r"[^\w]+", " ", preference.value.casefold()).split()
+    if words and words[0] in ("the", "a", "an"):
+        words = words[1:]
+    return (preference.domain, preference.key, preference.polarity, " ".join(words))
 
 
 # The metrics that model selection averages (those present).

@@ -15,6 +15,7 @@ from annotations.models import Dataset, Label, LabelKind, LabelStatus, ReviewEve
 from review.models import AutoAcceptRule
 from review.services.state import review_state_refresh
 from selflearn_site.exceptions import ApplicationError
+from teachable.services import preferences_learn_from_labels
 
 
 @transaction.atomic
@@ -46,6 +47,13 @@ def review_proposals_written(*, model_version: Any, dialogue_ids: Sequence[int])
     Call it in the transaction that wrote the proposals."""
     mine = Label.objects.filter(model_version=model_version, dialogue_id__in=dialogue_ids)
     _auto_accept(mine)
+    # Auto-accepted preference statements reach the preference store as reviewed ones do.
+    accepted = mine.filter(kind=LabelKind.PREFERENCES, status=LabelStatus.ACCEPTED)
+    first = accepted.select_related("dialogue__dataset").first()
+    if first is not None:
+        preferences_learn_from_labels(
+            dataset=first.dialogue.dataset, label_ids=list(accepted.values_list("pk", flat=True))
+        )
     # The review queue ranks dialogues by their waiting proposals: keep their places true.
     review_state_refresh(dialogue_ids=dialogue_ids)
 

@@ -14,7 +14,7 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from annotations.models import Dialogue, Label, ReviewEvent, Turn
+from annotations.models import Dialogue, Label, LabelKind, ReviewEvent, Turn
 from review.facts import DialogueFacts, dialogue_facts
 from review.models import Adjudication, DialogueReview, LabelReview
 from review.payload import ReviewLabel, review_labels
@@ -23,6 +23,7 @@ from review.services.locks import review_lock_after_save
 from review.services.state import review_state_refresh
 from review.services.writes import label_reviews_upsert, labels_update, review_events_insert
 from selflearn_site.exceptions import ApplicationError
+from teachable.services import preferences_learn_from_labels
 
 UNSET: Any = object()  # "not given" (a value may be None)
 
@@ -160,6 +161,7 @@ def finish_action(
     touched = [
         pk for pk in {*changes.labels, *(label.pk for label, _ in changes.new_labels)} if pk not in deleted
     ]
+    _teach_settled_preferences(dialogue, changes, deleted)
     labels = review_labels(Label.objects.filter(pk__in=touched))
     my_reviews = {
         review.label_id: review
@@ -174,3 +176,15 @@ def finish_action(
         reviews_done=reviews_done.get(dialogue.pk, 0),
         group=changes.group,
     )
+
+
+def _teach_settled_preferences(dialogue: Dialogue, changes: ReviewChanges, deleted: Sequence[int]) -> None:
+    """A settled ``preferences`` label teaches the preference store what its turn states (teachable's
+    door; it learns each label revision once, so an undo and a redo do not double it). The changed
+    labels are at hand: an action on other kinds costs no query here."""
+    touched = [*changes.labels.values(), *(label for label, _ in changes.new_labels)]
+    preference_ids = [
+        label.pk for label in touched if label.kind == LabelKind.PREFERENCES and label.pk not in deleted
+    ]
+    if preference_ids:
+        preferences_learn_from_labels(dataset=dialogue.dataset, label_ids=preference_ids)

@@ -2,6 +2,8 @@
 
 import django.db.models.deletion
 from django.conf import settings
+import uuid
+
 from django.db import migrations, models
 
 
@@ -21,7 +23,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('name', models.SlugField(max_length=64, unique=True)),
                 ('description', models.CharField(blank=True, max_length=200)),
-                ('revision', models.PositiveIntegerField(default=1)),
+                ('stamp', models.UUIDField(default=uuid.uuid4, editable=False)),
             ],
             options={
                 'ordering': ['name'],

@@ -9,6 +9,14 @@ from teachable.services.guided import (
     question_set_save,
     question_sets_create_defaults,
 )
+from teachable.services.labels import SyncReport, preferences_learn_from_labels
+from teachable.services.moments import (
+    moment_confirm,
+    moment_dismiss,
+    moments_find,
+    moments_find_job_create,
+    moments_find_job_run,
+)
 from teachable.services.preferences import (
     PreferenceInput,
     preference_correct,
@@ -23,14 +31,21 @@ __all__ = [
     "PreferenceInput",
     "QuestionInput",
     "RuleInput",
+    "SyncReport",
     "catalogues_load",
     "catalogues_load_defaults",
     "guided_session_answer",
     "guided_session_start",
     "guided_session_stop",
+    "moment_confirm",
+    "moment_dismiss",
+    "moments_find",
+    "moments_find_job_create",
+    "moments_find_job_run",
     "preference_correct",
     "preference_delete",
     "preference_learn",
+    "preferences_learn_from_labels",
     "question_set_save",
     "question_sets_create_defaults",
     "resolution_rules_set",

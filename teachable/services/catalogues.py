@@ -1,9 +1,10 @@
-"""Loading catalogues (all or nothing); each load bumps the catalogue's revision, which tells every
+"""Loading catalogues (all or nothing); each load gives the catalogue a new stamp, which tells every
 process's cached index (teachable.selectors.catalogue_index) to rebuild."""
 
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -34,9 +35,9 @@ def catalogues_load(*, data: dict[str, Any], source: str = "catalogues") -> list
             )
             if not created:
                 catalogue.entries.all().delete()
-                catalogue.revision += 1
+                catalogue.stamp = uuid.uuid4()
                 catalogue.description = str(spec.get("description", catalogue.description))[:200]
-                catalogue.save(update_fields=["revision", "description"])
+                catalogue.save(update_fields=["stamp", "description"])
             rows = []
             seen: set[str] = set()
             for number, entry in enumerate(entries):

@@ -60,28 +60,28 @@ def question_set_save(
     for number, (key, question) in enumerate(zip(keys, questions, strict=True)):
         where = f"questions[{number}]"
         if not key or not question.text.strip():
-            raise ApplicationError(f"{where}: key and text are required.", extra={"field": f"{where}.key"})
+            raise ApplicationError(f"{where}: key and text are required.", extra={"field": "questions"})
         if keys.count(key) > 1:
-            raise ApplicationError(f"{where}.key {key!r} appears twice.", extra={"field": f"{where}.key"})
+            raise ApplicationError(f"{where}.key {key!r} appears twice.", extra={"field": "questions"})
         if question.answer_type not in AnswerType.values:
             raise ApplicationError(
                 f"{where}.answer_type must be one of {', '.join(AnswerType.values)}.",
-                extra={"field": f"{where}.answer_type"},
+                extra={"field": "questions"},
             )
         if question.answer_type == AnswerType.ENTITY and not question.catalogue:
             raise ApplicationError(
                 f"{where}.catalogue: an entity answer needs a catalogue.",
-                extra={"field": f"{where}.catalogue"},
+                extra={"field": "questions"},
             )
         if question.catalogue and not Catalogue.objects.filter(name=question.catalogue).exists():
             raise ApplicationError(
                 f"{where}.catalogue: no catalogue {question.catalogue!r}.",
-                extra={"field": f"{where}.catalogue"},
+                extra={"field": "questions"},
             )
         if question.next_key is not None and question.next_key not in keys:
             raise ApplicationError(
                 f"{where}.next: no question with key {question.next_key!r} in this set.",
-                extra={"field": f"{where}.next"},
+                extra={"field": "questions"},
             )
     following = {
         key: (q.next_key if q.next_key is not None else (keys[n + 1] if n + 1 < len(keys) else None))

@@ -12,8 +12,8 @@ from django.db import transaction
 from annotations.models import Dataset, Turn
 from selflearn_site.exceptions import ApplicationError
 from teachable.matching import Mention
-from teachable.models import GuidedSession, Polarity, Preference, PreferenceEvent, Source
-from teachable.selectors import assistant_user_exists, catalogue_index
+from teachable.models import GuidedSession, Polarity, Preference, PreferenceEvent, Source, TeachableMoment
+from teachable.selectors import assistant_user_exists, catalogue_index, key_known
 
 FIELD_LENGTH = {"domain": 64, "key": 64, "value": 200}
 
@@ -103,16 +103,31 @@ def preference_learn(
     data: PreferenceInput,
     turn: Turn | None = None,
     actor: User | None = None,
+    strict: bool = True,
 ) -> Preference:
     """Store what the person taught. A like supersedes the person's earlier like of the same key and
     withdraws a dislike of the same value; a dislike withdraws a like of the same value and stands
-    beside other dislikes. Saying the same thing again only refreshes confidence and source."""
+    beside other dislikes. Saying the same thing again only refreshes confidence and source.
+
+    ``strict``: a value the key's catalogue does not resolve is refused (400 naming the field);
+    otherwise (a reviewed label, say) it is kept as written, with no entity."""
     if not user_key or not assistant_user_exists(dataset, user_key):
         raise ApplicationError(
             f"user_id: no assistant user {user_key!r} in {dataset.name}.", extra={"field": "user_id"}
         )
     data = _clean(data)
-    value, entity = value_resolve(data.key, data.value)
+    if strict and not key_known(dataset, data.key):
+        raise ApplicationError(
+            f"key: {data.key!r} is no key of {dataset.name}: keys are those of the catalogues and the "
+            "question sets (add a question that asks for it).",
+            extra={"field": "key"},
+        )
+    try:
+        value, entity = value_resolve(data.key, data.value)
+    except ApplicationError:
+        if strict:
+            raise
+        value, entity = data.value, None
     with transaction.atomic():
         current = list(
             Preference.objects.select_for_update()
@@ -175,10 +190,11 @@ def preference_delete(*, preference: Preference, actor: User) -> None:
 
 def user_forget(*, dataset: Dataset, user_key: str) -> dict[str, int]:
     """Everything kept about one assistant user in the dataset, gone: preferences (with their
-    history) and guided sessions. Their dialogues are the dataset's logs and stay."""
+    history), guided sessions and teachable moments. Their dialogues are the dataset's logs and stay."""
     with transaction.atomic():
         sessions, _ = GuidedSession.objects.filter(dataset=dataset, user_key=user_key).delete()
+        moments, _ = TeachableMoment.objects.filter(dataset=dataset, user_key=user_key).delete()
         preferences = Preference.objects.filter(dataset=dataset, user_key=user_key)
         count = preferences.count()
         preferences.delete()
-    return {"preferences": count, "sessions": sessions}
+    return {"preferences": count, "sessions": sessions, "moments": moments}

@@ -39,15 +39,15 @@ def resolution_rules_set(*, dataset: Dataset, rules: list[RuleInput]) -> list[Re
         where = f"rules[{number}]"
         for field in ("intent", "slot_type", "domain", "key"):
             if not getattr(rule, field).strip():
-                raise ApplicationError(f"{where}.{field} is required.", extra={"field": f"{where}.{field}"})
+                raise ApplicationError(f"{where}.{field} is required.", extra={"field": "rules"})
         if rule.catalogue and rule.catalogue not in catalogues:
             raise ApplicationError(
-                f"{where}.catalogue: no catalogue {rule.catalogue!r}.", extra={"field": f"{where}.catalogue"}
+                f"{where}.catalogue: no catalogue {rule.catalogue!r}.", extra={"field": "rules"}
             )
         if (rule.intent, rule.slot_type) in seen:
             raise ApplicationError(
                 f"{where}: a second rule for {rule.intent} / {rule.slot_type}.",
-                extra={"field": f"{where}.intent"},
+                extra={"field": "rules"},
             )
         seen.add((rule.intent, rule.slot_type))
     with transaction.atomic():

@@ -25,6 +25,13 @@ from annotations.models import Dialogue, Label, LabelKind, LabelSource, Role
 from jobs.models import Job
 from models_app.models import ModelVersion
 from review.services.decisions import DecisionInput, review_decide
+from teachable.models import QuestionSet, TeachableMoment
+from teachable.services import (
+    PreferenceInput,
+    guided_session_start,
+    preference_learn,
+    teachable_dataset_prepare,
+)
 from tests.factories import dialogue as dialogue_data
 
 pytestmark = pytest.mark.django_db
@@ -113,6 +120,77 @@ MATRIX = [
     # Cancel and resume: whoever started the job, or an admin of its dataset (nobody started these).
     Row("POST", "/api/jobs/{id}/cancel/", Role.ADMIN, 200, target="job"),
     Row("POST", "/api/jobs/{id}/resume/", Role.ADMIN, 200, target="failed_job"),
+    # Teaching: viewers read, reviewers teach, admins edit question sets and rules and forget people.
+    Row(
+        "POST",
+        "/api/datasets/{name}/resolve/",
+        Role.VIEWER,
+        200,
+        {"user_id": "u1", "intent": "weather_query"},
+    ),
+    Row("GET", "/api/datasets/{name}/users/", Role.VIEWER, 200),
+    Row("GET", "/api/datasets/{name}/users/{user_id}/", Role.VIEWER, 200),
+    Row("DELETE", "/api/datasets/{name}/users/{user_id}/", Role.ADMIN, 200),
+    Row("GET", "/api/datasets/{name}/users/{user_id}/preferences/", Role.VIEWER, 200),
+    Row(
+        "POST",
+        "/api/datasets/{name}/users/{user_id}/preferences/",
+        Role.REVIEWER,
+        201,
+        {"domain": "music", "key": "genre", "value": "jazz"},
+    ),
+    Row("GET", "/api/datasets/{name}/users/{user_id}/moments/", Role.VIEWER, 200),
+    Row(
+        "PUT",
+        "/api/datasets/{name}/preferences/{id}/",
+        Role.REVIEWER,
+        200,
+        {"domain": "sports", "key": "team", "value": "the bulls"},
+        target="preference",
+    ),
+    Row("DELETE", "/api/datasets/{name}/preferences/{id}/", Role.REVIEWER, 204, target="preference"),
+    Row("POST", "/api/datasets/{name}/preferences/learn-from-labels/", Role.REVIEWER, 200),
+    Row("POST", "/api/datasets/{name}/moments/find/", Role.REVIEWER, 202),
+    Row(
+        "POST",
+        "/api/datasets/{name}/moments/{id}/decision/",
+        Role.REVIEWER,
+        200,
+        {"action": "dismiss"},
+        target="moment",
+    ),
+    Row("GET", "/api/datasets/{name}/question-sets/", Role.VIEWER, 200),
+    Row("GET", "/api/datasets/{name}/question-sets/{set_name}/", Role.VIEWER, 200),
+    Row(
+        "PUT",
+        "/api/datasets/{name}/question-sets/{set_name}/",
+        Role.ADMIN,
+        200,
+        {"domain": "music", "questions": [{"key": "genre", "text": "What music?", "catalogue": "genre"}]},
+    ),
+    Row("POST", "/api/datasets/{name}/guided-sessions/", Role.REVIEWER, 201, {"user_id": "u1"}),
+    Row("GET", "/api/datasets/{name}/guided-sessions/{id}/", Role.VIEWER, 200, target="session"),
+    Row(
+        "POST",
+        "/api/datasets/{name}/guided-sessions/{id}/answer/",
+        Role.REVIEWER,
+        200,
+        {"answer": "the warriors"},
+        target="session",
+    ),
+    Row("POST", "/api/datasets/{name}/guided-sessions/{id}/stop/", Role.REVIEWER, 200, target="session"),
+    Row("GET", "/api/datasets/{name}/resolution-rules/", Role.VIEWER, 200),
+    Row(
+        "PUT",
+        "/api/datasets/{name}/resolution-rules/",
+        Role.ADMIN,
+        200,
+        {
+            "rules": [
+                {"intent": "weather_query", "slot_type": "place_name", "domain": "weather", "key": "city"}
+            ]
+        },
+    ),
     Row("GET", "/api/models/", SIGNED_IN, 200),
     Row("GET", "/api/models/{id}/", SIGNED_IN, 200, target="model"),
     Row("GET", "/api/schema/", ANYONE, 200),
@@ -141,6 +219,23 @@ def world(dataset, dataset_admin, reviewer, viewer, stranger, labelled) -> dict[
     proposal = Label.objects.get(
         dialogue=dialogue, kind=LabelKind.SLOTS, source_type=LabelSource.MODEL, turn__external_id="t1"
     )
+    # Teaching: the defaults, one preference, one guided session and one teachable moment of "u1".
+    teachable_dataset_prepare(dataset=dataset)
+    preference = preference_learn(
+        dataset=dataset, user_key="u1", data=PreferenceInput("sports", "team", "the warriors")
+    )
+    session = guided_session_start(
+        dataset=dataset, user_key="u1", question_set=QuestionSet.objects.get(dataset=dataset)
+    )
+    moment = TeachableMoment.objects.create(
+        dataset=dataset,
+        user_key="u1",
+        turn=dialogue.turns.get(external_id="t1"),
+        kind=TeachableMoment.Kind.BARGE_IN,
+        domain="weather",
+        key="city",
+        question="Which city should I use?",
+    )
     return {
         "people": {
             "stranger": stranger,
@@ -154,6 +249,9 @@ def world(dataset, dataset_admin, reviewer, viewer, stranger, labelled) -> dict[
             "job": pending.pk,
             "failed_job": failed.pk,
             "model": ModelVersion.objects.get(name="labeller-v1").pk,
+            "preference": preference.pk,
+            "session": session.pk,
+            "moment": moment.pk,
         },
         "name": dataset.name,
         "username": reviewer.username,
@@ -183,6 +281,7 @@ def _filled(body: Any, ids: dict[str, int]) -> Any:
 
 def request(api, row: Row, world: dict[str, Any]):
     path = row.path.replace("{name}", world["name"]).replace("{username}", world["username"])
+    path = path.replace("{user_id}", "u1").replace("{set_name}", "learn-my-preferences")
     if row.target:
         path = path.replace("{id}", str(world["ids"][row.target]))
     if row.multipart:

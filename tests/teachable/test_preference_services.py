@@ -7,9 +7,11 @@ from teachable.models import Preference, PreferenceEvent
 from teachable.selectors import known_preferences, user_record
 from teachable.services import (
     PreferenceInput,
+    QuestionInput,
     preference_correct,
     preference_delete,
     preference_learn,
+    question_set_save,
     user_forget,
 )
 
@@ -38,7 +40,23 @@ def test_a_newer_like_of_the_same_key_supersedes_the_older_one(people) -> None:
     assert [k.value for k in known_preferences(people, "u1")] == ["New York Jets"]
 
 
-def test_dislikes_are_kept_side_by_side_and_beside_the_like(people) -> None:
+@pytest.fixture
+def food_questions(people):
+    """A question set that defines keys without a catalogue: a dish, a book genre."""
+    question_set_save(
+        dataset=people,
+        name="more",
+        domain="food",
+        questions=[
+            QuestionInput("dish", "A dish you like?", answer_type="text"),
+            QuestionInput("books", "What do you read?", "reading", answer_type="text"),
+        ],
+    )
+    return people
+
+
+def test_dislikes_are_kept_side_by_side_and_beside_the_like(food_questions) -> None:
+    people = food_questions
     _learn(people, "pizza", "dislike", key="dish", domain="food")
     _learn(people, "sushi", "dislike", key="dish", domain="food")
     _learn(people, "italian", key="cuisine", domain="food")
@@ -73,8 +91,14 @@ def test_a_value_that_resolves_to_nothing_or_to_several_is_refused_naming_the_fi
     assert not Preference.objects.exists()
 
 
-def test_keys_without_a_catalogue_keep_the_value_as_written(people) -> None:
-    assert _learn(people, "Sci-Fi novels", key="books", domain="reading").value == "Sci-Fi novels"
+def test_keys_without_a_catalogue_keep_the_value_as_written(food_questions) -> None:
+    assert _learn(food_questions, "Sci-Fi novels", key="books", domain="reading").value == "Sci-Fi novels"
+
+
+def test_a_key_no_catalogue_or_question_set_defines_is_refused_naming_the_field(people) -> None:
+    with pytest.raises(ApplicationError, match="no key of") as refused:
+        _learn(people, "Sci-Fi novels", key="books", domain="reading")
+    assert refused.value.extra["field"] == "key" and not Preference.objects.exists()
 
 
 def test_an_unknown_person_or_bad_field_is_refused_and_nothing_is_written(people) -> None:
@@ -113,6 +137,21 @@ def test_a_deleted_preference_no_longer_applies(people, reviewer) -> None:
 def test_forgetting_a_person_deletes_everything_kept_about_them_and_nobody_else(people) -> None:
     _learn(people, "the warriors")
     preference_learn(dataset=people, user_key="u2", data=PreferenceInput("music", "genre", "jazz"))
-    assert user_forget(dataset=people, user_key="u1") == {"preferences": 1, "sessions": 0}
+    assert user_forget(dataset=people, user_key="u1") == {"preferences": 1, "sessions": 0, "moments": 0}
     assert list(Preference.objects.values_list("user_key", flat=True)) == ["u2"]
     assert not PreferenceEvent.objects.filter(preference__user_key="u1").exists()
+
+
+def test_a_catalogue_made_again_is_read_afresh_not_from_the_cached_index(people) -> None:
+    from teachable.models import Catalogue, QuestionSet, ResolutionRule
+    from teachable.services import catalogues_load_defaults
+
+    _learn(people, "the warriors")  # the team index is now cached in this process
+    # Everything goes, as when a test database is flushed, and the catalogues are loaded again.
+    Preference.objects.all().delete()
+    QuestionSet.objects.all().delete()
+    ResolutionRule.objects.all().delete()
+    Catalogue.objects.all().delete()
+    catalogues_load_defaults()
+    preference = _learn(people, "the chicago bulls")
+    assert preference.entity is not None and preference.entity.catalogue.name == "team"

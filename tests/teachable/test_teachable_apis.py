@@ -122,7 +122,7 @@ def test_the_export_gives_everything_kept_and_only_admins_forget(people, reviewe
     assert record["events"][0]["actor"] == "rita"
     assert _as(reviewer).delete(f"{BASE}/users/u1/").status_code == 403
     forgotten = _as(dataset_admin).delete(f"{BASE}/users/u1/")
-    assert forgotten.data["deleted"] == {"preferences": 1, "sessions": 0}
+    assert forgotten.data["deleted"] == {"preferences": 1, "sessions": 0, "moments": 0}
     assert not Preference.objects.exists()
 
 
@@ -152,7 +152,8 @@ def test_admins_replace_question_sets_and_rules_and_a_loop_is_refused(people, da
         {"rules": [{"intent": "x", "slot_type": "y", "domain": "d", "key": "k", "catalogue": "planets"}]},
         format="json",
     )
-    assert bad.status_code == 400 and bad.data["field"] == "rules[0].catalogue"
+    assert bad.status_code == 400 and bad.data["field"] == "rules"
+    assert bad.data["detail"].startswith("rules[0].catalogue: no catalogue 'planets'")
     assert [r["intent"] for r in api.get(f"{BASE}/resolution-rules/").data] == ["order_food"]
 
 
@@ -162,3 +163,53 @@ def test_the_people_list_counts_dialogues_and_preferences(people, viewer):
         {"user_key": "u1", "dialogue_count": 2, "preference_count": 0},
         {"user_key": "u2", "dialogue_count": 1, "preference_count": 0},
     ]
+
+
+def test_moments_are_found_in_the_workers_listed_per_person_and_decided(
+    people, reviewer, viewer, django_capture_on_commit_callbacks
+):
+    from annotations.models import Turn
+
+    turn = Turn.objects.get(dialogue__external_id="d2")
+    turn.feedback, turn.intent = "negative", "weather_query"
+    turn.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        job = _as(reviewer).post(f"{BASE}/moments/find/")
+    assert job.status_code == 202 and job.data["kind"] == "find_moments"
+    assert _as(viewer).post(f"{BASE}/moments/find/").status_code == 403
+    (moment,) = _as(viewer).get(f"{BASE}/users/u1/moments/").data
+    assert (moment["kind"], moment["key"], moment["turn"]) == (
+        "negative_feedback",
+        "city",
+        {"dialogue": "d2", "turn": "t1"},
+    )
+    decide = f"{BASE}/moments/{moment['id']}/decision/"
+    assert _as(reviewer).post(decide, {"action": "confirm"}, format="json").status_code == 400  # no value
+    confirmed = _as(reviewer).post(decide, {"action": "confirm", "value": "austin"}, format="json")
+    assert confirmed.status_code == 200 and confirmed.data["status"] == "confirmed"
+    assert _as(reviewer).post(decide, {"action": "dismiss"}, format="json").status_code == 409
+    assert _as(viewer).get(f"{BASE}/users/u1/preferences/").data[0]["value"] == "Austin, TX"
+    assert _as(viewer).get(f"{BASE}/users/u1/moments/?status=all").data[0]["status"] == "confirmed"
+
+
+def test_settled_statements_not_learned_yet_are_learned_on_request(people, reviewer, viewer):
+    from django.utils import timezone
+
+    from annotations.models import Label, LabelKind, LabelSource, LabelStatus, Turn
+
+    turn = Turn.objects.get(dialogue__external_id="d1")
+    now = timezone.now()
+    Label.objects.create(
+        dialogue=turn.dialogue,
+        turn=turn,
+        kind=LabelKind.PREFERENCES,
+        value=[{"domain": "sports", "key": "team", "value": "the warriors"}],
+        status=LabelStatus.GOLD,
+        source_type=LabelSource.IMPORT,
+        created_at=now,
+        updated_at=now,
+    )
+    assert _as(viewer).post(f"{BASE}/preferences/learn-from-labels/").status_code == 403
+    learned = _as(reviewer).post(f"{BASE}/preferences/learn-from-labels/")
+    assert learned.data == {"labels": 1, "learned": 1, "skipped": []}
+    assert _as(reviewer).post(f"{BASE}/preferences/learn-from-labels/").data["learned"] == 0

@@ -179,3 +179,48 @@ def test_admins_start_from_the_defaults_and_edit_a_question_set(client, dataset,
     assert refused.status_code == 400 and "no catalogue" in str(
         refused.context["set_form"].non_field_errors()
     )
+
+
+def test_a_moment_is_found_from_the_people_page_and_taught_from_the_persons(
+    client, people, reviewer, django_capture_on_commit_callbacks
+):
+    from annotations.models import Turn
+
+    turn = Turn.objects.get(dialogue__external_id="d2")
+    turn.barge_in, turn.intent = True, "weather_query"
+    turn.save()
+    client.force_login(reviewer)
+    with django_capture_on_commit_callbacks(execute=True):
+        found = client.post(reverse("teachable:people-list", args=[people.name]), {"action": "find-moments"})
+    assert found.status_code == 302 and "/jobs/" in found["Location"]
+    page = client.get(_person_url(people))
+    (moment,) = page.context["moments"]
+    assert moment.kind == "barge_in" and "Interrupted a guess" in page.content.decode()
+    client.post(_person_url(people), {"action": "moment-confirm", "moment": moment.pk, "value": "boston"})
+    assert Preference.objects.get().value == "Boston, MA"
+    assert list(client.get(_person_url(people)).context["moments"]) == []
+
+
+def test_a_statement_learned_from_the_logs_links_to_the_turn_that_said_it(client, people, viewer):
+    from django.utils import timezone
+
+    from annotations.models import Label, LabelKind, LabelSource, LabelStatus, Turn
+    from teachable.services import preferences_learn_from_labels
+
+    turn = Turn.objects.get(dialogue__external_id="d1")
+    now = timezone.now()
+    Label.objects.create(
+        dialogue=turn.dialogue,
+        turn=turn,
+        kind=LabelKind.PREFERENCES,
+        value=[{"domain": "sports", "key": "team", "value": "the warriors"}],
+        status=LabelStatus.GOLD,
+        source_type=LabelSource.IMPORT,
+        created_at=now,
+        updated_at=now,
+    )
+    preferences_learn_from_labels(dataset=people)
+    client.force_login(viewer)
+    page = client.get(_person_url(people)).content.decode()
+    link = reverse("annotations:dialogue-detail", args=[people.name, turn.dialogue_id]) + "#turn-t1"
+    assert "Golden State Warriors" in page and link in page

@@ -17,6 +17,7 @@ from models_app.ml.config import TrainConfig
 from models_app.models import ModelVersion
 from models_app.recipes.run import simulated_dataset
 from models_app.services import label_dataset, model_train
+from teachable.services import preferences_learn_from_labels, teachable_dataset_prepare
 
 DEMO_USERNAME = "admin"
 DEMO_PASSWORD = "selflearn"
@@ -36,6 +37,11 @@ class Command(BaseCommand):
     def handle(self, *args, dialogues: int, seed: int, no_model: bool, **options) -> None:
         admin = self._demo_admin()
         dataset = self._simulated_dataset(DEMO_DATASET, dialogues, users=40, seed=seed, admin=admin)
+        # Teaching: the catalogues, the "learn my preferences" questions and the resolution rules, and
+        # what the demo's people stated in their logs (its imported gold), in the preference store.
+        teachable_dataset_prepare(dataset=dataset)
+        learned = preferences_learn_from_labels(dataset=dataset)
+        self.stdout.write(f"The preference store knows {learned.learned} preferences of the demo's people.")
         if not no_model and not ModelVersion.objects.filter(name=DEMO_MODEL).exists():
             training = self._simulated_dataset(
                 DEMO_TRAINING_DATASET, 400, users=60, seed=seed + 1, admin=admin

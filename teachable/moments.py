@@ -1,0 +1,202 @@
+"""Teachable moments: where the logs show the assistant should have asked. Plain Python over FORMAT.md
+dialogues (no Django), so the mining is a function of the logs, the resolution rules and catalogues.
+
+Four kinds, each a proposed question with its evidence:
+- ``ambiguous_entity``: the person named something several entities answer to ("springfield", "the
+  giants") on an intent a preference completes;
+- ``negative_feedback`` / ``barge_in`` / ``repeat``: the assistant had to guess a preference the person
+  left implicit ("what's the weather", "put the game on") and the person reacted: negative feedback,
+  interrupting the answer, or saying the same thing again within a minute;
+- ``failed_chain``: a request restated (``rephrase_of``) and never served, on such an intent.
+
+A moment proposes a value where the dialogue shows it (the person's own explicit wording later on,
+resolved through the catalogue); otherwise the question stays open for the person to answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from rapidfuzz import fuzz
+
+from teachable.matching import CatalogueIndex, Rule
+
+REPEAT_SECONDS = 60.0
+REPEAT_SIMILARITY = 85.0
+
+
+@dataclass(frozen=True)
+class MomentProposal:
+    dialogue_id: str
+    turn_id: str
+    user_key: str
+    kind: str
+    domain: str
+    key: str
+    question: str
+    proposed_value: str = ""
+    candidates: tuple[str, ...] = ()
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+def _time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _spans(turn: dict[str, Any], label: dict[str, Any]) -> list[dict[str, Any]]:
+    """What the person said, as spans: the turn's label where there is one, else the assistant's."""
+    spans = label.get("slots")
+    if spans is None:
+        spans = turn.get("slots") or []
+    return [s for s in spans if isinstance(s, dict)]
+
+
+def _said(turn: dict[str, Any], span: dict[str, Any]) -> str:
+    utterance = str(turn.get("utterance") or "")
+    start, end = span.get("start"), span.get("end")
+    if isinstance(start, int) and isinstance(end, int):
+        return utterance[start:end]
+    return str(span.get("value") or "")
+
+
+def _turn_evidence(turn: dict[str, Any]) -> dict[str, Any]:
+    keep = ("id", "utterance", "response", "intent", "status", "feedback", "barge_in", "timestamp")
+    return {name: turn[name] for name in keep if turn.get(name) is not None}
+
+
+def dialogue_moments(
+    dialogue: dict[str, Any],
+    rules: Sequence[Rule],
+    catalogues: Mapping[str, CatalogueIndex],
+) -> list[MomentProposal]:
+    """The moments of one FORMAT.md dialogue (one per turn and kind)."""
+    user_key = dialogue.get("user_id")
+    if not user_key:
+        return []
+    turns = dialogue.get("turns") or []
+    turn_labels = ((dialogue.get("labels") or {}).get("turns")) or {}
+    ids = [str(turn.get("id") or f"t{position + 1}") for position, turn in enumerate(turns)]
+    by_intent: dict[str, list[Rule]] = {}
+    for rule in rules:
+        by_intent.setdefault(rule.intent, []).append(rule)
+    restated_by: dict[str, list[int]] = {}
+    for position, turn_id in enumerate(ids):
+        target = (turn_labels.get(turn_id) or {}).get("rephrase_of")
+        if isinstance(target, str):
+            restated_by.setdefault(target, []).append(position)
+    found: list[MomentProposal] = []
+    for position, (turn, turn_id) in enumerate(zip(turns, ids, strict=True)):
+        label = turn_labels.get(turn_id) or {}
+        intent = label.get("intent") or turn.get("intent")
+        spans = _spans(turn, label)
+        for rule in by_intent.get(str(intent), []):
+            base: dict[str, Any] = {
+                "dialogue_id": str(dialogue.get("id")),
+                "turn_id": turn_id,
+                "user_key": str(user_key),
+                "domain": rule.domain,
+                "key": rule.key,
+            }
+            index = catalogues.get(rule.catalogue or "")
+            typed = [span for span in spans if span.get("type") == rule.slot_type]
+            for span in typed:
+                said = _said(turn, span)
+                candidates = index.exact(said) if index else []
+                if len(candidates) > 1:
+                    names = tuple(c.value for c in candidates)
+                    found.append(
+                        MomentProposal(
+                            **base,
+                            kind="ambiguous_entity",
+                            question=f"When you say “{said}”, which do you mean: {' or '.join(names)}?",
+                            candidates=names,
+                            evidence={"turns": [_turn_evidence(turn)], "said": said},
+                        )
+                    )
+                    break
+            if typed:
+                continue  # the person said it: nothing was left to a preference
+            reaction = _reaction(turns, ids, position, restated_by, turn_labels)
+            if reaction is None:
+                continue
+            kind, later = reaction
+            proposed = _explicit_value(turns, ids, turn_labels, later, rule, index)
+            found.append(
+                MomentProposal(
+                    **base,
+                    kind=kind,
+                    question=f"Which {rule.key} should I use when you ask “{turn.get('utterance', '')}”?",
+                    proposed_value=proposed,
+                    evidence={"turns": [_turn_evidence(turns[p]) for p in [position, *later]]},
+                )
+            )
+    return found
+
+
+def _reaction(
+    turns: Sequence[dict[str, Any]],
+    ids: Sequence[str],
+    position: int,
+    restated_by: Mapping[str, list[int]],
+    turn_labels: Mapping[str, Any],
+) -> tuple[str, list[int]] | None:
+    """How the person reacted to the guess at ``position`` (kind, the turns that show it), if at all."""
+    turn = turns[position]
+    following = list(range(position + 1, min(len(turns), position + 4)))
+    if turn.get("feedback") == "negative":
+        return "negative_feedback", following
+    if turn.get("barge_in") is True:
+        return "barge_in", following
+    if position + 1 < len(turns):
+        after = turns[position + 1]
+        gap = None
+        earlier, later = _time(turn.get("timestamp")), _time(after.get("timestamp"))
+        if earlier is not None and later is not None:
+            gap = (later - earlier).total_seconds()
+        similar = fuzz.ratio(
+            str(turn.get("utterance", "")).casefold(), str(after.get("utterance", "")).casefold()
+        )
+        if similar >= REPEAT_SIMILARITY and (gap is None or gap <= REPEAT_SECONDS):
+            return "repeat", following
+    chain = restated_by.get(ids[position], [])
+    if chain:
+        last = max(chain)
+        if (turn_labels.get(ids[last]) or {}).get("defect") is True:
+            return "failed_chain", chain
+    return None
+
+
+def _explicit_value(
+    turns: Sequence[dict[str, Any]],
+    ids: Sequence[str],
+    turn_labels: Mapping[str, Any],
+    later: Iterable[int],
+    rule: Rule,
+    index: CatalogueIndex | None,
+) -> str:
+    """The value the person went on to say plainly ("...in springfield missouri"), resolved where the
+    catalogue has exactly one entity for it; empty when the dialogue does not show one."""
+    for position in later:
+        turn = turns[position]
+        label = turn_labels.get(ids[position]) or {}
+        for item in label.get("preferences") or []:
+            if isinstance(item, dict) and item.get("key") == rule.key and item.get("value"):
+                return str(item["value"])
+        for span in _spans(turn, label):
+            if span.get("type") != rule.slot_type:
+                continue
+            said = _said(turn, span)
+            if index is None:
+                return said
+            mention = index.find(said)
+            if mention is not None and not mention.ambiguous:
+                return mention.entities[0].value
+    return ""

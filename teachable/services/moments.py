@@ -1,0 +1,139 @@
+"""Teachable moments: finding them in a dataset's logs (a job, in the workers), and confirming or
+dismissing each. Confirming teaches the preference, with the moment's turn as its evidence."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+
+from annotations.formats.exporting import LabelSelection, iter_export_lines
+from annotations.models import Dataset, Turn
+from jobs.models import Job
+from jobs.services import JobProgress, job_create, job_fail, job_start, job_succeed
+from selflearn_site.exceptions import ApplicationError
+from teachable.models import Source, TeachableMoment
+from teachable.moments import MomentProposal, dialogue_moments
+from teachable.selectors import catalogue_index, resolution_rules
+from teachable.services.preferences import PreferenceInput, preference_learn
+
+BATCH = 500
+
+
+def moments_find_job_create(*, dataset: Dataset, user: User | None) -> Job:
+    if not resolution_rules(dataset):
+        raise ApplicationError(
+            "This dataset has no resolution rules, so no request leans on a preference: set them on the "
+            "Teaching page first.",
+            status=409,
+        )
+    return job_create(kind=Job.Kind.FIND_MOMENTS, dataset=dataset, user=user, params={})
+
+
+def moments_find_job_run(*, job: Job) -> Job:
+    """Read every dialogue (with its best labels: reviewed ones, else a model's) and keep each moment
+    found once; a rerun adds only new ones and leaves decided ones as they were."""
+    dataset = job.dataset
+    assert dataset is not None  # a moments job is always filed under its dataset
+    job_start(job=job, phase="reading the logs")
+    progress = JobProgress(job)
+    try:
+        report = moments_find(dataset=dataset, progress=lambda done: progress("reading the logs", done, None))
+    except ApplicationError as error:
+        return job_fail(job=job, error=error.message)
+    finally:
+        progress.close()
+    return job_succeed(job=job, result=report)
+
+
+def moments_find(*, dataset: Dataset, progress: Callable[[int], None] | None = None) -> dict[str, int]:
+    rules = resolution_rules(dataset)
+    catalogues = {
+        rule.catalogue: index
+        for rule in rules
+        if rule.catalogue and (index := catalogue_index(rule.catalogue)) is not None
+    }
+    found = created = dialogues = 0
+    batch: list[MomentProposal] = []
+    for line in iter_export_lines(dataset=dataset, selection=LabelSelection.parse("best")):
+        dialogues += 1
+        batch.extend(dialogue_moments(json.loads(line), rules, catalogues))
+        if len(batch) >= BATCH:
+            created += _save(dataset, batch)
+            found += len(batch)
+            batch = []
+            if progress is not None:
+                progress(dialogues)
+    created += _save(dataset, batch)
+    found += len(batch)
+    return {"dialogues": dialogues, "moments_found": found, "moments_new": created}
+
+
+def _save(dataset: Dataset, proposals: list[MomentProposal]) -> int:
+    if not proposals:
+        return 0
+    turns = {
+        (dialogue_id, turn_id): pk
+        for pk, dialogue_id, turn_id in Turn.objects.filter(
+            dialogue__dataset=dataset, dialogue__external_id__in={p.dialogue_id for p in proposals}
+        ).values_list("pk", "dialogue__external_id", "external_id")
+    }
+    rows = [
+        TeachableMoment(
+            dataset=dataset,
+            user_key=p.user_key,
+            turn_id=turns[(p.dialogue_id, p.turn_id)],
+            kind=p.kind,
+            domain=p.domain,
+            key=p.key,
+            question=p.question[:500],
+            proposed_value=p.proposed_value[:200],
+            candidates=list(p.candidates),
+            evidence=p.evidence,
+        )
+        for p in proposals
+        if (p.dialogue_id, p.turn_id) in turns
+    ]
+    before = TeachableMoment.objects.filter(dataset=dataset).count()
+    with transaction.atomic():
+        TeachableMoment.objects.bulk_create(rows, ignore_conflicts=True)
+    return TeachableMoment.objects.filter(dataset=dataset).count() - before
+
+
+def moment_confirm(*, moment: TeachableMoment, value: str, actor: User) -> TeachableMoment:
+    """Teach what the moment asked about: ``value`` (a candidate, the proposal, or the person's own
+    answer) becomes the person's preference; refused when the moment was decided already."""
+    if moment.status != TeachableMoment.Status.OPEN:
+        raise ApplicationError(f"This moment was {moment.status} already.", status=409)
+    value = (value or moment.proposed_value).strip()
+    if not value:
+        raise ApplicationError("Give the value the person meant.", extra={"field": "value"})
+    if moment.candidates and value not in moment.candidates:
+        raise ApplicationError(
+            f"value must be one of {', '.join(moment.candidates)}.", extra={"field": "value"}
+        )
+    with transaction.atomic():
+        preference = preference_learn(
+            dataset=moment.dataset,
+            user_key=moment.user_key,
+            data=PreferenceInput(moment.domain, moment.key, value, source=Source.MOMENT),
+            turn=moment.turn,
+            actor=actor,
+        )
+        moment.status = TeachableMoment.Status.CONFIRMED
+        moment.preference = preference
+        moment.decided_by, moment.decided_at = actor, timezone.now()
+        moment.save(update_fields=["status", "preference", "decided_by", "decided_at"])
+    return moment
+
+
+def moment_dismiss(*, moment: TeachableMoment, actor: User) -> TeachableMoment:
+    if moment.status != TeachableMoment.Status.OPEN:
+        raise ApplicationError(f"This moment was {moment.status} already.", status=409)
+    moment.status = TeachableMoment.Status.DISMISSED
+    moment.decided_by, moment.decided_at = actor, timezone.now()
+    moment.save(update_fields=["status", "decided_by", "decided_at"])
+    return moment
