@@ -226,7 +226,9 @@ def guided_session_answer(*, session: GuidedSession, answer: str, actor: User | 
     with transaction.atomic():
         # The row as it is now, locked: the caller's copy may be stale (two answers at once).
         session = (
-            GuidedSession.objects.select_for_update().select_related("question__catalogue").get(pk=session.pk)
+            GuidedSession.objects.select_for_update(of=("self",))
+            .select_related("question__catalogue")
+            .get(pk=session.pk)
         )
         if session.status in (GuidedSession.Status.DONE, GuidedSession.Status.STOPPED):
             raise ApplicationError(f"This session has ended ({session.status}); start a new one.", status=409)
