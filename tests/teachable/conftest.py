@@ -19,3 +19,27 @@ def people(dataset):
         Turn.objects.create(dialogue=dialogue, position=0, external_id="t1", utterance=utterance)
     teachable_dataset_prepare(dataset=dataset)
     return dataset
+
+
+def stated_label(
+    dataset, status: str = "gold", value=None, *, dialogue: str = "d1", confidence=None, model=None
+):
+    """A ``preferences`` label on the first turn of ``dialogue`` (by default gold: "the warriors")."""
+    from django.utils import timezone
+
+    from annotations.models import Label, LabelKind, LabelSource
+
+    turn = Turn.objects.get(dialogue__dataset=dataset, dialogue__external_id=dialogue)
+    now = timezone.now()
+    return Label.objects.create(
+        dialogue=turn.dialogue,
+        turn=turn,
+        kind=LabelKind.PREFERENCES,
+        value=value if value is not None else [{"domain": "sports", "key": "team", "value": "the warriors"}],
+        confidence=confidence,
+        status=status,
+        source_type=LabelSource.MODEL if model else LabelSource.IMPORT,
+        model_version=model,
+        created_at=now,
+        updated_at=now,
+    )

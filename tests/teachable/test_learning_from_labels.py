@@ -1,9 +1,8 @@
 from __future__ import annotations
 
 import pytest
-from django.utils import timezone
 
-from annotations.models import Label, LabelKind, LabelSource, LabelStatus, Turn
+from annotations.models import Label, LabelKind, LabelStatus, Turn
 from review.services import review_proposals_written
 from review.services.auto_accept import auto_accept_rules_set
 from review.services.decisions import DecisionInput, review_decide
@@ -11,6 +10,7 @@ from teachable.models import Preference
 from teachable.selectors import known_preferences
 from teachable.services import preferences_learn_from_labels
 from tests.review.review_helpers import make_model
+from tests.teachable.conftest import stated_label
 
 pytestmark = pytest.mark.django_db
 
@@ -18,19 +18,13 @@ STATED = [{"domain": "sports", "key": "team", "value": "the warriors", "polarity
 
 
 def _label(dataset, status: str, value=None, confidence: float = 0.8, model=None, dialogue="d1") -> Label:
-    turn = Turn.objects.get(dialogue__dataset=dataset, dialogue__external_id=dialogue)
-    now = timezone.now()
-    return Label.objects.create(
-        dialogue=turn.dialogue,
-        turn=turn,
-        kind=LabelKind.PREFERENCES,
-        value=value if value is not None else STATED,
+    return stated_label(
+        dataset,
+        status,
+        value if value is not None else STATED,
+        dialogue=dialogue,
         confidence=confidence,
-        status=status,
-        source_type=LabelSource.MODEL if model else LabelSource.IMPORT,
-        model_version=model,
-        created_at=now,
-        updated_at=now,
+        model=model,
     )
 
 

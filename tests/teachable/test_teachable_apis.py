@@ -4,6 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from teachable.models import GuidedSession, Preference
+from tests.teachable.conftest import stated_label
 
 pytestmark = pytest.mark.django_db
 
@@ -193,22 +194,7 @@ def test_moments_are_found_in_the_workers_listed_per_person_and_decided(
 
 
 def test_settled_statements_not_learned_yet_are_learned_on_request(people, reviewer, viewer):
-    from django.utils import timezone
-
-    from annotations.models import Label, LabelKind, LabelSource, LabelStatus, Turn
-
-    turn = Turn.objects.get(dialogue__external_id="d1")
-    now = timezone.now()
-    Label.objects.create(
-        dialogue=turn.dialogue,
-        turn=turn,
-        kind=LabelKind.PREFERENCES,
-        value=[{"domain": "sports", "key": "team", "value": "the warriors"}],
-        status=LabelStatus.GOLD,
-        source_type=LabelSource.IMPORT,
-        created_at=now,
-        updated_at=now,
-    )
+    stated_label(people)
     assert _as(viewer).post(f"{BASE}/preferences/learn-from-labels/").status_code == 403
     learned = _as(reviewer).post(f"{BASE}/preferences/learn-from-labels/")
     assert learned.data == {"labels": 1, "learned": 1, "skipped": []}

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from teachable.models import GuidedSession, Preference, QuestionSet
+from tests.teachable.conftest import stated_label
 
 pytestmark = pytest.mark.django_db
 
@@ -202,23 +203,9 @@ def test_a_moment_is_found_from_the_people_page_and_taught_from_the_persons(
 
 
 def test_a_statement_learned_from_the_logs_links_to_the_turn_that_said_it(client, people, viewer):
-    from django.utils import timezone
-
-    from annotations.models import Label, LabelKind, LabelSource, LabelStatus, Turn
     from teachable.services import preferences_learn_from_labels
 
-    turn = Turn.objects.get(dialogue__external_id="d1")
-    now = timezone.now()
-    Label.objects.create(
-        dialogue=turn.dialogue,
-        turn=turn,
-        kind=LabelKind.PREFERENCES,
-        value=[{"domain": "sports", "key": "team", "value": "the warriors"}],
-        status=LabelStatus.GOLD,
-        source_type=LabelSource.IMPORT,
-        created_at=now,
-        updated_at=now,
-    )
+    turn = stated_label(people).turn
     preferences_learn_from_labels(dataset=people)
     client.force_login(viewer)
     page = client.get(_person_url(people)).content.decode()
