@@ -16,6 +16,7 @@ PACKAGES = (
     "jobs",
     "models_app",
     "review",
+    "rewrites",
     "selflearn_site",
     "simulator",
     "teachable",
