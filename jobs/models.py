@@ -14,6 +14,7 @@ class Job(models.Model):
         TRAIN = "train", "Training"
         EVALUATE = "evaluate", "Evaluation"
         FIND_MOMENTS = "find_moments", "Finding teachable moments"
+        MINE_REWRITES = "mine_rewrite", "Mining rewrites"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("jobs.api_urls")),
     path("", include("models_app.api_urls")),
     path("", include("teachable.api_urls")),
+    path("", include("rewrites.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "review",
     "models_app",
     "teachable",
+    "rewrites",
     "jobs",
 ]
 

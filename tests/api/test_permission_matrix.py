@@ -25,6 +25,7 @@ from annotations.models import Dialogue, Label, LabelKind, LabelSource, Role
 from jobs.models import Job
 from models_app.models import ModelVersion
 from review.services.decisions import DecisionInput, review_decide
+from rewrites.models import RewriteBlock, RewritePair
 from teachable.models import QuestionSet, TeachableMoment
 from teachable.services import (
     PreferenceInput,
@@ -191,6 +192,21 @@ MATRIX = [
             ]
         },
     ),
+    # Rewrites: viewers read and ask, reviewers decide pairs and block utterances, admins mine.
+    Row("POST", "/api/datasets/{name}/rewrite/", Role.VIEWER, 200, {"utterance": "play purple rain"}),
+    Row("POST", "/api/datasets/{name}/rewrites/mine/", Role.ADMIN, 202, {"min_support": 1}),
+    Row("GET", "/api/datasets/{name}/rewrites/pairs/", Role.VIEWER, 200),
+    Row(
+        "POST",
+        "/api/datasets/{name}/rewrites/pairs/{id}/decision/",
+        Role.REVIEWER,
+        200,
+        {"action": "accept"},
+        target="pair",
+    ),
+    Row("GET", "/api/datasets/{name}/rewrites/blocked/", Role.VIEWER, 200),
+    Row("POST", "/api/datasets/{name}/rewrites/blocked/", Role.REVIEWER, 201, {"utterance": "stop"}),
+    Row("DELETE", "/api/datasets/{name}/rewrites/blocked/{id}/", Role.REVIEWER, 204, target="block"),
     Row("GET", "/api/models/", SIGNED_IN, 200),
     Row("GET", "/api/models/{id}/", SIGNED_IN, 200, target="model"),
     Row("GET", "/api/schema/", ANYONE, 200),
@@ -236,6 +252,16 @@ def world(dataset, dataset_admin, reviewer, viewer, stranger, labelled) -> dict[
         key="city",
         question="Which city should I use?",
     )
+    pair = RewritePair.objects.create(
+        dataset=dataset,
+        source="play purple rain",
+        target="play purple haze",
+        proposed_target="play purple haze",
+        probability=0.8,
+        support=3,
+        users=2,
+    )
+    block = RewriteBlock.objects.create(dataset=dataset, utterance="never rewrite this")
     return {
         "people": {
             "stranger": stranger,
@@ -252,6 +278,8 @@ def world(dataset, dataset_admin, reviewer, viewer, stranger, labelled) -> dict[
             "preference": preference.pk,
             "session": session.pk,
             "moment": moment.pk,
+            "pair": pair.pk,
+            "block": block.pk,
         },
         "name": dataset.name,
         "username": reviewer.username,

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RewritesConfig(AppConfig):
+    name = "rewrites"
+    verbose_name = "Query rewriting"

@@ -1,0 +1,258 @@
+"""Writes of the rewrites app: mining a dataset's rephrases into rewrite pairs (a job, in the workers),
+reviewing pairs, the blocklist, and answering a rewrite request (which logs every answer)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+
+from annotations.formats.exporting import LabelSelection, iter_export_lines
+from annotations.models import Dataset
+from jobs.models import Job
+from jobs.services import JobProgress, job_create, job_fail, job_start, job_succeed
+from rewrites.engine.chains import DEFAULT_WINDOW, dialogue_chains, normalise
+from rewrites.engine.markov import RephraseGraph, solve
+from rewrites.models import UTTERANCE_LENGTH, RewriteBlock, RewriteLog, RewritePair
+from rewrites.selectors import blocked_utterances, served_pair
+from selflearn_site.exceptions import ApplicationError
+
+EVIDENCE_DIALOGUES = 5
+
+
+@dataclass(frozen=True)
+class MiningOptions:
+    labels: str = "best"  # which rephrase and outcome labels: gold, reviewed, best, model:NAME
+    min_probability: float = 0.5
+    min_support: int = 2
+    window_seconds: float = DEFAULT_WINDOW
+
+    def validated(self) -> MiningOptions:
+        LabelSelection.parse(self.labels)  # 400 naming "labels" when unknown
+        if not 0.0 < self.min_probability <= 1.0:
+            raise ApplicationError("min_probability must be in (0, 1].", extra={"field": "min_probability"})
+        if self.min_support < 1:
+            raise ApplicationError("min_support must be at least 1.", extra={"field": "min_support"})
+        if self.window_seconds <= 0:
+            raise ApplicationError("window_seconds must be positive.", extra={"field": "window_seconds"})
+        return self
+
+
+def rewrites_mine_job_create(*, dataset: Dataset, user: User | None, options: MiningOptions) -> Job:
+    return job_create(
+        kind=Job.Kind.MINE_REWRITES, dataset=dataset, user=user, params=asdict(options.validated())
+    )
+
+
+def rewrites_mine_job_run(*, job: Job) -> Job:
+    dataset = job.dataset
+    assert dataset is not None  # a mining job is always filed under its dataset
+    job_start(job=job, phase="reading rephrase chains")
+    progress = JobProgress(job)
+    try:
+        report = rewrites_mine(
+            dataset=dataset,
+            options=MiningOptions(**job.params),
+            job=job,
+            progress=lambda phase, done: progress(phase, done, None),
+        )
+    except ApplicationError as error:
+        return job_fail(job=job, error=error.message)
+    finally:
+        progress.close()
+    return job_succeed(job=job, result=report)
+
+
+def rewrites_mine(
+    *, dataset: Dataset, options: MiningOptions, job: Job | None = None, progress: Any = None
+) -> dict[str, Any]:
+    """Chains from every dialogue, the Markov solve, and the pairs that pass both thresholds.
+
+    Reviewed pairs keep their decision and target (their figures are refreshed); proposed pairs that
+    no longer pass are dropped; blocked utterances are never a source or a target."""
+    started = time.perf_counter()
+    selection = LabelSelection.parse(options.labels)
+    graph = RephraseGraph()
+    evidence: defaultdict[str, list[str]] = defaultdict(list)
+    dialogues = chains = 0
+    for line in iter_export_lines(dataset=dataset, selection=selection):
+        dialogues += 1
+        for chain in dialogue_chains(json.loads(line), options.window_seconds):
+            chains += 1
+            graph.add(chain)
+            for utterance in set(chain.utterances[:-1]):
+                if len(evidence[utterance]) < EVIDENCE_DIALOGUES:
+                    evidence[utterance].append(chain.dialogue_id)
+        if progress is not None and dialogues % 1000 == 0:
+            progress("reading rephrase chains", dialogues)
+    if chains == 0:
+        raise ApplicationError(
+            "No rephrase chains in this dataset: it has no rephrase_of labels (import them, or label the "
+            "dataset with a model and choose labels=best).",
+            extra={"field": "labels"},
+        )
+    if progress is not None:
+        progress("solving", dialogues)
+    rewrites, solved = solve(graph)
+    blocked = blocked_utterances(dataset)
+    chosen = {
+        rewrite.source: rewrite
+        for rewrite in rewrites
+        if rewrite.probability >= options.min_probability
+        and rewrite.support >= options.min_support
+        and rewrite.source not in blocked
+        and rewrite.target not in blocked
+        and len(rewrite.source) <= UTTERANCE_LENGTH
+        and len(rewrite.target) <= UTTERANCE_LENGTH
+    }
+    with transaction.atomic():
+        existing = {
+            pair.source: pair for pair in RewritePair.objects.filter(dataset=dataset).select_for_update()
+        }
+        stale = [
+            pair.pk
+            for source, pair in existing.items()
+            if source not in chosen and pair.status == RewritePair.Status.PROPOSED
+        ]
+        RewritePair.objects.filter(pk__in=stale).delete()
+        updates, creates = [], []
+        for source, rewrite in chosen.items():
+            pair = existing.get(source)
+            if pair is None:
+                creates.append(
+                    RewritePair(
+                        dataset=dataset,
+                        source=source,
+                        target=rewrite.target,
+                        proposed_target=rewrite.target,
+                        probability=rewrite.probability,
+                        support=rewrite.support,
+                        users=rewrite.users,
+                        evidence=evidence[source],
+                        mined_by_job=job,
+                    )
+                )
+                continue
+            pair.probability, pair.support, pair.users = rewrite.probability, rewrite.support, rewrite.users
+            pair.proposed_target, pair.evidence, pair.mined_by_job = rewrite.target, evidence[source], job
+            if pair.status == RewritePair.Status.PROPOSED:
+                pair.target = rewrite.target
+            pair.updated_at = timezone.now()
+            updates.append(pair)
+        RewritePair.objects.bulk_create(creates, batch_size=1000)
+        RewritePair.objects.bulk_update(
+            updates,
+            [
+                "target",
+                "proposed_target",
+                "probability",
+                "support",
+                "users",
+                "evidence",
+                "mined_by_job",
+                "updated_at",
+            ],
+            batch_size=1000,
+        )
+    return {
+        "dialogues": dialogues,
+        "chains": chains,
+        "transitions": solved.transitions,
+        "states": solved.states,
+        "iterations": solved.iterations,
+        "pairs": len(chosen),
+        "new_pairs": len(creates),
+        "dropped_pairs": len(stale),
+        "seconds": round(time.perf_counter() - started, 2),
+    }
+
+
+def rewrite_pair_decide(
+    *, pair: RewritePair, action: str, actor: User, target: str | None = None
+) -> RewritePair:
+    """Accept, reject or edit (a new target) a pair, like a label."""
+    if action not in ("accept", "reject", "edit"):
+        raise ApplicationError("action must be accept, reject or edit.", extra={"field": "action"})
+    if action == "edit":
+        cleaned = normalise(target or "")
+        if not cleaned or len(cleaned) > UTTERANCE_LENGTH:
+            raise ApplicationError(
+                f"target must be 1 to {UTTERANCE_LENGTH} characters of words.", extra={"field": "target"}
+            )
+        if cleaned == pair.source:
+            raise ApplicationError("A rewrite must differ from what it rewrites.", extra={"field": "target"})
+        pair.target = cleaned
+    status = {
+        "accept": RewritePair.Status.ACCEPTED,
+        "reject": RewritePair.Status.REJECTED,
+        "edit": RewritePair.Status.EDITED,
+    }
+    pair.status = status[action]
+    pair.reviewed_by, pair.reviewed_at = actor, timezone.now()
+    pair.save(update_fields=["target", "status", "reviewed_by", "reviewed_at", "updated_at"])
+    return pair
+
+
+def rewrite_block_add(*, dataset: Dataset, utterance: str, actor: User) -> RewriteBlock:
+    cleaned = normalise(utterance or "")
+    if not cleaned or len(cleaned) > UTTERANCE_LENGTH:
+        raise ApplicationError(
+            f"utterance must be 1 to {UTTERANCE_LENGTH} characters of words.", extra={"field": "utterance"}
+        )
+    block, _ = RewriteBlock.objects.get_or_create(
+        dataset=dataset, utterance=cleaned, defaults={"created_by": actor}
+    )
+    return block
+
+
+def rewrite_block_remove(*, block: RewriteBlock) -> None:
+    block.delete()
+
+
+@dataclass(frozen=True)
+class RewriteAnswer:
+    utterance: str
+    rewrite: str | None
+    layer: str | None  # "global" (a served pair) or None when passed through
+    score: float | None
+    reason: str
+    evidence: dict[str, Any]
+
+
+def rewrite_request(*, dataset: Dataset, user_key: str, utterance: str) -> RewriteAnswer:
+    """The served rewrite of the utterance, or a pass-through with its reason; logged either way."""
+    if not isinstance(utterance, str) or not utterance.strip():
+        raise ApplicationError("utterance must be a non-empty string.", extra={"field": "utterance"})
+    if len(utterance) > UTTERANCE_LENGTH:
+        raise ApplicationError(
+            f"utterance is longer than {UTTERANCE_LENGTH} characters.", extra={"field": "utterance"}
+        )
+    source = normalise(utterance)
+    pair = served_pair(dataset, source)
+    if pair is None:
+        answer = RewriteAnswer(utterance, None, None, None, "no served rewrite for this utterance", {})
+    else:
+        answer = RewriteAnswer(
+            utterance,
+            pair.target,
+            "global",
+            pair.probability,
+            "a reviewed rewrite mined from people's rephrases",
+            {"pair": pair.pk, "support": pair.support, "users": pair.users, "dialogues": pair.evidence},
+        )
+    RewriteLog.objects.create(
+        dataset=dataset,
+        user_key=user_key[:200],
+        utterance=utterance[:UTTERANCE_LENGTH],
+        rewrite=answer.rewrite or "",
+        layer=answer.layer or "",
+        score=answer.score,
+        reason=answer.reason,
+    )
+    return answer
