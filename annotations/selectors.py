@@ -3,6 +3,7 @@ whatever the size of the dataset or the length of the dialogue."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypedDict
 
@@ -207,3 +208,11 @@ def settled_labels_of_kind(
     if label_ids is not None:
         labels = labels.filter(pk__in=label_ids)
     return labels.select_related("turn", "dialogue").order_by("pk")
+
+
+def dialogue_pks_by_external_id(dataset: Dataset, external_ids: Iterable[str]) -> dict[str, int]:
+    """The primary keys of the dataset's dialogues with these external ids (one query)."""
+    rows = Dialogue.objects.filter(dataset=dataset, external_id__in=set(external_ids)).values_list(
+        "external_id", "pk"
+    )
+    return dict(rows)

@@ -13,6 +13,8 @@ urlpatterns = [
     path("datasets/", include("review.urls")),
     # The people of a dataset and what they taught; question sets and rules (app "teachable").
     path("datasets/", include("teachable.urls")),
+    # Rewrite pairs mined from rephrases: review, mining, blocklist (app "rewrites").
+    path("datasets/", include("rewrites.urls")),
     path("jobs/", include("jobs.urls")),
     # /models/ and /models/<pk>/, and /datasets/<name>/label/ and /train/ (app_name "models_app").
     path("", include("models_app.urls")),
