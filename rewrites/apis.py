@@ -28,6 +28,9 @@ class RewriteMiningApi(APIView):
         labels = serializers.CharField(default="best", help_text="gold, reviewed, best or model:NAME")
         min_probability = serializers.FloatField(default=0.5, min_value=0.0, max_value=1.0)
         min_support = serializers.IntegerField(default=2, min_value=1, max_value=1_000_000)
+        min_margin = serializers.FloatField(
+            default=0.1, min_value=0.0, max_value=0.99, help_text="how much likelier than leaving it alone"
+        )
         window_seconds = serializers.FloatField(default=300.0, min_value=1.0, max_value=86_400.0)
 
     @extend_schema(

@@ -31,12 +31,16 @@ class MiningOptions:
     labels: str = "best"  # which rephrase and outcome labels: gold, reviewed, best, model:NAME
     min_probability: float = 0.5
     min_support: int = 2
+    # How much likelier the rewrite must serve than the utterance as it is (its own success rate).
+    min_margin: float = 0.1
     window_seconds: float = DEFAULT_WINDOW
 
     def validated(self) -> MiningOptions:
         LabelSelection.parse(self.labels)  # 400 naming "labels" when unknown
         if not 0.0 < self.min_probability <= 1.0:
             raise ApplicationError("min_probability must be in (0, 1].", extra={"field": "min_probability"})
+        if not 0.0 <= self.min_margin < 1.0:
+            raise ApplicationError("min_margin must be in [0, 1).", extra={"field": "min_margin"})
         if self.min_support < 1:
             raise ApplicationError("min_support must be at least 1.", extra={"field": "min_support"})
         if self.window_seconds <= 0:
@@ -83,9 +87,11 @@ def rewrites_mine(
     dialogues = chains = 0
     for line in iter_export_lines(dataset=dataset, selection=selection):
         dialogues += 1
-        for chain in dialogue_chains(json.loads(line), options.window_seconds):
-            chains += 1
+        for chain in dialogue_chains(json.loads(line), options.window_seconds, single_turns=True):
             graph.add(chain)
+            if len(chain.utterances) < 2:
+                continue
+            chains += 1
             for utterance in set(chain.utterances[:-1]):
                 if len(evidence[utterance]) < EVIDENCE_DIALOGUES:
                     evidence[utterance].append(chain.dialogue_id)
@@ -105,6 +111,7 @@ def rewrites_mine(
         rewrite.source: rewrite
         for rewrite in rewrites
         if rewrite.probability >= options.min_probability
+        and rewrite.probability > rewrite.stay + options.min_margin
         and rewrite.support >= options.min_support
         and rewrite.source not in blocked
         and rewrite.target not in blocked

@@ -55,8 +55,12 @@ def _served(label: Mapping[str, Any]) -> bool | None:
     return None
 
 
-def dialogue_chains(dialogue: Mapping[str, Any], window: float = DEFAULT_WINDOW) -> list[Chain]:
-    """The rephrase chains of one FORMAT.md dialogue (chains of two turns or more)."""
+def dialogue_chains(
+    dialogue: Mapping[str, Any], window: float = DEFAULT_WINDOW, *, single_turns: bool = False
+) -> list[Chain]:
+    """The rephrase chains of one FORMAT.md dialogue (chains of two turns or more); with
+    ``single_turns``, also each request said once whose outcome is known (how often an utterance
+    serves people as it is, which a rewrite has to beat)."""
     turns = dialogue.get("turns") or []
     turn_labels: Mapping[str, Any] = ((dialogue.get("labels") or {}).get("turns")) or {}
     ids = [str(turn.get("id") or f"t{position + 1}") for position, turn in enumerate(turns)]
@@ -78,10 +82,10 @@ def dialogue_chains(dialogue: Mapping[str, Any], window: float = DEFAULT_WINDOW)
         chains.append(chain_of[position])
     found = []
     for members in chains:
-        if len(members) < 2:
-            continue
         last = ids[members[-1]]
         served = _served(turn_labels.get(last) or {})
+        if len(members) < 2 and not (single_turns and served is not None):
+            continue
         found.append(
             Chain(
                 dialogue_id=str(dialogue.get("id")),
@@ -94,6 +98,8 @@ def dialogue_chains(dialogue: Mapping[str, Any], window: float = DEFAULT_WINDOW)
     return found
 
 
-def mine_chains(dialogues: Iterable[Mapping[str, Any]], window: float = DEFAULT_WINDOW) -> Iterator[Chain]:
+def mine_chains(
+    dialogues: Iterable[Mapping[str, Any]], window: float = DEFAULT_WINDOW, *, single_turns: bool = False
+) -> Iterator[Chain]:
     for dialogue in dialogues:
-        yield from dialogue_chains(dialogue, window)
+        yield from dialogue_chains(dialogue, window, single_turns=single_turns)

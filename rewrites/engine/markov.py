@@ -33,6 +33,8 @@ class Rewrite:
     probability: float  # of being served by ``target`` having said ``source``
     support: int  # chains that went through ``source``
     users: int  # distinct people among them
+    # Of being served by ``source`` itself: what leaving the request alone gives (a rewrite must beat it).
+    stay: float = 0.0
 
 
 @dataclass
@@ -55,8 +57,13 @@ class RephraseGraph:
         self.users: defaultdict[str, set[str]] = defaultdict(set)
 
     def add(self, chain: Chain) -> None:
+        """A chain of rephrases, or a single request with its outcome (it counts toward "served by
+        itself" or "never served", which a rewrite of it has to beat)."""
         utterances = [u for u in chain.utterances if u]
-        if len(utterances) < 2:
+        if not utterances:
+            return
+        if len(utterances) == 1:
+            (self.served if chain.succeeded else self.unserved)[utterances[0]] += 1
             return
         for source, target in itertools.pairwise(utterances):
             if source != target:
@@ -116,16 +123,20 @@ def solve(
     for source, through in graph.through.items():
         row = b.getrow(index[source])
         best: tuple[float, str] | None = None
+        stay = 0.0
         for col, probability in zip(row.indices, row.data, strict=True):
             if col == never:
                 continue
             target = targets[col]
             if target == source:
+                stay = float(probability)
                 continue
             if best is None or probability > best[0] or (probability == best[0] and target < best[1]):
                 best = (float(probability), target)
         if best is not None:
-            rewrites.append(Rewrite(source, best[1], round(best[0], 6), through, len(graph.users[source])))
+            rewrites.append(
+                Rewrite(source, best[1], round(best[0], 6), through, len(graph.users[source]), round(stay, 6))
+            )
     rewrites.sort(key=lambda rewrite: (-rewrite.probability, -rewrite.support, rewrite.source))
     report = SolveReport(
         states=n, absorbing=m, transitions=graph.transitions, iterations=iterations, converged=converged
