@@ -28,6 +28,7 @@ JOB_TASKS: Final[Mapping[str, str]] = {
     Job.Kind.EVALUATE: "models_app.tasks.evaluate_job_task",
     Job.Kind.FIND_MOMENTS: "teachable.tasks.find_moments_job_task",
     Job.Kind.MINE_REWRITES: "rewrites.tasks.mine_rewrites_job_task",
+    Job.Kind.BUILD_REWRITER: "rewrites.tasks.build_rewriter_job_task",
 }
 
 # The task that runs one chunk of a chunked job: it takes the job's id and the chunk's index.

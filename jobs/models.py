@@ -15,6 +15,7 @@ class Job(models.Model):
         EVALUATE = "evaluate", "Evaluation"
         FIND_MOMENTS = "find_moments", "Finding teachable moments"
         MINE_REWRITES = "mine_rewrite", "Mining rewrites"
+        BUILD_REWRITER = "rewriter", "Building the rewriter"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"

@@ -7,6 +7,7 @@ from rewrites import apis
 urlpatterns = [
     path("datasets/<str:name>/rewrite/", apis.RewriteApi.as_view(), name="api-rewrite"),
     path("datasets/<str:name>/rewrites/mine/", apis.RewriteMiningApi.as_view(), name="api-rewrites-mine"),
+    path("datasets/<str:name>/rewrites/build/", apis.RewriterBuildApi.as_view(), name="api-rewriter-build"),
     path("datasets/<str:name>/rewrites/pairs/", apis.RewritePairListApi.as_view(), name="api-rewrite-pairs"),
     path(
         "datasets/<str:name>/rewrites/pairs/<int:pk>/decision/",

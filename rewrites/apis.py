@@ -15,6 +15,7 @@ from annotations.api_access import dataset_for_request
 from annotations.models import Role
 from jobs.serializers import JobSerializer
 from rewrites import selectors, services
+from rewrites.building import rewriter_build_job_create
 from rewrites.models import UTTERANCE_LENGTH, RewritePair
 from rewrites.serializers import RewriteAnswerSerializer, RewriteBlockSerializer, RewritePairSerializer
 from selflearn_site.api_docs import BAD_REQUEST, NOT_ALLOWED
@@ -44,6 +45,25 @@ class RewriteMiningApi(APIView):
         serializer.is_valid(raise_exception=True)
         job = services.rewrites_mine_job_create(
             dataset=dataset, user=request.user, options=services.MiningOptions(**serializer.validated_data)
+        )
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class RewriterBuildApi(APIView):
+    class BuildInputSerializer(serializers.Serializer):
+        labels = serializers.CharField(default="best", help_text="gold, reviewed, best or model:NAME")
+
+    @extend_schema(
+        tags=TAGS, request=BuildInputSerializer, responses={202: JobSerializer, **BAD_REQUEST, **NOT_ALLOWED}
+    )
+    def post(self, request: AuthenticatedRequest, name: str) -> Response:
+        """Build the online rewriter (index, personal histories, ranker) from the logs, in the workers
+        (admins); it answers from the next request on."""
+        dataset = dataset_for_request(request, name, Role.ADMIN)
+        serializer = self.BuildInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        job = rewriter_build_job_create(
+            dataset=dataset, user=request.user, labels=serializer.validated_data["labels"]
         )
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 

@@ -96,3 +96,24 @@ class RewriteLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.utterance} -> {self.rewrite or '(as is)'}"
+
+
+class RewriterVersion(models.Model):
+    """A built online rewriter (the served-utterance index, the ranker and its thresholds); the newest
+    active one answers, and a process swaps to it on its next request, without a restart."""
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="rewriter_versions")
+    path = models.CharField(max_length=500)
+    stats = models.JSONField(default=dict, blank=True)
+    active = models.BooleanField(default=True)
+    built_by_job = models.ForeignKey(
+        "jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["dataset", "active"], name="rewriter_version_active")]
+
+    def __str__(self) -> str:
+        return f"rewriter {self.pk} of {self.dataset_id}"

@@ -17,6 +17,7 @@ from annotations.formats.exporting import LabelSelection, iter_export_lines
 from annotations.models import Dataset
 from jobs.models import Job
 from jobs.services import JobProgress, job_create, job_fail, job_start, job_succeed
+from rewrites.building import active_rewriter
 from rewrites.engine.chains import DEFAULT_WINDOW, dialogue_chains, normalise
 from rewrites.engine.markov import RephraseGraph, solve
 from rewrites.models import UTTERANCE_LENGTH, RewriteBlock, RewriteLog, RewritePair
@@ -243,7 +244,20 @@ def rewrite_request(*, dataset: Dataset, user_key: str, utterance: str) -> Rewri
     source = normalise(utterance)
     pair = served_pair(dataset, source)
     if pair is None:
-        answer = RewriteAnswer(utterance, None, None, None, "no served rewrite for this utterance", {})
+        rewriter = active_rewriter(dataset)
+        if rewriter is None:
+            answer = RewriteAnswer(utterance, None, None, None, "no served rewrite for this utterance", {})
+        else:
+            decision = rewriter.decide(source, user_key)
+            blocked = decision.rewrite is not None and decision.rewrite in blocked_utterances(dataset)
+            answer = RewriteAnswer(
+                utterance,
+                None if blocked else decision.rewrite,
+                None if blocked else decision.layer,
+                round(decision.score, 4),
+                "the rewrite is blocked" if blocked else decision.reason,
+                {"threshold": rewriter.threshold},
+            )
     else:
         answer = RewriteAnswer(
             utterance,

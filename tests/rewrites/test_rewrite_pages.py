@@ -64,6 +64,14 @@ def test_only_admins_mine_and_a_bad_setting_is_said(client, dataset, reviewer, d
     )
     client.force_login(dataset_admin)
     response = client.post(
-        url, {"action": "mine", "labels": "everything", "min_probability": 0.5, "min_support": 2}, follow=True
+        url,
+        {
+            "action": "mine",
+            "labels": "everything",
+            "min_probability": 0.5,
+            "min_support": 2,
+            "min_margin": 0.1,
+        },
+        follow=True,
     )
     assert "labels must be gold, reviewed, best or model:NAME" in response.content.decode()

@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from annotations.formats.importing import ImportSource, import_dialogues
+from rewrites.building import active_rewriter, rewriter_build
+from rewrites.models import RewriteLog, RewriterVersion
+from rewrites.services import rewrite_block_add, rewrite_request
+from selflearn_site.exceptions import ApplicationError
+
+pytestmark = pytest.mark.django_db
+
+
+def _logs(count: int) -> list[dict]:
+    lines = []
+    for n in range(count):
+        user = f"u{n}"
+        lines.append(
+            {
+                "id": f"misheard-{n}",
+                "user_id": user,
+                "turns": [
+                    {"id": "t1", "utterance": "play purple reign"},
+                    {"id": "t2", "utterance": "play purple rain"},
+                ],
+                "labels": {
+                    "goals": [{"turns": ["t1", "t2"], "success": True}],
+                    "turns": {
+                        "t1": {"defect": True, "rewrite": "play purple rain"},
+                        "t2": {"defect": False, "rephrase_of": "t1"},
+                    },
+                },
+            }
+        )
+        for k, said in enumerate(("play purple haze", "what's the weather", "play some jazz")):
+            lines.append(
+                {
+                    "id": f"fine-{n}-{k}",
+                    "user_id": user,
+                    "turns": [{"id": "t1", "utterance": said}],
+                    "labels": {
+                        "goals": [{"turns": ["t1"], "success": True}],
+                        "turns": {"t1": {"defect": False}},
+                    },
+                }
+            )
+    return lines
+
+
+@pytest.fixture
+def logged(dataset, tmp_path, settings):
+    settings.SELFLEARN_REWRITERS_DIR = tmp_path / "rewriters"
+    path = tmp_path / "logs.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in _logs(20)))
+    import_dialogues(source=ImportSource.from_path(path), dataset=dataset)
+    return dataset
+
+
+def test_a_built_rewriter_rewrites_what_failed_and_leaves_what_works(logged, reviewer):
+    version = rewriter_build(dataset=logged)
+    assert version.active and version.stats["attempts"] == 80 and version.stats["failed"] == 20
+    assert active_rewriter(logged) is not None
+    answer = rewrite_request(dataset=logged, user_key="newcomer", utterance="Play purple reign!")
+    assert (answer.rewrite, answer.layer) == ("play purple rain", "global")
+    kept = rewrite_request(dataset=logged, user_key="newcomer", utterance="play purple haze")
+    assert kept.rewrite is None and kept.score is not None
+    rewrite_block_add(dataset=logged, utterance="play purple rain", actor=reviewer)
+    blocked = rewrite_request(dataset=logged, user_key="newcomer", utterance="play purple reign")
+    assert (blocked.rewrite, blocked.reason) == (None, "the rewrite is blocked")
+    assert RewriteLog.objects.count() == 3
+
+
+def test_a_newer_build_replaces_the_older_without_a_restart(logged):
+    first = rewriter_build(dataset=logged)
+    second = rewriter_build(dataset=logged)
+    assert list(RewriterVersion.objects.filter(active=True)) == [second]
+    first.refresh_from_db()
+    assert not first.active
+
+
+def test_a_dataset_without_outcomes_has_nothing_to_learn(dataset, settings, tmp_path):
+    settings.SELFLEARN_REWRITERS_DIR = tmp_path
+    with pytest.raises(ApplicationError, match="known outcome"):
+        rewriter_build(dataset=dataset)
+    assert not RewriterVersion.objects.exists()
