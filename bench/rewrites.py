@@ -2,14 +2,15 @@
 
     python bench/rewrites.py [--mined-dialogues 20000] [--test-dialogues 5000] [--transitions 1000000]
 
-- **mining**: simulated logs of some people (seed 101) are imported with their gold labels
-  (``rephrase_of``, ``defect``) and mined; every pair that passes the thresholds is accepted, as a
-  reviewer would (the bench measures the mechanism, not a reviewer).
-- **A/B replay**: held-out traffic of *other* people (seed 707). Each request's first attempt goes
-  through ``POST .../rewrite/`` logic (``rewrite_request``). A rewrite *wins* when the attempt failed
-  (a defect) and the rewrite is the wording that would have served the person (the simulator's
-  ``rewrite`` label); it *loses* when the attempt had worked and was rewritten into something else.
-  Defect rate without and with rewriting, win/loss ratio and coverage (share of attempts rewritten).
+- **mining and building**: simulated logs of some people (seed 101) are imported with their gold labels
+  (``rephrase_of``, ``defect``, ``rewrite``); rephrase pairs are mined (the Markov solve) and the online
+  rewriter is built from them (index, ranker, thresholds for 12 : 1).
+- **A/B replay**: held-out traffic of *other* people (seed 707), each goal's first attempt in time
+  order, through the built rewriter: the global layer alone, then with the personal layer (each
+  person's served wordings joining their history as the traffic goes by). A rewrite *wins* when the
+  attempt failed (a defect) and the rewrite is the wording that would have served the person (the
+  simulator's ``rewrite`` label); it *loses* when the attempt had worked and was rewritten. Defect
+  rate without and with rewriting, win/loss ratio and coverage (share of attempts rewritten).
 - **solve at scale**: the Markov solve alone on synthetic chains of N transitions: seconds and peak
   memory.
 - **latency**: ``POST /api/datasets/{name}/rewrite/`` through Django's test Client with the mined
@@ -49,50 +50,49 @@ def _simulate(path: Path, dialogues: int, seed: int) -> None:
         simulator([*arguments, "--out", str(path)])
 
 
-def first_attempts(lines: list[dict[str, Any]]) -> list[tuple[str, bool, str | None]]:
-    """(utterance, failed, the wording that would have served) of each goal's first turn."""
-    from rewrites.engine.chains import normalise
+def timed_attempts(lines: list[dict[str, Any]]) -> list[tuple[str, Any]]:
+    """Each goal's first attempt with its time, in time order (the replay's traffic)."""
+    from rewrites.building import logged_attempts
 
-    attempts = []
-    for data in lines:
-        labels = data.get("labels") or {}
-        turn_labels = labels.get("turns") or {}
-        utterance_of = {turn["id"]: turn["utterance"] for turn in data["turns"]}
-        for goal in labels.get("goals") or []:
-            first = goal["turns"][0]
-            label = turn_labels.get(first) or {}
-            if label.get("defect") is None or not utterance_of.get(first):
-                continue
-            gold = label.get("rewrite")
-            attempts.append((utterance_of[first], bool(label["defect"]), normalise(gold) if gold else None))
-    return attempts
+    timed = []
+    for data in sorted(lines, key=lambda d: (d.get("started_at") or "", d["id"])):
+        attempts, _ = logged_attempts([data])
+        timed += [(data.get("started_at") or "", attempt) for attempt in attempts]
+    return timed
 
 
-def replay(dataset: Any, attempts: list[tuple[str, bool, str | None]]) -> dict[str, Any]:
-    from rewrites.services import rewrite_request
-
+def replay(rewriter: Any, timed: list[tuple[str, Any]], *, personal: bool) -> dict[str, Any]:
+    """Defects without and with rewriting, wins, losses and coverage; with ``personal``, each person's
+    served wordings join their history as the traffic goes by (the personal layer learns online)."""
+    rewriter.personal = {}
     defects = wins = losses = rewritten = 0
-    for utterance, failed, gold in attempts:
-        answer = rewrite_request(dataset=dataset, user_key="", utterance=utterance)
-        defects += failed
-        if answer.rewrite is None:
-            continue
-        rewritten += 1
-        if failed and gold is not None and answer.rewrite == gold:
-            wins += 1
-        elif not failed:
-            losses += 1
-    total = len(attempts)
-    with_rewriting = defects - wins + losses
+    layers: dict[str, int] = {}
+    for _, attempt in timed:
+        decision = rewriter.decide(attempt.utterance, attempt.user_key if personal else "")
+        defects += attempt.failed
+        if decision.rewrite is not None:
+            rewritten += 1
+            layers[decision.layer] = layers.get(decision.layer, 0) + 1
+            if attempt.failed and decision.rewrite == attempt.served_by:
+                wins += 1
+            elif not attempt.failed:
+                losses += 1
+        if personal and attempt.user_key:
+            history = rewriter.personal.setdefault(attempt.user_key, {})
+            wording = attempt.served_by if attempt.failed else attempt.utterance
+            if wording:
+                history[wording] = history.get(wording, 0) + 1
+    total = len(timed)
+    remaining = defects - wins + losses
     return {
         "attempts": total,
-        "defect_rate_without": round(defects / total, 4),
-        "defect_rate_with_global": round(with_rewriting / total, 4),
-        "defects_cut": round(1 - with_rewriting / defects, 4) if defects else 0.0,
+        "defect_rate": round(remaining / total, 4),
+        "defects_cut": round(1 - remaining / defects, 4) if defects else 0.0,
         "wins": wins,
         "losses": losses,
         "win_loss": round(wins / losses, 2) if losses else None,
         "coverage": round(rewritten / total, 4),
+        "layers": layers,
     }
 
 
@@ -171,7 +171,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="selflearn-bench-") as folder, fresh_database():
         from annotations.formats.importing import ImportSource, import_dialogues
         from annotations.services import dataset_get_or_create
-        from rewrites.models import RewritePair
+        from rewrites.building import rewriter_build
+        from rewrites.engine.rewriter import Rewriter
         from rewrites.services import MiningOptions, rewrites_mine
 
         result["database"] = database_backend()
@@ -184,15 +185,20 @@ def main() -> None:
             labels="gold", min_probability=args.min_probability, min_support=args.min_support
         )
         result["mining"] = rewrites_mine(dataset=dataset, options=options)
-        RewritePair.objects.filter(dataset=dataset).update(status=RewritePair.Status.ACCEPTED)
+        version = rewriter_build(dataset=dataset, labels="gold")
+        result["rewriter"] = version.stats
+        rewriter = Rewriter.load(Path(version.path))
         lines = [json.loads(line) for line in test_path.open(encoding="utf-8")]
-        attempts = first_attempts(lines)
+        timed = timed_attempts(lines)
+        defects = sum(attempt.failed for _, attempt in timed)
         result["ab_replay"] = {
             "mined_dialogues": args.mined_dialogues,
             "test_dialogues": args.test_dialogues,
-            **replay(dataset, attempts),
+            "defect_rate_without": round(defects / len(timed), 4),
+            "global": replay(rewriter, timed, personal=False),
+            "global_and_personal": replay(rewriter, timed, personal=True),
         }
-        result["latency"] = latency(dataset, [utterance for utterance, _, _ in attempts], args.requests)
+        result["latency"] = latency(dataset, [attempt.utterance for _, attempt in timed], args.requests)
     result["solve_at_scale"] = [solve_at_scale(n, seed=5) for n in args.transitions]
     result["peak_rss_mb"] = peak_rss_mb()
     emit(result)

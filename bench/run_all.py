@@ -20,6 +20,7 @@ BENCHMARKS = [
     "label_scaling.py",
     "model_quality.py",
     "teachable.py",
+    "rewrites.py",
 ]
 
 
