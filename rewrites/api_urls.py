@@ -10,6 +10,11 @@ urlpatterns = [
     path("datasets/<str:name>/rewrites/build/", apis.RewriterBuildApi.as_view(), name="api-rewriter-build"),
     path("datasets/<str:name>/rewrites/pairs/", apis.RewritePairListApi.as_view(), name="api-rewrite-pairs"),
     path(
+        "datasets/<str:name>/rewrites/pairs/export/",
+        apis.RewritePairExportApi.as_view(),
+        name="api-rewrite-pairs-export",
+    ),
+    path(
         "datasets/<str:name>/rewrites/pairs/<int:pk>/decision/",
         apis.RewritePairDecisionApi.as_view(),
         name="api-rewrite-pair-decision",

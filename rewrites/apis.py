@@ -4,8 +4,11 @@ Bad input answers 400 naming the field; strangers get 404, roles too low 403."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 
+from django.http import StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -79,6 +82,35 @@ class RewritePairListApi(APIView):
         return Response(
             RewritePairSerializer(selectors.rewrite_pair_list(dataset, wanted)[:1000], many=True).data
         )
+
+
+class RewritePairExportApi(APIView):
+    @extend_schema(
+        tags=TAGS,
+        responses={(200, "application/x-ndjson"): OpenApiTypes.STR, **NOT_ALLOWED},
+    )
+    def get(self, request: AuthenticatedRequest, name: str) -> StreamingHttpResponse:
+        """The served pairs (accepted and edited) as JSON Lines, one `{source, target, probability,
+        support, users, status}` per line: the pairs file a serving system loads."""
+        dataset = dataset_for_request(request, name, Role.VIEWER)
+        lines = (
+            json.dumps(
+                {
+                    "source": pair.source,
+                    "target": pair.target,
+                    "probability": pair.probability,
+                    "support": pair.support,
+                    "users": pair.users,
+                    "status": pair.status,
+                },
+                ensure_ascii=False,
+            )
+            + "\n"
+            for pair in selectors.served_pairs(dataset).iterator()
+        )
+        response = StreamingHttpResponse(lines, content_type="application/x-ndjson")
+        response["Content-Disposition"] = f'attachment; filename="{dataset.name}-rewrites.jsonl"'
+        return response
 
 
 class RewritePairDecisionApi(APIView):

@@ -47,6 +47,17 @@ def rewrite_block_get(dataset: Dataset, pk: int) -> RewriteBlock:
     return block
 
 
+def served_pairs(dataset: Dataset) -> QuerySet[RewritePair]:
+    """Accepted and edited pairs whose source and target are not blocked, best first."""
+    blocked = RewriteBlock.objects.filter(dataset=dataset).values("utterance")
+    return (
+        RewritePair.objects.filter(dataset=dataset, status__in=SERVED)
+        .exclude(source__in=blocked)
+        .exclude(target__in=blocked)
+        .order_by("-probability", "-support", "source")
+    )
+
+
 def served_pair(dataset: Dataset, source: str) -> RewritePair | None:
     """The reviewed pair for this (normalised) utterance, unless either side is blocked."""
     pair = RewritePair.objects.filter(dataset=dataset, source=source, status__in=SERVED).first()

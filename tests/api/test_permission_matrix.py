@@ -197,6 +197,7 @@ MATRIX = [
     Row("POST", "/api/datasets/{name}/rewrites/mine/", Role.ADMIN, 202, {"min_support": 1}),
     Row("POST", "/api/datasets/{name}/rewrites/build/", Role.ADMIN, 202),
     Row("GET", "/api/datasets/{name}/rewrites/pairs/", Role.VIEWER, 200),
+    Row("GET", "/api/datasets/{name}/rewrites/pairs/export/", Role.VIEWER, 200),
     Row(
         "POST",
         "/api/datasets/{name}/rewrites/pairs/{id}/decision/",

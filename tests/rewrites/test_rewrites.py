@@ -131,3 +131,24 @@ def test_empty_or_oversized_utterances_and_bad_edits_are_refused(rephrased, revi
     with pytest.raises(ApplicationError) as refused:
         rewrite_block_add(dataset=rephrased, utterance="  ?! ", actor=reviewer)
     assert refused.value.extra["field"] == "utterance"
+
+
+def test_the_served_pairs_download_as_json_lines_without_blocked_ones(rephrased, reviewer, viewer):
+    rewrites_mine(dataset=rephrased, options=MiningOptions(min_support=1))
+    for pair in RewritePair.objects.all():
+        rewrite_pair_decide(pair=pair, action="accept", actor=reviewer)
+    rewrite_block_add(dataset=rephrased, utterance="what's the weather", actor=reviewer)
+    api = APIClient()
+    api.force_authenticate(viewer)
+    response = api.get(f"{BASE}/rewrites/pairs/export/")
+    rows = [json.loads(line) for line in b"".join(response.streaming_content).decode().splitlines()]
+    assert response["Content-Type"] == "application/x-ndjson"
+    assert [row["source"] for row in rows] == ["play the song purple haze", "play purple rain"]
+    assert rows[1] == {
+        "source": "play purple rain",
+        "target": "play purple haze",
+        "probability": rows[1]["probability"],
+        "support": 3,
+        "users": 3,
+        "status": "accepted",
+    }
