@@ -15,6 +15,7 @@ Modules, one job each:
 - ``losses``: the masked multi-task loss.
 - ``pretrain``: self-supervised data (swapped responses and turns).
 - ``self_training``: a model's confident labels of unlabelled logs as training gold.
+- ``preferences``: preference statements read from the intent and slot heads.
 - ``train``: ``train_model`` (pretraining, multi-task training, self-training, model selection,
   calibration).
 - ``calibration``: temperature scaling per head.
