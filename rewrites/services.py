@@ -17,7 +17,7 @@ from annotations.formats.exporting import LabelSelection, iter_export_lines
 from annotations.models import Dataset
 from jobs.models import Job
 from jobs.services import JobProgress, job_create, job_fail, job_start, job_succeed
-from rewrites.building import active_rewriter
+from rewrites.building import active_rewriter, rewriter_build, rewriter_build_job_create
 from rewrites.engine.chains import DEFAULT_WINDOW, dialogue_chains, normalise
 from rewrites.engine.markov import RephraseGraph, solve
 from rewrites.models import UTTERANCE_LENGTH, RewriteBlock, RewriteLog, RewritePair
@@ -25,6 +25,20 @@ from rewrites.selectors import blocked_utterances, served_pair
 from selflearn_site.exceptions import ApplicationError
 
 EVIDENCE_DIALOGUES = 5
+# Building the online rewriter lives in rewrites.building; other apps reach it through this module.
+__all__ = [
+    "MiningOptions",
+    "RewriteAnswer",
+    "rewrite_block_add",
+    "rewrite_block_remove",
+    "rewrite_pair_decide",
+    "rewrite_request",
+    "rewriter_build",
+    "rewriter_build_job_create",
+    "rewrites_mine",
+    "rewrites_mine_job_create",
+    "rewrites_mine_job_run",
+]
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,8 @@ from models_app.ml.config import TrainConfig
 from models_app.models import ModelVersion
 from models_app.recipes.run import simulated_dataset
 from models_app.services import label_dataset, model_train
+from rewrites.services import MiningOptions, rewriter_build, rewrites_mine
+from selflearn_site.exceptions import ApplicationError
 from teachable.services import preferences_learn_from_labels, teachable_dataset_prepare
 
 DEMO_USERNAME = "admin"
@@ -42,6 +44,16 @@ class Command(BaseCommand):
         teachable_dataset_prepare(dataset=dataset)
         learned = preferences_learn_from_labels(dataset=dataset)
         self.stdout.write(f"The preference store knows {learned.learned} preferences of the demo's people.")
+        # Rewriting: pairs mined from the demo's rephrases (to review) and an online rewriter.
+        try:
+            mined = rewrites_mine(dataset=dataset, options=MiningOptions(labels="gold", min_support=2))
+            rewriter_build(dataset=dataset, labels="gold")
+        except ApplicationError as error:  # a tiny demo may have no rephrases yet
+            self.stdout.write(f"No rewrites yet: {error.message}")
+        else:
+            self.stdout.write(
+                f"Mined {mined['pairs']} rewrite pairs to review; the online rewriter is built."
+            )
         if not no_model and not ModelVersion.objects.filter(name=DEMO_MODEL).exists():
             training = self._simulated_dataset(
                 DEMO_TRAINING_DATASET, 400, users=60, seed=seed + 1, admin=admin
