@@ -15,9 +15,10 @@ from django.utils import timezone
 from annotations.models import Dataset, Label
 from review.models import Adjudication, AutoAcceptRule, DialogueReview, DialogueReviewState, LabelReview
 
-# The head of every app before review/ existed: its models were still annotations' (and teachable,
-# which came later and builds on annotations' later migrations, had no table yet).
-BEFORE_THE_MOVE = [("annotations", "0004_review"), ("review", None), ("teachable", None)]
+# The head of every app before review/ existed: its models were still annotations' (and the apps that
+# came later and build on annotations' later migrations, teachable and rewrites, had no table yet).
+BEFORE_THE_MOVE = [("annotations", "0004_review"), ("review", None), ("teachable", None), ("rewrites", None)]
+LATER_APPS = {app for app, _ in BEFORE_THE_MOVE}
 
 
 def _migrate(targets: list[tuple[str, str | None]]) -> None:
@@ -31,7 +32,7 @@ def database_before_the_move(transactional_db) -> Iterator[object]:
     """The schema and Django's state as they were before the move; the apps of that state."""
     _migrate(BEFORE_THE_MOVE)
     graph = MigrationExecutor(connection).loader.graph
-    others = [node for node in graph.leaf_nodes() if node[0] not in ("annotations", "review", "teachable")]
+    others = [node for node in graph.leaf_nodes() if node[0] not in LATER_APPS]
     yield MigrationExecutor(connection).loader.project_state([BEFORE_THE_MOVE[0], *others], at_end=True).apps
     # Leave the database at the head for the tests after this one, whatever happened.
     _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
