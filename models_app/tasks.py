@@ -9,7 +9,7 @@ from django.db import OperationalError
 
 from jobs.dispatch import job_chunks_enqueue
 from jobs.models import Job
-from jobs.services import job_fail
+from jobs.running import job_run_to_the_end
 from models_app.job_services import (
     evaluate_job_run,
     label_job_chunk_failed,
@@ -57,21 +57,9 @@ def label_chunk_task(self, job_id: int, index: int) -> None:
 
 @shared_task(name="models_app.train_job")
 def train_job_task(job_id: int) -> None:
-    _run_to_the_end(_job(job_id), train_job_run)
+    job_run_to_the_end(job_id, train_job_run)
 
 
 @shared_task(name="models_app.evaluate_job")
 def evaluate_job_task(job_id: int) -> None:
-    _run_to_the_end(_job(job_id), evaluate_job_run)
-
-
-def _run_to_the_end(job: Job, run) -> None:
-    """Run a one-task job; an unexpected error fails the job with its message instead of leaving it
-    "running" for ever."""
-    if job.is_finished:
-        return
-    try:
-        run(job=job)
-    except Exception as error:
-        logger.exception("job %s failed", job.pk)
-        job_fail(job=job, error=f"{type(error).__name__}: {error}")
+    job_run_to_the_end(job_id, evaluate_job_run)

@@ -1,0 +1,25 @@
+"""Running a one-task job from a Celery task: what every app's thin task shares."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from jobs.models import Job
+from jobs.services import job_fail
+
+logger = logging.getLogger(__name__)
+
+
+def job_run_to_the_end(job_id: int, run: Callable[..., Any]) -> None:
+    """Run the job (skipping one that has finished); an unexpected error fails it with its message
+    instead of leaving it "running" for ever."""
+    job = Job.objects.select_related("dataset", "created_by").get(pk=job_id)
+    if job.is_finished:
+        return
+    try:
+        run(job=job)
+    except Exception as error:
+        logger.exception("job %s failed", job.pk)
+        job_fail(job=job, error=f"{type(error).__name__}: {error}")
