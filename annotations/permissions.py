@@ -23,6 +23,13 @@ def role_of(user: User | AnonymousUser, dataset: Dataset) -> Role | None:
     return Role(role) if role else None
 
 
+def role_at_least(dataset: Dataset, minimum: Role) -> bool:
+    """Whether the role already read with the dataset (the ``user_role`` that
+    ``annotations.selectors.dataset_get_for_user`` annotates, no query) is ``minimum`` or above."""
+    role = getattr(dataset, "user_role", None)
+    return role is not None and ROLE_RANK[Role(role)] >= ROLE_RANK[minimum]
+
+
 def has_role(user: User | AnonymousUser, dataset: Dataset, minimum: Role) -> bool:
     role = role_of(user, dataset)
     return role is not None and ROLE_RANK[role] >= ROLE_RANK[minimum]

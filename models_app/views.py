@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 from django.contrib.auth.decorators import login_required
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
@@ -16,7 +15,7 @@ from annotations.selectors import dataset_get_for_user
 from models_app import job_services, selectors
 from models_app.forms import EvaluateForm, LabelForm, TrainForm
 from selflearn_site.authenticated import AuthenticatedHttpRequest
-from selflearn_site.exceptions import ApplicationError
+from selflearn_site.exceptions import ApplicationError, form_field_of
 
 
 @login_required
@@ -75,7 +74,7 @@ def dataset_label(request: AuthenticatedHttpRequest, name: str) -> HttpResponse:
                 precision=form.cleaned_data["precision"],
             )
         except ApplicationError as error:
-            form.add_error(_field_of(error, form), error.message)
+            form.add_error(form_field_of(error, form), error.message)
         else:
             return redirect("jobs:job-detail", pk=job.pk)
     return render(
@@ -110,7 +109,7 @@ def dataset_train(request: AuthenticatedHttpRequest, name: str) -> HttpResponse:
                 self_training_epochs=form.cleaned_data["self_training_epochs"],
             )
         except ApplicationError as error:
-            form.add_error(_field_of(error, form), error.message)
+            form.add_error(form_field_of(error, form), error.message)
         else:
             return redirect("jobs:job-detail", pk=job.pk)
     return render(
@@ -119,9 +118,3 @@ def dataset_train(request: AuthenticatedHttpRequest, name: str) -> HttpResponse:
         {"dataset": dataset, "form": form},
         status=400 if request.method == "POST" else 200,
     )
-
-
-def _field_of(error: ApplicationError, form: Form) -> str | None:
-    """The form field a refusal is about, when the form has it; else the form as a whole."""
-    field = error.extra.get("field")
-    return field if field in form.fields else None

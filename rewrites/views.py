@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from annotations.models import Dataset, Role
-from annotations.permissions import ROLE_RANK
+from annotations.permissions import role_at_least
 from annotations.selectors import dataset_get_for_user, dialogue_pks_by_external_id
 from rewrites import selectors, services
 from rewrites.forms import BlockForm, MiningForm, TryForm
@@ -18,10 +18,6 @@ from selflearn_site.authenticated import AuthenticatedHttpRequest
 from selflearn_site.exceptions import ApplicationError
 
 PAGE_SIZE = 200
-
-
-def _may(dataset: Dataset, role: Role) -> bool:
-    return ROLE_RANK[Role(dataset.user_role)] >= ROLE_RANK[role]  # type: ignore[attr-defined]
 
 
 @require_http_methods(["GET", "POST"])
@@ -54,8 +50,8 @@ def rewrite_pairs(request: AuthenticatedHttpRequest, name: str) -> HttpResponse:
             "try_form": try_form if try_form.is_bound else TryForm(auto_id="try_%s"),
             "block_form": BlockForm(auto_id="block_%s"),
             "answer": answer,
-            "may_review": _may(dataset, Role.REVIEWER),
-            "may_mine": _may(dataset, Role.ADMIN),
+            "may_review": role_at_least(dataset, Role.REVIEWER),
+            "may_mine": role_at_least(dataset, Role.ADMIN),
         },
     )
 
@@ -63,7 +59,7 @@ def rewrite_pairs(request: AuthenticatedHttpRequest, name: str) -> HttpResponse:
 def _act(request: AuthenticatedHttpRequest, dataset: Dataset) -> HttpResponse:
     action = request.POST.get("action", "")
     needed = Role.ADMIN if action == "mine" else Role.REVIEWER
-    if not _may(dataset, needed):
+    if not role_at_least(dataset, needed):
         return HttpResponse(f"This needs the {needed.label.lower()} role.", status=403)
     back = redirect(f"{request.path}?status={request.POST.get('status', 'proposed')}")
     try:

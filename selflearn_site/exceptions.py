@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.forms import Form
+
 
 class ApplicationError(Exception):
     """A request that the domain refuses, with a message meant for the person who made it."""
@@ -11,3 +13,9 @@ class ApplicationError(Exception):
         self.message = message
         self.extra = extra or {}
         self.status = status
+
+
+def form_field_of(error: ApplicationError, form: Form) -> str | None:
+    """The form field a refusal is about, when the form has it; else None (the form as a whole)."""
+    field = error.extra.get("field")
+    return field if field in form.fields else None

@@ -4,16 +4,15 @@ forget, try a request), guided sessions in the browser, and the question sets an
 from __future__ import annotations
 
 from django.contrib import messages
-from django.forms import Form
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from annotations.models import Dataset, Role
-from annotations.permissions import ROLE_RANK
+from annotations.permissions import role_at_least
 from annotations.selectors import dataset_get_for_user
 from selflearn_site.authenticated import AuthenticatedHttpRequest
-from selflearn_site.exceptions import ApplicationError
+from selflearn_site.exceptions import ApplicationError, form_field_of
 from teachable import selectors, services
 from teachable.forms import (
     AnswerForm,
@@ -24,15 +23,6 @@ from teachable.forms import (
     StartSessionForm,
 )
 from teachable.payload import guided_session_turn
-
-
-def _may(dataset: Dataset, role: Role) -> bool:
-    return ROLE_RANK[Role(dataset.user_role)] >= ROLE_RANK[role]  # type: ignore[attr-defined]
-
-
-def _field_of(error: ApplicationError, form: Form) -> str | None:
-    field = error.extra.get("field")
-    return field if field in form.fields else None
 
 
 def _person(dataset: Dataset, user_id: str) -> str:
@@ -48,7 +38,7 @@ def people_list(request: AuthenticatedHttpRequest, name: str) -> HttpResponse:
     """Everyone the logs speak of; reviewers can learn the settled preference labels not learned yet."""
     dataset = dataset_get_for_user(request.user, name)
     if request.method == "POST":
-        if not _may(dataset, Role.REVIEWER):
+        if not role_at_least(dataset, Role.REVIEWER):
             return HttpResponse("Teaching needs the reviewer role.", status=403)
         if request.POST.get("action") == "find-moments":
             try:
@@ -74,7 +64,7 @@ def people_list(request: AuthenticatedHttpRequest, name: str) -> HttpResponse:
             "people": selectors.assistant_users(dataset, q)[:500],
             "q": q,
             "counts": selectors.dataset_preference_counts(dataset),
-            "may_teach": _may(dataset, Role.REVIEWER),
+            "may_teach": role_at_least(dataset, Role.REVIEWER),
         },
     )
 
@@ -86,7 +76,7 @@ def person_detail(request: AuthenticatedHttpRequest, name: str, user_id: str) ->
     user_key = _person(dataset, user_id)
     add_form = PreferenceForm(request.POST if request.POST.get("action") == "add" else None, prefix="add")
     if request.method == "POST":
-        if not _may(dataset, Role.REVIEWER):
+        if not role_at_least(dataset, Role.REVIEWER):
             return HttpResponse("Teaching needs the reviewer role.", status=403)
         action = request.POST.get("action")
         try:
@@ -131,7 +121,7 @@ def person_detail(request: AuthenticatedHttpRequest, name: str, user_id: str) ->
                 return redirect("teachable:person-detail", dataset.name, user_key)
         except ApplicationError as error:
             if action == "add":
-                add_form.add_error(_field_of(error, add_form), error.message)
+                add_form.add_error(form_field_of(error, add_form), error.message)
             else:
                 messages.error(request, error.message)
                 return redirect("teachable:person-detail", dataset.name, user_key)
@@ -158,8 +148,8 @@ def person_detail(request: AuthenticatedHttpRequest, name: str, user_id: str) ->
             ),
             "resolve_form": resolve_form if resolve_form.is_bound else ResolveForm(),
             "resolution": resolution,
-            "may_teach": _may(dataset, Role.REVIEWER),
-            "may_forget": _may(dataset, Role.ADMIN),
+            "may_teach": role_at_least(dataset, Role.REVIEWER),
+            "may_forget": role_at_least(dataset, Role.ADMIN),
         },
         status=400 if add_form.errors else 200,
     )
@@ -215,7 +205,7 @@ def guided_session(request: AuthenticatedHttpRequest, name: str, user_id: str, p
         return redirect("teachable:guided-session", dataset.name, session.user_key, session.pk)
     form = AnswerForm(request.POST or None)
     if request.method == "POST":
-        if not _may(dataset, Role.REVIEWER):
+        if not role_at_least(dataset, Role.REVIEWER):
             return HttpResponse("Teaching needs the reviewer role.", status=403)
         answer = request.POST.get("quick") or (form.cleaned_data["answer"] if form.is_valid() else None)
         if answer:
@@ -232,7 +222,7 @@ def guided_session(request: AuthenticatedHttpRequest, name: str, user_id: str, p
             "user_key": session.user_key,
             "turn": guided_session_turn(session),
             "form": AnswerForm(),
-            "may_teach": _may(dataset, Role.REVIEWER),
+            "may_teach": role_at_least(dataset, Role.REVIEWER),
         },
         status=400 if form.errors else 200,
     )
@@ -262,7 +252,7 @@ def teaching_settings(request: AuthenticatedHttpRequest, name: str) -> HttpRespo
     )
     formset = QuestionFormSet(request.POST or None, initial=initial_questions, prefix="q")
     if request.method == "POST":
-        if not _may(dataset, Role.ADMIN):
+        if not role_at_least(dataset, Role.ADMIN):
             return HttpResponse("Editing question sets needs the admin role.", status=403)
         if request.POST.get("action") == "defaults":
             services.teachable_dataset_prepare(dataset=dataset)
@@ -303,7 +293,7 @@ def teaching_settings(request: AuthenticatedHttpRequest, name: str) -> HttpRespo
             "set_form": set_form,
             "formset": formset,
             "editing": editing,
-            "may_edit": _may(dataset, Role.ADMIN),
+            "may_edit": role_at_least(dataset, Role.ADMIN),
         },
         status=400 if request.method == "POST" else 200,
     )

@@ -121,10 +121,11 @@ def solve(
     rewrites: list[Rewrite] = []
     b = b.tocsr()
     for source, through in graph.through.items():
-        row = b.getrow(index[source])
+        # The row's entries straight from the CSR arrays (a row object per utterance costs more).
+        first, last = b.indptr[index[source]], b.indptr[index[source] + 1]
         best: tuple[float, str] | None = None
         stay = 0.0
-        for col, probability in zip(row.indices, row.data, strict=True):
+        for col, probability in zip(b.indices[first:last], b.data[first:last], strict=True):
             if col == never:
                 continue
             target = targets[col]

@@ -117,19 +117,42 @@ class Rewriter:
         return Decision(None, None, score, "not confident enough to rewrite")
 
     def fit(self, attempts: Sequence[Attempt], *, min_win_loss: float = 12.0) -> dict[str, float]:
-        """Train the ranker on logged attempts, then choose the thresholds on them."""
-        rows, labels = [], []
+        """Train the ranker on logged attempts, then choose the thresholds on them.
+
+        Retrieval is the cost, and logs repeat themselves: each distinct (utterance, history) is looked
+        up once, and every candidate is scored in one batch, for training and thresholds alike."""
+        looked_up: dict[tuple[str, str], list[tuple[Candidate, bool]]] = {}
+        per_attempt: list[list[tuple[Candidate, bool]]] = []
         for attempt in attempts:
-            for candidate, personal in self.candidates(attempt.utterance, attempt.user_key):
+            key = (attempt.utterance, attempt.user_key if attempt.user_key in self.personal else "")
+            if key not in looked_up:
+                looked_up[key] = self.candidates(attempt.utterance, attempt.user_key)
+            per_attempt.append(looked_up[key])
+        rows, labels = [], []
+        for attempt, pairs in zip(attempts, per_attempt, strict=True):
+            for candidate, personal in pairs:
                 rows.append(self.features(attempt.utterance, candidate, personal))
                 labels.append(int(attempt.failed and candidate.utterance == attempt.served_by))
         if not rows or len(set(labels)) < 2:
             self.model, self.threshold, self.personal_threshold = None, 1.0, 1.0
             return {"pairs": float(len(rows)), "positives": float(sum(labels)), "threshold": 1.0}
-        self.model = LogisticRegression(max_iter=1000, class_weight="balanced").fit(np.array(rows), labels)
-        self.threshold = self._threshold(attempts, min_win_loss, personal_only=False)
+        matrix = np.array(rows)
+        self.model = LogisticRegression(max_iter=1000, class_weight="balanced").fit(matrix, labels)
+        scores = self.model.predict_proba(matrix)[:, 1].tolist()
+        ranked: list[list[tuple[float, Candidate, bool]]] = []
+        start = 0
+        for pairs in per_attempt:
+            chunk = scores[start : start + len(pairs)]
+            start += len(pairs)
+            ranked.append(
+                sorted(
+                    ((score, c, personal) for score, (c, personal) in zip(chunk, pairs, strict=True)),
+                    key=lambda item: -item[0],
+                )
+            )
+        self.threshold = _threshold(attempts, ranked, min_win_loss, personal_only=False)
         self.personal_threshold = max(
-            self.threshold, self._threshold(attempts, min_win_loss, personal_only=True)
+            self.threshold, _threshold(attempts, ranked, min_win_loss, personal_only=True)
         )
         return {
             "pairs": float(len(rows)),
@@ -137,35 +160,6 @@ class Rewriter:
             "threshold": self.threshold,
             "personal_threshold": self.personal_threshold,
         }
-
-    def _threshold(self, attempts: Sequence[Attempt], min_win_loss: float, *, personal_only: bool) -> float:
-        outcomes: list[tuple[float, int]] = []  # (best score, +1 win / -1 loss / 0 neither)
-        for attempt in attempts:
-            ranked = [
-                r for r in self.scored(attempt.utterance, attempt.user_key) if r[2] or not personal_only
-            ]
-            if not ranked:
-                continue
-            score, candidate, _ = ranked[0]
-            if attempt.failed and candidate.utterance == attempt.served_by:
-                outcomes.append((score, 1))
-            elif not attempt.failed:
-                outcomes.append((score, -1))
-            else:
-                outcomes.append((score, 0))
-        # Lower the threshold score by score (attempts with the same score go together: a threshold
-        # takes all of them or none), keeping the lowest one whose rewrites still win often enough.
-        by_score: dict[float, list[int]] = {}
-        for score, outcome in outcomes:
-            by_score.setdefault(score, []).append(outcome)
-        best = 1.0
-        wins = losses = 0
-        for score in sorted(by_score, reverse=True):
-            wins += by_score[score].count(1)
-            losses += by_score[score].count(-1)
-            if wins > 0 and wins >= min_win_loss * losses:
-                best = score
-        return best
 
     def save(self, path: Path) -> None:
         self.index.save(path.with_name(path.stem + "-index.pkl"))
@@ -180,6 +174,40 @@ class Rewriter:
             rewriter.__dict__.update(pickle.load(source))  # our own file, written by save()
         rewriter.index = ServedIndex.load(path.with_name(path.stem + "-index.pkl"))
         return rewriter
+
+
+def _threshold(
+    attempts: Sequence[Attempt],
+    ranked: Sequence[Sequence[tuple[float, Candidate, bool]]],
+    min_win_loss: float,
+    *,
+    personal_only: bool,
+) -> float:
+    """The lowest score at which applied rewrites (each attempt's best candidate) still win at least
+    ``min_win_loss`` times as often as they lose; 1.0 when no score does."""
+    by_score: dict[float, list[int]] = {}  # score -> outcomes: +1 win, -1 loss, 0 neither
+    for attempt, candidates in zip(attempts, ranked, strict=True):
+        usable = [r for r in candidates if r[2] or not personal_only]
+        if not usable:
+            continue
+        score, candidate, _ = usable[0]
+        if attempt.failed and candidate.utterance == attempt.served_by:
+            outcome = 1
+        elif not attempt.failed:
+            outcome = -1
+        else:
+            outcome = 0
+        by_score.setdefault(score, []).append(outcome)
+    # Lower the threshold score by score (attempts with the same score go together: a threshold takes
+    # all of them or none), keeping the lowest one whose rewrites still win often enough.
+    best = 1.0
+    wins = losses = 0
+    for score in sorted(by_score, reverse=True):
+        wins += by_score[score].count(1)
+        losses += by_score[score].count(-1)
+        if wins > 0 and wins >= min_win_loss * losses:
+            best = score
+    return best
 
 
 def served_counts(attempts: Sequence[Attempt], chains_served: Mapping[str, int]) -> dict[str, int]:

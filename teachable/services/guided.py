@@ -17,6 +17,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 
 from annotations.models import Dataset
+from models_app.ml.preferences import is_negated
 from selflearn_site.exceptions import ApplicationError
 from teachable.matching import Entity, choose, normalise
 from teachable.models import AnswerType, Catalogue, GuidedSession, Polarity, Question, QuestionSet, Source
@@ -27,8 +28,6 @@ YES = frozenset({"yes", "yeah", "yep", "yup", "correct", "right", "that s right"
 NO = frozenset({"no", "nope", "wrong", "not right", "that s wrong"})
 SKIP = frozenset({"skip", "pass", "next", "i don t know", "don t know", "no idea", "not sure", "skip it"})
 STOP = frozenset({"stop", "quit", "cancel", "enough", "that s all", "i m done", "done", "stop asking"})
-# Words before a mention that turn a like into a dislike: "i don't like the jets", "not jazz".
-NEGATIONS = frozenset({"not", "don", "dont", "never", "hate", "dislike"})
 MAX_QUESTIONS = 50
 
 
@@ -87,7 +86,7 @@ def question_set_save(
         key: (q.next_key if q.next_key is not None else (keys[n + 1] if n + 1 < len(keys) else None))
         for n, (key, q) in enumerate(zip(keys, questions, strict=True))
     }
-    _refuse_cycles(following, keys[0])
+    _refuse_cycles(following)
     catalogues = {
         c.name: c for c in Catalogue.objects.filter(name__in={q.catalogue for q in questions if q.catalogue})
     }
@@ -117,7 +116,7 @@ def question_set_save(
     return question_set
 
 
-def _refuse_cycles(following: dict[str, str | None], first: str) -> None:
+def _refuse_cycles(following: dict[str, str | None]) -> None:
     """A session must end: following "next" from any question reaches the end of the set."""
     for start in following:
         seen: set[str] = set()
@@ -130,7 +129,6 @@ def _refuse_cycles(following: dict[str, str | None], first: str) -> None:
                 )
             seen.add(key)
             key = following[key]
-    del first
 
 
 DEFAULT_QUESTIONS = [
@@ -181,7 +179,8 @@ def _entity_dict(entity: Entity) -> dict[str, Any]:
 
 def _read_answer(question: Question, answer: str, candidates: list[dict[str, Any]] | None) -> dict[str, Any]:
     """What the answer says: {"understood": {...}} or {"choose": [...]} or {"unresolved": True}."""
-    polarity = Polarity.DISLIKE if NEGATIONS & set(_words(answer).split()) else Polarity.LIKE
+    # "i don't like the jets", "not jazz": the same rule as statements read from the logs.
+    polarity = Polarity.DISLIKE if is_negated(answer) else Polarity.LIKE
     if question.answer_type == AnswerType.TEXT:
         value = answer.strip()[:200]
         return (
