@@ -216,3 +216,12 @@ def dialogue_pks_by_external_id(dataset: Dataset, external_ids: Iterable[str]) -
         "external_id", "pk"
     )
     return dict(rows)
+
+
+def dialogue_turns(dataset: Dataset, dialogue_pks: Iterable[int]) -> QuerySet[Turn]:
+    """The turns of these dialogues of the dataset, each with its dialogue at hand, in order."""
+    return (
+        Turn.objects.filter(dialogue__dataset=dataset, dialogue_id__in=set(dialogue_pks))
+        .select_related("dialogue")
+        .order_by("dialogue_id", "position")
+    )

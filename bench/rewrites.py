@@ -50,30 +50,52 @@ def _simulate(path: Path, dialogues: int, seed: int) -> None:
         simulator([*arguments, "--out", str(path)])
 
 
-def timed_attempts(lines: list[dict[str, Any]]) -> list[tuple[str, Any]]:
-    """Each goal's first attempt with its time, in time order (the replay's traffic)."""
-    from rewrites.building import logged_attempts
+Timed = list[tuple[Any, frozenset[str], tuple[str, ...]]]
+
+
+def timed_attempts(lines: list[dict[str, Any]]) -> Timed:
+    """Each goal's first attempt in time order (the replay's traffic), with the wordings the simulator
+    knows would have served it: the one that did (its ``rewrite`` label) and, for a misheard request,
+    what the person said, heard right (the simulator's ``intended_utterances``); and what the person
+    said they like in that dialogue (taught after the request: the replay learns it afterwards)."""
+    from rewrites.engine.chains import normalise
+    from rewrites.engine.logs import logged_attempts
 
     timed = []
     for data in sorted(lines, key=lambda d: (d.get("started_at") or "", d["id"])):
-        attempts, _ = logged_attempts([data])
-        timed += [(data.get("started_at") or "", attempt) for attempt in attempts]
+        truth = (data.get("metadata") or {}).get("truth") or {}
+        logs = logged_attempts([data])
+        likes = tuple(next(iter(logs.preferences.values()), ()))
+        for attempt in logs.attempts:
+            serving = {attempt.served_by} if attempt.served_by else set()
+            if attempt.failed and attempt.turn_id in (truth.get("asr_errors") or {}):
+                intended = (truth.get("intended_utterances") or {}).get(attempt.turn_id)
+                serving |= {normalise(intended)} if intended else set()
+            timed.append((attempt, frozenset(serving - {attempt.utterance}), likes))
     return timed
 
 
-def replay(rewriter: Any, timed: list[tuple[str, Any]], *, personal: bool) -> dict[str, Any]:
+def replay(rewriter: Any, timed: Timed, *, personal: bool) -> dict[str, Any]:
     """Defects without and with rewriting, wins, losses and coverage; with ``personal``, each person's
-    served wordings join their history as the traffic goes by (the personal layer learns online)."""
-    rewriter.personal = {}
-    defects = wins = losses = rewritten = 0
+    served wordings and stated likes join their history as the traffic goes by (the personal layer
+    learns online, as the teachable store would).
+
+    A rewrite wins when the attempt failed and the rewrite is a wording that would have served it; it
+    loses when the attempt had worked (even if the rewrite would have worked too: the judge is strict
+    both ways, so the figures are a floor)."""
+    rewriter.personal, rewriter.preferences = {}, {}
+    likes: dict[str, list[str]] = {}
+    defects = fixable = wins = losses = rewritten = 0
     layers: dict[str, int] = {}
-    for _, attempt in timed:
-        decision = rewriter.decide(attempt.utterance, attempt.user_key if personal else "")
+    for attempt, serving, stated in timed:
+        user = attempt.user_key if personal else ""
+        decision = rewriter.decide(attempt.utterance, user, attempt.device, likes.get(user, ()))
         defects += attempt.failed
+        fixable += attempt.failed and bool(serving)
         if decision.rewrite is not None:
             rewritten += 1
             layers[decision.layer] = layers.get(decision.layer, 0) + 1
-            if attempt.failed and decision.rewrite == attempt.served_by:
+            if attempt.failed and decision.rewrite in serving:
                 wins += 1
             elif not attempt.failed:
                 losses += 1
@@ -82,12 +104,15 @@ def replay(rewriter: Any, timed: list[tuple[str, Any]], *, personal: bool) -> di
             wording = attempt.served_by if attempt.failed else attempt.utterance
             if wording:
                 history[wording] = history.get(wording, 0) + 1
+            known = likes.setdefault(attempt.user_key, [])
+            known += [value for value in stated if value not in known]
     total = len(timed)
     remaining = defects - wins + losses
     return {
         "attempts": total,
         "defect_rate": round(remaining / total, 4),
         "defects_cut": round(1 - remaining / defects, 4) if defects else 0.0,
+        "fixable_defects_cut": round((wins - losses) / fixable, 4) if fixable else 0.0,
         "wins": wins,
         "losses": losses,
         "win_loss": round(wins / losses, 2) if losses else None,
@@ -129,33 +154,121 @@ def solve_at_scale(transitions: int, seed: int) -> dict[str, Any]:
     }
 
 
-def latency(dataset: Any, utterances: list[str], requests: int) -> dict[str, Any]:
+def scaled_rewriter(trained: Any, utterances: int, people: int, seed: int) -> Any:
+    """The trained ranker and thresholds over a served index of ``utterances`` wordings (the mined
+    ones, then variants of them with a word of their vocabulary inserted) and ``people`` personal
+    histories of eight wordings each."""
+    import copy
+
+    from rewrites.engine.retrieval import ServedIndex
+
+    rng = random.Random(seed)
+    mined = list(trained.index.utterances)
+    vocabulary = sorted({word for wording in mined for word in wording.split()})
+    wordings = set(mined)
+    while len(wordings) < utterances:
+        words = rng.choice(mined).split()
+        words.insert(rng.randrange(len(words) + 1), rng.choice(vocabulary))
+        wordings.add(" ".join(words))
+    ordered = sorted(wordings)[:utterances]
+    scaled = copy.copy(trained)
+    scaled.index = ServedIndex(ordered, [rng.randint(1, 20) for _ in ordered])
+    scaled.personal = {
+        f"p{n}": {rng.choice(ordered): rng.randint(1, 5) for _ in range(8)} for n in range(people)
+    }
+    return scaled
+
+
+def served_latency(
+    dataset: Any, rewriter: Any, utterances: list[str], people: int, requests: int
+) -> dict[str, Any]:
+    """``POST /api/datasets/{name}/rewrite/`` against gunicorn (one sync worker, DEBUG off) with this
+    rewriter active: p50/p99 over ``requests`` answers, and the worker's memory with it loaded."""
+    import requests as http
+    from django.conf import settings
     from django.contrib.auth import get_user_model
-    from django.test import Client
+    from django.db import connections
+    from export_api import _free_port, _status_kb, _wait_until_up, _worker_pid, gunicorn_server
 
+    from accounts.services import api_token_create
     from annotations.models import Membership, Role
+    from rewrites.models import RewriterVersion
 
-    viewer = get_user_model().objects.create_user(username="bench-viewer")
-    Membership.objects.create(dataset=dataset, user=viewer, role=Role.VIEWER)
-    client = Client()
-    client.force_login(viewer)
-    url = f"/api/datasets/{dataset.name}/rewrite/"
+    version = RewriterVersion.objects.create(dataset=dataset, path="", stats={"bench": True})
+    path = Path(settings.SELFLEARN_REWRITERS_DIR) / dataset.name / f"{version.pk}.pkl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rewriter.save(path)
+    version.path = str(path)
+    version.save(update_fields=["path"])
+    RewriterVersion.objects.filter(dataset=dataset).exclude(pk=version.pk).update(active=False)
+    viewer, _ = get_user_model().objects.get_or_create(username="bench-viewer")
+    Membership.objects.get_or_create(dataset=dataset, user=viewer, defaults={"role": Role.VIEWER})
+    _, key = api_token_create(user=viewer, name=f"bench-{version.pk}")
+    connections.close_all()
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    session = http.Session()
+    session.headers["Authorization"] = f"Token {key}"
+    url = f"{base}/api/datasets/{dataset.name}/rewrite/"
     rng = random.Random(3)
     times = []
-    for number in range(requests + 50):
-        body = json.dumps({"user_id": "u1", "utterance": rng.choice(utterances)})
-        started = time.perf_counter()
-        response = client.post(url, body, content_type="application/json")
-        elapsed = (time.perf_counter() - started) * 1000
-        assert response.status_code == 200, response.content
-        if number >= 50:
-            times.append(elapsed)
+    with gunicorn_server(port) as server:
+        _wait_until_up(session, base)
+        worker = _worker_pid(server.pid)
+        for number in range(requests + 50):  # the first 50 load the rewriter and warm up
+            body = {"user_id": f"p{rng.randrange(people)}", "utterance": rng.choice(utterances)}
+            started = time.perf_counter()
+            response = session.post(url, json=body, timeout=60)
+            elapsed = (time.perf_counter() - started) * 1000
+            assert response.status_code == 200, response.content
+            if number >= 50:
+                times.append(elapsed)
+        worker_rss_mb = round(_status_kb(worker, "VmRSS") / 1024, 1)
     times.sort()
     return {
+        "served_utterances": len(rewriter.index.utterances),
+        "people": people,
         "requests": requests,
         "p50_ms": round(times[len(times) // 2], 2),
         "p99_ms": round(times[int(len(times) * 0.99) - 1], 2),
+        "worker_rss_mb": worker_rss_mb,
+        "saved_mb": round(sum(f.stat().st_size for f in path.parent.glob(f"{version.pk}*")) / 1e6, 1),
     }
+
+
+def index_memory(utterances: int, seed: int) -> dict[str, Any]:
+    """The served index alone at ``utterances`` wordings: build seconds and the memory it holds."""
+    import gc
+
+    from rewrites.engine.retrieval import ServedIndex
+
+    rng = random.Random(seed)
+    words = [f"w{n}" for n in range(20_000)]
+    wordings = sorted({" ".join(rng.choices(words, k=rng.randint(3, 9))) for _ in range(utterances)})
+    gc.collect()
+    before = _rss_mb()
+    started = time.perf_counter()
+    index = ServedIndex(wordings, [1] * len(wordings))
+    built = time.perf_counter() - started
+    gc.collect()
+    held = _rss_mb() - before
+    started = time.perf_counter()
+    for wording in wordings[:1000]:
+        index.nearest(wording)
+    per_lookup_ms = time.perf_counter() - started
+    return {
+        "served_utterances": len(wordings),
+        "build_seconds": round(built, 1),
+        "index_mb": round(held, 1),
+        "lookup_ms": round(per_lookup_ms, 3),
+    }
+
+
+def _rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def main() -> None:
@@ -166,6 +279,9 @@ def main() -> None:
     parser.add_argument("--min-support", type=int, default=2)
     parser.add_argument("--transitions", type=int, nargs="*", default=[100_000, 1_000_000])
     parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--served-sizes", type=int, nargs="*", default=[10_000, 100_000])
+    parser.add_argument("--people", type=int, default=10_000)
+    parser.add_argument("--index-sizes", type=int, nargs="*", default=[1_000_000])
     args = parser.parse_args()
     result: dict[str, Any] = {"benchmark": "rewrites"}
     with tempfile.TemporaryDirectory(prefix="selflearn-bench-") as folder, fresh_database():
@@ -190,7 +306,7 @@ def main() -> None:
         rewriter = Rewriter.load(Path(version.path))
         lines = [json.loads(line) for line in test_path.open(encoding="utf-8")]
         timed = timed_attempts(lines)
-        defects = sum(attempt.failed for _, attempt in timed)
+        defects = sum(attempt.failed for attempt, _, _ in timed)
         result["ab_replay"] = {
             "mined_dialogues": args.mined_dialogues,
             "test_dialogues": args.test_dialogues,
@@ -198,8 +314,15 @@ def main() -> None:
             "global": replay(rewriter, timed, personal=False),
             "global_and_personal": replay(rewriter, timed, personal=True),
         }
-        result["latency"] = latency(dataset, [attempt.utterance for _, attempt in timed], args.requests)
+        asked = [attempt.utterance for attempt, _, _ in timed]
+        result["latency"] = [
+            served_latency(
+                dataset, scaled_rewriter(rewriter, size, args.people, 11), asked, args.people, args.requests
+            )
+            for size in args.served_sizes
+        ]
     result["solve_at_scale"] = [solve_at_scale(n, seed=5) for n in args.transitions]
+    result["index_memory"] = [index_memory(n, seed=7) for n in args.index_sizes]
     result["peak_rss_mb"] = peak_rss_mb()
     emit(result)
 

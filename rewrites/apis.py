@@ -190,6 +190,6 @@ class RewriteApi(APIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         answer = services.rewrite_request(
-            dataset=dataset, user_key=data["user_id"], utterance=data["utterance"]
+            dataset=dataset, user_key=data["user_id"], utterance=data["utterance"], device=data.get("device")
         )
         return Response(asdict(answer))

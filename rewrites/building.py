@@ -5,9 +5,10 @@ from the dataset's logs and their best labels."""
 from __future__ import annotations
 
 import json
+import logging
+import pickle
 import threading
 import time
-from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -18,14 +19,14 @@ from annotations.formats.exporting import LabelSelection, iter_export_lines
 from annotations.models import Dataset
 from jobs.models import Job
 from jobs.services import JobProgress, job_create, job_fail, job_start, job_succeed
-from rewrites.engine.chains import dialogue_chains, normalise
-from rewrites.engine.markov import RephraseGraph, solve
-from rewrites.engine.retrieval import ServedIndex
-from rewrites.engine.rewriter import Attempt, Rewriter
+from rewrites.engine.fitting import fit_rewriter
+from rewrites.engine.logs import logged_attempts
+from rewrites.engine.rewriter import Rewriter
 from rewrites.models import RewriterVersion
 from selflearn_site.exceptions import ApplicationError
 
 MIN_WIN_LOSS = 12.0
+logger = logging.getLogger(__name__)
 _loaded: dict[int, Rewriter] = {}
 _lock = threading.Lock()
 
@@ -49,69 +50,23 @@ def rewriter_build_job_run(*, job: Job) -> Job:
     return job_succeed(job=job, result={"rewriter": version.pk, **version.stats})
 
 
-def logged_attempts(lines: Any) -> tuple[list[Attempt], RephraseGraph]:
-    """Each goal's first attempt (what was said, by whom, whether it failed, and the wording that
-    served the person: the turn's ``rewrite`` label, else the end of its rephrase chain when that was
-    served), and the rephrase graph of every chain."""
-    attempts: list[Attempt] = []
-    graph = RephraseGraph()
-    for data in lines:
-        labels = data.get("labels") or {}
-        turn_labels = labels.get("turns") or {}
-        chains = dialogue_chains(data, single_turns=True)
-        for chain in chains:
-            graph.add(chain)
-        ends = {chain.turn_ids[0]: chain for chain in chains if len(chain.turn_ids) > 1}
-        utterance_of = {
-            str(turn.get("id")): str(turn.get("utterance") or "") for turn in data.get("turns") or []
-        }
-        firsts = [goal["turns"][0] for goal in labels.get("goals") or [] if goal.get("turns")]
-        for first in firsts or [chain.turn_ids[0] for chain in chains]:
-            label = turn_labels.get(first) or {}
-            if label.get("defect") is None or not utterance_of.get(first, "").strip():
-                continue
-            failed = bool(label["defect"])
-            served_by = None
-            if failed and label.get("rewrite"):
-                served_by = normalise(str(label["rewrite"]))
-            elif failed and first in ends and ends[first].succeeded:
-                served_by = ends[first].utterances[-1]
-            attempts.append(
-                Attempt(normalise(utterance_of[first]), str(data.get("user_id") or ""), failed, served_by)
-            )
-    return attempts, graph
-
-
 def rewriter_build(*, dataset: Dataset, labels: str = "best", job: Job | None = None) -> RewriterVersion:
     started = time.perf_counter()
     lines = (
         json.loads(line)
         for line in iter_export_lines(dataset=dataset, selection=LabelSelection.parse(labels))
     )
-    attempts, graph = logged_attempts(lines)
+    logs = logged_attempts(lines)
+    attempts, chains = logs.attempts, logs.chains
     if not attempts:
         raise ApplicationError(
             "No request in this dataset has a known outcome (a defect label), so nothing can be learned "
             "about rewriting it.",
             extra={"field": "labels"},
         )
-    served: Counter[str] = Counter(graph.served)
-    personal: defaultdict[str, Counter[str]] = defaultdict(Counter)
-    for attempt in attempts:
-        if not attempt.failed:
-            served[attempt.utterance] += 1
-            if attempt.user_key:
-                personal[attempt.user_key][attempt.utterance] += 1
-    if not served:
+    if not any(chain.succeeded for chain in chains):
         raise ApplicationError("No request in this dataset was served: there is nothing to rewrite into.")
-    utterances = sorted(served)
-    rewrites, solved = solve(graph)
-    rewriter = Rewriter(
-        index=ServedIndex(utterances, [served[u] for u in utterances]),
-        markov={(r.source, r.target): r.probability for r in rewrites},
-        personal={user: dict(counts) for user, counts in personal.items()},
-    )
-    fitted = rewriter.fit(attempts, min_win_loss=MIN_WIN_LOSS)
+    rewriter, fitted = fit_rewriter(attempts, chains, logs.preferences, min_win_loss=MIN_WIN_LOSS)
     with transaction.atomic():
         version = RewriterVersion.objects.create(dataset=dataset, path="", built_by_job=job)
         path = Path(settings.SELFLEARN_REWRITERS_DIR) / dataset.name / f"{version.pk}.pkl"
@@ -121,9 +76,9 @@ def rewriter_build(*, dataset: Dataset, labels: str = "best", job: Job | None = 
         version.stats = {
             "attempts": len(attempts),
             "failed": sum(a.failed for a in attempts),
-            "served_utterances": len(utterances),
-            "people": len(personal),
-            "chains_transitions": solved.transitions,
+            "served_utterances": len(rewriter.index.utterances),
+            "people": len(rewriter.personal),
+            "markov_rewrites": len(rewriter.markov_rewrite),
             **{key: round(value, 4) for key, value in fitted.items()},
             "seconds": round(time.perf_counter() - started, 1),
         }
@@ -141,7 +96,14 @@ def active_rewriter(dataset: Dataset) -> Rewriter | None:
     pk, path = version
     rewriter = _loaded.get(pk)
     if rewriter is None:
-        rewriter = Rewriter.load(Path(path))
+        try:
+            rewriter = Rewriter.load(Path(path))
+        except (OSError, ValueError, pickle.UnpicklingError) as error:
+            # A missing or outdated file must not break requests: they pass through until a rebuild.
+            logger.warning(
+                "Rewriter %s of %s cannot be loaded (%s); passing requests through.", pk, dataset, error
+            )
+            return None
         with _lock:
             _loaded.clear()  # one rewriter per process is plenty; an old one is not used again
             _loaded[pk] = rewriter

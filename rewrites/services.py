@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -14,15 +15,19 @@ from django.db import transaction
 from django.utils import timezone
 
 from annotations.formats.exporting import LabelSelection, iter_export_lines
-from annotations.models import Dataset
+from annotations.models import Dataset, LabelKind
+from annotations.selectors import dialogue_pks_by_external_id, dialogue_turns
 from jobs.models import Job
 from jobs.services import JobProgress, job_create, job_fail, job_start, job_succeed
+from review.services import ReviewConflict, review_label_create
 from rewrites.building import active_rewriter, rewriter_build, rewriter_build_job_create
 from rewrites.engine.chains import DEFAULT_WINDOW, dialogue_chains, normalise
+from rewrites.engine.logs import device_kind
 from rewrites.engine.markov import RephraseGraph, solve
 from rewrites.models import UTTERANCE_LENGTH, RewriteBlock, RewriteLog, RewritePair
 from rewrites.selectors import blocked_utterances, served_pair
 from selflearn_site.exceptions import ApplicationError
+from teachable.selectors import liked_values
 
 EVIDENCE_DIALOGUES = 5
 # Building the online rewriter lives in rewrites.building; other apps reach it through this module.
@@ -215,10 +220,36 @@ def rewrite_pair_decide(
         "reject": RewritePair.Status.REJECTED,
         "edit": RewritePair.Status.EDITED,
     }
-    pair.status = status[action]
-    pair.reviewed_by, pair.reviewed_at = actor, timezone.now()
-    pair.save(update_fields=["target", "status", "reviewed_by", "reviewed_at", "updated_at"])
+    with transaction.atomic():
+        pair.status = status[action]
+        pair.reviewed_by, pair.reviewed_at = actor, timezone.now()
+        pair.save(update_fields=["target", "status", "reviewed_by", "reviewed_at", "updated_at"])
+        if pair.status != RewritePair.Status.REJECTED:
+            rewrite_labels_write(pair=pair, actor=actor)
     return pair
+
+
+def rewrite_labels_write(*, pair: RewritePair, actor: User) -> int:
+    """An accepted pair is a label too: each evidence turn that said the source gets a FORMAT.md
+    ``rewrite`` label with the target, as the reviewer's own (exported like any reviewed label).
+    A turn that already has a rewrite label keeps it: the reviewer decides on that one in review."""
+    pks = dialogue_pks_by_external_id(pair.dataset, pair.evidence)
+    written = 0
+    for turn in dialogue_turns(pair.dataset, pks.values()):
+        if normalise(turn.utterance) != pair.source:
+            continue
+        try:
+            review_label_create(
+                dialogue=turn.dialogue,
+                reviewer=actor,
+                kind=LabelKind.REWRITE,
+                turn_external_id=turn.external_id,
+                value=pair.target,
+            )
+        except ReviewConflict:
+            continue
+        written += 1
+    return written
 
 
 def rewrite_block_add(*, dataset: Dataset, utterance: str, actor: User) -> RewriteBlock:
@@ -247,8 +278,11 @@ class RewriteAnswer:
     evidence: dict[str, Any]
 
 
-def rewrite_request(*, dataset: Dataset, user_key: str, utterance: str) -> RewriteAnswer:
-    """The served rewrite of the utterance, or a pass-through with its reason; logged either way."""
+def rewrite_request(
+    *, dataset: Dataset, user_key: str, utterance: str, device: Mapping[str, Any] | None = None
+) -> RewriteAnswer:
+    """The served rewrite of the utterance, or a pass-through with its reason; logged either way.
+    ``device`` is the FORMAT.md device of the request (its type and screen are the ranker's context)."""
     if not isinstance(utterance, str) or not utterance.strip():
         raise ApplicationError("utterance must be a non-empty string.", extra={"field": "utterance"})
     if len(utterance) > UTTERANCE_LENGTH:
@@ -262,7 +296,8 @@ def rewrite_request(*, dataset: Dataset, user_key: str, utterance: str) -> Rewri
         if rewriter is None:
             answer = RewriteAnswer(utterance, None, None, None, "no served rewrite for this utterance", {})
         else:
-            decision = rewriter.decide(source, user_key)
+            likes = [normalise(value) for value in liked_values(dataset, user_key)] if user_key else []
+            decision = rewriter.decide(source, user_key, device_kind(device), likes)
             blocked = decision.rewrite is not None and decision.rewrite in blocked_utterances(dataset)
             answer = RewriteAnswer(
                 utterance,

@@ -18,6 +18,7 @@ from teachable.models import (
     Catalogue,
     CatalogueEntry,
     GuidedSession,
+    Polarity,
     Preference,
     PreferenceEvent,
     Question,
@@ -26,6 +27,7 @@ from teachable.models import (
     TeachableMoment,
 )
 
+LIKED_VALUES = 50  # a person's newest likes that the query rewriter reads
 _indexes: dict[str, tuple[UUID, CatalogueIndex]] = {}
 _lock = threading.Lock()
 
@@ -284,3 +286,10 @@ def reading_resolve(
         if name and (index := catalogue_index(name, stamp)) is not None:
             catalogues[name] = index
     return resolve_reading(intent, slots, known, rules, catalogues)
+
+
+def liked_values(dataset: Dataset, user_key: str) -> list[str]:
+    """What the person taught the assistant they like (active, liked), newest first: the query
+    rewriter's personal layer puts a misheard name right with them."""
+    rows = Preference.objects.filter(dataset=dataset, user_key=user_key, active=True, polarity=Polarity.LIKE)
+    return list(rows.order_by("-created_at").values_list("value", flat=True)[:LIKED_VALUES])

@@ -13,11 +13,15 @@ Other apps use reviewing through the names below, never through the modules.
 
 from review.services.adjudication import dataset_required_reviews_set
 from review.services.auto_accept import auto_accept_rules_set, review_proposals_written
+from review.services.changes import ReviewConflict
+from review.services.decisions import review_label_create
 from review.services.state import review_state_refresh
 
 __all__ = [
+    "ReviewConflict",
     "auto_accept_rules_set",
     "dataset_required_reviews_set",
+    "review_label_create",
     "review_proposals_written",
     "review_state_refresh",
 ]

@@ -64,7 +64,9 @@ def test_a_built_rewriter_rewrites_what_failed_and_leaves_what_works(logged, rev
     assert active_rewriter(logged) is not None
     answer = rewrite_request(dataset=logged, user_key="newcomer", utterance="Play purple reign!")
     assert (answer.rewrite, answer.layer) == ("play purple rain", "global")
-    kept = rewrite_request(dataset=logged, user_key="newcomer", utterance="play purple haze")
+    kept = rewrite_request(
+        dataset=logged, user_key="newcomer", utterance="play purple haze", device={"type": "speaker"}
+    )
     assert kept.rewrite is None and kept.score is not None
     rewrite_block_add(dataset=logged, utterance="play purple rain", actor=reviewer)
     blocked = rewrite_request(dataset=logged, user_key="newcomer", utterance="play purple reign")

@@ -5,6 +5,7 @@ import json
 import pytest
 from rest_framework.test import APIClient
 
+from annotations.formats.exporting import LabelSelection, iter_export_lines
 from annotations.formats.importing import ImportSource, import_dialogues
 from jobs.models import Job
 from rewrites.models import RewriteLog, RewritePair
@@ -152,3 +153,24 @@ def test_the_served_pairs_download_as_json_lines_without_blocked_ones(rephrased,
         "users": 3,
         "status": "accepted",
     }
+
+
+def test_an_accepted_pair_labels_its_evidence_turns_and_the_export_carries_them(rephrased, reviewer):
+    rewrites_mine(dataset=rephrased, options=MiningOptions(min_support=1))
+    pair = RewritePair.objects.get(dataset=rephrased, source="play purple rain")
+    rewrite_pair_decide(pair=pair, action="edit", actor=reviewer, target="Play Purple Haze, please")
+    exported = {
+        line["id"]: line["labels"]["turns"]
+        for line in map(
+            json.loads, iter_export_lines(dataset=rephrased, selection=LabelSelection.parse("best"))
+        )
+    }
+    # Each evidence dialogue's first turn said the source; none of the other turns gets a rewrite.
+    assert {d: turns["t1"]["rewrite"] for d, turns in exported.items() if d in pair.evidence} == {
+        d: "play purple haze please" for d in pair.evidence
+    }
+    assert all(
+        "rewrite" not in label for turns in exported.values() for t, label in turns.items() if t != "t1"
+    )
+    again = rewrite_pair_decide(pair=pair, action="accept", actor=reviewer)  # no second label, no error
+    assert again.status == RewritePair.Status.ACCEPTED
