@@ -18,7 +18,7 @@ from annotations.formats.exporting import LabelSelection, iter_export_lines
 from annotations.models import Dataset, LabelKind
 from annotations.selectors import dialogue_pks_by_external_id, dialogue_turns
 from jobs.models import Job
-from jobs.services import JobProgress, job_create, job_fail, job_start, job_succeed
+from jobs.services import JobProgress, job_cancelled, job_create, job_fail, job_start, job_succeed
 from review.services import ReviewConflict, review_label_create
 from rewrites.building import active_rewriter, rewriter_build, rewriter_build_job_create
 from rewrites.engine.chains import DEFAULT_WINDOW, dialogue_chains, normalise
@@ -88,9 +88,22 @@ def rewrites_mine_job_run(*, job: Job) -> Job:
         )
     except ApplicationError as error:
         return job_fail(job=job, error=error.message)
+    except MiningCancelled as cancelled:
+        return job_cancelled(job=job, result={"dialogues_read": cancelled.dialogues, "pairs_written": 0})
     finally:
         progress.close()
     return job_succeed(job=job, result=report)
+
+
+CHECK_EVERY = 1000  # dialogues read between progress reports and looks for a cancel
+
+
+class MiningCancelled(Exception):
+    """Someone cancelled the mining job: it stops before writing any pair."""
+
+    def __init__(self, dialogues: int) -> None:
+        super().__init__(f"cancelled after {dialogues} dialogues")
+        self.dialogues = dialogues
 
 
 def rewrites_mine(
@@ -115,8 +128,11 @@ def rewrites_mine(
             for utterance in set(chain.utterances[:-1]):
                 if len(evidence[utterance]) < EVIDENCE_DIALOGUES:
                     evidence[utterance].append(chain.dialogue_id)
-        if progress is not None and dialogues % 1000 == 0:
-            progress("reading rephrase chains", dialogues)
+        if dialogues % CHECK_EVERY == 0:
+            if progress is not None:
+                progress("reading rephrase chains", dialogues)
+            if job is not None and Job.objects.filter(pk=job.pk, cancel_requested=True).exists():
+                raise MiningCancelled(dialogues)
     if chains == 0:
         raise ApplicationError(
             "No rephrase chains in this dataset: it has no rephrase_of labels (import them, or label the "

@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 from annotations.formats.exporting import LabelSelection, iter_export_lines
 from annotations.formats.importing import ImportSource, import_dialogues
 from jobs.models import Job
+from rewrites import services as rewrites_services
 from rewrites.models import RewriteLog, RewritePair
 from rewrites.services import MiningOptions, rewrite_block_add, rewrite_pair_decide, rewrites_mine
 from selflearn_site.exceptions import ApplicationError
@@ -174,3 +175,16 @@ def test_an_accepted_pair_labels_its_evidence_turns_and_the_export_carries_them(
     )
     again = rewrite_pair_decide(pair=pair, action="accept", actor=reviewer)  # no second label, no error
     assert again.status == RewritePair.Status.ACCEPTED
+
+
+def test_a_cancelled_mining_job_stops_reading_and_writes_no_pair(rephrased, dataset_admin, monkeypatch):
+    monkeypatch.setattr(rewrites_services, "CHECK_EVERY", 1)
+    job = rewrites_services.rewrites_mine_job_create(
+        dataset=rephrased, user=dataset_admin, options=MiningOptions(min_support=1)
+    )
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, cancel_requested=True)
+    job.refresh_from_db()
+    finished = rewrites_services.rewrites_mine_job_run(job=job)
+    assert finished.status == Job.Status.CANCELLED
+    assert finished.result == {"dialogues_read": 1, "pairs_written": 0}
+    assert not RewritePair.objects.filter(dataset=rephrased).exists()
