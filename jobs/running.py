@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from jobs.models import Job
-from jobs.services import job_fail
+from jobs.services import JobNotRunnable, job_fail
 
 logger = logging.getLogger(__name__)
 
@@ -20,6 +20,9 @@ def job_run_to_the_end(job_id: int, run: Callable[..., Any]) -> None:
         return
     try:
         run(job=job)
+    except JobNotRunnable:
+        # A cancel (or another end) came before the run could start: the job stays as it is.
+        logger.info("job %s ended before it started; not run", job.pk)
     except Exception as error:
         logger.exception("job %s failed", job.pk)
         job_fail(job=job, error=f"{type(error).__name__}: {error}")

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from jobs.dispatch import job_chunks_enqueue, job_enqueue
@@ -44,17 +45,28 @@ def job_enqueue_on_commit(*, job: Job) -> None:
     transaction.on_commit(lambda: job_enqueue(job_id=job.pk, kind=job.kind))
 
 
+class JobNotRunnable(Exception):
+    """The job ended (a cancel came first, say) before this run could take it: the run must stop and
+    leave the job as it is."""
+
+
 def job_start(*, job: Job, phase: str = "") -> Job:
-    """Mark the job running. A job that is already running is a redelivery after its worker died; it
-    starts again from the top, which every job is written to make safe."""
+    """Mark the job running, only from pending (or running: a redelivery after its worker died, which
+    every job is written to make safe). The change is one conditional UPDATE, so a cancel that came
+    first always wins: then this raises ``JobNotRunnable`` and the caller stops."""
     now = timezone.now()
-    job.status = Job.Status.RUNNING
-    job.phase = phase
-    job.started_at = job.started_at or now
-    job.error = ""
-    Job.objects.filter(pk=job.pk).update(
-        status=job.status, phase=phase, started_at=job.started_at, error="", updated_at=now
+    started = Job.objects.filter(pk=job.pk, status__in=(Job.Status.PENDING, Job.Status.RUNNING)).update(
+        status=Job.Status.RUNNING,
+        phase=phase,
+        started_at=job.started_at or now,
+        error="",
+        updated_at=now,
     )
+    if not started:
+        job.refresh_from_db()
+        raise JobNotRunnable(f"job {job.pk} is {job.status}")
+    job.status, job.phase, job.error = Job.Status.RUNNING, phase, ""
+    job.started_at = job.started_at or now
     return job
 
 
@@ -71,11 +83,15 @@ def job_cancelled(*, job: Job, result: dict[str, Any] | None = None) -> Job:
 
 
 def _job_finish(*, job: Job, status: Job.Status, error: str = "", result: dict[str, Any] | None) -> Job:
+    """End the job unless it has ended already (a cancel that came first stays)."""
     now = timezone.now()
-    job.status, job.error, job.result, job.finished_at = status, error, result, now
-    Job.objects.filter(pk=job.pk).update(
+    changed = Job.objects.filter(pk=job.pk, status__in=(Job.Status.PENDING, Job.Status.RUNNING)).update(
         status=status, error=error, result=result, finished_at=now, updated_at=now, phase=job.phase
     )
+    if changed:
+        job.status, job.error, job.result, job.finished_at = status, error, result, now
+    else:
+        job.refresh_from_db()
     return job
 
 
@@ -93,13 +109,17 @@ def job_finish_if_running(
 
 
 def job_request_cancel(*, job: Job) -> Job:
-    """Ask a running job to stop; a pending one is cancelled at once."""
-    if job.is_finished:
+    """Cancel a pending job at once; ask a running one to stop. Both are conditional UPDATEs, so a
+    worker that takes the job at the same moment either finds it cancelled or sees the request."""
+    now = timezone.now()
+    pending = Q(pk=job.pk, status=Job.Status.PENDING)
+    if Job.objects.filter(pending).update(
+        status=Job.Status.CANCELLED, cancel_requested=True, finished_at=now, updated_at=now
+    ):
+        job.refresh_from_db()
         return job
-    if job.status == Job.Status.PENDING:
-        return job_cancelled(job=job)
-    job.cancel_requested = True
-    Job.objects.filter(pk=job.pk).update(cancel_requested=True, updated_at=timezone.now())
+    Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING).update(cancel_requested=True, updated_at=now)
+    job.refresh_from_db()
     return job
 
 

@@ -185,13 +185,19 @@ def label_job_resume(*, job: Job) -> list[int]:
     """Run a failed or cancelled labelling job again: its unfinished chunks only, enqueued on commit.
     A job cancelled before it was planned is planned now. Returns the chunks to do."""
 
-    if job.kind != Job.Kind.LABEL or job.status not in (Job.Status.FAILED, Job.Status.CANCELLED):
+    ended = (Job.Status.FAILED, Job.Status.CANCELLED)
+    # One conditional UPDATE: of two resumes at once, one runs the chunks.
+    resumed = Job.objects.filter(pk=job.pk, kind=Job.Kind.LABEL, status__in=ended).update(
+        status=Job.Status.RUNNING,
+        cancel_requested=False,
+        error="",
+        finished_at=None,
+        updated_at=timezone.now(),
+    )
+    if not resumed:
         raise ApplicationError("Only a failed or cancelled labelling job can be resumed.")
     JobChunk.objects.filter(job=job).exclude(status=JobChunk.Status.DONE).update(
         status=JobChunk.Status.PENDING, error=""
-    )
-    Job.objects.filter(pk=job.pk).update(
-        status=Job.Status.RUNNING, cancel_requested=False, error="", finished_at=None
     )
     job.refresh_from_db()
     pending = list(
