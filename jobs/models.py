@@ -31,6 +31,9 @@ class Job(models.Model):
     dataset = models.ForeignKey(
         "annotations.Dataset", null=True, blank=True, on_delete=models.CASCADE, related_name="jobs"
     )
+    # Every dataset the job reads (its own dataset included): a person sees the job only while they
+    # belong to each of them, since its result may carry their names and labels.
+    reads = models.ManyToManyField("annotations.Dataset", blank=True, related_name="jobs_reading")
     params = models.JSONField(default=dict, blank=True)
     # What the job is doing now ("validating", "writing"), and how far it got.
     phase = models.CharField(max_length=40, blank=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -24,13 +25,15 @@ def job_create(
     params: dict[str, Any],
     dataset: Any = None,
     user: User | None = None,
+    reads: Sequence[Any] = (),
 ) -> Job:
     """Create a pending job and send it to the workers (its kind's task, ``jobs.dispatch``) once the
     surrounding transaction commits, so a worker never looks for a row that is not there yet (or that
-    was rolled back)."""
+    was rolled back). ``reads`` are the datasets the job reads besides its own (a training job's)."""
     job = Job(kind=kind, params=params, dataset=dataset, created_by=user)
     job.full_clean()
     job.save()
+    job.reads.set({read for read in (dataset, *reads) if read is not None})
     job_enqueue_on_commit(job=job)
     return job
 

@@ -15,11 +15,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, F, Sum
 from django.utils import timezone
 
-from annotations.models import Dataset, Dialogue, Turn
+from annotations.models import Dataset, Dialogue, Role, Turn
+from annotations.permissions import has_role
 from jobs.models import Job, JobChunk
 from jobs.services import (
     JobProgress,
@@ -219,6 +221,7 @@ def label_job_resume(*, job: Job) -> list[int]:
 def train_job_create(
     *,
     name: str,
+    dataset: Dataset | None = None,
     datasets: Sequence[Dataset],
     valid_datasets: Sequence[Dataset] = (),
     unlabelled_datasets: Sequence[Dataset] = (),
@@ -227,19 +230,30 @@ def train_job_create(
     epochs: int | None = None,
     self_training_epochs: int | None = None,
 ) -> Job:
-    """File a training job. ``unlabelled_datasets`` are read without their labels for self-training:
-    ``self_training_epochs`` more epochs (1 when unset) on the gold plus the model's confident labels
-    of them."""
+    """File a training job under ``dataset`` (the first of ``datasets`` when not given).
+    ``unlabelled_datasets`` are read without their labels for self-training: ``self_training_epochs``
+    more epochs (1 when unset) on the gold plus the model's confident labels of them.
+
+    A person (``user``; None is the command line) must be an admin of the dataset the job is filed
+    under and at least a reviewer of every dataset it reads: otherwise ``PermissionDenied``.
+    """
 
     if not datasets:
         raise ApplicationError("Name at least one dataset to train on.", extra={"field": "datasets"})
+    dataset = dataset if dataset is not None else datasets[0]
+    reads = list(dict.fromkeys([*datasets, *valid_datasets, *unlabelled_datasets]))
+    if user is not None:
+        _require_role(user, dataset, Role.ADMIN)
+        for read in reads:
+            _require_role(user, read, Role.REVIEWER)
     if preset not in TRAIN_PRESETS:
         raise ApplicationError(f"preset must be one of {', '.join(TRAIN_PRESETS)}", extra={"field": "preset"})
     if ModelVersion.objects.filter(name=name).exists():
         raise ApplicationError(f"A model named {name!r} already exists.", extra={"field": "name"})
     return job_create(
         kind=Job.Kind.TRAIN,
-        dataset=datasets[0],
+        dataset=dataset,
+        reads=reads,
         user=user,
         params={
             "name": name,
@@ -306,6 +320,13 @@ def evaluate_job_run(*, job: Job) -> Job:
     except ApplicationError as error:
         return job_fail(job=job, error=error.message)
     return job_succeed(job=job, result=metrics)
+
+
+def _require_role(user: User, dataset: Dataset, minimum: Role) -> None:
+    if not has_role(user, dataset, minimum):
+        raise PermissionDenied(
+            f"Training needs the {minimum.label.lower()} role or above on {dataset.name!r}."
+        )
 
 
 class _CancelCheck:
