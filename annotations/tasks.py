@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from annotations.services import import_job_run
+from annotations.services import import_job_run, import_upload_discard
+from jobs.models import Job
 from jobs.running import job_run_to_the_end
 
 
@@ -12,3 +13,5 @@ from jobs.running import job_run_to_the_end
 def import_dialogues_task(job_id: int) -> None:
     # An unexpected error (a bug, a lost file) fails the job with its message, never leaves it running.
     job_run_to_the_end(job_id, import_job_run)
+    # A job cancelled while pending never ran: its upload goes all the same.
+    import_upload_discard(job=Job.objects.get(pk=job_id))

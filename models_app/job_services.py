@@ -24,6 +24,7 @@ from annotations.models import Dataset, Dialogue, Role, Turn
 from annotations.permissions import has_role
 from jobs.models import Job, JobChunk
 from jobs.services import (
+    JobCancelCheck,
     JobProgress,
     job_cancelled,
     job_chunks_enqueue_on_commit,
@@ -278,7 +279,7 @@ def train_job_run(*, job: Job) -> Job:
     config.self_training_epochs = params.get("self_training_epochs") or 0
     job_start(job=job, phase="preparing")
     progress = JobProgress(job)
-    cancel = _CancelCheck(job)
+    cancel = JobCancelCheck(job, interval=2.0)
     try:
         model_version = model_train(
             name=params["name"],
@@ -327,22 +328,6 @@ def _require_role(user: User, dataset: Dataset, minimum: Role) -> None:
         raise PermissionDenied(
             f"Training needs the {minimum.label.lower()} role or above on {dataset.name!r}."
         )
-
-
-class _CancelCheck:
-    """Asks the database whether the job was cancelled, at most every few seconds."""
-
-    def __init__(self, job: Job, interval: float = 2.0) -> None:
-        self.job, self.interval = job, interval
-        self.cancelled = False
-        self._checked = time.monotonic()
-
-    def __call__(self) -> bool:
-        now = time.monotonic()
-        if not self.cancelled and now - self._checked >= self.interval:
-            self._checked = now
-            self.cancelled = Job.objects.filter(pk=self.job.pk, cancel_requested=True).exists()
-        return self.cancelled
 
 
 def _datasets(names: Sequence[str]) -> list[Dataset]:

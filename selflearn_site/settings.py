@@ -229,6 +229,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON bodies are depth-checked before parsing (a deep body is a 400, not a RecursionError).
+    "DEFAULT_PARSER_CLASSES": [
+        "selflearn_site.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "EXCEPTION_HANDLER": "selflearn_site.exception_handlers.domain_exception_handler",
     "DEFAULT_PAGINATION_CLASS": "selflearn_site.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
@@ -275,6 +281,28 @@ SELFLEARN_TORCH_THREADS = (
 # Dialogues per database transaction while importing: large enough to amortise round trips, small
 # enough that memory stays flat.
 SELFLEARN_IMPORT_BATCH_SIZE = int(os.environ.get("SELFLEARN_IMPORT_BATCH_SIZE", 1000))
+# ------------------------------------------------------------------------------------------------------
+# Limits on what strangers send (README: Limits and hardening). Each refusal names the line or field.
+# ------------------------------------------------------------------------------------------------------
+# How deeply a JSON body or an imported line may nest: Python's parser recurses per level, and pages
+# and serializers walk what was stored, so a few hundred levels already break them.
+SELFLEARN_JSON_MAX_DEPTH = int(os.environ.get("SELFLEARN_JSON_MAX_DEPTH", 64))
+# An import's upload as received, and what it decompresses to (a gzip bomb stops here, memory flat).
+SELFLEARN_IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("SELFLEARN_IMPORT_MAX_UPLOAD_BYTES", 512 * 1024**2))
+SELFLEARN_IMPORT_MAX_DECOMPRESSED_BYTES = int(
+    os.environ.get("SELFLEARN_IMPORT_MAX_DECOMPRESSED_BYTES", 4 * 1024**3)
+)
+# One line (one dialogue) of an import, decompressed; a longer line is an error, read no further.
+SELFLEARN_IMPORT_MAX_LINE_BYTES = int(os.environ.get("SELFLEARN_IMPORT_MAX_LINE_BYTES", 4 * 1024**2))
+SELFLEARN_IMPORT_MAX_TURNS = int(os.environ.get("SELFLEARN_IMPORT_MAX_TURNS", 1000))
+SELFLEARN_IMPORT_MAX_SLOTS = int(os.environ.get("SELFLEARN_IMPORT_MAX_SLOTS", 100))
+# Uploads stream to temporary files here (not the system's /tmp), so the partial file of a web worker
+# killed mid-upload is found and removed once it is this old.
+FILE_UPLOAD_TEMP_DIR = str(Path(os.environ.get("SELFLEARN_UPLOAD_TEMP_DIR", VAR_DIR / "uploads-tmp")))
+Path(FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)
+SELFLEARN_UPLOAD_TEMP_MAX_AGE_SECONDS = int(
+    os.environ.get("SELFLEARN_UPLOAD_TEMP_MAX_AGE_SECONDS", 24 * 3600)
+)
 # How long the review queue holds a dialogue for the reviewer it gave it to; every saved decision
 # renews the hold. After that, anyone may be given it.
 SELFLEARN_REVIEW_LOCK_SECONDS = int(os.environ.get("SELFLEARN_REVIEW_LOCK_SECONDS", 600))
