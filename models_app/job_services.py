@@ -27,11 +27,13 @@ from jobs.services import (
     JobCancelCheck,
     JobProgress,
     job_cancelled,
+    job_chunk_claim,
     job_chunks_enqueue_on_commit,
     job_create,
     job_enqueue_on_commit,
     job_fail,
     job_finish_if_running,
+    job_heartbeat,
     job_start,
     job_succeed,
 )
@@ -129,12 +131,14 @@ def label_job_run_chunk(*, job: Job, index: int) -> None:
         )
         label_job_finish_if_complete(job=job)
         return
-    JobChunk.objects.filter(pk=chunk.pk).update(attempts=F("attempts") + 1)
+    if not job_chunk_claim(job=job, chunk_pk=chunk.pk):
+        return  # another worker holds it; if that worker is lost, the reaper sends the chunk out again
     started = time.monotonic()
     model_version = ModelVersion.objects.get(pk=job.params["model_version_id"])
-    proposals = propose_labels(
-        model_version=model_version, dialogue_ids=chunk.items, precision=job.params["precision"], job=job
-    )
+    with job_heartbeat(job, chunk_pk=chunk.pk):
+        proposals = propose_labels(
+            model_version=model_version, dialogue_ids=chunk.items, precision=job.params["precision"], job=job
+        )
     with transaction.atomic():
         report = write_proposals(proposals)
         marked = JobChunk.objects.filter(pk=chunk.pk, status=JobChunk.Status.PENDING).update(
@@ -142,7 +146,9 @@ def label_job_run_chunk(*, job: Job, index: int) -> None:
         )
         if marked:
             Job.objects.filter(pk=job.pk).update(
-                progress_done=F("progress_done") + chunk.size, updated_at=timezone.now()
+                progress_done=F("progress_done") + chunk.size,
+                updated_at=timezone.now(),
+                heartbeat_at=timezone.now(),
             )
     logger.info("job %s chunk %s: %s labels written", job.pk, index, report.labels_written)
     label_job_finish_if_complete(job=job)

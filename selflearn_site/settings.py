@@ -327,6 +327,11 @@ Path(FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)
 SELFLEARN_UPLOAD_TEMP_MAX_AGE_SECONDS = int(
     os.environ.get("SELFLEARN_UPLOAD_TEMP_MAX_AGE_SECONDS", 24 * 3600)
 )
+# A worker's lease on a chunk (and a job's heartbeat): renewed every third of it while the work goes
+# on. A job whose worker died (a pool child or the whole machine) is noticed within one lease plus one
+# reaping interval, whatever the broker's visibility timeout (an hour on Redis).
+SELFLEARN_JOB_LEASE_SECONDS = float(os.environ.get("SELFLEARN_JOB_LEASE_SECONDS", 30))
+SELFLEARN_JOB_REAP_SECONDS = float(os.environ.get("SELFLEARN_JOB_REAP_SECONDS", 10))
 # How long the review queue holds a dialogue for the reviewer it gave it to; every saved decision
 # renews the hold. After that, anyone may be given it.
 SELFLEARN_REVIEW_LOCK_SECONDS = int(os.environ.get("SELFLEARN_REVIEW_LOCK_SECONDS", 600))
