@@ -31,6 +31,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("SELFLEARN_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# Short leases, so that a lost worker is noticed in seconds here (30 s by default).
+LEASE_SECONDS, REAP_SECONDS = "4", "1"
 IN_CI = os.environ.get("CI") == "true"
 
 
@@ -75,6 +77,8 @@ def worker(broker_url, settings, tmp_path) -> Iterator[Callable[..., subprocess.
         "SELFLEARN_VAR_DIR": str(tmp_path / "worker-var"),
         "CELERY_TASK_ALWAYS_EAGER": "0",
         "PYTHONUNBUFFERED": "1",
+        "SELFLEARN_JOB_LEASE_SECONDS": LEASE_SECONDS,
+        "SELFLEARN_JOB_REAP_SECONDS": REAP_SECONDS,
     }
     previous_broker = celery_app.conf.broker_url
     celery_app.conf.task_always_eager = False
@@ -84,7 +88,8 @@ def worker(broker_url, settings, tmp_path) -> Iterator[Callable[..., subprocess.
     def start(name: str = "w1", concurrency: int = 1) -> subprocess.Popen:
         log = (tmp_path / f"{name}.log").open("w")
         process = subprocess.Popen(
-            [
+            start_new_session=True,  # its own process group: a test can kill the whole worker
+            args=[
                 sys.executable,
                 "-m",
                 "celery",
@@ -111,7 +116,8 @@ def worker(broker_url, settings, tmp_path) -> Iterator[Callable[..., subprocess.
 
     yield start
     for process in started:
-        process.kill()
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=30)
     switch_broker(previous_broker)
 
@@ -173,6 +179,49 @@ def test_a_worker_killed_mid_job_loses_and_duplicates_nothing(worker, model, man
     assert Label.objects.filter(model_version=model, kind=LabelKind.INTENT).count() == turns
     assert Label.objects.filter(model_version=model, kind=LabelKind.GOAL_SEGMENTS).count() == 240
     assert JobChunk.objects.filter(job=job, status=JobChunk.Status.DONE).count() == 240
+
+
+def test_a_whole_worker_lost_mid_job_is_noticed_and_another_finishes_the_job_exactly_once(
+    worker, model, many_dialogues, admin_user
+):
+    first = worker("w1")
+    job = label_job_create(dataset=many_dialogues, model_version=model, user=admin_user, chunk_dialogues=1)
+    wait_for(lambda: Job.objects.get(pk=job.pk).progress_done > 0, what="the first chunk")
+
+    # The machine dies: the worker and its pool, at once. Redis would hand back their unacknowledged
+    # messages only after its visibility timeout (an hour); the leases must do it within a minute.
+    os.killpg(first.pid, signal.SIGKILL)
+    first.wait(timeout=30)
+    lost_at = time.monotonic()
+    worker("w2")
+
+    wait_for(finished(job), seconds=240, what="the other worker to finish the job")
+    job.refresh_from_db()
+    turns = Turn.objects.filter(dialogue__dataset=many_dialogues).count()
+    assert job.status == Job.Status.SUCCEEDED, job.error
+    assert job.progress_done == turns
+    assert Label.objects.filter(model_version=model, kind=LabelKind.INTENT).count() == turns
+    assert Label.objects.filter(model_version=model, kind=LabelKind.GOAL_SEGMENTS).count() == 240
+    assert JobChunk.objects.filter(job=job, status=JobChunk.Status.DONE).count() == 240
+    assert time.monotonic() - lost_at < 240
+
+
+def test_a_worker_whose_pool_child_is_killed_finishes_the_job_itself(
+    worker, model, many_dialogues, admin_user
+):
+    only = worker("w1")
+    job = label_job_create(dataset=many_dialogues, model_version=model, user=admin_user, chunk_dialogues=1)
+    wait_for(lambda: Job.objects.get(pk=job.pk).progress_done > 0, what="the first chunk")
+
+    for pid in pool_processes(only):
+        os.kill(pid, signal.SIGKILL)
+
+    wait_for(finished(job), seconds=240, what="the same worker to finish the job")
+    job.refresh_from_db()
+    assert only.poll() is None, "the worker exited when its child was killed"
+    assert job.status == Job.Status.SUCCEEDED, job.error
+    assert JobChunk.objects.filter(job=job, status=JobChunk.Status.DONE).count() == 240
+    assert Label.objects.filter(model_version=model, kind=LabelKind.GOAL_SEGMENTS).count() == 240
 
 
 def test_cancelling_a_running_job_keeps_what_was_written(worker, model, many_dialogues, admin_user):
