@@ -13,6 +13,8 @@ from typing import Any
 
 from celery import Celery, bootsteps
 
+from selflearn_site.broker import use_thread_safe_sqlalchemy_transport
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "selflearn_site.settings")
 
 app = Celery("selflearn")
@@ -62,22 +64,9 @@ class JobReaper(bootsteps.StartStopStep):
 app.steps["worker"].add(JobReaper)
 
 
-def _tune_sqlalchemy_broker() -> None:
-    """Poll the serverless default broker often enough that a task does not wait a second to start.
-
-    kombu's SQLAlchemy transport hands its transport options to ``create_engine`` (which rejects
-    unknown keys), so the polling interval can only be set on the transport class.
-    """
-    from django.conf import settings
-
-    if not str(settings.CELERY_BROKER_URL).startswith("sqla+"):
-        return
-    from kombu.transport import sqlalchemy
-
-    sqlalchemy.Transport.polling_interval = settings.SELFLEARN_SQLA_BROKER_POLLING_INTERVAL
-
-
-_tune_sqlalchemy_broker()
+# The default broker's URLs (sqla+...) name kombu's SQLAlchemy transport made safe for a worker's
+# threads; without it, a killed pool child stops the whole worker (selflearn_site.broker).
+use_thread_safe_sqlalchemy_transport()
 
 
 def switch_broker(url: str) -> None:

@@ -1,8 +1,9 @@
-"""Jobs run by a real Celery worker process, through Redis, on PostgreSQL.
+"""Jobs run by a real Celery worker process, through Redis or the default broker, on PostgreSQL.
 
-These start `celery worker` as a separate process against this machine's Redis and the test
-PostgreSQL database. They run in the PostgreSQL pass of the suite (`DATABASE_URL=postgres://...`);
-under CI=true a missing Redis or PostgreSQL fails them instead of skipping them.
+These start `celery worker` as a separate process against this machine's Redis (or the default
+broker, a SQLite file of the test's own) and the test PostgreSQL database. They run in the
+PostgreSQL pass of the suite (`DATABASE_URL=postgres://...`); under CI=true a missing Redis or
+PostgreSQL fails them instead of skipping them.
 """
 
 from __future__ import annotations
@@ -61,9 +62,29 @@ def broker_url() -> str:
 
 
 @pytest.fixture
+def default_broker_url(tmp_path) -> str:
+    """The default broker (kombu's SQLAlchemy transport on a SQLite file), in a file of the test's own."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the integration tests run in the PostgreSQL pass (DATABASE_URL=postgres://...)")
+    return f"sqla+sqlite:///{tmp_path / 'broker.sqlite3'}"
+
+
+@pytest.fixture
 def worker(broker_url, settings, tmp_path) -> Iterator[Callable[..., subprocess.Popen]]:
     """Start real worker processes on the test database; the test process sends tasks to the same
-    broker."""
+    broker (Redis)."""
+    yield from _workers(broker_url, settings, tmp_path)
+
+
+@pytest.fixture
+def worker_on_default_broker(
+    default_broker_url, settings, tmp_path
+) -> Iterator[Callable[..., subprocess.Popen]]:
+    """The same, on the default broker."""
+    yield from _workers(default_broker_url, settings, tmp_path)
+
+
+def _workers(broker_url: str, settings, tmp_path: Path) -> Iterator[Callable[..., subprocess.Popen]]:
     database = connection.settings_dict
     database_url = (
         f"postgres://{database['USER']}:{database.get('PASSWORD') or ''}@{database['HOST'] or '127.0.0.1'}:"
@@ -142,8 +163,16 @@ def finished(job: Job) -> Callable[[], bool]:
 
 
 def pool_processes(worker_process: subprocess.Popen) -> list[int]:
-    children = Path(f"/proc/{worker_process.pid}/task/{worker_process.pid}/children")
-    return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+    """The worker's pool children: those of every thread (a child that replaces a dead one is forked
+    by the pool's supervisor thread, not the main one)."""
+    tasks = Path(f"/proc/{worker_process.pid}/task")
+    pids: list[int] = []
+    for children in tasks.glob("*/children"):
+        try:
+            pids += [int(pid) for pid in children.read_text().split()]
+        except OSError:  # the thread ended meanwhile
+            continue
+    return pids
 
 
 def test_a_labelling_job_completes_with_an_exact_label_count(worker, model, simulated_dataset, admin_user):
@@ -219,6 +248,33 @@ def test_a_worker_whose_pool_child_is_killed_finishes_the_job_itself(
     wait_for(finished(job), seconds=240, what="the same worker to finish the job")
     job.refresh_from_db()
     assert only.poll() is None, "the worker exited when its child was killed"
+    assert job.status == Job.Status.SUCCEEDED, job.error
+    assert JobChunk.objects.filter(job=job, status=JobChunk.Status.DONE).count() == 240
+    assert Label.objects.filter(model_version=model, kind=LabelKind.GOAL_SEGMENTS).count() == 240
+
+
+def test_on_the_default_broker_a_worker_whose_pool_child_is_killed_finishes_the_job_itself(
+    worker_on_default_broker, model, many_dialogues, admin_user, tmp_path
+):
+    # Twice: the first kill lands mid-chunk; the second on the child that replaced it.
+    only = worker_on_default_broker("w1")
+    job = label_job_create(dataset=many_dialogues, model_version=model, user=admin_user, chunk_dialogues=1)
+    for kill in (1, 2):
+        done = Job.objects.get(pk=job.pk).progress_done
+        wait_for(
+            lambda done=done: Job.objects.get(pk=job.pk).progress_done > done,
+            what=f"a chunk before kill {kill}",
+        )
+        pids = pool_processes(only)
+        assert pids and not Job.objects.get(pk=job.pk).is_finished
+        for pid in pids:
+            os.kill(pid, signal.SIGKILL)
+
+    wait_for(finished(job), seconds=240, what="the same worker to finish the job")
+    job.refresh_from_db()
+    log = (tmp_path / "w1.log").read_text()
+    assert only.poll() is None, f"the worker exited when its child was killed:\n{log[-3000:]}"
+    assert "Unrecoverable error" not in log
     assert job.status == Job.Status.SUCCEEDED, job.error
     assert JobChunk.objects.filter(job=job, status=JobChunk.Status.DONE).count() == 240
     assert Label.objects.filter(model_version=model, kind=LabelKind.GOAL_SEGMENTS).count() == 240
