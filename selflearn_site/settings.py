@@ -231,6 +231,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # Each worker process holds one more message than it runs, so the next chunk is at hand when one
 # ends (no broker round trip between chunks); with late acks a dead worker's held messages return.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 2
+# Celery's prefork pool, made to survive a child killed while it waits for work on a broker without an
+# event loop (the default one): see selflearn_site/worker_pool.py.
+CELERY_WORKER_POOL = "selflearn_site.worker_pool:TaskPool"
 CELERY_TASK_TIME_LIMIT = int(os.environ.get("CELERY_TASK_TIME_LIMIT", 6 * 3600))
 CELERY_TASK_SOFT_TIME_LIMIT = int(os.environ.get("CELERY_TASK_SOFT_TIME_LIMIT", 6 * 3600 - 60))
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

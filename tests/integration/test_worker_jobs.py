@@ -253,31 +253,34 @@ def test_a_worker_whose_pool_child_is_killed_finishes_the_job_itself(
     assert Label.objects.filter(model_version=model, kind=LabelKind.GOAL_SEGMENTS).count() == 240
 
 
-def test_on_the_default_broker_a_worker_whose_pool_child_is_killed_finishes_the_job_itself(
+def test_on_the_default_broker_a_worker_whose_pool_children_are_killed_finishes_the_job_itself(
     worker_on_default_broker, model, many_dialogues, admin_user, tmp_path
 ):
-    # Twice: the first kill lands mid-chunk; the second on the child that replaced it.
-    only = worker_on_default_broker("w1")
+    only = worker_on_default_broker("w1", concurrency=2)
+    log = tmp_path / "w1.log"
+    wait_for(lambda: " ready." in log.read_text() and len(pool_processes(only)) == 2, what="the worker")
+    # Idle children: one of them waits for work holding the lock of the pool's task pipe.
+    kill_children(only)
     job = label_job_create(dataset=many_dialogues, model_version=model, user=admin_user, chunk_dialogues=1)
-    for kill in (1, 2):
-        done = Job.objects.get(pk=job.pk).progress_done
-        wait_for(
-            lambda done=done: Job.objects.get(pk=job.pk).progress_done > done,
-            what=f"a chunk before kill {kill}",
-        )
-        pids = pool_processes(only)
-        assert pids and not Job.objects.get(pk=job.pk).is_finished
-        for pid in pids:
-            os.kill(pid, signal.SIGKILL)
+    wait_for(lambda: Job.objects.get(pk=job.pk).progress_done > 0, what="a chunk after the first kill")
+    # Busy children: the replacements, mid-chunk (the broker requeues their messages).
+    kill_children(only)
 
     wait_for(finished(job), seconds=240, what="the same worker to finish the job")
     job.refresh_from_db()
-    log = (tmp_path / "w1.log").read_text()
-    assert only.poll() is None, f"the worker exited when its child was killed:\n{log[-3000:]}"
-    assert "Unrecoverable error" not in log
+    text = log.read_text()
+    assert only.poll() is None, f"the worker exited when its children were killed:\n{text[-3000:]}"
+    assert "Unrecoverable error" not in text
     assert job.status == Job.Status.SUCCEEDED, job.error
     assert JobChunk.objects.filter(job=job, status=JobChunk.Status.DONE).count() == 240
     assert Label.objects.filter(model_version=model, kind=LabelKind.GOAL_SEGMENTS).count() == 240
+
+
+def kill_children(worker_process: subprocess.Popen) -> None:
+    pids = pool_processes(worker_process)
+    assert pids, "the worker has no pool children"
+    for pid in pids:
+        os.kill(pid, signal.SIGKILL)
 
 
 def test_cancelling_a_running_job_keeps_what_was_written(worker, model, many_dialogues, admin_user):
