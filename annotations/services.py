@@ -4,9 +4,13 @@ tasks share."""
 
 from __future__ import annotations
 
+import contextlib
+import time
 import uuid
-from pathlib import PurePosixPath
+from collections.abc import Callable
+from pathlib import Path, PurePosixPath
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -17,6 +21,7 @@ from django.db import transaction
 
 from annotations.formats.importing import (
     DuplicatePolicy,
+    ImportCancelled,
     ImportOptions,
     ImportReport,
     ImportSource,
@@ -24,7 +29,15 @@ from annotations.formats.importing import (
 )
 from annotations.models import Dataset, Membership, Role
 from jobs.models import Job
-from jobs.services import JobProgress, job_create, job_fail, job_start, job_succeed
+from jobs.services import (
+    JobCancelCheck,
+    JobProgress,
+    job_cancelled,
+    job_create,
+    job_fail,
+    job_start,
+    job_succeed,
+)
 from selflearn_site.exceptions import ApplicationError
 
 
@@ -67,28 +80,40 @@ def import_job_create(
     """Keep the uploaded file in storage and start an import job for it in the worker.
 
     The file goes through Django's storage API, so with shared storage a worker on another machine
-    reads what this web server received.
+    reads what this web server received. A file over ``SELFLEARN_IMPORT_MAX_UPLOAD_BYTES`` is refused
+    before it is stored.
     """
+    upload_temp_files_sweep()
+    limit = settings.SELFLEARN_IMPORT_MAX_UPLOAD_BYTES
+    if upload.size is not None and upload.size > limit:
+        raise ApplicationError(
+            f"The file is {upload.size} bytes, more than the limit of {limit} bytes.", extra={"field": "file"}
+        )
     folder = PurePosixPath("imports") / uuid.uuid4().hex
     stored_name = default_storage.save(
         str(folder / PurePosixPath(upload.name or "upload.jsonl").name), upload
     )
-    with transaction.atomic():
-        return job_create(
-            kind=Job.Kind.IMPORT,
-            dataset=dataset,
-            user=user,
-            params={
-                "file": stored_name,
-                "filename": upload.name,
-                "on_duplicate": on_duplicate,
-                "skip_invalid": skip_invalid,
-            },
-        )
+    try:
+        with transaction.atomic():
+            return job_create(
+                kind=Job.Kind.IMPORT,
+                dataset=dataset,
+                user=user,
+                params={
+                    "file": stored_name,
+                    "filename": upload.name,
+                    "on_duplicate": on_duplicate,
+                    "skip_invalid": skip_invalid,
+                },
+            )
+    except BaseException:
+        default_storage.delete(stored_name)
+        raise
 
 
 def import_job_run(*, job: Job) -> Job:
-    """Run an import job to its end; called by the worker."""
+    """Run an import job to its end; called by the worker. The upload is removed however it ends
+    (the rejected lines of a ``skip_invalid`` import are kept beside it for the person to fetch)."""
     dataset = job.dataset
     assert dataset is not None  # an import job is always filed under its dataset
     stored_name: str = job.params["file"]
@@ -98,21 +123,31 @@ def import_job_run(*, job: Job) -> Job:
         skip_invalid=bool(job.params.get("skip_invalid", False)),
         rejects_path=None,
     )
-    job_start(job=job, phase="validating")
-    source = ImportSource(name=display_name, open=lambda: default_storage.open(stored_name, "rb"))
-    progress = JobProgress(job)
     try:
-        report = import_dialogues(source=source, dataset=dataset, options=options, progress=progress, job=job)
-    except ApplicationError as error:
-        return job_fail(job=job, error=error.message)
+        job_start(job=job, phase="validating")
+        source = ImportSource(name=display_name, open=lambda: default_storage.open(stored_name, "rb"))
+        progress = JobProgress(job)
+        try:
+            report = import_dialogues(
+                source=source,
+                dataset=dataset,
+                options=options,
+                progress=progress,
+                job=job,
+                should_stop=JobCancelCheck(job),
+            )
+        except ImportCancelled:
+            return job_cancelled(job=job)
+        except ApplicationError as error:
+            return job_fail(job=job, error=error.message)
+        finally:
+            progress.close()
+        result = report.as_dict()
+        if report.rejected_lines:
+            result["rejects_file"] = _store_rejects(stored_name, report)
+        return job_succeed(job=job, result=result)
     finally:
-        progress.close()
-    result = report.as_dict()
-    if report.rejected_lines:
-        result["rejects_file"] = _store_rejects(stored_name, report)
-    job = job_succeed(job=job, result=result)
-    default_storage.delete(stored_name)
-    return job
+        default_storage.delete(stored_name)
 
 
 def _store_rejects(stored_name: str, report: ImportReport) -> str:
@@ -122,6 +157,45 @@ def _store_rejects(stored_name: str, report: ImportReport) -> str:
     assert rejects is not None  # without a rejects_path the report keeps them in a temporary file
     with rejects:
         return default_storage.save(str(folder / "rejects.jsonl"), File(rejects))
+
+
+def import_upload_discard(*, job: Job) -> None:
+    """Remove the upload of an import job that ended without running (cancelled while pending)."""
+    if job.kind == Job.Kind.IMPORT and job.is_finished and job.params.get("file"):
+        default_storage.delete(job.params["file"])
+
+
+def upload_temp_files_sweep() -> int:
+    """Remove the temporary files of uploads older than ``SELFLEARN_UPLOAD_TEMP_MAX_AGE_SECONDS``: a web
+    worker killed mid-upload leaves its partial file behind. Returns how many were removed."""
+    folder = Path(settings.FILE_UPLOAD_TEMP_DIR)
+    oldest = time.time() - settings.SELFLEARN_UPLOAD_TEMP_MAX_AGE_SECONDS
+    removed = 0
+    for path in folder.glob("*.upload*") if folder.is_dir() else ():
+        with contextlib.suppress(FileNotFoundError):
+            if path.stat().st_mtime < oldest:
+                path.unlink()
+                removed += 1
+    return removed
+
+
+def dataset_import_file(
+    *,
+    name: str,
+    source: ImportSource,
+    options: ImportOptions,
+    progress: Callable[[str, int, int | None], None] | None = None,
+) -> ImportReport:
+    """Import a file into the dataset called ``name``, creating it if needed (the command line). A
+    dataset created here is removed again if the import fails, so a failed import leaves nothing."""
+    existing = Dataset.objects.filter(name=name).first()
+    dataset = existing if existing is not None else dataset_create(name=name)
+    try:
+        return import_dialogues(source=source, dataset=dataset, options=options, progress=progress)
+    except BaseException:
+        if existing is None:
+            dataset_delete(dataset=dataset)
+        raise
 
 
 @transaction.atomic

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from annotations.services import import_job_run
+from annotations.services import import_job_run, import_upload_discard
 from jobs.models import Job
+from jobs.running import job_run_to_the_end
 
 
 @shared_task(name="annotations.import_dialogues")
 def import_dialogues_task(job_id: int) -> None:
-    job = Job.objects.select_related("dataset").get(pk=job_id)
-    if job.is_finished:
-        # A redelivered message for a job that already ended: nothing to do.
-        return
-    import_job_run(job=job)
+    # An unexpected error (a bug, a lost file) fails the job with its message, never leaves it running.
+    job_run_to_the_end(job_id, import_job_run)
+    # A job cancelled while pending never ran: its upload goes all the same.
+    import_upload_discard(job=Job.objects.get(pk=job_id))

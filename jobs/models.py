@@ -31,6 +31,9 @@ class Job(models.Model):
     dataset = models.ForeignKey(
         "annotations.Dataset", null=True, blank=True, on_delete=models.CASCADE, related_name="jobs"
     )
+    # Every dataset the job reads (its own dataset included): a person sees the job only while they
+    # belong to each of them, since its result may carry their names and labels.
+    reads = models.ManyToManyField("annotations.Dataset", blank=True, related_name="jobs_reading")
     params = models.JSONField(default=dict, blank=True)
     # What the job is doing now ("validating", "writing"), and how far it got.
     phase = models.CharField(max_length=40, blank=True)
@@ -39,6 +42,9 @@ class Job(models.Model):
     result = models.JSONField(null=True, blank=True)
     error = models.TextField(blank=True)
     cancel_requested = models.BooleanField(default=False)
+    # Renewed by whatever works on the job (jobs.services.job_heartbeat); a running job whose
+    # heartbeat is older than SELFLEARN_JOB_LEASE_SECONDS has lost its worker (jobs_reap_lost).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
     )
@@ -84,6 +90,9 @@ class JobChunk(models.Model):
     size = models.PositiveIntegerField(default=0)  # progress units (turns, say) the chunk stands for
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)
+    # A worker claims a pending chunk by setting this in one conditional UPDATE and renews it while it
+    # works; once it has passed, the worker is taken for lost and the chunk is sent out again.
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
     seconds = models.FloatField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -1,6 +1,7 @@
 """Reads of Job rows, with the rules the pages and the API share: a person sees the jobs of the
-datasets they belong to and the jobs they started (a superuser sees every job); the person who started
-a job and the admins of its dataset control it. Also a job's rate, ETA and chunk counts."""
+datasets they belong to, as long as they belong to every dataset a job reads (a superuser sees every
+job); the person who started a job (while they keep the role it takes) and the admins of its dataset
+control it. Also a job's rate, ETA and chunk counts."""
 
 from __future__ import annotations
 
@@ -15,13 +16,17 @@ from jobs.models import Job, JobChunk
 
 
 def job_list_for_user(user: User | AnonymousUser) -> QuerySet[Job]:
+    """The jobs of datasets the person belongs to now, each only if they belong to every dataset the
+    job reads (a training job's result names what it learned); a job of no dataset, to whoever
+    started it. Starting a job gives no lasting right to it: a removed member loses its jobs."""
     if not user.is_authenticated:
         return Job.objects.none()
     jobs = Job.objects.select_related("dataset", "created_by")
     if user.is_superuser:
         return jobs
-    member = Exists(Membership.objects.filter(dataset=OuterRef("dataset"), user=user))
-    return jobs.filter(member | Q(created_by=user))
+    mine = Membership.objects.filter(user=user).values("dataset")
+    foreign = Job.reads.through.objects.filter(job=OuterRef("pk")).exclude(dataset__in=mine)
+    return jobs.filter(Q(dataset__in=mine) | Q(dataset=None, created_by=user)).filter(~Exists(foreign))
 
 
 def job_get_for_user(user: User | AnonymousUser, pk: int) -> Job:
@@ -53,10 +58,18 @@ def job_chunk_counts(job: Job) -> dict[str, int]:
     return {status.value: counts.get(status.value, 0) for status in JobChunk.Status}
 
 
+# The role a kind's job needs of its dataset to be started (and so controlled by whoever started it).
+START_ROLE = {Job.Kind.IMPORT: Role.ADMIN, Job.Kind.TRAIN: Role.ADMIN}
+
+
 def job_may_control(user: User | AnonymousUser, job: Job) -> bool:
-    """Cancel and resume: the person who started the job, and the admins of its dataset."""
+    """Cancel and resume, for a job the person sees: the admins of its dataset, and the person who
+    started it while they still hold the role it takes to start it."""
     if not user.is_authenticated:
         return False
-    if job.created_by_id is not None and job.created_by_id == user.pk:
+    if job.dataset is None:
+        return job.created_by_id is not None and job.created_by_id == user.pk
+    if has_role(user, job.dataset, Role.ADMIN):
         return True
-    return job.dataset is not None and has_role(user, job.dataset, Role.ADMIN)
+    started_it = job.created_by_id is not None and job.created_by_id == user.pk
+    return started_it and has_role(user, job.dataset, START_ROLE.get(Job.Kind(job.kind), Role.REVIEWER))

@@ -1,4 +1,5 @@
-"""REST for model versions (any signed-in person reads them, as on the pages) and for starting
+"""REST for model versions (a person reads those learned only from datasets they belong to, as on the
+pages) and for starting
 labelling, training and evaluation jobs on a dataset, with the pages' roles: reviewers label and
 evaluate, admins train. Every start answers 202 with the job, to follow at /api/jobs/<id>/."""
 
@@ -35,7 +36,7 @@ class ModelVersionListApi(APIView):
         """Every model version, newest first, with its metrics."""
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        models = selectors.model_version_list()
+        models = selectors.model_version_list(request.user)
         if "name" in filters.validated_data:
             models = models.filter(name=filters.validated_data["name"])
         paginator = self.pagination_class()
@@ -47,7 +48,7 @@ class ModelVersionDetailApi(APIView):
     @extend_schema(responses={200: ModelVersionDetailSerializer, **NOT_ALLOWED})
     def get(self, request: Request, pk: int) -> Response:
         """A model version with its metrics, inventories and configuration."""
-        return Response(ModelVersionDetailSerializer(selectors.model_version_get(pk)).data)
+        return Response(ModelVersionDetailSerializer(selectors.model_version_get(request.user, pk)).data)
 
 
 class ModelNameField(serializers.CharField):
@@ -58,7 +59,8 @@ class ModelNameField(serializers.CharField):
 
     def run_validation(self, data=serializers.empty) -> ModelVersion:
         name = super().run_validation(data)
-        model_version = selectors.model_version_list().filter(name=name).first()
+        # A model the person may not see reads as unknown, so that names do not leak.
+        model_version = selectors.model_version_list(self.context["user"]).filter(name=name).first()
         if model_version is None:
             raise serializers.ValidationError(f"No model version named {name!r}.")
         return model_version
@@ -94,7 +96,7 @@ class LabellingJobCreateApi(APIView):
         """Label the dataset with a model, in the workers (reviewers and admins). Proposals are added
         beside the labels already there; nothing is overwritten."""
         dataset = dataset_for_request(request, name, Role.REVIEWER)
-        serializer = self.LabellingInputSerializer(data=request.data)
+        serializer = self.LabellingInputSerializer(data=request.data, context={"user": request.user})
         serializer.is_valid(raise_exception=True)
         job = job_services.label_job_create(
             dataset=dataset,
@@ -142,8 +144,8 @@ class TrainingJobCreateApi(APIView):
         datasets = data.get("datasets") or [dataset]
         job = job_services.train_job_create(
             name=data["name"].strip(),
-            # This dataset first: the job is filed under it.
-            datasets=sorted(datasets, key=lambda chosen: chosen.pk != dataset.pk),
+            dataset=dataset,  # the job is filed under the dataset whose admin starts it
+            datasets=sorted(datasets, key=lambda chosen: chosen.pk != dataset.pk),  # and reads it first
             valid_datasets=data.get("valid_datasets") or [],
             unlabelled_datasets=data.get("unlabelled_datasets") or [],
             user=request.user,
@@ -165,7 +167,7 @@ class EvaluationJobCreateApi(APIView):
         """Evaluate a model on the dataset's gold labels, in the workers (reviewers and admins); the
         metrics are the job's result."""
         dataset = dataset_for_request(request, name, Role.REVIEWER)
-        serializer = self.EvaluationInputSerializer(data=request.data)
+        serializer = self.EvaluationInputSerializer(data=request.data, context={"user": request.user})
         serializer.is_valid(raise_exception=True)
         job = job_services.evaluate_job_create(
             dataset=dataset, model_version=serializer.validated_data["model"], user=request.user

@@ -15,20 +15,25 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, F, Sum
 from django.utils import timezone
 
-from annotations.models import Dataset, Dialogue, Turn
+from annotations.models import Dataset, Dialogue, Role, Turn
+from annotations.permissions import has_role
 from jobs.models import Job, JobChunk
 from jobs.services import (
+    JobCancelCheck,
     JobProgress,
     job_cancelled,
+    job_chunk_claim,
     job_chunks_enqueue_on_commit,
     job_create,
     job_enqueue_on_commit,
     job_fail,
     job_finish_if_running,
+    job_heartbeat,
     job_start,
     job_succeed,
 )
@@ -126,12 +131,14 @@ def label_job_run_chunk(*, job: Job, index: int) -> None:
         )
         label_job_finish_if_complete(job=job)
         return
-    JobChunk.objects.filter(pk=chunk.pk).update(attempts=F("attempts") + 1)
+    if not job_chunk_claim(job=job, chunk_pk=chunk.pk):
+        return  # another worker holds it; if that worker is lost, the reaper sends the chunk out again
     started = time.monotonic()
     model_version = ModelVersion.objects.get(pk=job.params["model_version_id"])
-    proposals = propose_labels(
-        model_version=model_version, dialogue_ids=chunk.items, precision=job.params["precision"], job=job
-    )
+    with job_heartbeat(job, chunk_pk=chunk.pk):
+        proposals = propose_labels(
+            model_version=model_version, dialogue_ids=chunk.items, precision=job.params["precision"], job=job
+        )
     with transaction.atomic():
         report = write_proposals(proposals)
         marked = JobChunk.objects.filter(pk=chunk.pk, status=JobChunk.Status.PENDING).update(
@@ -139,7 +146,9 @@ def label_job_run_chunk(*, job: Job, index: int) -> None:
         )
         if marked:
             Job.objects.filter(pk=job.pk).update(
-                progress_done=F("progress_done") + chunk.size, updated_at=timezone.now()
+                progress_done=F("progress_done") + chunk.size,
+                updated_at=timezone.now(),
+                heartbeat_at=timezone.now(),
             )
     logger.info("job %s chunk %s: %s labels written", job.pk, index, report.labels_written)
     label_job_finish_if_complete(job=job)
@@ -185,13 +194,19 @@ def label_job_resume(*, job: Job) -> list[int]:
     """Run a failed or cancelled labelling job again: its unfinished chunks only, enqueued on commit.
     A job cancelled before it was planned is planned now. Returns the chunks to do."""
 
-    if job.kind != Job.Kind.LABEL or job.status not in (Job.Status.FAILED, Job.Status.CANCELLED):
+    ended = (Job.Status.FAILED, Job.Status.CANCELLED)
+    # One conditional UPDATE: of two resumes at once, one runs the chunks.
+    resumed = Job.objects.filter(pk=job.pk, kind=Job.Kind.LABEL, status__in=ended).update(
+        status=Job.Status.RUNNING,
+        cancel_requested=False,
+        error="",
+        finished_at=None,
+        updated_at=timezone.now(),
+    )
+    if not resumed:
         raise ApplicationError("Only a failed or cancelled labelling job can be resumed.")
     JobChunk.objects.filter(job=job).exclude(status=JobChunk.Status.DONE).update(
         status=JobChunk.Status.PENDING, error=""
-    )
-    Job.objects.filter(pk=job.pk).update(
-        status=Job.Status.RUNNING, cancel_requested=False, error="", finished_at=None
     )
     job.refresh_from_db()
     pending = list(
@@ -213,6 +228,7 @@ def label_job_resume(*, job: Job) -> list[int]:
 def train_job_create(
     *,
     name: str,
+    dataset: Dataset | None = None,
     datasets: Sequence[Dataset],
     valid_datasets: Sequence[Dataset] = (),
     unlabelled_datasets: Sequence[Dataset] = (),
@@ -221,19 +237,30 @@ def train_job_create(
     epochs: int | None = None,
     self_training_epochs: int | None = None,
 ) -> Job:
-    """File a training job. ``unlabelled_datasets`` are read without their labels for self-training:
-    ``self_training_epochs`` more epochs (1 when unset) on the gold plus the model's confident labels
-    of them."""
+    """File a training job under ``dataset`` (the first of ``datasets`` when not given).
+    ``unlabelled_datasets`` are read without their labels for self-training: ``self_training_epochs``
+    more epochs (1 when unset) on the gold plus the model's confident labels of them.
+
+    A person (``user``; None is the command line) must be an admin of the dataset the job is filed
+    under and at least a reviewer of every dataset it reads: otherwise ``PermissionDenied``.
+    """
 
     if not datasets:
         raise ApplicationError("Name at least one dataset to train on.", extra={"field": "datasets"})
+    dataset = dataset if dataset is not None else datasets[0]
+    reads = list(dict.fromkeys([*datasets, *valid_datasets, *unlabelled_datasets]))
+    if user is not None:
+        _require_role(user, dataset, Role.ADMIN)
+        for read in reads:
+            _require_role(user, read, Role.REVIEWER)
     if preset not in TRAIN_PRESETS:
         raise ApplicationError(f"preset must be one of {', '.join(TRAIN_PRESETS)}", extra={"field": "preset"})
     if ModelVersion.objects.filter(name=name).exists():
         raise ApplicationError(f"A model named {name!r} already exists.", extra={"field": "name"})
     return job_create(
         kind=Job.Kind.TRAIN,
-        dataset=datasets[0],
+        dataset=dataset,
+        reads=reads,
         user=user,
         params={
             "name": name,
@@ -258,7 +285,7 @@ def train_job_run(*, job: Job) -> Job:
     config.self_training_epochs = params.get("self_training_epochs") or 0
     job_start(job=job, phase="preparing")
     progress = JobProgress(job)
-    cancel = _CancelCheck(job)
+    cancel = JobCancelCheck(job, interval=2.0)
     try:
         model_version = model_train(
             name=params["name"],
@@ -302,20 +329,11 @@ def evaluate_job_run(*, job: Job) -> Job:
     return job_succeed(job=job, result=metrics)
 
 
-class _CancelCheck:
-    """Asks the database whether the job was cancelled, at most every few seconds."""
-
-    def __init__(self, job: Job, interval: float = 2.0) -> None:
-        self.job, self.interval = job, interval
-        self.cancelled = False
-        self._checked = time.monotonic()
-
-    def __call__(self) -> bool:
-        now = time.monotonic()
-        if not self.cancelled and now - self._checked >= self.interval:
-            self._checked = now
-            self.cancelled = Job.objects.filter(pk=self.job.pk, cancel_requested=True).exists()
-        return self.cancelled
+def _require_role(user: User, dataset: Dataset, minimum: Role) -> None:
+    if not has_role(user, dataset, minimum):
+        raise PermissionDenied(
+            f"Training needs the {minimum.label.lower()} role or above on {dataset.name!r}."
+        )
 
 
 def _datasets(names: Sequence[str]) -> list[Dataset]:

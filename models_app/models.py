@@ -20,6 +20,9 @@ class ModelVersion(models.Model):
     created_by_job = models.ForeignKey(
         "jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="model_versions"
     )
+    # The datasets the model learned from (training, validation, self-training): its inventories carry
+    # their intents and slot names, so a person sees the model only while they belong to each one.
+    trained_on = models.ManyToManyField("annotations.Dataset", blank=True, related_name="model_versions")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -21,13 +21,26 @@ HEADLINE_METRICS = (
 )
 
 
-def model_version_list() -> QuerySet[ModelVersion]:
-    """Every model version, newest first, with the person and the job that made it (one query)."""
-    return ModelVersion.objects.select_related("created_by", "created_by_job").order_by("-created_at", "-id")
+def model_version_list(user: User | AnonymousUser) -> QuerySet[ModelVersion]:
+    """The model versions the person may see, newest first, with the person and the job that made them
+    (one query). A model carries the intents and slot names of what it learned from, so it is seen only
+    by those who belong to every dataset it was trained on (a superuser sees all; a model with no
+    record of its datasets, made before they were recorded, by every signed-in person)."""
+    if not user.is_authenticated:
+        return ModelVersion.objects.none()
+    models = ModelVersion.objects.select_related("created_by", "created_by_job").order_by(
+        "-created_at", "-id"
+    )
+    if user.is_superuser:
+        return models
+    foreign = ModelVersion.trained_on.through.objects.filter(modelversion=OuterRef("pk")).exclude(
+        dataset__in=Membership.objects.filter(user=user).values("dataset")
+    )
+    return models.filter(~Exists(foreign))
 
 
-def model_version_get(pk: int) -> ModelVersion:
-    model_version = model_version_list().filter(pk=pk).first()
+def model_version_get(user: User | AnonymousUser, pk: int) -> ModelVersion:
+    model_version = model_version_list(user).filter(pk=pk).first()
     if model_version is None:
         raise Http404("No such model.")
     return model_version

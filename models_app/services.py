@@ -126,6 +126,7 @@ def model_train(
     )
     model_version.full_clean()
     model_version.save()
+    model_version.trained_on.set({*datasets, *valid_datasets, *unlabelled_datasets})
     return model_version
 
 

@@ -10,6 +10,7 @@ from django.db import OperationalError
 from jobs.dispatch import job_chunks_enqueue
 from jobs.models import Job
 from jobs.running import job_run_to_the_end
+from jobs.services import JobNotRunnable
 from models_app.job_services import (
     evaluate_job_run,
     label_job_chunk_failed,
@@ -34,6 +35,8 @@ def label_job_plan_task(self, job_id: int) -> None:
         return
     try:
         pending = label_job_plan(job=job)
+    except JobNotRunnable:
+        return  # cancelled before it was planned
     except TRANSIENT_ERRORS as error:
         raise self.retry(exc=error, countdown=2**self.request.retries) from error
     job_chunks_enqueue(job_id=job_id, kind=job.kind, indices=pending)

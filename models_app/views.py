@@ -21,7 +21,9 @@ from selflearn_site.exceptions import ApplicationError, form_field_of
 @login_required
 @require_GET
 def model_list(request: HttpRequest) -> HttpResponse:
-    models = [(model, selectors.headline_metrics(model)) for model in selectors.model_version_list()]
+    models = [
+        (model, selectors.headline_metrics(model)) for model in selectors.model_version_list(request.user)
+    ]
     return render(
         request,
         "models_app/model_list.html",
@@ -33,7 +35,7 @@ def model_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def model_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The model's metrics and inventories; reviewers and admins of a dataset may evaluate it there."""
-    model = selectors.model_version_get(pk)
+    model = selectors.model_version_get(request.user, pk)
     form = EvaluateForm(request.POST or None, datasets=selectors.datasets_reviewable_by(request.user))
     if request.method == "POST" and form.is_valid():
         try:
@@ -64,7 +66,7 @@ def model_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def dataset_label(request: AuthenticatedHttpRequest, name: str) -> HttpResponse:
     """Label the dataset with a model, in the workers: reviewers and admins."""
     dataset = dataset_get_for_user(request.user, name, minimum_role=Role.REVIEWER)
-    form = LabelForm(request.POST or None, model_versions=selectors.model_version_list())
+    form = LabelForm(request.POST or None, model_versions=selectors.model_version_list(request.user))
     if request.method == "POST" and form.is_valid():
         try:
             job = job_services.label_job_create(
@@ -99,7 +101,7 @@ def dataset_train(request: AuthenticatedHttpRequest, name: str) -> HttpResponse:
         try:
             job = job_services.train_job_create(
                 name=form.cleaned_data["name"],
-                # This dataset first: the job is filed under it.
+                dataset=dataset,  # the job is filed under the dataset whose admin starts it
                 datasets=sorted(form.cleaned_data["datasets"], key=lambda chosen: chosen.pk != dataset.pk),
                 valid_datasets=list(form.cleaned_data["valid_datasets"]),
                 unlabelled_datasets=list(form.cleaned_data["unlabelled_datasets"]),

@@ -7,9 +7,13 @@ Start a worker with::
 
 from __future__ import annotations
 
+import logging
 import os
+from typing import Any
 
-from celery import Celery
+from celery import Celery, bootsteps
+
+from selflearn_site.broker import use_thread_safe_sqlalchemy_transport
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "selflearn_site.settings")
 
@@ -17,23 +21,52 @@ app = Celery("selflearn")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-
-def _tune_sqlalchemy_broker() -> None:
-    """Poll the serverless default broker often enough that a task does not wait a second to start.
-
-    kombu's SQLAlchemy transport hands its transport options to ``create_engine`` (which rejects
-    unknown keys), so the polling interval can only be set on the transport class.
-    """
-    from django.conf import settings
-
-    if not str(settings.CELERY_BROKER_URL).startswith("sqla+"):
-        return
-    from kombu.transport import sqlalchemy
-
-    sqlalchemy.Transport.polling_interval = settings.SELFLEARN_SQLA_BROKER_POLLING_INTERVAL
+logger = logging.getLogger(__name__)
 
 
-_tune_sqlalchemy_broker()
+class JobReaper(bootsteps.StartStopStep):
+    """Every worker looks, every SELFLEARN_JOB_REAP_SECONDS, for running jobs whose worker died
+    (``jobs.services.jobs_reap_lost``), so no job waits for the broker's visibility timeout."""
+
+    requires = ("celery.worker.components:Timer",)
+
+    def __init__(self, worker: Any, **kwargs: Any) -> None:
+        super().__init__(worker, **kwargs)
+        self.timer_ref: Any = None
+
+    def start(self, worker: Any) -> None:
+        from django.conf import settings
+
+        self.timer_ref = worker.timer.call_repeatedly(
+            settings.SELFLEARN_JOB_REAP_SECONDS, self.reap, priority=10
+        )
+
+    def stop(self, worker: Any) -> None:
+        if self.timer_ref is not None:
+            self.timer_ref.cancel()
+
+    def reap(self) -> None:
+        from django.db import close_old_connections, connection
+
+        from jobs.services import jobs_reap_lost
+
+        try:
+            close_old_connections()
+            counts = jobs_reap_lost()
+            if any(counts.values()):
+                logger.warning("reaped jobs of lost workers: %s", counts)
+        except Exception:  # the next tick tries again; a reaper error must not stop the worker
+            logger.exception("reaping jobs of lost workers failed")
+        finally:
+            connection.close()
+
+
+app.steps["worker"].add(JobReaper)
+
+
+# The default broker's URLs (sqla+...) name kombu's SQLAlchemy transport made safe for a worker's
+# threads; without it, a killed pool child stops the whole worker (selflearn_site.broker).
+use_thread_safe_sqlalchemy_transport()
 
 
 def switch_broker(url: str) -> None:

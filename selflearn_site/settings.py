@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 
@@ -81,6 +83,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI and Redoc as static files: the API docs work offline
+    "axes",  # failed logins and API token attempts, and lockout (README: Limits and hardening)
+    "csp",
     "accounts",
     "annotations",
     "review",
@@ -99,6 +103,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it answers a locked-out login with 429.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "selflearn_site.urls"
@@ -147,6 +154,22 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes counts failed logins (and failed API tokens, accounts.authentication) per username and
+# address; past the limit that pair is locked out, even with the right password, until the cool-off.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", 5))
+AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("AXES_COOLOFF_MINUTES", 15)))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Behind a reverse proxy, how many proxies append to X-Forwarded-For (0: the peer's address is the client's).
+AXES_IPWARE_PROXY_COUNT = int(os.environ.get("AXES_IPWARE_PROXY_COUNT", 0)) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "annotations:dataset-list"
 LOGOUT_REDIRECT_URL = "login"
@@ -208,6 +231,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # Each worker process holds one more message than it runs, so the next chunk is at hand when one
 # ends (no broker round trip between chunks); with late acks a dead worker's held messages return.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 2
+# Celery's prefork pool, made to survive a child killed while it waits for work on a broker without an
+# event loop (the default one): see selflearn_site/worker_pool.py.
+CELERY_WORKER_POOL = "selflearn_site.worker_pool:TaskPool"
 CELERY_TASK_TIME_LIMIT = int(os.environ.get("CELERY_TASK_TIME_LIMIT", 6 * 3600))
 CELERY_TASK_SOFT_TIME_LIMIT = int(os.environ.get("CELERY_TASK_SOFT_TIME_LIMIT", 6 * 3600 - 60))
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
@@ -229,6 +255,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON bodies are depth-checked before parsing (a deep body is a 400, not a RecursionError).
+    "DEFAULT_PARSER_CLASSES": [
+        "selflearn_site.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "EXCEPTION_HANDLER": "selflearn_site.exception_handlers.domain_exception_handler",
     "DEFAULT_PAGINATION_CLASS": "selflearn_site.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
@@ -252,6 +284,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "LabelKindEnum": "annotations.models.LabelKind",
         "LabelStatusEnum": "annotations.models.LabelStatus",
+        "LabelSourceEnum": "annotations.models.LabelSource",
         "JobKindEnum": "jobs.models.Job.Kind",
         "JobStatusEnum": "jobs.models.Job.Status",
     },
@@ -275,6 +308,33 @@ SELFLEARN_TORCH_THREADS = (
 # Dialogues per database transaction while importing: large enough to amortise round trips, small
 # enough that memory stays flat.
 SELFLEARN_IMPORT_BATCH_SIZE = int(os.environ.get("SELFLEARN_IMPORT_BATCH_SIZE", 1000))
+# ------------------------------------------------------------------------------------------------------
+# Limits on what strangers send (README: Limits and hardening). Each refusal names the line or field.
+# ------------------------------------------------------------------------------------------------------
+# How deeply a JSON body or an imported line may nest: Python's parser recurses per level, and pages
+# and serializers walk what was stored, so a few hundred levels already break them.
+SELFLEARN_JSON_MAX_DEPTH = int(os.environ.get("SELFLEARN_JSON_MAX_DEPTH", 64))
+# An import's upload as received, and what it decompresses to (a gzip bomb stops here, memory flat).
+SELFLEARN_IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("SELFLEARN_IMPORT_MAX_UPLOAD_BYTES", 512 * 1024**2))
+SELFLEARN_IMPORT_MAX_DECOMPRESSED_BYTES = int(
+    os.environ.get("SELFLEARN_IMPORT_MAX_DECOMPRESSED_BYTES", 4 * 1024**3)
+)
+# One line (one dialogue) of an import, decompressed; a longer line is an error, read no further.
+SELFLEARN_IMPORT_MAX_LINE_BYTES = int(os.environ.get("SELFLEARN_IMPORT_MAX_LINE_BYTES", 4 * 1024**2))
+SELFLEARN_IMPORT_MAX_TURNS = int(os.environ.get("SELFLEARN_IMPORT_MAX_TURNS", 1000))
+SELFLEARN_IMPORT_MAX_SLOTS = int(os.environ.get("SELFLEARN_IMPORT_MAX_SLOTS", 100))
+# Uploads stream to temporary files here (not the system's /tmp), so the partial file of a web worker
+# killed mid-upload is found and removed once it is this old.
+FILE_UPLOAD_TEMP_DIR = str(Path(os.environ.get("SELFLEARN_UPLOAD_TEMP_DIR", VAR_DIR / "uploads-tmp")))
+Path(FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)
+SELFLEARN_UPLOAD_TEMP_MAX_AGE_SECONDS = int(
+    os.environ.get("SELFLEARN_UPLOAD_TEMP_MAX_AGE_SECONDS", 24 * 3600)
+)
+# A worker's lease on a chunk (and a job's heartbeat): renewed every third of it while the work goes
+# on. A job whose worker died (a pool child or the whole machine) is noticed within one lease plus one
+# reaping interval, whatever the broker's visibility timeout (an hour on Redis).
+SELFLEARN_JOB_LEASE_SECONDS = float(os.environ.get("SELFLEARN_JOB_LEASE_SECONDS", 30))
+SELFLEARN_JOB_REAP_SECONDS = float(os.environ.get("SELFLEARN_JOB_REAP_SECONDS", 10))
 # How long the review queue holds a dialogue for the reviewer it gave it to; every saved decision
 # renews the hold. After that, anyone may be given it.
 SELFLEARN_REVIEW_LOCK_SECONDS = int(os.environ.get("SELFLEARN_REVIEW_LOCK_SECONDS", 600))
@@ -291,7 +351,39 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+# ------------------------------------------------------------------------------------------------------
+# Security headers and TLS (README: Limits and hardening); `manage.py check --deploy` is clean with
+# DEBUG=0 and the defaults below (tests/selflearn_site/test_deploy_check.py).
+# ------------------------------------------------------------------------------------------------------
+# Content-Security-Policy on every response (django-csp): scripts and styles from this site only; the
+# review page's import map carries the request's nonce. The API docs' views widen it for themselves.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
-    SECURE_CONTENT_TYPE_NOSNIFF = True
+# TLS: on by default in production (DEBUG=0); each can be turned off where a proxy does it instead.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+# The header only allows a submission to the browsers' preload list; nobody is submitted by it.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
+# A TLS-terminating proxy in front says so in a header: SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO,https
+# (set it only when the proxy always sets or strips that header).
+_proxy_ssl_header = env_list("SECURE_PROXY_SSL_HEADER", [])
+SECURE_PROXY_SSL_HEADER = tuple(_proxy_ssl_header) if len(_proxy_ssl_header) == 2 else None

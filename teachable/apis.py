@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -85,14 +86,14 @@ class AssistantUserListApi(APIView):
 
 
 class AssistantUserApi(APIView):
-    @extend_schema(tags=TAGS, responses={200: serializers.DictField(), **NOT_ALLOWED})
+    @extend_schema(tags=TAGS, responses={200: OpenApiTypes.OBJECT, **NOT_ALLOWED})
     def get(self, request: AuthenticatedRequest, name: str, user_id: str) -> Response:
         """Everything kept about this person: preferences (also superseded ones), their history, and
         guided sessions."""
         dataset = dataset_for_request(request, name, Role.VIEWER)
         return Response(selectors.user_record(dataset, selectors.assistant_user_require(dataset, user_id)))
 
-    @extend_schema(tags=TAGS, responses={200: serializers.DictField(), **NOT_ALLOWED})
+    @extend_schema(tags=TAGS, responses={200: OpenApiTypes.OBJECT, **NOT_ALLOWED})
     def delete(self, request: AuthenticatedRequest, name: str, user_id: str) -> Response:
         """Forget this person: preferences, their history and sessions (admins)."""
         dataset = dataset_for_request(request, name, Role.ADMIN)
@@ -140,7 +141,7 @@ class PreferenceListApi(APIView):
 
 
 class LearnFromLabelsApi(APIView):
-    @extend_schema(tags=TAGS, request=None, responses={200: serializers.DictField(), **NOT_ALLOWED})
+    @extend_schema(tags=TAGS, request=None, responses={200: OpenApiTypes.OBJECT, **NOT_ALLOWED})
     def post(self, request: AuthenticatedRequest, name: str) -> Response:
         """Learn every settled ``preferences`` label not learned yet (imported gold, say); reviewed
         and auto-accepted ones are learned as they are settled. Reviewers."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import json
+import re
 import time
 import zlib
 from collections.abc import Callable, Iterator
@@ -38,6 +39,7 @@ from annotations.formats.dialogue_format import (
 )
 from annotations.models import Dataset, Dialogue, Label, LabelKind, LabelSource, LabelStatus, Turn
 from selflearn_site.exceptions import ApplicationError
+from selflearn_site.json_limits import json_too_deep
 
 DuplicatePolicy = Literal["error", "skip", "replace"]
 DUPLICATE_POLICIES: tuple[DuplicatePolicy, ...] = ("error", "skip", "replace")
@@ -134,14 +136,54 @@ class _Line:
     errors: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class ImportLimits:
+    """What one import may hold (settings ``SELFLEARN_IMPORT_MAX_*`` and ``SELFLEARN_JSON_MAX_DEPTH``):
+    each refusal is a line-numbered error, found before the line is parsed where it can be."""
+
+    decompressed_bytes: int
+    line_bytes: int
+    depth: int
+    turns: int
+    slots: int
+
+    @classmethod
+    def from_settings(cls) -> ImportLimits:
+        return cls(
+            decompressed_bytes=settings.SELFLEARN_IMPORT_MAX_DECOMPRESSED_BYTES,
+            line_bytes=settings.SELFLEARN_IMPORT_MAX_LINE_BYTES,
+            depth=settings.SELFLEARN_JSON_MAX_DEPTH,
+            turns=settings.SELFLEARN_IMPORT_MAX_TURNS,
+            slots=settings.SELFLEARN_IMPORT_MAX_SLOTS,
+        )
+
+
+class ImportCancelled(Exception):
+    """The job was cancelled while importing; nothing was written."""
+
+
+# Bytes read (decompressed) at a time: every block, progress is reported and a cancel is looked for.
+BLOCK_BYTES = 1 << 20
+# Lines holding only whitespace, as many as follow each other: skipped at C speed (a newline bomb).
+_BLANK_LINES = re.compile(rb"(?:[ \t\r\f\v]*+\n)*+")
+
+
 def _read_lines(
-    source: ImportSource, on_bytes: Callable[[int, int], None] | None = None, *, validate: bool = True
+    source: ImportSource,
+    on_bytes: Callable[[int, int], None] | None = None,
+    *,
+    validate: bool = True,
+    limits: ImportLimits,
+    should_stop: Callable[[], bool] | None = None,
 ) -> Iterator[_Line]:
     """Yield each non-blank line with its number, decoded and parsed, or with the errors that stop it.
 
-    Plain and gzip files alike (told apart by their first bytes, not their name). A truncated or
-    corrupt gzip stream ends the import: what comes after the break cannot be read, so it cannot be
-    rejected line by line either.
+    Plain and gzip files alike (told apart by their first bytes, not their name), read a block at a
+    time so memory stays flat whatever the file: a line longer than the limit is an error and is read
+    no further, and a file that decompresses beyond the limit ends the import. A truncated or corrupt
+    gzip stream ends it too: what comes after the break cannot be read, so it cannot be rejected line
+    by line either. Between blocks a cancel is looked for (``should_stop``), so even a file of nothing
+    but newlines stops within a second.
     """
     with source.open() as raw:
         size = raw.seek(0, 2)
@@ -149,14 +191,65 @@ def _read_lines(
         compressed = raw.read(2) == b"\x1f\x8b"
         raw.seek(0)
         stream: IO[bytes] = gzip.GzipFile(fileobj=raw, mode="rb") if compressed else raw  # type: ignore[assignment]
-        number = 0
+        number = 0  # lines read to their end
+        carry = b""  # the start of a line that goes on in the next block
+        overlong = False  # the rest of a line past the limit is skipped
+        total = 0
         try:
-            for number, line in enumerate(stream, 1):
-                if on_bytes is not None and number % 1000 == 0:
+            while block := stream.read(BLOCK_BYTES):
+                total += len(block)
+                if total > limits.decompressed_bytes:
+                    raise ImportFailed(
+                        [
+                            f"{source.name}:{number + 1}: file: decompresses to more than the limit of "
+                            f"{limits.decompressed_bytes} bytes"
+                        ],
+                        1,
+                    )
+                if should_stop is not None and should_stop():
+                    raise ImportCancelled()
+                if on_bytes is not None:
                     on_bytes(raw.tell(), size)
-                if not line.strip():
-                    continue
-                yield _parse_line(source.name, number, line, validate=validate)
+                start = 0
+                while start < len(block):
+                    if not carry and not overlong:
+                        blank = _BLANK_LINES.match(block, start)
+                        assert blank is not None  # the pattern matches the empty string
+                        if blank.end() > start:
+                            number += block.count(b"\n", start, blank.end())
+                            start = blank.end()
+                            continue
+                    end = block.find(b"\n", start)
+                    piece = block[start:] if end == -1 else block[start : end + 1]
+                    start = len(block) if end == -1 else end + 1
+                    if overlong:
+                        if end != -1:
+                            overlong, number = False, number + 1
+                        continue
+                    if len(carry) + len(piece) > limits.line_bytes:
+                        kept, carry, too_long = (carry + piece)[: limits.line_bytes], b"", number + 1
+                        if end == -1:
+                            overlong = True  # its end is in a later block; number counts it there
+                        else:
+                            number += 1
+                        yield _Line(
+                            number=too_long,
+                            raw=kept,
+                            errors=[
+                                f"{source.name}:{too_long}: line: longer than the limit of "
+                                f"{limits.line_bytes} bytes"
+                            ],
+                        )
+                        continue
+                    if end == -1:
+                        carry += piece
+                        continue
+                    line, carry = carry + piece, b""
+                    number += 1
+                    if line.strip():
+                        yield _parse_line(source.name, number, line, validate=validate, limits=limits)
+            if carry.strip() and not overlong:
+                yield _parse_line(source.name, number + 1, carry, validate=validate, limits=limits)
         except (EOFError, gzip.BadGzipFile, zlib.error, OSError) as error:
             raise ImportFailed(
                 [f"{source.name}:{number + 1}: gzip: the compressed file is truncated or corrupt ({error})"],
@@ -166,7 +259,7 @@ def _read_lines(
             on_bytes(size, size)
 
 
-def _parse_line(name: str, number: int, raw: bytes, *, validate: bool) -> _Line:
+def _parse_line(name: str, number: int, raw: bytes, *, validate: bool, limits: ImportLimits) -> _Line:
     line = _Line(number=number, raw=raw)
     where = f"{name}:{number}"
     try:
@@ -178,17 +271,49 @@ def _parse_line(name: str, number: int, raw: bytes, *, validate: bool) -> _Line:
     if text.startswith("\ufeff"):
         line.errors.append(f"{where}: encoding: a byte-order mark, which the format does not allow")
         return line
+    if json_too_deep(raw, limits.depth):
+        line.errors.append(f"{where}: json: nested more than the limit of {limits.depth} levels")
+        return line
     try:
         line.data = parse_json_line(text)
     except json.JSONDecodeError as error:
         line.errors.append(f"{where}: json: not valid JSON: {error.msg} at column {error.colno}")
         return line
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:
         line.errors.append(f"{where}: json: not valid JSON: {error}")
+        return line
+    too_large = _beyond_limits(line.data, limits)
+    if too_large:
+        line.errors.extend(f"{where}: {problem}" for problem in too_large)
         return line
     if validate:
         line.errors.extend(f"{where}: {problem}" for problem in validate_dialogue(line.data))
     return line
+
+
+def _beyond_limits(data: Any, limits: ImportLimits) -> list[str]:
+    """The turns and slots past the limits, checked before the (costlier) validation."""
+    if not isinstance(data, dict) or not isinstance(data.get("turns"), list):
+        return []
+    turns = data["turns"]
+    if len(turns) > limits.turns:
+        return [f"turns: {len(turns)} turns, more than the limit of {limits.turns}"]
+    problems = []
+    for position, turn in enumerate(turns):
+        slots = turn.get("slots") if isinstance(turn, dict) else None
+        if isinstance(slots, list) and len(slots) > limits.slots:
+            problems.append(
+                f"turns[{position}].slots: {len(slots)} slots, more than the limit of {limits.slots}"
+            )
+    labelled = data.get("labels")
+    labelled_turns = labelled.get("turns") if isinstance(labelled, dict) else None
+    for turn_id, entry in (labelled_turns or {}).items() if isinstance(labelled_turns, dict) else ():
+        slots = entry.get("slots") if isinstance(entry, dict) else None
+        if isinstance(slots, list) and len(slots) > limits.slots:
+            problems.append(
+                f"labels.turns.{turn_id}.slots: {len(slots)} slots, more than the limit of {limits.slots}"
+            )
+    return problems
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -214,17 +339,22 @@ def import_dialogues(
     options: ImportOptions | None = None,
     progress: ProgressCallback | None = None,
     job: Any = None,
+    limits: ImportLimits | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> ImportReport:
-    """Import every dialogue of ``source`` into ``dataset``, or nothing: see the module's docstring."""
+    """Import every dialogue of ``source`` into ``dataset``, or nothing: see the module's docstring.
+    ``should_stop`` is asked often (it should answer from a clock most times); when it answers True
+    the import stops with ``ImportCancelled`` and nothing is written."""
     options = options or ImportOptions()
+    limits = limits or ImportLimits.from_settings()
     if options.on_duplicate not in DUPLICATE_POLICIES:
         raise ApplicationError(f"on_duplicate must be one of {', '.join(DUPLICATE_POLICIES)}")
     started = time.monotonic()
     report = ImportReport(dataset=dataset.name, source=source.name)
     rejects = _open_rejects(options)
     try:
-        plan = _validate(source, dataset, options, rejects, progress)
-        _write(source, dataset, options, plan, report, progress, job)
+        plan = _validate(source, dataset, options, rejects, progress, limits, should_stop)
+        _write(source, dataset, options, plan, report, progress, job, limits, should_stop)
     except BaseException:
         # Nothing was imported, so a rejects file would describe an import that did not happen.
         if rejects is not None:
@@ -274,6 +404,8 @@ def _validate(
     options: ImportOptions,
     rejects: IO[bytes] | None,
     progress: ProgressCallback | None,
+    limits: ImportLimits,
+    should_stop: Callable[[], bool] | None,
 ) -> _Plan:
     plan = _Plan()
     bad = _BadLines()
@@ -298,7 +430,7 @@ def _validate(
         unchecked.clear()
 
     on_bytes = (lambda done, total: progress("validating", done, total)) if progress else None
-    for line in _read_lines(source, on_bytes):
+    for line in _read_lines(source, on_bytes, limits=limits, should_stop=should_stop):
         if line.errors:
             plan.invalid_lines.add(line.number)
             if rejects is not None:
@@ -340,6 +472,8 @@ def _write(
     report: ImportReport,
     progress: ProgressCallback | None,
     job: Any,
+    limits: ImportLimits,
+    should_stop: Callable[[], bool] | None,
 ) -> None:
     to_write = len(plan.chosen_line) - (len(plan.existing) if options.on_duplicate == "skip" else 0)
     if progress:
@@ -349,9 +483,11 @@ def _write(
     batch: list[dict[str, Any]] = []
     with transaction.atomic():
         # The lines were validated by the first pass; this one only parses them again.
-        for line in _read_lines(source, validate=False):
+        for line in _read_lines(source, validate=False, limits=limits, should_stop=should_stop):
             if line.number in plan.invalid_lines:
                 continue
+            if should_stop is not None and should_stop():
+                raise ImportCancelled()  # the transaction rolls back: nothing is written
             if line.errors:
                 # The file changed between the two passes; stop rather than write what was not checked.
                 raise ImportFailed(

@@ -1,8 +1,9 @@
-"""Jobs run by a real Celery worker process, through Redis, on PostgreSQL.
+"""Jobs run by a real Celery worker process, through Redis or the default broker, on PostgreSQL.
 
-These start `celery worker` as a separate process against this machine's Redis and the test
-PostgreSQL database. They run in the PostgreSQL pass of the suite (`DATABASE_URL=postgres://...`);
-under CI=true a missing Redis or PostgreSQL fails them instead of skipping them.
+These start `celery worker` as a separate process against this machine's Redis (or the default
+broker, a SQLite file of the test's own) and the test PostgreSQL database. They run in the
+PostgreSQL pass of the suite (`DATABASE_URL=postgres://...`); under CI=true a missing Redis or
+PostgreSQL fails them instead of skipping them.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("SELFLEARN_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# Short leases, so that a lost worker is noticed in seconds here (30 s by default).
+LEASE_SECONDS, REAP_SECONDS = "4", "1"
 IN_CI = os.environ.get("CI") == "true"
 
 
@@ -59,9 +62,29 @@ def broker_url() -> str:
 
 
 @pytest.fixture
+def default_broker_url(tmp_path) -> str:
+    """The default broker (kombu's SQLAlchemy transport on a SQLite file), in a file of the test's own."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the integration tests run in the PostgreSQL pass (DATABASE_URL=postgres://...)")
+    return f"sqla+sqlite:///{tmp_path / 'broker.sqlite3'}"
+
+
+@pytest.fixture
 def worker(broker_url, settings, tmp_path) -> Iterator[Callable[..., subprocess.Popen]]:
     """Start real worker processes on the test database; the test process sends tasks to the same
-    broker."""
+    broker (Redis)."""
+    yield from _workers(broker_url, settings, tmp_path)
+
+
+@pytest.fixture
+def worker_on_default_broker(
+    default_broker_url, settings, tmp_path
+) -> Iterator[Callable[..., subprocess.Popen]]:
+    """The same, on the default broker."""
+    yield from _workers(default_broker_url, settings, tmp_path)
+
+
+def _workers(broker_url: str, settings, tmp_path: Path) -> Iterator[Callable[..., subprocess.Popen]]:
     database = connection.settings_dict
     database_url = (
         f"postgres://{database['USER']}:{database.get('PASSWORD') or ''}@{database['HOST'] or '127.0.0.1'}:"
@@ -75,6 +98,8 @@ def worker(broker_url, settings, tmp_path) -> Iterator[Callable[..., subprocess.
         "SELFLEARN_VAR_DIR": str(tmp_path / "worker-var"),
         "CELERY_TASK_ALWAYS_EAGER": "0",
         "PYTHONUNBUFFERED": "1",
+        "SELFLEARN_JOB_LEASE_SECONDS": LEASE_SECONDS,
+        "SELFLEARN_JOB_REAP_SECONDS": REAP_SECONDS,
     }
     previous_broker = celery_app.conf.broker_url
     celery_app.conf.task_always_eager = False
@@ -84,7 +109,8 @@ def worker(broker_url, settings, tmp_path) -> Iterator[Callable[..., subprocess.
     def start(name: str = "w1", concurrency: int = 1) -> subprocess.Popen:
         log = (tmp_path / f"{name}.log").open("w")
         process = subprocess.Popen(
-            [
+            start_new_session=True,  # its own process group: a test can kill the whole worker
+            args=[
                 sys.executable,
                 "-m",
                 "celery",
@@ -111,7 +137,8 @@ def worker(broker_url, settings, tmp_path) -> Iterator[Callable[..., subprocess.
 
     yield start
     for process in started:
-        process.kill()
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=30)
     switch_broker(previous_broker)
 
@@ -136,8 +163,16 @@ def finished(job: Job) -> Callable[[], bool]:
 
 
 def pool_processes(worker_process: subprocess.Popen) -> list[int]:
-    children = Path(f"/proc/{worker_process.pid}/task/{worker_process.pid}/children")
-    return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+    """The worker's pool children: those of every thread (a child that replaces a dead one is forked
+    by the pool's supervisor thread, not the main one)."""
+    tasks = Path(f"/proc/{worker_process.pid}/task")
+    pids: list[int] = []
+    for children in tasks.glob("*/children"):
+        try:
+            pids += [int(pid) for pid in children.read_text().split()]
+        except OSError:  # the thread ended meanwhile
+            continue
+    return pids
 
 
 def test_a_labelling_job_completes_with_an_exact_label_count(worker, model, simulated_dataset, admin_user):
@@ -173,6 +208,79 @@ def test_a_worker_killed_mid_job_loses_and_duplicates_nothing(worker, model, man
     assert Label.objects.filter(model_version=model, kind=LabelKind.INTENT).count() == turns
     assert Label.objects.filter(model_version=model, kind=LabelKind.GOAL_SEGMENTS).count() == 240
     assert JobChunk.objects.filter(job=job, status=JobChunk.Status.DONE).count() == 240
+
+
+def test_a_whole_worker_lost_mid_job_is_noticed_and_another_finishes_the_job_exactly_once(
+    worker, model, many_dialogues, admin_user
+):
+    first = worker("w1")
+    job = label_job_create(dataset=many_dialogues, model_version=model, user=admin_user, chunk_dialogues=1)
+    wait_for(lambda: Job.objects.get(pk=job.pk).progress_done > 0, what="the first chunk")
+
+    # The machine dies: the worker and its pool, at once. Redis would hand back their unacknowledged
+    # messages only after its visibility timeout (an hour); the leases must do it within a minute.
+    os.killpg(first.pid, signal.SIGKILL)
+    first.wait(timeout=30)
+    lost_at = time.monotonic()
+    worker("w2")
+
+    wait_for(finished(job), seconds=240, what="the other worker to finish the job")
+    job.refresh_from_db()
+    turns = Turn.objects.filter(dialogue__dataset=many_dialogues).count()
+    assert job.status == Job.Status.SUCCEEDED, job.error
+    assert job.progress_done == turns
+    assert Label.objects.filter(model_version=model, kind=LabelKind.INTENT).count() == turns
+    assert Label.objects.filter(model_version=model, kind=LabelKind.GOAL_SEGMENTS).count() == 240
+    assert JobChunk.objects.filter(job=job, status=JobChunk.Status.DONE).count() == 240
+    assert time.monotonic() - lost_at < 240
+
+
+def test_a_worker_whose_pool_child_is_killed_finishes_the_job_itself(
+    worker, model, many_dialogues, admin_user
+):
+    only = worker("w1")
+    job = label_job_create(dataset=many_dialogues, model_version=model, user=admin_user, chunk_dialogues=1)
+    wait_for(lambda: Job.objects.get(pk=job.pk).progress_done > 0, what="the first chunk")
+
+    for pid in pool_processes(only):
+        os.kill(pid, signal.SIGKILL)
+
+    wait_for(finished(job), seconds=240, what="the same worker to finish the job")
+    job.refresh_from_db()
+    assert only.poll() is None, "the worker exited when its child was killed"
+    assert job.status == Job.Status.SUCCEEDED, job.error
+    assert JobChunk.objects.filter(job=job, status=JobChunk.Status.DONE).count() == 240
+    assert Label.objects.filter(model_version=model, kind=LabelKind.GOAL_SEGMENTS).count() == 240
+
+
+def test_on_the_default_broker_a_worker_whose_pool_children_are_killed_finishes_the_job_itself(
+    worker_on_default_broker, model, many_dialogues, admin_user, tmp_path
+):
+    only = worker_on_default_broker("w1", concurrency=2)
+    log = tmp_path / "w1.log"
+    wait_for(lambda: " ready." in log.read_text() and len(pool_processes(only)) == 2, what="the worker")
+    # Idle children: one of them waits for work holding the lock of the pool's task pipe.
+    kill_children(only)
+    job = label_job_create(dataset=many_dialogues, model_version=model, user=admin_user, chunk_dialogues=1)
+    wait_for(lambda: Job.objects.get(pk=job.pk).progress_done > 0, what="a chunk after the first kill")
+    # Busy children: the replacements, mid-chunk (the broker requeues their messages).
+    kill_children(only)
+
+    wait_for(finished(job), seconds=240, what="the same worker to finish the job")
+    job.refresh_from_db()
+    text = log.read_text()
+    assert only.poll() is None, f"the worker exited when its children were killed:\n{text[-3000:]}"
+    assert "Unrecoverable error" not in text
+    assert job.status == Job.Status.SUCCEEDED, job.error
+    assert JobChunk.objects.filter(job=job, status=JobChunk.Status.DONE).count() == 240
+    assert Label.objects.filter(model_version=model, kind=LabelKind.GOAL_SEGMENTS).count() == 240
+
+
+def kill_children(worker_process: subprocess.Popen) -> None:
+    pids = pool_processes(worker_process)
+    assert pids, "the worker has no pool children"
+    for pid in pids:
+        os.kill(pid, signal.SIGKILL)
 
 
 def test_cancelling_a_running_job_keeps_what_was_written(worker, model, many_dialogues, admin_user):

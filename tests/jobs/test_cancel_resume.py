@@ -223,3 +223,60 @@ def test_the_job_page_shows_rate_time_left_and_chunk_counts_for_the_script_to_up
     html = client.get(reverse("jobs:job-detail", args=[pending_job.pk])).content.decode()
     assert 'data-field="rate"' in html and 'data-field="eta"' in html
     assert 'data-chunk="done"><span data-count>1</span> done' in html
+
+
+# ---------------------------------------------------------------------------------------------------
+# A cancel always wins: state changes are conditional
+# ---------------------------------------------------------------------------------------------------
+
+
+def test_a_worker_cannot_start_a_job_cancelled_while_it_was_pending(pending_job):
+    from jobs.services import JobNotRunnable, job_request_cancel, job_start
+
+    taken_by_worker = Job.objects.get(pk=pending_job.pk)  # the worker read it while it was pending
+    job_request_cancel(job=pending_job)
+
+    with pytest.raises(JobNotRunnable):
+        job_start(job=taken_by_worker, phase="labelling")
+
+    pending_job.refresh_from_db()
+    assert pending_job.status == Job.Status.CANCELLED
+    assert pending_job.cancel_requested
+
+
+def test_a_training_job_cancelled_while_pending_never_trains(dataset, dataset_admin):
+    from jobs.services import JobNotRunnable, job_request_cancel
+    from models_app.models import ModelVersion
+
+    job = job_services.train_job_create(name="never", datasets=[dataset], user=dataset_admin)
+    taken_by_worker = Job.objects.get(pk=job.pk)
+    job_request_cancel(job=job)
+
+    with pytest.raises(JobNotRunnable):
+        job_services.train_job_run(job=taken_by_worker)
+
+    job.refresh_from_db()
+    assert job.status == Job.Status.CANCELLED
+    assert not ModelVersion.objects.filter(name="never").exists()
+
+
+def test_a_finished_job_is_not_ended_again(pending_job):
+    from jobs.services import job_request_cancel, job_succeed
+
+    job_request_cancel(job=pending_job)
+    job_succeed(job=Job.objects.get(pk=pending_job.pk), result={"late": True})
+
+    pending_job.refresh_from_db()
+    assert pending_job.status == Job.Status.CANCELLED
+    assert pending_job.result is None
+
+
+def test_a_cancel_that_comes_after_the_start_flags_the_running_job(pending_job):
+    from jobs.services import job_request_cancel, job_start
+
+    job_start(job=pending_job, phase="labelling")
+    job_request_cancel(job=pending_job)
+
+    pending_job.refresh_from_db()
+    assert pending_job.status == Job.Status.RUNNING
+    assert pending_job.cancel_requested

@@ -60,7 +60,7 @@ def _page(client, dataset, reviewer) -> tuple[str, dict[str, str]]:
     dialogue = make_reviewable(dataset, "d1", ["play jazz"])
     client.force_login(reviewer)
     html = client.get(reverse("review:review-dialogue", args=[dataset.name, dialogue.pk])).content.decode()
-    [import_map] = re.findall(r'<script type="importmap">(.*?)</script>', html, re.S)
+    [import_map] = re.findall(r'<script type="importmap"[^>]*>(.*?)</script>', html, re.S)
     return html, json.loads(import_map)["imports"]
 
 

@@ -12,9 +12,8 @@ from annotations.formats.importing import (
     DuplicatePolicy,
     ImportOptions,
     ImportSource,
-    import_dialogues,
 )
-from annotations.services import dataset_get_or_create
+from annotations.services import dataset_import_file
 from selflearn_site.exceptions import ApplicationError
 
 
@@ -62,9 +61,9 @@ class Command(BaseCommand):
         )
         bar = _PhaseBar(disable=no_progress or options.get("verbosity", 1) == 0)
         try:
-            report = import_dialogues(
+            report = dataset_import_file(
                 source=ImportSource.from_path(file),
-                dataset=dataset_get_or_create(name=dataset),
+                name=dataset,
                 options=ImportOptions(
                     on_duplicate=on_duplicate,
                     skip_invalid=skip_invalid,

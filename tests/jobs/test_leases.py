@@ -1,0 +1,135 @@
+"""No job stays running without a worker: a worker claims a chunk with a lease and renews it; any
+worker's reaper (jobs_reap_lost) sends out again the chunks of a worker that died, child or whole
+process, and fails a one-task job whose heartbeat stopped, within a lease."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from jobs import services
+from jobs.models import Job, JobChunk
+from jobs.services import job_chunk_claim, jobs_reap_lost
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def sent(monkeypatch) -> list[tuple[int, list[int]]]:
+    """The chunks the reaper sends to the workers."""
+    calls: list[tuple[int, list[int]]] = []
+    monkeypatch.setattr(
+        services, "job_chunks_enqueue", lambda *, job_id, kind, indices: calls.append((job_id, list(indices)))
+    )
+    return calls
+
+
+@pytest.fixture
+def labelling(dataset, settings) -> Job:
+    """A running labelling job of three chunks whose last heartbeat is a minute old (lease: 30 s)."""
+    settings.SELFLEARN_JOB_LEASE_SECONDS = 30
+    job = Job.objects.create(
+        kind=Job.Kind.LABEL,
+        dataset=dataset,
+        status=Job.Status.RUNNING,
+        heartbeat_at=timezone.now() - timedelta(minutes=1),
+    )
+    JobChunk.objects.bulk_create(JobChunk(job=job, index=index, items=[index]) for index in range(3))
+    return job
+
+
+def chunk(job: Job, index: int) -> JobChunk:
+    return JobChunk.objects.get(job=job, index=index)
+
+
+def test_a_chunk_held_under_a_live_lease_is_not_taken_by_a_second_delivery(labelling):
+    first = job_chunk_claim(job=labelling, chunk_pk=chunk(labelling, 0).pk)
+    second = job_chunk_claim(job=labelling, chunk_pk=chunk(labelling, 0).pk)
+
+    assert (first, second) == (True, False)
+    assert chunk(labelling, 0).attempts == 1
+
+
+def test_a_chunk_whose_lease_expired_is_taken_again(labelling):
+    JobChunk.objects.filter(job=labelling, index=0).update(
+        lease_expires_at=timezone.now() - timedelta(seconds=1), attempts=1
+    )
+
+    assert job_chunk_claim(job=labelling, chunk_pk=chunk(labelling, 0).pk)
+    assert chunk(labelling, 0).attempts == 2
+
+
+def test_the_chunks_of_a_lost_worker_are_sent_out_again(labelling, sent):
+    # Chunk 0 was being worked on by the dead worker; 1 was held, unclaimed, in its prefetch; 2 is done.
+    JobChunk.objects.filter(job=labelling, index=0).update(
+        lease_expires_at=timezone.now() - timedelta(seconds=5), attempts=1
+    )
+    JobChunk.objects.filter(job=labelling, index=2).update(status=JobChunk.Status.DONE)
+
+    counts = jobs_reap_lost()
+
+    assert sent == [(labelling.pk, [0, 1])]
+    assert counts["chunks_requeued"] == 2
+    assert chunk(labelling, 0).lease_expires_at is None
+    labelling.refresh_from_db()
+    assert labelling.status == Job.Status.RUNNING
+    assert labelling.heartbeat_at > timezone.now() - timedelta(seconds=5)
+
+
+def test_a_second_reaper_at_the_same_moment_sends_nothing_more(labelling, sent):
+    jobs_reap_lost()
+    jobs_reap_lost()
+
+    assert len(sent) == 1
+
+
+def test_a_job_whose_worker_is_alive_is_left_alone(labelling, sent):
+    Job.objects.filter(pk=labelling.pk).update(heartbeat_at=timezone.now())
+    JobChunk.objects.filter(job=labelling, index=0).update(
+        lease_expires_at=timezone.now() + timedelta(seconds=20), attempts=1
+    )
+
+    assert jobs_reap_lost() == {"chunks_requeued": 0, "chunks_failed": 0, "jobs_failed": 0}
+    assert sent == []
+
+
+def test_a_chunk_that_loses_its_worker_again_and_again_fails(labelling, sent):
+    JobChunk.objects.filter(job=labelling).update(status=JobChunk.Status.DONE)
+    JobChunk.objects.filter(job=labelling, index=1).update(
+        status=JobChunk.Status.PENDING,
+        lease_expires_at=timezone.now() - timedelta(seconds=5),
+        attempts=services.MAX_CHUNK_ATTEMPTS,
+    )
+
+    counts = jobs_reap_lost()
+
+    assert counts["chunks_failed"] == 1
+    assert chunk(labelling, 1).status == JobChunk.Status.FAILED
+    assert "lost 3 times" in chunk(labelling, 1).error
+
+
+def test_a_one_task_job_whose_heartbeat_stopped_fails_with_the_reason(dataset, settings, sent):
+    settings.SELFLEARN_JOB_LEASE_SECONDS = 30
+    job = Job.objects.create(
+        kind=Job.Kind.TRAIN,
+        dataset=dataset,
+        status=Job.Status.RUNNING,
+        heartbeat_at=timezone.now() - timedelta(minutes=2),
+    )
+
+    assert jobs_reap_lost()["jobs_failed"] == 1
+
+    job.refresh_from_db()
+    assert job.status == Job.Status.FAILED
+    assert "worker was lost" in job.error
+
+
+def test_a_job_started_records_its_heartbeat(dataset):
+    job = Job.objects.create(kind=Job.Kind.TRAIN, dataset=dataset)
+
+    services.job_start(job=job)
+
+    job.refresh_from_db()
+    assert job.heartbeat_at is not None
