@@ -6,7 +6,6 @@
   var url = root.dataset.statusUrl;
   var field = function (name) { return document.querySelector('[data-field="' + name + '"]'); };
   var section = function (name) { return document.querySelector('[data-section="' + name + '"]'); };
-  var humanize = function (key) { var s = key.replace(/_/g, " "); return s.charAt(0).toUpperCase() + s.slice(1); };
   var when = function (iso) { return iso ? iso.replace("T", " ").replace(/\.\d+/, "").replace(/([+-]00:00|Z)$/, "") : "—"; };
 
   function render(job) {
@@ -19,13 +18,13 @@
     if (job.percent !== null) {
       bar.value = job.percent;
       bar.textContent = job.percent + "%";
-      text.textContent = job.percent + "% · " + job.progress_done + " of " + job.progress_total;
+      text.textContent = job.progress_display;
     } else if (job.status === "succeeded") {
       bar.value = 100;
       text.textContent = "";
     } else {
       bar.removeAttribute("value"); // indeterminate until the job knows its total
-      text.textContent = job.progress_done ? job.progress_done + " done" : "";
+      text.textContent = job.progress_display;
     }
     field("started_at").textContent = when(job.started_at);
     field("finished_at").textContent = when(job.finished_at);
@@ -43,14 +42,14 @@
     if (job.result) {
       var list = field("result");
       list.replaceChildren();
-      Object.keys(job.result).forEach(function (key) {
-        if (key === "rejects_file") return;
+      // The server words the result (result_rows): the page never shows raw JSON.
+      job.result_rows.forEach(function (each) {
         var row = document.createElement("div");
         var dt = document.createElement("dt");
         var dd = document.createElement("dd");
-        dt.textContent = humanize(key);
-        var value = job.result[key];
-        dd.textContent = typeof value === "object" && value !== null ? JSON.stringify(value) : String(value);
+        row.dataset.key = each.key;
+        dt.textContent = each.name;
+        dd.textContent = each.value;
         row.append(dt, dd);
         list.append(row);
       });
