@@ -27,6 +27,12 @@ from jobs.models import Job
 from jobs.services import JobProgress, job_create, job_fail, job_start, job_succeed
 from selflearn_site.exceptions import ApplicationError
 
+# Uploads come from the Import page or the API, never the command line: say it in their words.
+UPLOAD_DUPLICATE_HINT = (
+    "to import it anyway, choose “Skip the new copy” or “Replace the stored dialogue” under “When a "
+    "dialogue id is already in the dataset” on the Import page (on_duplicate=skip or replace in the API)"
+)
+
 
 @transaction.atomic
 def dataset_create(*, name: str, description: str = "", user: User | None = None) -> Dataset:
@@ -97,6 +103,7 @@ def import_job_run(*, job: Job) -> Job:
         on_duplicate=job.params.get("on_duplicate", "error"),
         skip_invalid=bool(job.params.get("skip_invalid", False)),
         rejects_path=None,
+        duplicate_hint=UPLOAD_DUPLICATE_HINT,
     )
     job_start(job=job, phase="validating")
     source = ImportSource(name=display_name, open=lambda: default_storage.open(stored_name, "rb"))

@@ -296,3 +296,21 @@ def test_a_failed_import_shows_its_errors_line_by_line(
     html = client.get(reverse("jobs:job-detail", args=[job.pk])).content.decode()
     assert '<pre class="error-text" data-field="error">' in html
     assert "bad.jsonl:1" in html and "bad.jsonl:2" in html
+
+
+def test_a_duplicate_upload_is_told_what_to_choose_on_the_page_not_a_command_line_option(
+    client, dataset, dataset_admin, django_capture_on_commit_callbacks
+):
+    make_dialogue(dataset, "a1", ["hello"])
+    upload = SimpleUploadedFile("again.jsonl", (json.dumps(dialogue_data("a1")) + "\n").encode())
+    client.force_login(dataset_admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("annotations:dataset-import", args=[dataset.name]),
+            {"file": upload, "on_duplicate": "error"},
+        )
+    job = Job.objects.get()
+    assert job.status == "failed"
+    assert "already in dataset" in job.error
+    assert "--on-duplicate" not in job.error
+    assert "“Skip the new copy”" in job.error and "on_duplicate=skip" in job.error
