@@ -30,6 +30,7 @@ from annotations.models import (
     Dataset,
     Dialogue,
     Label,
+    LabelSource,
     LabelStatus,
     Membership,
     Role,
@@ -138,6 +139,12 @@ def dialogue_get_with_labels(
     if dialogue is None:
         raise Http404("No such dialogue in this dataset.")
     return dialogue
+
+
+def dataset_has_proposals(dataset: Dataset) -> bool:
+    """Whether any model ever proposed a label in the dataset (an empty review queue means "all done"
+    only then; before, it means "label it first")."""
+    return Label.objects.filter(dialogue__dataset=dataset, source_type=LabelSource.MODEL).exists()
 
 
 def membership_list(dataset: Dataset) -> QuerySet[Membership]:

@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from annotations import selectors
@@ -75,7 +76,19 @@ def review_next_view(request: AuthenticatedHttpRequest, name: str) -> HttpRespon
         review_leave(dialogue_id=review_dialogue_get(dataset, int(leave)).pk, reviewer=request.user)
     dialogue_id = review_next(dataset=dataset, reviewer=request.user, policy=policy)
     if dialogue_id is None:
-        messages.success(request, "Nothing is left for you to review in this dataset.")
+        if not selectors.dataset_has_proposals(dataset):
+            label_url = reverse("models_app:dataset-label", args=[dataset.name])
+            messages.warning(
+                request,
+                format_html(
+                    '{} has no labels to review yet. <a href="{}">Label it with a model</a> (a job in '
+                    "the background); its proposals then wait here for you.",
+                    dataset.name,
+                    label_url,
+                ),
+            )
+        else:
+            messages.success(request, "Nothing is left for you to review in this dataset.")
         return redirect(f"{reverse('review:review-queue', args=[dataset.name])}?policy={policy}")
     return redirect(f"{reverse('review:review-dialogue', args=[dataset.name, dialogue_id])}?policy={policy}")
 

@@ -185,3 +185,12 @@ def test_the_review_records_are_readable_but_not_editable_in_the_django_admin(
     # The audit of every label change stays with the labels it audits.
     assert client.get(reverse("admin:annotations_reviewevent_changelist")).status_code == 200
     assert client.get(reverse("admin:annotations_reviewevent_add")).status_code == 403
+
+
+def test_a_never_labelled_dataset_says_it_has_no_labels_yet_and_how_to_get_them(client, dataset, reviewer):
+    client.force_login(reviewer)
+    response = client.post(reverse("review:review-next", args=[dataset.name]), follow=True)
+    html = response.content.decode()
+    assert "Nothing is left for you to review" not in html
+    assert "message--warning" in html and "has no labels to review yet" in html
+    assert f'href="{reverse("models_app:dataset-label", args=[dataset.name])}"' in html
