@@ -6,7 +6,16 @@
   var url = root.dataset.statusUrl;
   var field = function (name) { return document.querySelector('[data-field="' + name + '"]'); };
   var section = function (name) { return document.querySelector('[data-section="' + name + '"]'); };
-  var when = function (iso) { return iso ? iso.replace("T", " ").replace(/\.\d+/, "").replace(/([+-]00:00|Z)$/, "") : "—"; };
+  // A time as the server draws it (the `when` filter): "just now" for what the poll sees happen, the
+  // exact time in the title.
+  var when = function (cell, iso) {
+    if (!iso) { cell.textContent = "—"; return; }
+    var time = document.createElement("time");
+    time.dateTime = iso;
+    time.title = new Date(iso).toLocaleString();
+    time.textContent = Math.abs(Date.now() - new Date(iso).getTime()) < 60000 ? "just now" : new Date(iso).toLocaleString();
+    cell.replaceChildren(time);
+  };
 
   function render(job) {
     var status = field("status");
@@ -26,8 +35,8 @@
       bar.removeAttribute("value"); // indeterminate until the job knows its total
       text.textContent = job.progress_display;
     }
-    field("started_at").textContent = when(job.started_at);
-    field("finished_at").textContent = when(job.finished_at);
+    when(field("started_at"), job.started_at);
+    when(field("finished_at"), job.finished_at);
     if (field("rate")) field("rate").textContent = job.rate_display || "—";
     if (field("eta")) field("eta").textContent = job.eta_display || "—";
     if (job.chunks && field("chunks")) {
