@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from annotations import selectors
 from annotations.conversation import conversation_build
+from annotations.formats.export_formats import EXPORT_FORMATS
+from annotations.formats.streaming import export_response
 from annotations.forms import (
     DatasetCreateForm,
     ImportForm,
@@ -18,7 +22,8 @@ from annotations.forms import (
     MemberRemoveForm,
     MemberRoleForm,
 )
-from annotations.models import LabelStatus, Membership, Role
+from annotations.models import Dataset, LabelKind, LabelSource, LabelStatus, Membership, Role
+from annotations.serializers import ExportParamsSerializer
 from annotations.services import (
     dataset_create,
     import_job_create,
@@ -26,6 +31,7 @@ from annotations.services import (
     membership_remove,
     membership_role_change,
 )
+from models_app.selectors import model_version_list
 from selflearn_site.authenticated import AuthenticatedHttpRequest
 from selflearn_site.exceptions import ApplicationError
 
@@ -72,7 +78,51 @@ def dataset_detail(request: HttpRequest, name: str) -> HttpResponse:
     return render(
         request,
         "annotations/dataset_detail.html",
-        {"dataset": dataset, "page": page, "q": q, "is_admin": dataset.user_role == Role.ADMIN},
+        {
+            "dataset": dataset,
+            "page": page,
+            "q": q,
+            "is_admin": dataset.user_role == Role.ADMIN,
+            **_export_context(dataset),
+        },
+    )
+
+
+def _export_context(dataset: Dataset, values: QueryDict | None = None) -> dict[str, Any]:
+    """What the export form offers: formats, label sets (every model version's too), kinds, statuses,
+    sources and the dataset's members as reviewers; ``values`` fills it in again after an error."""
+    return {
+        "export_formats": [(name, each.extension) for name, each in EXPORT_FORMATS.items()],
+        "export_models": model_version_list().values_list("name", flat=True),
+        "export_kinds": LabelKind.choices,
+        "export_statuses": LabelStatus.choices,
+        "export_sources": LabelSource.choices,
+        "export_reviewers": selectors.membership_list(dataset).values_list("user__username", flat=True),
+        "export_values": values if values is not None else QueryDict(),
+    }
+
+
+@login_required
+@require_GET
+def dataset_export(request: HttpRequest, name: str) -> HttpResponse | StreamingHttpResponse:
+    """The download on the dataset page: the API's export (the same parameters, validation and
+    streaming code), for every member (viewers export, as the Members page says)."""
+    dataset = selectors.dataset_get_for_user(request.user, name)
+    # A form sends its empty fields; the API's parameters are absent instead.
+    present = QueryDict(mutable=True)
+    for key, values in request.GET.lists():
+        kept = [value for value in values if value.strip()]
+        if kept:
+            present.setlist(key, kept)
+    params = ExportParamsSerializer(data=present)
+    if params.is_valid():
+        return export_response(dataset, params.validated_data)
+    errors = {field: " ".join(str(e) for e in messages_) for field, messages_ in params.errors.items()}
+    return render(
+        request,
+        "annotations/dataset_export.html",
+        {"dataset": dataset, "export_errors": errors, **_export_context(dataset, request.GET)},
+        status=400,
     )
 
 
