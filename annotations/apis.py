@@ -42,6 +42,7 @@ from annotations.serializers import (
     LabelSerializer,
 )
 from annotations.services import (
+    dataset_counts_ensure,
     dataset_create,
     dataset_delete,
     dataset_update,
@@ -88,7 +89,9 @@ class DatasetSerializer(serializers.Serializer):
 
 
 def _with_counts(request: Request, dataset: Dataset) -> Dataset:
-    return dataset_list_for_user(request.user).get(pk=dataset.pk)
+    dataset = dataset_list_for_user(request.user).get(pk=dataset.pk)
+    dataset_counts_ensure(datasets=[dataset])
+    return dataset
 
 
 class DatasetListApi(APIView):
@@ -103,6 +106,7 @@ class DatasetListApi(APIView):
         """The datasets the person belongs to, with their role and counts."""
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(dataset_list_for_user(request.user), request, view=self)
+        dataset_counts_ensure(datasets=page or [])
         return paginator.get_paginated_response(DatasetSerializer(page, many=True).data)
 
     @extend_schema(request=CreateInputSerializer, responses={201: DatasetSerializer, **BAD_REQUEST})

@@ -4,6 +4,7 @@ whatever the size of the dataset or the length of the dialogue."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypedDict
 
@@ -28,8 +29,10 @@ from annotations.label_filters import LabelFilter, dialogues_changed_since_q, la
 from annotations.models import (
     REVIEWED_STATUSES,
     Dataset,
+    DatasetStats,
     Dialogue,
     Label,
+    LabelKind,
     LabelSource,
     LabelStatus,
     Membership,
@@ -67,23 +70,22 @@ def _role_subquery(user: User) -> Subquery | Value:
 
 
 def dataset_list_for_user(user: User | AnonymousUser) -> QuerySet[Dataset]:
-    """The datasets the person belongs to (every dataset for a superuser), each annotated with its
-    ``user_role``, ``dialogue_count``, ``turn_count``, ``label_count`` and ``labels_<status>`` counts."""
+    """The datasets the person belongs to (every dataset for a superuser), each with its ``user_role``,
+    its kept counts (``stats``, None until first counted) and ``counts_behind``: whether a label
+    changed since they were counted (the ``updated_at`` index: only the changes are read)."""
     if not user.is_authenticated:
         return Dataset.objects.none()
     datasets = Dataset.objects.all()
     if not user.is_superuser:
         datasets = datasets.filter(Exists(Membership.objects.filter(dataset=OuterRef("pk"), user=user)))
-    counts = {
-        "dialogue_count": _count_of(Dialogue.objects.filter(dataset=OuterRef("pk")), "dataset"),
-        "turn_count": _count_of(Turn.objects.filter(dialogue__dataset=OuterRef("pk")), "dialogue__dataset"),
-        "label_count": _count_of(Label.objects.filter(dialogue__dataset=OuterRef("pk")), "dialogue__dataset"),
-    }
-    for status in LabelStatus:
-        counts[f"labels_{status.value}"] = _count_of(
-            Label.objects.filter(dialogue__dataset=OuterRef("pk"), status=status), "dialogue__dataset"
-        )
-    return datasets.annotate(user_role=_role_subquery(user), **counts).order_by("name")
+    changed = Label.objects.filter(
+        updated_at__gt=OuterRef("stats__computed_at"), dialogue__dataset=OuterRef("pk")
+    )
+    return (
+        datasets.select_related("stats")
+        .annotate(user_role=_role_subquery(user), counts_behind=Exists(changed))
+        .order_by("name")
+    )
 
 
 def dataset_get_for_user(
@@ -223,3 +225,45 @@ def dialogue_pks_by_external_id(dataset: Dataset, external_ids: Iterable[str]) -
         "external_id", "pk"
     )
     return dict(rows)
+
+
+@dataclass(frozen=True)
+class KindProgress:
+    kind: str
+    name: str
+    labels: int  # every label of the kind
+    proposed: int  # models' proposals waiting for a reviewer
+    reviewed: int  # accepted, corrected or rejected by a reviewer
+    gold: int  # imported or corroborated
+
+    @property
+    def settled_percent(self) -> float:
+        return 100.0 * (self.reviewed + self.gold) / self.labels if self.labels else 0.0
+
+    @property
+    def reviewed_percent(self) -> float:
+        return 100.0 * self.reviewed / self.labels if self.labels else 0.0
+
+    @property
+    def gold_percent(self) -> float:
+        return 100.0 * self.gold / self.labels if self.labels else 0.0
+
+
+def dataset_stats_overview(stats: DatasetStats | None) -> list[KindProgress]:
+    """Per label kind present, its labels and how far review has come (from the kept counts)."""
+    if stats is None:
+        return []
+    kinds = {row[0] for row in stats.labels}
+    reviewed = (LabelStatus.ACCEPTED, LabelStatus.CORRECTED, LabelStatus.REJECTED)
+    return [
+        KindProgress(
+            kind=kind.value,
+            name=kind.label,
+            labels=stats.label_count(kind=kind),
+            proposed=stats.label_count(kind=kind, statuses=(LabelStatus.PROPOSED,)),
+            reviewed=stats.label_count(kind=kind, statuses=reviewed),
+            gold=stats.label_count(kind=kind, statuses=(LabelStatus.GOLD,)),
+        )
+        for kind in LabelKind
+        if kind.value in kinds
+    ]

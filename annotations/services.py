@@ -5,6 +5,8 @@ tasks share."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
+from datetime import timedelta
 from pathlib import PurePosixPath
 
 from django.contrib.auth import get_user_model
@@ -14,6 +16,9 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from annotations.formats.importing import (
     DuplicatePolicy,
@@ -22,7 +27,16 @@ from annotations.formats.importing import (
     ImportSource,
     import_dialogues,
 )
-from annotations.models import Dataset, Membership, Role
+from annotations.models import (
+    Dataset,
+    DatasetStats,
+    Dialogue,
+    Label,
+    LabelStatus,
+    Membership,
+    Role,
+    Turn,
+)
 from jobs.models import Job
 from jobs.services import JobProgress, job_create, job_fail, job_start, job_succeed
 from selflearn_site.exceptions import ApplicationError
@@ -119,6 +133,7 @@ def import_job_run(*, job: Job) -> Job:
         result["rejects_file"] = _store_rejects(stored_name, report)
     job = job_succeed(job=job, result=result)
     default_storage.delete(stored_name)
+    dataset_stats_refresh(dataset_id=job.dataset_id)
     return job
 
 
@@ -187,3 +202,92 @@ def membership_remove(*, dataset: Dataset, user: User) -> None:
         raise ApplicationError(f"{user} is not a member of {dataset.name}.")
     _ensure_another_admin(dataset=dataset, membership=membership)
     membership.delete()
+
+
+# ---------------------------------------------------------------------------------------------------
+# The kept counts of a dataset (DatasetStats)
+# ---------------------------------------------------------------------------------------------------
+
+# A page asks for a refresh at most this often per dataset, however many people look.
+REFRESH_EVERY = timedelta(seconds=30)
+REFRESH_TASK = "annotations.tasks.dataset_stats_refresh_task"
+
+
+def dataset_stats_refresh(*, dataset_id: int) -> DatasetStats:
+    """Count the dataset's dialogues, turns and labels (by kind, status and source) and keep them."""
+    now = timezone.now()
+    dialogues = Dialogue.objects.filter(dataset_id=dataset_id).count()
+    turns = Turn.objects.filter(dialogue__dataset_id=dataset_id).count()
+    rows = (
+        Label.objects.filter(dialogue__dataset_id=dataset_id)
+        .order_by()
+        .values_list("kind", "status", "source_type")
+        .annotate(n=Count("id"))
+    )
+    stats, _ = DatasetStats.objects.update_or_create(
+        dataset_id=dataset_id,
+        defaults={
+            "dialogues": dialogues,
+            "turns": turns,
+            "labels": sorted([list(row) for row in rows]),
+            "computed_at": now,
+            "refresh_requested_at": None,
+        },
+    )
+    return stats
+
+
+def dataset_stats_request_refresh(*, dataset_ids: list[int]) -> None:
+    """Ask the workers to count these datasets again, unless asked within ``REFRESH_EVERY``."""
+    now = timezone.now()
+    asked = []
+    for dataset_id in dataset_ids:
+        DatasetStats.objects.get_or_create(
+            dataset_id=dataset_id, defaults={"computed_at": now - timedelta(days=3650)}
+        )
+        # One of many pages wins the conditional update; only it sends the task.
+        won = DatasetStats.objects.filter(
+            Q(refresh_requested_at__isnull=True) | Q(refresh_requested_at__lt=now - REFRESH_EVERY),
+            dataset_id=dataset_id,
+        ).update(refresh_requested_at=now)
+        if won:
+            asked.append(dataset_id)
+    # By its dotted path, as jobs/dispatch.py does: the task imports this module, not the reverse.
+    for dataset_id in asked:
+        transaction.on_commit(lambda pk=dataset_id: import_string(REFRESH_TASK).delay(pk))
+
+
+# Counts behind a change are counted again at once for a dataset this small (a few milliseconds); a
+# larger one shows its kept counts, marked with their time, while a worker counts.
+SYNC_REFRESH_DIALOGUES = 5_000
+
+
+def dataset_counts_ensure(*, datasets: Iterable[Dataset]) -> None:
+    """Give each dataset (from ``dataset_list_for_user``) its counts as attributes: ``stats``,
+    ``dialogue_count``, ``turn_count``, ``label_count``, ``labels_<status>`` and ``counts_pending``
+    (the counts are older than a change and a worker is counting)."""
+    behind = []
+    for dataset in datasets:
+        try:
+            stats: DatasetStats | None = dataset.stats
+        except DatasetStats.DoesNotExist:
+            stats = None
+        is_behind = stats is None or getattr(dataset, "counts_behind", False)
+        if is_behind and (stats is None or stats.dialogues < SYNC_REFRESH_DIALOGUES):
+            stats = dataset_stats_refresh(dataset_id=dataset.pk)
+            is_behind = False
+        elif is_behind:
+            behind.append(dataset.pk)
+        assert stats is not None
+        dataset.stats = stats
+        counts = {
+            "dialogue_count": stats.dialogues,
+            "turn_count": stats.turns,
+            "label_count": stats.label_count(),
+            "counts_pending": is_behind,
+        }
+        counts.update({f"labels_{status}": stats.label_count(statuses=(status,)) for status in LabelStatus})
+        for name, value in counts.items():
+            setattr(dataset, name, value)
+    if behind:
+        dataset_stats_request_refresh(dataset_ids=behind)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from annotations.services import import_job_run
+from annotations.models import Dataset
+from annotations.services import dataset_stats_refresh, import_job_run
 from jobs.models import Job
 
 
@@ -15,3 +16,9 @@ def import_dialogues_task(job_id: int) -> None:
         # A redelivered message for a job that already ended: nothing to do.
         return
     import_job_run(job=job)
+
+
+@shared_task(name="annotations.dataset_stats_refresh")
+def dataset_stats_refresh_task(dataset_id: int) -> None:
+    if Dataset.objects.filter(pk=dataset_id).exists():
+        dataset_stats_refresh(dataset_id=dataset_id)

@@ -25,6 +25,7 @@ from annotations.forms import (
 from annotations.models import Dataset, LabelKind, LabelSource, LabelStatus, Membership, Role
 from annotations.serializers import ExportParamsSerializer
 from annotations.services import (
+    dataset_counts_ensure,
     dataset_create,
     import_job_create,
     membership_add,
@@ -41,11 +42,13 @@ DIALOGUES_PER_PAGE = 50
 @login_required
 @require_GET
 def dataset_list(request: HttpRequest) -> HttpResponse:
+    datasets = list(selectors.dataset_list_for_user(request.user))
+    dataset_counts_ensure(datasets=datasets)
     return render(
         request,
         "annotations/dataset_list.html",
         {
-            "datasets": selectors.dataset_list_for_user(request.user),
+            "datasets": datasets,
             "label_statuses": LabelStatus.choices,
             "form": DatasetCreateForm(),
         },

@@ -20,6 +20,7 @@ from django.db.models import Count, F, Sum
 from django.utils import timezone
 
 from annotations.models import Dataset, Dialogue, Turn
+from annotations.services import dataset_stats_refresh
 from jobs.models import Job, JobChunk
 from jobs.services import (
     JobProgress,
@@ -214,6 +215,9 @@ def label_job_finish_if_complete(*, job: Job) -> None:
         status, error = Job.Status.SUCCEEDED, ""
     # Only one of the chunks that may get here at once ends the job.
     job_finish_if_running(job=job, status=status, error=error, result=result)
+    if job.dataset_id is not None:
+        # The dataset's kept counts (the datasets list, the overview) now include the proposals.
+        dataset_stats_refresh(dataset_id=job.dataset_id)
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ import json
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from annotations.formats.importing import ImportSource, import_dialogues
 from annotations.models import Dataset, Dialogue, Label, Membership, Role
@@ -120,8 +121,41 @@ def test_dataset_list_costs_a_fixed_number_of_queries(
         other = Dataset.objects.create(name=f"more-{number}")
         Membership.objects.create(dataset=other, user=viewer, role=Role.VIEWER)
     client.force_login(viewer)
-    with django_assert_num_queries(3):  # session, user, datasets with their counts
+    client.get(reverse("annotations:dataset-list"))  # the first look counts them (small datasets)
+    with django_assert_num_queries(3):  # session, user, datasets with their kept counts
         client.get(reverse("annotations:dataset-list"))
+
+
+def test_the_dataset_list_counts_from_kept_counts_and_recounts_after_a_change(
+    client, dataset, viewer, dialogues
+):
+    client.force_login(viewer)
+    [row] = client.get(reverse("annotations:dataset-list")).context["datasets"]
+    labels = Label.objects.filter(dialogue__dataset=dataset)
+    assert (row.dialogue_count, row.label_count) == (dataset.dialogues.count(), labels.count())
+    assert row.labels_gold == labels.filter(status="gold").count() > 0
+    labels.filter(pk=labels.first().pk).update(status="rejected", updated_at=timezone.now())
+    [row] = client.get(reverse("annotations:dataset-list")).context["datasets"]
+    assert row.labels_rejected == 1 and not row.counts_pending
+
+
+def test_a_large_datasets_list_shows_its_kept_counts_and_asks_a_worker_to_recount(
+    client, dataset, viewer, dialogues, monkeypatch, django_capture_on_commit_callbacks
+):
+    from annotations import services
+
+    client.force_login(viewer)
+    client.get(reverse("annotations:dataset-list"))
+    monkeypatch.setattr(services, "SYNC_REFRESH_DIALOGUES", 1)
+    labels = Label.objects.filter(dialogue__dataset=dataset)
+    labels.filter(pk=labels.first().pk).update(status="rejected", updated_at=timezone.now())
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        [row] = client.get(reverse("annotations:dataset-list")).context["datasets"]
+    assert row.labels_rejected == 0 and row.counts_pending and len(callbacks) == 1
+    for callback in callbacks:
+        callback()  # the worker's task, eager here
+    [row] = client.get(reverse("annotations:dataset-list")).context["datasets"]
+    assert row.labels_rejected == 1 and not row.counts_pending
 
 
 def test_anyone_logged_in_can_create_a_dataset_and_becomes_its_admin(client, stranger):
