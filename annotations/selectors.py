@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 from django.db.models import (
+    CharField,
     Count,
     Exists,
     F,
@@ -108,19 +109,25 @@ def dataset_get_for_user(
 
 def dialogue_list(dataset: Dataset, q: str = "") -> QuerySet[Dialogue]:
     """The dataset's dialogues in import order, each with ``turn_count``, ``label_count`` and
-    ``first_utterance``; ``q`` keeps those with a turn whose utterance contains it (any case)."""
+    ``first_utterance``; ``q`` keeps those with a turn whose utterance contains it (any case), and
+    then ``first_utterance`` is the first turn that matched and ``match_turn`` its id."""
     dialogues = Dialogue.objects.filter(dataset=dataset)
     q = q.strip()
+    first_turn = Turn.objects.filter(dialogue=OuterRef("pk")).order_by("position")
     if q:
         # Exists, not a join: a dialogue with many matching turns is still one row.
         dialogues = dialogues.filter(
             Exists(Turn.objects.filter(dialogue=OuterRef("pk"), utterance__icontains=q))
         )
-    first_turn = Turn.objects.filter(dialogue=OuterRef("pk")).order_by("position")
+        # The search result shows the turn that said it, not each dialogue's opening line.
+        first_turn = first_turn.filter(utterance__icontains=q)
     return dialogues.annotate(
         turn_count=_count_of(Turn.objects.filter(dialogue=OuterRef("pk")), "dialogue"),
         label_count=_count_of(Label.objects.filter(dialogue=OuterRef("pk")), "dialogue"),
         first_utterance=Subquery(first_turn.values("utterance")[:1]),
+        match_turn=Subquery(first_turn.values("external_id")[:1])
+        if q
+        else Value(None, output_field=CharField()),
     ).order_by("id")
 
 

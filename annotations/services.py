@@ -272,7 +272,12 @@ def dataset_counts_ensure(*, datasets: Iterable[Dataset]) -> None:
             stats: DatasetStats | None = dataset.stats
         except DatasetStats.DoesNotExist:
             stats = None
-        is_behind = stats is None or getattr(dataset, "counts_behind", False)
+        changed = getattr(dataset, "counts_behind", None)
+        if changed is None and stats is not None:
+            # A dataset not from dataset_list_for_user: look at the changes since the counts here.
+            since = Label.objects.filter(updated_at__gt=stats.computed_at, dialogue__dataset=dataset)
+            changed = since.exists()
+        is_behind = stats is None or bool(changed)
         if is_behind and (stats is None or stats.dialogues < SYNC_REFRESH_DIALOGUES):
             stats = dataset_stats_refresh(dataset_id=dataset.pk)
             is_behind = False

@@ -74,6 +74,7 @@ def dataset_create_view(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_GET
 def dataset_detail(request: HttpRequest, name: str) -> HttpResponse:
     dataset = selectors.dataset_get_for_user(request.user, name)
+    dataset_counts_ensure(datasets=[dataset])
     q = request.GET.get("q", "").strip()
     page = Paginator(selectors.dialogue_list(dataset, q), DIALOGUES_PER_PAGE).get_page(
         request.GET.get("page")
@@ -86,6 +87,7 @@ def dataset_detail(request: HttpRequest, name: str) -> HttpResponse:
             "page": page,
             "q": q,
             "is_admin": dataset.user_role == Role.ADMIN,
+            "overview": selectors.dataset_stats_overview(dataset.stats),
             **_export_context(dataset),
         },
     )

@@ -121,3 +121,22 @@ def when(value: Any) -> SafeString | str:
     else:
         text = f"{local.day} {local:%b %Y, %H:%M}"
     return format_html('<time datetime="{}" title="{}">{}</time>', moment.isoformat(), exact, text)
+
+
+@register.filter
+def mark_match(text: str | None, query: str) -> SafeString | str:
+    """The text with each occurrence of ``query`` (any case) in a ``<mark>``, the rest escaped."""
+    if not text:
+        return ""
+    if not query:
+        return text
+    lower, needle = text.lower(), query.lower()
+    parts: list[str] = []
+    cursor = 0
+    while (found := lower.find(needle, cursor)) != -1:
+        parts.append(str(conditional_escape(text[cursor:found])))
+        parts.append(format_html('<mark class="match">{}</mark>', text[found : found + len(needle)]))
+        cursor = found + len(needle)
+    parts.append(str(conditional_escape(text[cursor:])))
+    # Every part is escaped above.
+    return mark_safe("".join(parts))

@@ -261,12 +261,15 @@ def test_dataset_page_costs_a_fixed_number_of_queries(
 ):
     client.force_login(viewer)
     url = reverse("annotations:dataset-detail", args=[dataset.name])
-    # session, user, dataset, count, page of dialogues, the export form's model versions and members
-    with django_assert_num_queries(7):
+    # session, user, dataset, its kept counts and whether a label changed since, count, page of
+    # dialogues, the export form's model versions and members (once the counts are kept)
+    client.get(url)
+    with django_assert_num_queries(9):
         client.get(url)
     for number in range(10):
         make_dialogue(dataset, f"more{number}", ["a", "b"])
-    with django_assert_num_queries(7):
+    client.get(url)
+    with django_assert_num_queries(9):
         client.get(url)
 
 
@@ -349,3 +352,25 @@ def test_a_duplicate_upload_is_told_what_to_choose_on_the_page_not_a_command_lin
     assert "already in dataset" in job.error
     assert "--on-duplicate" not in job.error
     assert "“Skip the new copy”" in job.error and "on_duplicate=skip" in job.error
+
+
+def test_the_dataset_page_shows_how_far_each_label_kind_has_come(client, dataset, viewer, dialogues):
+    client.force_login(viewer)
+    labels = Label.objects.filter(dialogue__dataset=dataset, kind="intent")
+    labels.filter(pk=labels.first().pk).update(status="proposed", updated_at=timezone.now())
+    response = client.get(reverse("annotations:dataset-detail", args=[dataset.name]))
+    intent = next(row for row in response.context["overview"] if row.kind == "intent")
+    assert (intent.labels, intent.proposed, intent.gold) == (labels.count(), 1, labels.count() - 1)
+    assert "Overview" in response.content.decode() and 'class="stacked-bar"' in response.content.decode()
+
+
+def test_a_search_shows_and_highlights_the_turn_that_matched_not_the_first_one(client, dataset, viewer):
+    make_dialogue(dataset, "w1", ["good morning", "what's the Weather in paris", "thanks"])
+    client.force_login(viewer)
+    response = client.get(reverse("annotations:dataset-detail", args=[dataset.name]), {"q": "weather"})
+    html = response.content.decode()
+    assert "Matching turn" in html
+    assert 'what&#x27;s the <mark class="match">Weather</mark> in paris' in html
+    assert "good morning" not in html
+    [row] = response.context["page"].object_list
+    assert row.match_turn == "t2"
