@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import timedelta
+from functools import partial
 from pathlib import PurePosixPath
 
 from django.contrib.auth import get_user_model
@@ -133,7 +134,8 @@ def import_job_run(*, job: Job) -> Job:
         result["rejects_file"] = _store_rejects(stored_name, report)
     job = job_succeed(job=job, result=result)
     default_storage.delete(stored_name)
-    dataset_stats_refresh(dataset_id=job.dataset_id)
+    if job.dataset_id is not None:
+        dataset_stats_refresh(dataset_id=job.dataset_id)
     return job
 
 
@@ -254,7 +256,11 @@ def dataset_stats_request_refresh(*, dataset_ids: list[int]) -> None:
             asked.append(dataset_id)
     # By its dotted path, as jobs/dispatch.py does: the task imports this module, not the reverse.
     for dataset_id in asked:
-        transaction.on_commit(lambda pk=dataset_id: import_string(REFRESH_TASK).delay(pk))
+        transaction.on_commit(partial(_refresh_in_a_worker, dataset_id))
+
+
+def _refresh_in_a_worker(dataset_id: int) -> None:
+    import_string(REFRESH_TASK).delay(dataset_id)
 
 
 # Counts behind a change are counted again at once for a dataset this small (a few milliseconds); a
