@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 from functools import partial
 from pathlib import PurePosixPath
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
@@ -17,7 +18,8 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Floor, Substr
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -29,10 +31,14 @@ from annotations.formats.importing import (
     import_dialogues,
 )
 from annotations.models import (
+    CONFIDENCE_BINS,
+    REVIEWED_STATUSES,
     Dataset,
     DatasetStats,
     Dialogue,
     Label,
+    LabelKind,
+    LabelSource,
     LabelStatus,
     Membership,
     Role,
@@ -232,11 +238,84 @@ def dataset_stats_refresh(*, dataset_id: int) -> DatasetStats:
             "dialogues": dialogues,
             "turns": turns,
             "labels": sorted([list(row) for row in rows]),
+            "quality": quality_counts(dataset_id=dataset_id),
             "computed_at": now,
             "refresh_requested_at": None,
         },
     )
     return stats
+
+
+def quality_counts(*, dataset_id: int) -> dict[str, list[list[Any]]]:
+    """What the quality dashboards plot, as aggregate queries over the settled labels (gold, accepted
+    or corrected): failure points and defects by the day the dialogue started, the intents whose turns
+    fail, and the waiting proposals by kind and confidence bin. A turn counts once per value, however
+    many settled labels say it (an imported gold label and an accepted proposal agree)."""
+    settled = Label.objects.filter(dialogue__dataset_id=dataset_id, status__in=REVIEWED_STATUSES).order_by()
+    day = Substr("dialogue__started_at", 1, 10)
+    failures = (
+        settled.filter(kind=LabelKind.FAILURE_POINT, dialogue__started_at__isnull=False)
+        .annotate(day=day)
+        .values_list("day", "value")
+        .annotate(n=Count("turn_id", distinct=True))
+    )
+    defects: dict[str, list[int]] = {}
+    for when, value, n in (
+        settled.filter(kind=LabelKind.DEFECT, dialogue__started_at__isnull=False)
+        .annotate(day=day)
+        .values_list("day", "value")
+        .annotate(n=Count("turn_id", distinct=True))
+    ):
+        counts = defects.setdefault(when, [0, 0])
+        counts[0] += n if value is True else 0
+        counts[1] += n
+    # The intent a failed turn should have had: its settled intent label.
+    intent = Subquery(
+        Label.objects.filter(
+            turn_id=OuterRef("turn_id"), kind=LabelKind.INTENT, status__in=REVIEWED_STATUSES
+        ).values("value")[:1]
+    )
+    failed: dict[str, int] = {}
+    for name, n in (
+        settled.filter(kind=LabelKind.FAILURE_POINT)
+        .exclude(value="none")
+        .annotate(intent=intent)
+        .values_list("intent")
+        .annotate(n=Count("turn_id", distinct=True))
+    ):
+        if isinstance(name, str):
+            failed[name] = failed.get(name, 0) + n
+    turns_by_intent = dict(
+        settled.filter(kind=LabelKind.INTENT)
+        .values_list("value")
+        .annotate(n=Count("turn_id", distinct=True))
+        .values_list("value", "n")
+    )
+    proposed = (
+        Label.objects.filter(
+            dialogue__dataset_id=dataset_id,
+            source_type=LabelSource.MODEL,
+            status=LabelStatus.PROPOSED,
+            confidence__isnull=False,
+        )
+        .order_by()
+        .annotate(bin=Floor(F("confidence") * CONFIDENCE_BINS))
+        .values_list("kind", "bin")
+        .annotate(n=Count("id"))
+    )
+    confidence: dict[tuple[str, int], int] = {}
+    for kind, bin_, n in proposed:
+        key = (kind, min(int(bin_), CONFIDENCE_BINS - 1))  # a confidence of 1 joins the top bin
+        confidence[key] = confidence.get(key, 0) + n
+    return {
+        "failures_by_day": sorted([when, value, n] for when, value, n in failures if isinstance(value, str)),
+        "defects_by_day": sorted([when, *counts] for when, counts in defects.items()),
+        "failing_intents": sorted(
+            ([name, n, turns_by_intent.get(name, n)] for name, n in failed.items()),
+            key=lambda row: (-row[1], row[0]),
+        ),
+        "proposed_confidence": sorted([kind, bin_, n] for (kind, bin_), n in confidence.items()),
+    }
 
 
 def dataset_stats_request_refresh(*, dataset_ids: list[int]) -> None:

@@ -92,6 +92,15 @@ def get_item(mapping: Any, key: str) -> Any:
 
 
 @register.filter
+def index(sequence: Any, number: int) -> Any:
+    """The item at ``number`` of a list (the dashboards' tables walk parallel lists), or None."""
+    try:
+        return sequence[number]
+    except (IndexError, KeyError, TypeError):
+        return None
+
+
+@register.filter
 def humanize_key(key: str) -> str:
     return str(key).replace("_", " ").capitalize()
 
