@@ -26,7 +26,12 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
-from annotations.label_filters import LabelFilter, dialogues_changed_since_q, labels_changed_since_q
+from annotations.label_filters import (
+    DialogueFilter,
+    LabelFilter,
+    dialogues_changed_since_q,
+    labels_changed_since_q,
+)
 from annotations.models import (
     REVIEWED_STATUSES,
     Dataset,
@@ -107,11 +112,16 @@ def dataset_get_for_user(
     return dataset
 
 
-def dialogue_list(dataset: Dataset, q: str = "") -> QuerySet[Dialogue]:
+def dialogue_list(
+    dataset: Dataset, q: str = "", dialogue_filter: DialogueFilter | None = None
+) -> QuerySet[Dialogue]:
     """The dataset's dialogues in import order, each with ``turn_count``, ``label_count`` and
     ``first_utterance``; ``q`` keeps those with a turn whose utterance contains it (any case), and
-    then ``first_utterance`` is the first turn that matched and ``match_turn`` its id."""
+    then ``first_utterance`` is the first turn that matched and ``match_turn`` its id;
+    ``dialogue_filter`` keeps those with the labels it asks for."""
     dialogues = Dialogue.objects.filter(dataset=dataset)
+    if dialogue_filter is not None:
+        dialogues = dialogues.filter(dialogue_filter.q())
     q = q.strip()
     first_turn = Turn.objects.filter(dialogue=OuterRef("pk")).order_by("position")
     if q:
@@ -129,6 +139,24 @@ def dialogue_list(dataset: Dataset, q: str = "") -> QuerySet[Dialogue]:
         if q
         else Value(None, output_field=CharField()),
     ).order_by("id")
+
+
+@dataclass(frozen=True)
+class DialoguePage:
+    """One page of a list read by keyset: the rows after a dialogue id, and the id to go on after
+    (None on the last page). No COUNT of all matches: at 100,000 dialogues a filter or a search
+    would pay for scanning them all on every page."""
+
+    dialogues: list[Dialogue]
+    next_after: int | None
+
+
+def dialogue_page(dialogues: QuerySet[Dialogue], *, after: int | None, size: int) -> DialoguePage:
+    """The ``size`` dialogues of ``dialogues`` (ordered by id) after the id ``after``."""
+    if after is not None:
+        dialogues = dialogues.filter(pk__gt=after)
+    rows = list(dialogues[: size + 1])  # one more than shown says whether a next page exists
+    return DialoguePage(rows[:size], rows[size - 1].pk if len(rows) > size else None)
 
 
 def dialogue_get_with_labels(
@@ -164,6 +192,7 @@ def dialogue_list_filtered(
     dataset: Dataset,
     *,
     q: str = "",
+    dialogue_filter: DialogueFilter | None = None,
     external_id: str | None = None,
     user_id: str | None = None,
     locale: str | None = None,
@@ -171,7 +200,7 @@ def dialogue_list_filtered(
 ) -> QuerySet[Dialogue]:
     """``dialogue_list`` (counts and first utterance, by id), keeping the dialogues with this
     external id, speaker key or locale, and those imported or with a label changed since a time."""
-    dialogues = dialogue_list(dataset, q)
+    dialogues = dialogue_list(dataset, q, dialogue_filter)
     if external_id is not None:
         dialogues = dialogues.filter(external_id=external_id)
     if user_id is not None:

@@ -176,7 +176,7 @@ def test_creating_a_dataset_with_a_taken_name_shows_the_error(client, dataset, s
 def test_dataset_page_lists_dialogues_with_their_counts(client, dataset, viewer, dialogues):
     client.force_login(viewer)
     response = client.get(reverse("annotations:dataset-detail", args=[dataset.name]))
-    rows = {d.external_id: d for d in response.context["page"].object_list}
+    rows = {d.external_id: d for d in response.context["page"].dialogues}
     assert set(rows) == {"d1", "d2", "d3"}
     assert (rows["d2"].turn_count, rows["d2"].first_utterance) == (3, "what's the weather")
     assert rows["d3"].label_count == 0
@@ -184,13 +184,19 @@ def test_dataset_page_lists_dialogues_with_their_counts(client, dataset, viewer,
     assert rows["d1"].user_key == "u1"
 
 
-def test_dataset_page_is_paginated_by_50(client, dataset, viewer):
+def test_dataset_page_is_paginated_by_50_after_the_last_dialogue_shown(client, dataset, viewer):
     for number in range(51):
         make_dialogue(dataset, f"p{number:02}", ["hi"], with_labels=False)
     client.force_login(viewer)
     url = reverse("annotations:dataset-detail", args=[dataset.name])
-    assert len(client.get(url).context["page"].object_list) == 50
-    assert [d.external_id for d in client.get(url, {"page": 2}).context["page"].object_list] == ["p50"]
+    first = client.get(url)
+    assert len(first.context["page"].dialogues) == 50
+    after = first.context["page"].next_after
+    assert after == first.context["page"].dialogues[-1].pk
+    assert f"after={after}" in first.content.decode()
+    second = client.get(url, {"after": after})
+    assert [d.external_id for d in second.context["page"].dialogues] == ["p50"]
+    assert second.context["page"].next_after is None
 
 
 def test_search_finds_dialogues_by_utterance_text(client, dataset, viewer, dialogues):
@@ -198,10 +204,10 @@ def test_search_finds_dialogues_by_utterance_text(client, dataset, viewer, dialo
     url = reverse("annotations:dataset-detail", args=[dataset.name])
     # "weather" is said twice in d2 (once capitalised): still one row.
     response = client.get(url, {"q": "WEATHER"})
-    assert [d.external_id for d in response.context["page"].object_list] == ["d2"]
+    assert [d.external_id for d in response.context["page"].dialogues] == ["d2"]
     response = client.get(url, {"q": "purple"})
-    assert [d.external_id for d in response.context["page"].object_list] == ["d1"]
-    assert list(client.get(url, {"q": "nothing like this"}).context["page"].object_list) == []
+    assert [d.external_id for d in response.context["page"].dialogues] == ["d1"]
+    assert list(client.get(url, {"q": "nothing like this"}).context["page"].dialogues) == []
 
 
 def test_dialogue_page_shows_turns_slots_labels_and_goals(client, dataset, viewer, dataset_admin, dialogues):
@@ -261,15 +267,16 @@ def test_dataset_page_costs_a_fixed_number_of_queries(
 ):
     client.force_login(viewer)
     url = reverse("annotations:dataset-detail", args=[dataset.name])
-    # session, user, dataset, its kept counts and whether a label changed since, count, page of
-    # dialogues, the export form's model versions and members (once the counts are kept)
+    # session, user, dataset, its kept counts and whether a label changed since, the page of
+    # dialogues (no count of them all), the export form's model versions and members (once the counts
+    # are kept)
     client.get(url)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         client.get(url)
     for number in range(10):
         make_dialogue(dataset, f"more{number}", ["a", "b"])
     client.get(url)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         client.get(url)
 
 
@@ -372,5 +379,5 @@ def test_a_search_shows_and_highlights_the_turn_that_matched_not_the_first_one(c
     assert "Matching turn" in html
     assert 'what&#x27;s the <mark class="match">Weather</mark> in paris' in html
     assert "good morning" not in html
-    [row] = response.context["page"].object_list
+    [row] = response.context["page"].dialogues
     assert row.match_turn == "t2"
