@@ -148,7 +148,8 @@ class DayActivity:
 
 
 def review_activity(dataset: Dataset) -> list[DayActivity]:
-    """Reviewers' throughput and agreement by day (two queries over the dataset's verdicts)."""
+    """Reviewers' throughput and agreement by day: verdicts and reviewers counted in SQL, agreement
+    from the verdicts of the labels that two or more reviewers decided."""
     days = {
         str(day): DayActivity(day=str(day), verdicts=n, reviewers=people)
         for day, n, people in LabelReview.objects.filter(dialogue__dataset=dataset)
@@ -159,8 +160,17 @@ def review_activity(dataset: Dataset) -> list[DayActivity]:
         .values_list("day", "n", "people")
     }
     verdicts: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    for label_id, kind, decision, value, created_at in (
+    # Only labels with two verdicts or more can agree: the rest stay in the database.
+    twice = (
         LabelReview.objects.filter(dialogue__dataset=dataset)
+        .order_by()
+        .values("label_id")
+        .annotate(verdicts=Count("id"))
+        .filter(verdicts__gte=2)
+        .values("label_id")
+    )
+    for label_id, kind, decision, value, created_at in (
+        LabelReview.objects.filter(label_id__in=twice)
         .order_by("label_id", "created_at")
         .values_list("label_id", "label__kind", "decision", "value", "created_at")
     ):
