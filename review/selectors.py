@@ -253,7 +253,7 @@ class _Item:
     proposed: Any
 
 
-def labels_reviewed_twice(dataset: Dataset) -> QuerySet[LabelReview, dict[str, Any]]:
+def labels_reviewed_twice(dataset: Dataset) -> QuerySet[Any, Any]:
     """The ids (``label_id``) of the dataset's labels with at least two verdicts, counted in SQL."""
     return (
         LabelReview.objects.filter(dialogue__dataset=dataset)
