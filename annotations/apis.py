@@ -8,12 +8,10 @@ start labelling, admins also change the dataset, its members and rules, and impo
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 from typing import Any, Protocol
 
 from django.db import transaction
 from django.http import Http404, StreamingHttpResponse
-from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -24,7 +22,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotations.api_access import dataset_for_request
-from annotations.formats.export_formats import EXPORT_FORMATS, export_format, iter_export
+from annotations.formats.export_formats import EXPORT_FORMATS
+from annotations.formats.streaming import export_response
 from annotations.formats.upload_parsers import GzipFileParser, NdjsonFileParser
 from annotations.forms import ON_DUPLICATE_CHOICES, validate_import_filename
 from annotations.models import MAX_REQUIRED_REVIEWS, Dataset, LabelStatus, Membership, Role
@@ -43,6 +42,7 @@ from annotations.serializers import (
     LabelSerializer,
 )
 from annotations.services import (
+    dataset_counts_ensure,
     dataset_create,
     dataset_delete,
     dataset_update,
@@ -89,7 +89,9 @@ class DatasetSerializer(serializers.Serializer):
 
 
 def _with_counts(request: Request, dataset: Dataset) -> Dataset:
-    return dataset_list_for_user(request.user).get(pk=dataset.pk)
+    dataset = dataset_list_for_user(request.user).get(pk=dataset.pk)
+    dataset_counts_ensure(datasets=[dataset])
+    return dataset
 
 
 class DatasetListApi(APIView):
@@ -104,6 +106,7 @@ class DatasetListApi(APIView):
         """The datasets the person belongs to, with their role and counts."""
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(dataset_list_for_user(request.user), request, view=self)
+        dataset_counts_ensure(datasets=page or [])
         return paginator.get_paginated_response(DatasetSerializer(page, many=True).data)
 
     @extend_schema(request=CreateInputSerializer, responses={201: DatasetSerializer, **BAD_REQUEST})
@@ -360,29 +363,6 @@ class LabelListApi(APIView):
 # Export
 # ---------------------------------------------------------------------------------------------------
 
-# Chunks are gathered up to this size before they go to the socket: a write per dialogue would cost
-# a system call per line. The first chunk goes at once, so the first byte does not wait.
-STREAM_BUFFER_BYTES = 64 * 1024
-
-
-def _buffered(chunks: Iterable[str], size: int = STREAM_BUFFER_BYTES) -> Iterator[bytes]:
-    pending: list[bytes] = []
-    pending_bytes = 0
-    first = True
-    for chunk in chunks:
-        data = chunk.encode()
-        if first:
-            first = False
-            yield data
-            continue
-        pending.append(data)
-        pending_bytes += len(data)
-        if pending_bytes >= size:
-            yield b"".join(pending)
-            pending, pending_bytes = [], 0
-    if pending:
-        yield b"".join(pending)
-
 
 class DatasetExportApi(APIView):
     """The dataset's labels as training data, streamed: constant memory and the first byte at once,
@@ -407,19 +387,4 @@ class DatasetExportApi(APIView):
         dataset = dataset_for_request(request, name)
         params = ExportParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
-        fmt = export_format(params.validated_data["format"])
-        chunks = iter_export(
-            dataset,
-            params.validated_data["labels"],
-            fmt.name,
-            label_filter=params.validated_data["label_filter"],
-            changed_since=params.validated_data["changed_since"],
-        )
-        response = StreamingHttpResponse(_buffered(chunks), content_type=f"{fmt.content_type}; charset=utf-8")
-        response["Content-Disposition"] = content_disposition_header(
-            as_attachment=True, filename=f"{dataset.name}.{fmt.extension}"
-        )
-        response["Cache-Control"] = "no-store"
-        # Proxies that buffer (nginx) would hold the first byte back until the end.
-        response["X-Accel-Buffering"] = "no"
-        return response
+        return export_response(dataset, params.validated_data)

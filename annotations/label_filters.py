@@ -11,13 +11,13 @@ replaces each dialogue it receives by id ends up with exactly what a full export
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.contrib.auth.models import User
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from annotations.models import Label, LabelSource, ReviewEvent
+from annotations.models import Label, LabelKind, LabelSource, ReviewEvent
 from models_app.models import ModelVersion
 
 # What a reviewer does to a label: the decisions the reviewer filter looks for.
@@ -61,6 +61,56 @@ class LabelFilter:
             )
             condition &= Q(author=self.reviewer) | Q(Exists(decided))
         return condition
+
+
+@dataclass(frozen=True)
+class DialogueFilter:
+    """Which dialogues the dataset page lists: those with a label that passes ``labels``, and for each
+    value asked (an intent, a failure point, a defect), a label of that kind with that value that
+    passes ``labels`` but for its kinds (a label has one kind; ``kind=slots&intent=x`` asks for an
+    intent label saying x *and* a slots label, each passing the rest)."""
+
+    labels: LabelFilter = LabelFilter()
+    intent: str | None = None
+    failure_point: str | None = None
+    defect: bool | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return self == DialogueFilter()
+
+    def q(self) -> Q:
+        """The condition on Dialogue rows: one ``Exists`` per label asked for, each probing the
+        dialogue's labels through the (dialogue, kind) index."""
+        values = [
+            Q(kind=kind, value=value)
+            for kind, value in (
+                (LabelKind.INTENT, self.intent),
+                (LabelKind.FAILURE_POINT, self.failure_point),
+                (LabelKind.DEFECT, self.defect),
+            )
+            if value is not None
+        ]
+        if not values and self.labels.is_empty:
+            return Q()
+        condition = Q()
+        rest = replace(self.labels, kinds=())
+        for value in values:
+            condition &= Q(Exists(_labels_of_dialogue().filter(value & rest.q())))
+        if not values or self.labels.kinds:
+            condition &= Q(Exists(_labels_of_dialogue().filter(self.labels.q())))
+        reviewer = self.labels.reviewer
+        if reviewer is not None:
+            # Found first through the person's own rows (the author and actor indexes), so that a
+            # reviewer of a few hundred dialogues does not cost a probe of every dialogue's labels.
+            decided = ReviewEvent.objects.filter(actor=reviewer, action__in=REVIEW_ACTIONS)
+            written = Label.objects.filter(author=reviewer)
+            condition &= Q(pk__in=decided.values("dialogue_id")) | Q(pk__in=written.values("dialogue_id"))
+        return condition
+
+
+def _labels_of_dialogue() -> QuerySet[Label]:
+    return Label.objects.filter(dialogue=OuterRef("pk"))
 
 
 def labels_changed_since_q(since: datetime) -> Q:

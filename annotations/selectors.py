@@ -4,12 +4,14 @@ whatever the size of the dataset or the length of the dialogue."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 from django.db.models import (
+    CharField,
     Count,
     Exists,
     F,
@@ -24,12 +26,20 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
-from annotations.label_filters import LabelFilter, dialogues_changed_since_q, labels_changed_since_q
+from annotations.label_filters import (
+    DialogueFilter,
+    LabelFilter,
+    dialogues_changed_since_q,
+    labels_changed_since_q,
+)
 from annotations.models import (
     REVIEWED_STATUSES,
     Dataset,
+    DatasetStats,
     Dialogue,
     Label,
+    LabelKind,
+    LabelSource,
     LabelStatus,
     Membership,
     Role,
@@ -66,23 +76,22 @@ def _role_subquery(user: User) -> Subquery | Value:
 
 
 def dataset_list_for_user(user: User | AnonymousUser) -> QuerySet[Dataset]:
-    """The datasets the person belongs to (every dataset for a superuser), each annotated with its
-    ``user_role``, ``dialogue_count``, ``turn_count``, ``label_count`` and ``labels_<status>`` counts."""
+    """The datasets the person belongs to (every dataset for a superuser), each with its ``user_role``,
+    its kept counts (``stats``, None until first counted) and ``counts_behind``: whether a label
+    changed since they were counted (the ``updated_at`` index: only the changes are read)."""
     if not user.is_authenticated:
         return Dataset.objects.none()
     datasets = Dataset.objects.all()
     if not user.is_superuser:
         datasets = datasets.filter(Exists(Membership.objects.filter(dataset=OuterRef("pk"), user=user)))
-    counts = {
-        "dialogue_count": _count_of(Dialogue.objects.filter(dataset=OuterRef("pk")), "dataset"),
-        "turn_count": _count_of(Turn.objects.filter(dialogue__dataset=OuterRef("pk")), "dialogue__dataset"),
-        "label_count": _count_of(Label.objects.filter(dialogue__dataset=OuterRef("pk")), "dialogue__dataset"),
-    }
-    for status in LabelStatus:
-        counts[f"labels_{status.value}"] = _count_of(
-            Label.objects.filter(dialogue__dataset=OuterRef("pk"), status=status), "dialogue__dataset"
-        )
-    return datasets.annotate(user_role=_role_subquery(user), **counts).order_by("name")
+    changed = Label.objects.filter(
+        updated_at__gt=OuterRef("stats__computed_at"), dialogue__dataset=OuterRef("pk")
+    )
+    return (
+        datasets.select_related("stats")
+        .annotate(user_role=_role_subquery(user), counts_behind=Exists(changed))
+        .order_by("name")
+    )
 
 
 def dataset_get_for_user(
@@ -103,22 +112,51 @@ def dataset_get_for_user(
     return dataset
 
 
-def dialogue_list(dataset: Dataset, q: str = "") -> QuerySet[Dialogue]:
+def dialogue_list(
+    dataset: Dataset, q: str = "", dialogue_filter: DialogueFilter | None = None
+) -> QuerySet[Dialogue]:
     """The dataset's dialogues in import order, each with ``turn_count``, ``label_count`` and
-    ``first_utterance``; ``q`` keeps those with a turn whose utterance contains it (any case)."""
+    ``first_utterance``; ``q`` keeps those with a turn whose utterance contains it (any case), and
+    then ``first_utterance`` is the first turn that matched and ``match_turn`` its id;
+    ``dialogue_filter`` keeps those with the labels it asks for."""
     dialogues = Dialogue.objects.filter(dataset=dataset)
+    if dialogue_filter is not None:
+        dialogues = dialogues.filter(dialogue_filter.q())
     q = q.strip()
+    first_turn = Turn.objects.filter(dialogue=OuterRef("pk")).order_by("position")
     if q:
         # Exists, not a join: a dialogue with many matching turns is still one row.
         dialogues = dialogues.filter(
             Exists(Turn.objects.filter(dialogue=OuterRef("pk"), utterance__icontains=q))
         )
-    first_turn = Turn.objects.filter(dialogue=OuterRef("pk")).order_by("position")
+        # The search result shows the turn that said it, not each dialogue's opening line.
+        first_turn = first_turn.filter(utterance__icontains=q)
     return dialogues.annotate(
         turn_count=_count_of(Turn.objects.filter(dialogue=OuterRef("pk")), "dialogue"),
         label_count=_count_of(Label.objects.filter(dialogue=OuterRef("pk")), "dialogue"),
         first_utterance=Subquery(first_turn.values("utterance")[:1]),
+        match_turn=Subquery(first_turn.values("external_id")[:1])
+        if q
+        else Value(None, output_field=CharField()),
     ).order_by("id")
+
+
+@dataclass(frozen=True)
+class DialoguePage:
+    """One page of a list read by keyset: the rows after a dialogue id, and the id to go on after
+    (None on the last page). No COUNT of all matches: at 100,000 dialogues a filter or a search
+    would pay for scanning them all on every page."""
+
+    dialogues: list[Dialogue]
+    next_after: int | None
+
+
+def dialogue_page(dialogues: QuerySet[Dialogue], *, after: int | None, size: int) -> DialoguePage:
+    """The ``size`` dialogues of ``dialogues`` (ordered by id) after the id ``after``."""
+    if after is not None:
+        dialogues = dialogues.filter(pk__gt=after)
+    rows = list(dialogues[: size + 1])  # one more than shown says whether a next page exists
+    return DialoguePage(rows[:size], rows[size - 1].pk if len(rows) > size else None)
 
 
 def dialogue_get_with_labels(
@@ -140,6 +178,12 @@ def dialogue_get_with_labels(
     return dialogue
 
 
+def dataset_has_proposals(dataset: Dataset) -> bool:
+    """Whether any model ever proposed a label in the dataset (an empty review queue means "all done"
+    only then; before, it means "label it first")."""
+    return Label.objects.filter(dialogue__dataset=dataset, source_type=LabelSource.MODEL).exists()
+
+
 def membership_list(dataset: Dataset) -> QuerySet[Membership]:
     return Membership.objects.filter(dataset=dataset).select_related("user").order_by("user__username")
 
@@ -148,6 +192,7 @@ def dialogue_list_filtered(
     dataset: Dataset,
     *,
     q: str = "",
+    dialogue_filter: DialogueFilter | None = None,
     external_id: str | None = None,
     user_id: str | None = None,
     locale: str | None = None,
@@ -155,7 +200,7 @@ def dialogue_list_filtered(
 ) -> QuerySet[Dialogue]:
     """``dialogue_list`` (counts and first utterance, by id), keeping the dialogues with this
     external id, speaker key or locale, and those imported or with a label changed since a time."""
-    dialogues = dialogue_list(dataset, q)
+    dialogues = dialogue_list(dataset, q, dialogue_filter)
     if external_id is not None:
         dialogues = dialogues.filter(external_id=external_id)
     if user_id is not None:
@@ -225,3 +270,45 @@ def dialogue_turns(dataset: Dataset, dialogue_pks: Iterable[int]) -> QuerySet[Tu
         .select_related("dialogue")
         .order_by("dialogue_id", "position")
     )
+
+
+@dataclass(frozen=True)
+class KindProgress:
+    kind: str
+    name: str
+    labels: int  # every label of the kind
+    proposed: int  # models' proposals waiting for a reviewer
+    reviewed: int  # accepted, corrected or rejected by a reviewer
+    gold: int  # imported or corroborated
+
+    @property
+    def settled_percent(self) -> float:
+        return 100.0 * (self.reviewed + self.gold) / self.labels if self.labels else 0.0
+
+    @property
+    def reviewed_percent(self) -> float:
+        return 100.0 * self.reviewed / self.labels if self.labels else 0.0
+
+    @property
+    def gold_percent(self) -> float:
+        return 100.0 * self.gold / self.labels if self.labels else 0.0
+
+
+def dataset_stats_overview(stats: DatasetStats | None) -> list[KindProgress]:
+    """Per label kind present, its labels and how far review has come (from the kept counts)."""
+    if stats is None:
+        return []
+    kinds = {row[0] for row in stats.labels}
+    reviewed = (LabelStatus.ACCEPTED, LabelStatus.CORRECTED, LabelStatus.REJECTED)
+    return [
+        KindProgress(
+            kind=kind.value,
+            name=kind.label,
+            labels=stats.label_count(kind=kind),
+            proposed=stats.label_count(kind=kind, statuses=(LabelStatus.PROPOSED,)),
+            reviewed=stats.label_count(kind=kind, statuses=reviewed),
+            gold=stats.label_count(kind=kind, statuses=(LabelStatus.GOLD,)),
+        )
+        for kind in LabelKind
+        if kind.value in kinds
+    ]

@@ -10,9 +10,10 @@ from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from annotations.formats.dialogue_format import FAILURE_POINTS
 from annotations.formats.export_formats import EXPORT_FORMATS
 from annotations.formats.exporting import LabelSelection
-from annotations.label_filters import LabelFilter
+from annotations.label_filters import DialogueFilter, LabelFilter
 from annotations.models import Dialogue, Label, LabelKind, LabelSource, LabelStatus, Turn
 from models_app.models import ModelVersion
 from selflearn_site.exceptions import ApplicationError
@@ -105,6 +106,33 @@ class LabelFilterSerializer(serializers.Serializer):
             reviewer=attrs.get("reviewer"),
         )
         return {**attrs, "label_filter": label_filter, "changed_since": attrs.get("changed_since")}
+
+
+class DialogueFilterSerializer(LabelFilterSerializer):
+    """The dataset page's dialogue list: the label filters, the values of the labels asked for, a
+    search and the keyset (``after``, a dialogue id). ``validated_data`` adds ``dialogue_filter``."""
+
+    q = serializers.CharField(required=False, max_length=200, help_text="Words a turn says.")
+    intent = serializers.CharField(required=False, max_length=200, help_text="An intent label says it.")
+    failure_point = serializers.ChoiceField(
+        choices=list(FAILURE_POINTS), required=False, help_text="A failure point label says it."
+    )
+    defect = serializers.ChoiceField(
+        choices=[("yes", "a defect"), ("no", "no defect")],
+        required=False,
+        help_text="A defect label says yes or no.",
+    )
+    after = serializers.IntegerField(required=False, min_value=0, help_text="Dialogues after this id.")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        dialogue_filter = DialogueFilter(
+            labels=attrs["label_filter"],
+            intent=attrs.get("intent"),
+            failure_point=attrs.get("failure_point"),
+            defect={"yes": True, "no": False}[attrs["defect"]] if "defect" in attrs else None,
+        )
+        return {**attrs, "dialogue_filter": dialogue_filter}
 
 
 class ExportParamsSerializer(LabelFilterSerializer):

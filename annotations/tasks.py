@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from annotations.services import import_job_run, import_upload_discard
+from annotations.models import Dataset
+from annotations.services import dataset_stats_refresh, import_job_run, import_upload_discard
 from jobs.models import Job
 from jobs.running import job_run_to_the_end
 
@@ -15,3 +16,9 @@ def import_dialogues_task(job_id: int) -> None:
     job_run_to_the_end(job_id, import_job_run)
     # A job cancelled while pending never ran: its upload goes all the same.
     import_upload_discard(job=Job.objects.get(pk=job_id))
+
+
+@shared_task(name="annotations.dataset_stats_refresh")
+def dataset_stats_refresh_task(dataset_id: int) -> None:
+    if Dataset.objects.filter(pk=dataset_id).exists():
+        dataset_stats_refresh(dataset_id=dataset_id)

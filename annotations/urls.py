@@ -9,6 +9,7 @@ urlpatterns = [
     # Registered before "<str:name>/", so "new" is the form, never a dataset's page.
     path("new/", views.dataset_create_view, name="dataset-create"),
     path("<str:name>/", views.dataset_detail, name="dataset-detail"),
+    path("<str:name>/export/", views.dataset_export, name="dataset-export"),
     path("<str:name>/import/", views.dataset_import, name="dataset-import"),
     path("<str:name>/members/", views.dataset_members, name="dataset-members"),
     path("<str:name>/dialogues/<int:pk>/", views.dialogue_detail, name="dialogue-detail"),

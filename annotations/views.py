@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.models import AnonymousUser, User
+from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from annotations import selectors
 from annotations.conversation import conversation_build
+from annotations.formats.dialogue_format import FAILURE_POINTS
+from annotations.formats.export_formats import EXPORT_FORMATS
+from annotations.formats.streaming import export_response
 from annotations.forms import (
     DatasetCreateForm,
     ImportForm,
@@ -18,14 +23,17 @@ from annotations.forms import (
     MemberRemoveForm,
     MemberRoleForm,
 )
-from annotations.models import LabelStatus, Membership, Role
+from annotations.models import Dataset, LabelKind, LabelSource, LabelStatus, Membership, Role
+from annotations.serializers import DialogueFilterSerializer, ExportParamsSerializer
 from annotations.services import (
+    dataset_counts_ensure,
     dataset_create,
     import_job_create,
     membership_add,
     membership_remove,
     membership_role_change,
 )
+from models_app.selectors import model_version_list
 from selflearn_site.authenticated import AuthenticatedHttpRequest
 from selflearn_site.exceptions import ApplicationError
 
@@ -35,11 +43,13 @@ DIALOGUES_PER_PAGE = 50
 @login_required
 @require_GET
 def dataset_list(request: HttpRequest) -> HttpResponse:
+    datasets = list(selectors.dataset_list_for_user(request.user))
+    dataset_counts_ensure(datasets=datasets)
     return render(
         request,
         "annotations/dataset_list.html",
         {
-            "datasets": selectors.dataset_list_for_user(request.user),
+            "datasets": datasets,
             "label_statuses": LabelStatus.choices,
             "form": DatasetCreateForm(),
         },
@@ -65,14 +75,96 @@ def dataset_create_view(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_GET
 def dataset_detail(request: HttpRequest, name: str) -> HttpResponse:
     dataset = selectors.dataset_get_for_user(request.user, name)
-    q = request.GET.get("q", "").strip()
-    page = Paginator(selectors.dialogue_list(dataset, q), DIALOGUES_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    dataset_counts_ensure(datasets=[dataset])
+    # The form sends its empty fields; the serializer (the API's label filters) wants them absent.
+    params = DialogueFilterSerializer(data=_present(request.GET))
+    valid = params.is_valid()
+    page, q, filtered = None, "", False
+    if valid:
+        q = params.validated_data.get("q", "").strip()
+        dialogue_filter = params.validated_data["dialogue_filter"]
+        filtered = not dialogue_filter.is_empty or params.validated_data["changed_since"] is not None
+        dialogues = selectors.dialogue_list_filtered(
+            dataset,
+            q=q,
+            dialogue_filter=dialogue_filter,
+            changed_since=params.validated_data["changed_since"],
+        )
+        page = selectors.dialogue_page(
+            dialogues, after=params.validated_data.get("after"), size=DIALOGUES_PER_PAGE
+        )
     return render(
         request,
         "annotations/dataset_detail.html",
-        {"dataset": dataset, "page": page, "q": q, "is_admin": dataset.user_role == Role.ADMIN},
+        {
+            "dataset": dataset,
+            "page": page,
+            "q": q,
+            "filtered": filtered,
+            "filter_values": request.GET,
+            "filter_errors": _error_texts(params.errors) if not valid else {},
+            "failure_points": FAILURE_POINTS,
+            "query_without_after": _without(request.GET, "after"),
+            "is_admin": dataset.user_role == Role.ADMIN,
+            "overview": selectors.dataset_stats_overview(dataset.stats),
+            **_export_context(dataset, request.user),
+        },
+        status=200 if valid else 400,
+    )
+
+
+def _present(values: QueryDict) -> QueryDict:
+    """The query's parameters that carry a value (a form sends its empty fields too)."""
+    present = QueryDict(mutable=True)
+    for key, items in values.lists():
+        kept = [item for item in items if item.strip()]
+        if kept:
+            present.setlist(key, kept)
+    return present
+
+
+def _without(values: QueryDict, key: str) -> str:
+    kept = _present(values)
+    kept.pop(key, None)
+    return kept.urlencode()
+
+
+def _error_texts(errors: Any) -> dict[str, str]:
+    return {field: " ".join(str(error) for error in texts) for field, texts in errors.items()}
+
+
+def _export_context(
+    dataset: Dataset, user: User | AnonymousUser, values: QueryDict | None = None
+) -> dict[str, Any]:
+    """What the export form offers: formats, label sets (the model versions the person may see),
+    kinds, statuses, sources and the dataset's members as reviewers; ``values`` fills it in again
+    after an error."""
+    return {
+        "export_formats": [(name, each.extension) for name, each in EXPORT_FORMATS.items()],
+        "export_models": model_version_list(user).values_list("name", flat=True),
+        "export_kinds": LabelKind.choices,
+        "export_statuses": LabelStatus.choices,
+        "export_sources": LabelSource.choices,
+        "export_reviewers": selectors.membership_list(dataset).values_list("user__username", flat=True),
+        "export_values": values if values is not None else QueryDict(),
+    }
+
+
+@login_required
+@require_GET
+def dataset_export(request: HttpRequest, name: str) -> HttpResponse | StreamingHttpResponse:
+    """The download on the dataset page: the API's export (the same parameters, validation and
+    streaming code), for every member (viewers export, as the Members page says)."""
+    dataset = selectors.dataset_get_for_user(request.user, name)
+    params = ExportParamsSerializer(data=_present(request.GET))
+    if params.is_valid():
+        return export_response(dataset, params.validated_data)
+    errors = _error_texts(params.errors)
+    return render(
+        request,
+        "annotations/dataset_export.html",
+        {"dataset": dataset, "export_errors": errors, **_export_context(dataset, request.user, request.GET)},
+        status=400,
     )
 
 

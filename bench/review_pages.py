@@ -15,8 +15,19 @@ view, template or JSON) and no network:
 - page: the review page of the 20-turn dialogue (GET);
 - save: one decision on one label of that dialogue through the review API (POST).
 
+Then reviewers give a few thousand verdicts (through the review service, as the review page's saves
+do), the workers' kept counts are refreshed, and it times the reading pages as the reviewer of a page
+sees them:
+
+- datasets: the datasets list;
+- overview: the dataset's page (its overview and the first page of dialogues);
+- filtered: the dialogue list with the label filters of the page, in three combinations (a model's
+  unsure intents; the proposals that say the ASR failed; one reviewer's corrections);
+- search: the dialogue list searching for a word (its matching turns shown);
+- quality: the Quality page (agreement, the model against reviewers, reviewers by day, failures).
+
 Prints one JSON line with p50 and p95 in milliseconds. Targets (2-core machine, SQLite and PostgreSQL):
-p95 at most 50 ms for the page and the queue, 30 ms for a save.
+p95 at most 50 ms for every page and the queue, 30 ms for a save.
 """
 
 from __future__ import annotations
@@ -39,6 +50,16 @@ sys.path.insert(0, str(ROOT))  # the simulator runs before Django is set up
 
 REVIEWERS = 20
 WARM_UP = 10
+# Dialogues whose every model proposal a reviewer decides before the reading pages are timed: with
+# about 11 proposals a dialogue, a few thousand verdicts for the Quality page.
+REVIEWED_DIALOGUES = 400
+# The dialogue list's filters timed (the query string of the dataset page).
+FILTERS = {
+    "unsure_intents": {"status": "proposed", "kind": "intent", "confidence_max": "0.6"},
+    "asr_failures": {"status": "proposed", "failure_point": "asr"},
+    "one_reviewers_corrections": {"status": "corrected", "reviewer": "reviewer3"},
+}
+SEARCH = "weather"
 LONG_TURNS = 20
 # How often a proposal differs from the gold it was made from, as a model's mistakes would.
 WRONG = 0.15
@@ -160,6 +181,33 @@ def _model_value(rng: random.Random, kind: str, value: Any, inventory: dict[str,
     return value
 
 
+def review_some(dataset: Any, reviewers: list[Any], count: int) -> int:
+    """Reviewers take turns deciding every model proposal of ``count`` dialogues: accepted when it
+    says what the gold says, corrected to the gold otherwise (as review_decide receives a page's
+    "accept all" with its corrections). Returns the verdicts given."""
+    from annotations.models import Dialogue, Label, LabelSource
+    from review.services.decisions import DecisionInput, review_decide
+
+    given = 0
+    dialogues = Dialogue.objects.filter(dataset=dataset).exclude(external_id="bench-20-turns")
+    for number, dialogue in enumerate(dialogues.order_by("pk")[:count]):
+        labels = list(Label.objects.filter(dialogue=dialogue))
+        gold = {(g.turn_id, g.kind): g.value for g in labels if g.source_type == LabelSource.IMPORT}
+        decisions = []
+        for label in labels:
+            if label.source_type != LabelSource.MODEL or (label.turn_id, label.kind) not in gold:
+                continue
+            right = gold[(label.turn_id, label.kind)]
+            if right == label.value:
+                decisions.append(DecisionInput(label.pk, "accept", label.revision))
+            else:
+                decisions.append(DecisionInput(label.pk, "correct", label.revision, right))
+        if decisions:
+            review_decide(dialogue=dialogue, reviewer=reviewers[number % len(reviewers)], decisions=decisions)
+            given += len(decisions)
+    return given
+
+
 def percentiles(samples: list[float]) -> dict[str, float]:
     import numpy as np
 
@@ -203,6 +251,7 @@ def main() -> None:
 
             from annotations.formats.importing import ImportSource, import_dialogues
             from annotations.models import Dataset, Dialogue, Label, Membership, Role
+            from annotations.services import dataset_stats_refresh
 
             settings.DEBUG = False  # as in production: no query log kept per request
             dataset = Dataset.objects.create(name="bench")
@@ -271,6 +320,38 @@ def main() -> None:
                 return response
 
             results["save_ms"] = percentiles(timed(save, args.requests, lambda r: _expect(r, 200)))
+            started = time.perf_counter()
+            verdicts = review_some(dataset, reviewers, REVIEWED_DIALOGUES)
+            verdict_seconds = time.perf_counter() - started
+            started = time.perf_counter()
+            dataset_stats_refresh(dataset_id=dataset.pk)  # as the worker does after the changes
+            stats_seconds = time.perf_counter() - started
+
+            detail_url = reverse("annotations:dataset-detail", args=[dataset.name])
+            reading = {
+                "datasets": (reverse("annotations:dataset-list"), {}),
+                "overview": (detail_url, {}),
+                **{f"filtered_{name}": (detail_url, params) for name, params in FILTERS.items()},
+                "search": (detail_url, {"q": SEARCH}),
+                "quality": (reverse("review:agreement", args=[dataset.name]), {}),
+            }
+            results["pages_ms"] = {}
+            listed: dict[str, int] = {}
+            for name, (url, params) in reading.items():
+                results["pages_ms"][name] = percentiles(
+                    timed(
+                        lambda url=url, params=params: reader.get(url, params),
+                        args.requests,
+                        lambda r: _expect(r, 200),
+                    )
+                )
+                if url == detail_url:  # the rows of the page's dialogue table
+                    listed[name] = reader.get(url, params).content.count(b'<th scope="row"><a href=')
+            reading_queries = {}
+            for name, (url, params) in reading.items():
+                with CaptureQueriesContext(connection) as queries:
+                    reader.get(url, params)
+                reading_queries[name] = len(queries)
             with CaptureQueriesContext(connection) as page_queries:
                 reader.get(page_url)
             with CaptureQueriesContext(connection) as save_queries:
@@ -287,10 +368,14 @@ def main() -> None:
                         "simulate": round(simulate_seconds, 1),
                         "import": round(import_seconds, 1),
                         "proposals_and_queue_state": round(propose_seconds, 1),
+                        "verdicts": round(verdict_seconds, 1),
+                        "kept_counts": round(stats_seconds, 1),
                     },
+                    "verdicts": verdicts,
+                    "listed": listed,
                     **results,
-                    "queries": {"page": len(page_queries), "save": len(save_queries)},
-                    "targets_ms": {"queue_p95": 50, "page_p95": 50, "save_p95": 30},
+                    "queries": {"page": len(page_queries), "save": len(save_queries), **reading_queries},
+                    "targets_ms": {"queue_p95": 50, "page_p95": 50, "save_p95": 30, "pages_p95": 50},
                     "peak_rss_mb": peak_rss_mb(),
                 }
             )

@@ -96,6 +96,11 @@ class JobChunk(models.Model):
     error = models.TextField(blank=True)
     seconds = models.FloatField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Units this attempt has counted on the job's progress before the chunk is done, so the bar moves
+    # within a chunk and a retried attempt takes back what a dead one counted.
+    progress = models.PositiveIntegerField(default=0)
+    # What the chunk wrote (labels, for labelling), for the job's result.
+    written = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["job", "index"]

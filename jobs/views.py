@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import PurePosixPath
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -27,8 +28,30 @@ from selflearn_site.exceptions import ApplicationError
 
 JOBS_PER_PAGE = 50
 RESUMABLE = (Job.Status.FAILED, Job.Status.CANCELLED)
-# What a job's progress counts, for its rate.
-RATE_UNITS: dict[str, str] = {Job.Kind.LABEL: "turns"}
+# What a job's progress counts, for its rate: by kind, or by (kind, phase) where a phase counts
+# something else (an import validates bytes, then writes dialogues).
+RATE_UNITS: dict[str | tuple[str, str], str] = {
+    Job.Kind.LABEL: "turns",
+    Job.Kind.TRAIN: "steps",
+    Job.Kind.FIND_MOMENTS: "dialogues",
+    Job.Kind.MINE_REWRITES: "dialogues",
+    (Job.Kind.IMPORT, "validating"): "bytes",
+    (Job.Kind.IMPORT, "writing"): "dialogues",
+}
+# How a job's result reads: its keys in words; keys not here are humanised as they are.
+RESULT_NAMES = {
+    "turns_labelled": "Turns labelled",
+    "labels_written": "Labels written",
+    "seconds_in_chunks": "Time spent labelling",
+    "seconds": "Time",
+    "dialogues": "Dialogues imported",
+    "turns": "Turns imported",
+    "labels": "Gold labels imported",
+    "skipped_duplicates": "Duplicates skipped",
+    "rejected_lines": "Invalid lines rejected",
+}
+# Keys of a result that are plumbing, not news (the rejects file has its own link).
+RESULT_HIDDEN = frozenset({"rejects_file", "rejects_path", "dataset"})
 
 
 def job_status_payload(job: Job) -> dict:
@@ -48,6 +71,8 @@ def job_status_payload(job: Job) -> dict:
         "error": job.error,
         "started_at": job.started_at.isoformat() if job.started_at else None,
         "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+        "progress_display": progress_display(job),
+        "result_rows": result_rows(job),
         "rate": rate,
         "rate_display": rate_display(job, rate),
         "eta_seconds": eta_seconds,
@@ -56,11 +81,65 @@ def job_status_payload(job: Job) -> dict:
     }
 
 
+def _unit(job: Job) -> str:
+    return RATE_UNITS.get((job.kind, job.phase)) or RATE_UNITS.get(job.kind) or "items"
+
+
+def _bytes(count: float) -> str:
+    for unit, size in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if count >= size:
+            return f"{count / size:,.1f} {unit}"
+    return f"{count:,.0f} bytes"
+
+
 def rate_display(job: Job, rate: float | None) -> str:
+    """Always with its unit: 12.5 turns/s, 3.4 MB/s (an import reading its file)."""
     if rate is None:
         return "—"
-    unit = RATE_UNITS.get(job.kind)
-    return f"{rate:,.1f} {unit}/s" if unit else f"{rate:,.1f}/s"
+    unit = _unit(job)
+    if unit == "bytes":
+        return f"{_bytes(rate)}/s"
+    return f"{rate:,.1f} {unit}/s"
+
+
+def progress_display(job: Job) -> str:
+    """ "42% · 1,234 of 2,900 turns" (or bytes as MB); what is done when the total is unknown."""
+    unit = _unit(job)
+    amount = _bytes if unit == "bytes" else (lambda count: f"{count:,}")
+    suffix = "" if unit == "bytes" else f" {unit}"
+    fraction = job.fraction_done
+    if fraction is not None and job.progress_total is not None:
+        return f"{fraction * 100:.1f}% · {amount(job.progress_done)} of {amount(job.progress_total)}{suffix}"
+    return f"{amount(job.progress_done)}{suffix} done" if job.progress_done else ""
+
+
+def _value_display(key: str, value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (int, float)) and (key == "seconds" or key.startswith("seconds_")):
+        return duration_display(float(value))
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+    if isinstance(value, dict):
+        parts = [f"{_value_display(k, v)} {str(k).replace('_', ' ')}" for k, v in value.items() if v != 0]
+        return ", ".join(parts) if parts else "—"
+    if isinstance(value, list):
+        return ", ".join(_value_display(key, each) for each in value) or "—"
+    return "—" if value is None else str(value)
+
+
+def result_rows(job: Job) -> list[dict[str, str]]:
+    """The job's result as the page shows it: a name and a readable value per key ("Chunks: 2 done",
+    "Time spent labelling: 40 s"), never raw JSON."""
+    rows = []
+    for key, value in (job.result or {}).items():
+        if key in RESULT_HIDDEN:
+            continue
+        name = RESULT_NAMES.get(key) or str(key).replace("_", " ").capitalize()
+        rows.append({"key": str(key), "name": name, "value": _value_display(str(key), value)})
+    return rows
 
 
 def duration_display(seconds: float | None) -> str:

@@ -12,10 +12,13 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from annotations import selectors
 from annotations.models import MAX_REQUIRED_REVIEWS, Role
+from annotations.services import dataset_counts_ensure
+from review import charts, quality
 from review.forms import AutoAcceptRulesForm
 from review.models import Adjudication
 from review.rules import REJECTED, verdict_key
@@ -75,7 +78,19 @@ def review_next_view(request: AuthenticatedHttpRequest, name: str) -> HttpRespon
         review_leave(dialogue_id=review_dialogue_get(dataset, int(leave)).pk, reviewer=request.user)
     dialogue_id = review_next(dataset=dataset, reviewer=request.user, policy=policy)
     if dialogue_id is None:
-        messages.success(request, "Nothing is left for you to review in this dataset.")
+        if not selectors.dataset_has_proposals(dataset):
+            label_url = reverse("models_app:dataset-label", args=[dataset.name])
+            messages.warning(
+                request,
+                format_html(
+                    '{} has no labels to review yet. <a href="{}">Label it with a model</a> (a job in '
+                    "the background); its proposals then wait here for you.",
+                    dataset.name,
+                    label_url,
+                ),
+            )
+        else:
+            messages.success(request, "Nothing is left for you to review in this dataset.")
         return redirect(f"{reverse('review:review-queue', args=[dataset.name])}?policy={policy}")
     return redirect(f"{reverse('review:review-dialogue', args=[dataset.name, dialogue_id])}?policy={policy}")
 
@@ -197,11 +212,36 @@ def _chosen_verdict(adjudication: Adjudication, choice: str) -> tuple[str, Any]:
 @login_required
 @require_GET
 def agreement_view(request: AuthenticatedHttpRequest, name: str) -> HttpResponse:
+    """The quality dashboard: agreement, the model against reviewers, reviewers by day, the logs'
+    failures and model versions compared on the dataset's gold."""
     dataset = selectors.dataset_get_for_user(request.user, name)
+    dataset_counts_ensure(datasets=[dataset])
+    rows = dataset_agreement(dataset)
+    kinds = quality.model_quality(dataset, dataset.stats)
+    activity = quality.review_activity(dataset)
+    failures = quality.failure_quality(dataset.stats)
+    comparison = quality.model_comparison(dataset, chosen=request.GET.getlist("model"))
     return render(
         request,
         "review/agreement.html",
-        {"dataset": dataset, "rows": dataset_agreement(dataset)},
+        {
+            "dataset": dataset,
+            "rows": rows,
+            "has_gold": any(row.gold for row in rows),
+            "kinds": kinds,
+            "activity": activity,
+            "failures": failures,
+            "comparison": comparison,
+            "evaluated_models": quality.evaluated_models(dataset),
+            "charts": {
+                "accuracy": charts.accuracy_chart(kinds),
+                "reliability": charts.reliability_chart(kinds),
+                "activity": charts.activity_chart(activity),
+                "failures": charts.failures_chart(failures),
+                "intents": charts.intents_chart(failures),
+                "comparison": charts.comparison_chart(comparison),
+            },
+        },
     )
 
 
@@ -211,6 +251,19 @@ def dataset_auto_accept(request: AuthenticatedHttpRequest, name: str) -> HttpRes
     """The dataset's auto-accept thresholds, one per label kind: admins only."""
     dataset = selectors.dataset_get_for_user(request.user, name, minimum_role=Role.ADMIN)
     current = auto_accept_thresholds(dataset)
+    use = request.POST.get("use", "")
+    if request.method == "POST" and use:
+        # A "Use" button of the curve's table: that kind's threshold alone, the others unchanged.
+        kind, _, raw = use.partition(":")
+        try:
+            auto_accept_rules_set(dataset=dataset, thresholds={kind: float(raw)})
+        except (ApplicationError, ValueError):
+            messages.error(request, "Choose a threshold from the table.")
+        else:
+            messages.success(
+                request, f"Auto-accept of {kind.replace('_', ' ')} now at or above {float(raw):.2f}."
+            )
+        return redirect("review:dataset-auto-accept", name=dataset.name)
     form = AutoAcceptRulesForm(request.POST or None, initial=current)
     if request.method == "POST" and form.is_valid():
         try:
@@ -220,9 +273,17 @@ def dataset_auto_accept(request: AuthenticatedHttpRequest, name: str) -> HttpRes
         else:
             messages.success(request, f"Saved the auto-accept rules of {dataset}.")
             return redirect("review:dataset-auto-accept", name=dataset.name)
+    dataset_counts_ensure(datasets=[dataset])
+    kinds = quality.model_quality(dataset, dataset.stats)
     return render(
         request,
         "review/dataset_auto_accept.html",
-        {"dataset": dataset, "form": form},
+        {
+            "dataset": dataset,
+            "form": form,
+            "kinds": kinds,
+            "current": current,
+            "curve_chart": charts.precision_coverage_chart(kinds),
+        },
         status=400 if request.method == "POST" else 200,
     )

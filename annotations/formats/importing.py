@@ -57,6 +57,9 @@ class ImportOptions:
     skip_invalid: bool = False
     # Where rejected lines go with skip_invalid; None keeps them in a temporary file (see ImportReport).
     rejects_path: Path | None = None
+    # How a duplicate error tells its reader to let duplicates through, in the words of where they
+    # imported: the command line's option here; the upload page and the API pass their own.
+    duplicate_hint: str = "use --on-duplicate skip or replace"
 
 
 @dataclass(frozen=True)
@@ -425,7 +428,7 @@ def _validate(
                 if dialogue_id in found:
                     bad.add(
                         f"{source.name}:{number}: id: dialogue {dialogue_id!r} is already in dataset "
-                        f"{dataset.name!r} (use --on-duplicate skip or replace)"
+                        f"{dataset.name!r} ({options.duplicate_hint})"
                     )
         unchecked.clear()
 

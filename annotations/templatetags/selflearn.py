@@ -4,9 +4,12 @@ slot type, how a label was obtained, percentages."""
 from __future__ import annotations
 
 import zlib
+from datetime import UTC, datetime
 from typing import Any
 
 from django import template
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
@@ -89,5 +92,60 @@ def get_item(mapping: Any, key: str) -> Any:
 
 
 @register.filter
+def index(sequence: Any, number: int) -> Any:
+    """The item at ``number`` of a list (the dashboards' tables walk parallel lists), or None."""
+    try:
+        return sequence[number]
+    except (IndexError, KeyError, TypeError):
+        return None
+
+
+@register.filter
 def humanize_key(key: str) -> str:
     return str(key).replace("_", " ").capitalize()
+
+
+@register.filter
+def when(value: Any) -> SafeString | str:
+    """A time as people read it ("3 minutes ago", "yesterday 14:05", "24 Nov 2026, 10:00") inside a
+    ``<time>`` whose title is the exact time, seconds and zone included. Takes a datetime or the ISO
+    8601 text a log carries (kept as written); text that is not a time is shown as it is."""
+    if value in (None, ""):
+        return "—"
+    moment = value if isinstance(value, datetime) else parse_datetime(str(value))
+    if moment is None:
+        return str(value)
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, UTC)
+    local = timezone.localtime(moment)
+    exact = local.strftime("%Y-%m-%d %H:%M:%S %Z").strip()
+    age = (timezone.now() - moment).total_seconds()
+    if -60 < age < 60:
+        text = "just now"
+    elif 0 < age < 3600:
+        text = f"{int(age // 60)} min ago"
+    elif 0 < age < 2 * 86400 and (timezone.localtime().date() - local.date()).days in (0, 1):
+        day = "today" if local.date() == timezone.localtime().date() else "yesterday"
+        text = f"{day} {local:%H:%M}"
+    else:
+        text = f"{local.day} {local:%b %Y, %H:%M}"
+    return format_html('<time datetime="{}" title="{}">{}</time>', moment.isoformat(), exact, text)
+
+
+@register.filter
+def mark_match(text: str | None, query: str) -> SafeString | str:
+    """The text with each occurrence of ``query`` (any case) in a ``<mark>``, the rest escaped."""
+    if not text:
+        return ""
+    if not query:
+        return text
+    lower, needle = text.lower(), query.lower()
+    parts: list[str] = []
+    cursor = 0
+    while (found := lower.find(needle, cursor)) != -1:
+        parts.append(str(conditional_escape(text[cursor:found])))
+        parts.append(format_html('<mark class="match">{}</mark>', text[found : found + len(needle)]))
+        cursor = found + len(needle)
+    parts.append(str(conditional_escape(text[cursor:])))
+    # Every part is escaped above.
+    return mark_safe("".join(parts))

@@ -6,8 +6,16 @@
   var url = root.dataset.statusUrl;
   var field = function (name) { return document.querySelector('[data-field="' + name + '"]'); };
   var section = function (name) { return document.querySelector('[data-section="' + name + '"]'); };
-  var humanize = function (key) { var s = key.replace(/_/g, " "); return s.charAt(0).toUpperCase() + s.slice(1); };
-  var when = function (iso) { return iso ? iso.replace("T", " ").replace(/\.\d+/, "").replace(/([+-]00:00|Z)$/, "") : "—"; };
+  // A time as the server draws it (the `when` filter): "just now" for what the poll sees happen, the
+  // exact time in the title.
+  var when = function (cell, iso) {
+    if (!iso) { cell.textContent = "—"; return; }
+    var time = document.createElement("time");
+    time.dateTime = iso;
+    time.title = new Date(iso).toLocaleString();
+    time.textContent = Math.abs(Date.now() - new Date(iso).getTime()) < 60000 ? "just now" : new Date(iso).toLocaleString();
+    cell.replaceChildren(time);
+  };
 
   function render(job) {
     var status = field("status");
@@ -19,16 +27,16 @@
     if (job.percent !== null) {
       bar.value = job.percent;
       bar.textContent = job.percent + "%";
-      text.textContent = job.percent + "% · " + job.progress_done + " of " + job.progress_total;
+      text.textContent = job.progress_display;
     } else if (job.status === "succeeded") {
       bar.value = 100;
       text.textContent = "";
     } else {
       bar.removeAttribute("value"); // indeterminate until the job knows its total
-      text.textContent = job.progress_done ? job.progress_done + " done" : "";
+      text.textContent = job.progress_display;
     }
-    field("started_at").textContent = when(job.started_at);
-    field("finished_at").textContent = when(job.finished_at);
+    when(field("started_at"), job.started_at);
+    when(field("finished_at"), job.finished_at);
     if (field("rate")) field("rate").textContent = job.rate_display || "—";
     if (field("eta")) field("eta").textContent = job.eta_display || "—";
     if (job.chunks && field("chunks")) {
@@ -43,14 +51,14 @@
     if (job.result) {
       var list = field("result");
       list.replaceChildren();
-      Object.keys(job.result).forEach(function (key) {
-        if (key === "rejects_file") return;
+      // The server words the result (result_rows): the page never shows raw JSON.
+      job.result_rows.forEach(function (each) {
         var row = document.createElement("div");
         var dt = document.createElement("dt");
         var dd = document.createElement("dd");
-        dt.textContent = humanize(key);
-        var value = job.result[key];
-        dd.textContent = typeof value === "object" && value !== null ? JSON.stringify(value) : String(value);
+        row.dataset.key = each.key;
+        dt.textContent = each.name;
+        dd.textContent = each.value;
         row.append(dt, dd);
         list.append(row);
       });

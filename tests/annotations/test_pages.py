@@ -7,6 +7,7 @@ import json
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from annotations.formats.importing import ImportSource, import_dialogues
 from annotations.models import Dataset, Dialogue, Label, Membership, Role
@@ -120,8 +121,41 @@ def test_dataset_list_costs_a_fixed_number_of_queries(
         other = Dataset.objects.create(name=f"more-{number}")
         Membership.objects.create(dataset=other, user=viewer, role=Role.VIEWER)
     client.force_login(viewer)
-    with django_assert_num_queries(3):  # session, user, datasets with their counts
+    client.get(reverse("annotations:dataset-list"))  # the first look counts them (small datasets)
+    with django_assert_num_queries(3):  # session, user, datasets with their kept counts
         client.get(reverse("annotations:dataset-list"))
+
+
+def test_the_dataset_list_counts_from_kept_counts_and_recounts_after_a_change(
+    client, dataset, viewer, dialogues
+):
+    client.force_login(viewer)
+    [row] = client.get(reverse("annotations:dataset-list")).context["datasets"]
+    labels = Label.objects.filter(dialogue__dataset=dataset)
+    assert (row.dialogue_count, row.label_count) == (dataset.dialogues.count(), labels.count())
+    assert row.labels_gold == labels.filter(status="gold").count() > 0
+    labels.filter(pk=labels.first().pk).update(status="rejected", updated_at=timezone.now())
+    [row] = client.get(reverse("annotations:dataset-list")).context["datasets"]
+    assert row.labels_rejected == 1 and not row.counts_pending
+
+
+def test_a_large_datasets_list_shows_its_kept_counts_and_asks_a_worker_to_recount(
+    client, dataset, viewer, dialogues, monkeypatch, django_capture_on_commit_callbacks
+):
+    from annotations import services
+
+    client.force_login(viewer)
+    client.get(reverse("annotations:dataset-list"))
+    monkeypatch.setattr(services, "SYNC_REFRESH_DIALOGUES", 1)
+    labels = Label.objects.filter(dialogue__dataset=dataset)
+    labels.filter(pk=labels.first().pk).update(status="rejected", updated_at=timezone.now())
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        [row] = client.get(reverse("annotations:dataset-list")).context["datasets"]
+    assert row.labels_rejected == 0 and row.counts_pending and len(callbacks) == 1
+    for callback in callbacks:
+        callback()  # the worker's task, eager here
+    [row] = client.get(reverse("annotations:dataset-list")).context["datasets"]
+    assert row.labels_rejected == 1 and not row.counts_pending
 
 
 def test_anyone_logged_in_can_create_a_dataset_and_becomes_its_admin(client, stranger):
@@ -142,7 +176,7 @@ def test_creating_a_dataset_with_a_taken_name_shows_the_error(client, dataset, s
 def test_dataset_page_lists_dialogues_with_their_counts(client, dataset, viewer, dialogues):
     client.force_login(viewer)
     response = client.get(reverse("annotations:dataset-detail", args=[dataset.name]))
-    rows = {d.external_id: d for d in response.context["page"].object_list}
+    rows = {d.external_id: d for d in response.context["page"].dialogues}
     assert set(rows) == {"d1", "d2", "d3"}
     assert (rows["d2"].turn_count, rows["d2"].first_utterance) == (3, "what's the weather")
     assert rows["d3"].label_count == 0
@@ -150,13 +184,19 @@ def test_dataset_page_lists_dialogues_with_their_counts(client, dataset, viewer,
     assert rows["d1"].user_key == "u1"
 
 
-def test_dataset_page_is_paginated_by_50(client, dataset, viewer):
+def test_dataset_page_is_paginated_by_50_after_the_last_dialogue_shown(client, dataset, viewer):
     for number in range(51):
         make_dialogue(dataset, f"p{number:02}", ["hi"], with_labels=False)
     client.force_login(viewer)
     url = reverse("annotations:dataset-detail", args=[dataset.name])
-    assert len(client.get(url).context["page"].object_list) == 50
-    assert [d.external_id for d in client.get(url, {"page": 2}).context["page"].object_list] == ["p50"]
+    first = client.get(url)
+    assert len(first.context["page"].dialogues) == 50
+    after = first.context["page"].next_after
+    assert after == first.context["page"].dialogues[-1].pk
+    assert f"after={after}" in first.content.decode()
+    second = client.get(url, {"after": after})
+    assert [d.external_id for d in second.context["page"].dialogues] == ["p50"]
+    assert second.context["page"].next_after is None
 
 
 def test_search_finds_dialogues_by_utterance_text(client, dataset, viewer, dialogues):
@@ -164,10 +204,10 @@ def test_search_finds_dialogues_by_utterance_text(client, dataset, viewer, dialo
     url = reverse("annotations:dataset-detail", args=[dataset.name])
     # "weather" is said twice in d2 (once capitalised): still one row.
     response = client.get(url, {"q": "WEATHER"})
-    assert [d.external_id for d in response.context["page"].object_list] == ["d2"]
+    assert [d.external_id for d in response.context["page"].dialogues] == ["d2"]
     response = client.get(url, {"q": "purple"})
-    assert [d.external_id for d in response.context["page"].object_list] == ["d1"]
-    assert list(client.get(url, {"q": "nothing like this"}).context["page"].object_list) == []
+    assert [d.external_id for d in response.context["page"].dialogues] == ["d1"]
+    assert list(client.get(url, {"q": "nothing like this"}).context["page"].dialogues) == []
 
 
 def test_dialogue_page_shows_turns_slots_labels_and_goals(client, dataset, viewer, dataset_admin, dialogues):
@@ -227,11 +267,16 @@ def test_dataset_page_costs_a_fixed_number_of_queries(
 ):
     client.force_login(viewer)
     url = reverse("annotations:dataset-detail", args=[dataset.name])
-    with django_assert_num_queries(5):  # session, user, dataset, count, page of dialogues
+    # session, user, dataset, its kept counts and whether a label changed since, the page of
+    # dialogues (no count of them all), the export form's model versions and members (once the counts
+    # are kept)
+    client.get(url)
+    with django_assert_num_queries(8):
         client.get(url)
     for number in range(10):
         make_dialogue(dataset, f"more{number}", ["a", "b"])
-    with django_assert_num_queries(5):
+    client.get(url)
+    with django_assert_num_queries(8):
         client.get(url)
 
 
@@ -296,3 +341,43 @@ def test_a_failed_import_shows_its_errors_line_by_line(
     html = client.get(reverse("jobs:job-detail", args=[job.pk])).content.decode()
     assert '<pre class="error-text" data-field="error">' in html
     assert "bad.jsonl:1" in html and "bad.jsonl:2" in html
+
+
+def test_a_duplicate_upload_is_told_what_to_choose_on_the_page_not_a_command_line_option(
+    client, dataset, dataset_admin, django_capture_on_commit_callbacks
+):
+    make_dialogue(dataset, "a1", ["hello"])
+    upload = SimpleUploadedFile("again.jsonl", (json.dumps(dialogue_data("a1")) + "\n").encode())
+    client.force_login(dataset_admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("annotations:dataset-import", args=[dataset.name]),
+            {"file": upload, "on_duplicate": "error"},
+        )
+    job = Job.objects.get()
+    assert job.status == "failed"
+    assert "already in dataset" in job.error
+    assert "--on-duplicate" not in job.error
+    assert "“Skip the new copy”" in job.error and "on_duplicate=skip" in job.error
+
+
+def test_the_dataset_page_shows_how_far_each_label_kind_has_come(client, dataset, viewer, dialogues):
+    client.force_login(viewer)
+    labels = Label.objects.filter(dialogue__dataset=dataset, kind="intent")
+    labels.filter(pk=labels.first().pk).update(status="proposed", updated_at=timezone.now())
+    response = client.get(reverse("annotations:dataset-detail", args=[dataset.name]))
+    intent = next(row for row in response.context["overview"] if row.kind == "intent")
+    assert (intent.labels, intent.proposed, intent.gold) == (labels.count(), 1, labels.count() - 1)
+    assert "Overview" in response.content.decode() and 'class="stacked-bar"' in response.content.decode()
+
+
+def test_a_search_shows_and_highlights_the_turn_that_matched_not_the_first_one(client, dataset, viewer):
+    make_dialogue(dataset, "w1", ["good morning", "what's the Weather in paris", "thanks"])
+    client.force_login(viewer)
+    response = client.get(reverse("annotations:dataset-detail", args=[dataset.name]), {"q": "weather"})
+    html = response.content.decode()
+    assert "Matching turn" in html
+    assert 'what&#x27;s the <mark class="match">Weather</mark> in paris' in html
+    assert "good morning" not in html
+    [row] = response.context["page"].dialogues
+    assert row.match_turn == "t2"

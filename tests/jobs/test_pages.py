@@ -77,11 +77,58 @@ def test_a_finished_import_shows_its_result_and_rejects_link(client, dataset_adm
     )
     client.force_login(dataset_admin)
     html = client.get(reverse("jobs:job-detail", args=[running_job.pk])).content.decode()
-    assert "Skipped duplicates" in html and "Rejected lines" in html
+    assert "Duplicates skipped" in html and "Invalid lines rejected" in html
     assert 'data-finished="true"' in html
     rejects = client.get(reverse("jobs:job-rejects", args=[running_job.pk]))
     assert rejects.status_code == 200
     assert b"".join(rejects.streaming_content) == b'{"bad": 1}\n'
+
+
+def test_a_finished_labelling_job_says_what_it_wrote_in_words(client, dataset, dataset_admin):
+    job = Job.objects.create(
+        kind=Job.Kind.LABEL,
+        dataset=dataset,
+        status=Job.Status.SUCCEEDED,
+        started_at=timezone.now(),
+        finished_at=timezone.now(),
+        progress_done=80,
+        progress_total=80,
+        result={
+            "chunks": {"done": 2, "failed": 0},
+            "turns_labelled": 80,
+            "labels_written": 1234,
+            "seconds_in_chunks": 40.868,
+        },
+    )
+    client.force_login(dataset_admin)
+    html = client.get(reverse("jobs:job-detail", args=[job.pk])).content.decode()
+    assert "<dt>Labels written</dt><dd>1,234</dd>" in html
+    assert "<dt>Chunks</dt><dd>2 done</dd>" in html
+    assert "<dt>Time spent labelling</dt><dd>41 s</dd>" in html
+    assert "{&quot;done&quot;" not in html and "40.868" not in html
+    status = client.get(reverse("jobs:job-status", args=[job.pk])).json()
+    assert {"key": "labels_written", "name": "Labels written", "value": "1,234"} in status["result_rows"]
+
+
+def test_an_import_rate_carries_its_unit(client, dataset, dataset_admin):
+    started = timezone.now() - timezone.timedelta(seconds=10)
+    job = Job.objects.create(
+        kind=Job.Kind.IMPORT,
+        dataset=dataset,
+        status=Job.Status.RUNNING,
+        phase="validating",
+        started_at=started,
+        progress_done=9_780_803,
+        progress_total=20_000_000,
+    )
+    client.force_login(dataset_admin)
+    status = client.get(reverse("jobs:job-status", args=[job.pk])).json()
+    assert status["rate_display"].endswith(" kB/s")  # about 978,080 bytes a second
+    assert status["progress_display"] == "48.9% · 9.8 MB of 20.0 MB"
+    Job.objects.filter(pk=job.pk).update(phase="writing", progress_done=300, progress_total=900)
+    status = client.get(reverse("jobs:job-status", args=[job.pk])).json()
+    assert status["rate_display"].endswith(" dialogues/s")
+    assert status["progress_display"] == "33.3% · 300 of 900 dialogues"
 
 
 def test_a_failed_job_shows_its_error_keeping_line_breaks(client, dataset_admin, running_job):

@@ -60,6 +60,51 @@ def test_a_labelling_job_runs_in_chunks_to_an_exact_label_count(
     assert JobChunk.objects.filter(job=job).count() == 5  # 24 dialogues in chunks of 5
     assert Label.objects.filter(model_version=model, kind=LabelKind.INTENT).count() == turns
     assert job.result["turns_labelled"] == turns
+    assert job.result["labels_written"] == labels_per_turn_and_dialogue(simulated_dataset)
+
+
+def test_progress_moves_within_a_chunk(simulated_dataset, model, monkeypatch):
+    job = planned_job(simulated_dataset, model, chunk_dialogues=24)
+    monkeypatch.setattr(job_services, "PROGRESS_DIALOGUES", 4)
+    seen: list[int] = []
+    real = job_services.propose_labels
+
+    def propose(**kwargs):
+        seen.append(Job.objects.get(pk=job.pk).progress_done)
+        return real(**kwargs)
+
+    monkeypatch.setattr(job_services, "propose_labels", propose)
+    label_job_run_chunk(job=job, index=0)
+
+    job.refresh_from_db()
+    assert len(seen) == 6  # one chunk of 24 dialogues, predicted four at a time
+    assert seen == sorted(seen) and len(set(seen)) == 6  # the bar moved before each part
+    assert job.progress_done == job.progress_total
+
+
+def test_an_attempt_that_died_within_a_chunk_is_counted_once_when_retried(
+    simulated_dataset, model, monkeypatch
+):
+    job = planned_job(simulated_dataset, model)
+    monkeypatch.setattr(job_services, "PROGRESS_DIALOGUES", 2)
+    real = job_services.propose_labels
+    calls = {"n": 0}
+
+    def dies_on_the_second_part(**kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("worker killed")
+        return real(**kwargs)
+
+    monkeypatch.setattr(job_services, "propose_labels", dies_on_the_second_part)
+    with pytest.raises(RuntimeError):
+        label_job_run_chunk(job=job, index=0)
+    assert Job.objects.get(pk=job.pk).progress_done > 0  # the first part was counted
+
+    label_job_run_chunk(job=job, index=0)  # redelivered
+
+    chunk = JobChunk.objects.get(job=job, index=0)
+    assert Job.objects.get(pk=job.pk).progress_done == chunk.size
 
 
 def test_a_chunk_delivered_twice_writes_nothing_twice_and_counts_once(simulated_dataset, model):

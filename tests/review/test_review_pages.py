@@ -130,6 +130,21 @@ def test_the_history_lists_every_decision_with_who_and_before_and_after(
     assert "rita" in html and "Correct" in html and "PlayMusic" in html and "GetWeather" in html
 
 
+def test_the_history_shows_slots_as_words_and_times_in_words_with_the_exact_time_in_a_title(
+    client, dataset, dialogue, reviewer
+):
+    slots = label_of(dialogue, LabelKind.SLOTS, "t1")  # "play purple haze"
+    corrected = [{"start": 5, "end": 16, "type": "song"}]
+    review_decide(dialogue=dialogue, reviewer=reviewer, decisions=[decision(slots, "correct", corrected)])
+    client.force_login(reviewer)
+    html = client.get(reverse("review:dialogue-history", args=[dataset.name, dialogue.pk])).content.decode()
+    assert "song “purple haze”" in html
+    assert '"start"' not in html and "&quot;start&quot;" not in html
+    assert re.search(
+        r'<time datetime="[^"]+" title="\d{4}-\d\d-\d\d \d\d:\d\d:\d\d[^"]*">just now</time>', html
+    )
+
+
 def test_an_admin_settles_a_disagreement_on_the_adjudication_page(
     client, dataset, dialogue, dataset_admin, make_user
 ):
@@ -185,3 +200,12 @@ def test_the_review_records_are_readable_but_not_editable_in_the_django_admin(
     # The audit of every label change stays with the labels it audits.
     assert client.get(reverse("admin:annotations_reviewevent_changelist")).status_code == 200
     assert client.get(reverse("admin:annotations_reviewevent_add")).status_code == 403
+
+
+def test_a_never_labelled_dataset_says_it_has_no_labels_yet_and_how_to_get_them(client, dataset, reviewer):
+    client.force_login(reviewer)
+    response = client.post(reverse("review:review-next", args=[dataset.name]), follow=True)
+    html = response.content.decode()
+    assert "Nothing is left for you to review" not in html
+    assert "message--warning" in html and "has no labels to review yet" in html
+    assert f'href="{reverse("models_app:dataset-label", args=[dataset.name])}"' in html

@@ -1,0 +1,274 @@
+"""Reads for the quality dashboards: the model against reviewers' verdicts (accuracy, reliability and
+the precision-coverage curve that auto-accept thresholds are chosen on), reviewer agreement and
+throughput by day, the logs' failures (from the dataset's kept counts), and model versions compared on
+the same gold (their evaluation jobs).
+
+Every read is an aggregate query or reads kept counts, so a dashboard costs a fixed number of queries
+whatever the dataset's size: verdicts are as many as people made, and the per-label counts over
+millions of labels come from ``DatasetStats.quality``, counted in the workers.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import Floor, TruncDate
+
+from annotations.models import CONFIDENCE_BINS, Dataset, DatasetStats, LabelKind, LabelSource
+from jobs.models import Job
+from models_app.selectors import HEADLINE_METRICS
+from review.models import LabelReview, ReviewDecision
+from review.rules import verdict_key
+
+
+@dataclass
+class ConfidenceBin:
+    lower: float  # the bin is [lower, lower + 1/CONFIDENCE_BINS)
+    verdicts: int
+    right: int
+    confidence_sum: float
+
+    @property
+    def mean_confidence(self) -> float:
+        return self.confidence_sum / self.verdicts
+
+    @property
+    def fraction_right(self) -> float:
+        return self.right / self.verdicts
+
+
+@dataclass
+class CurvePoint:
+    """Auto-accept at ``threshold``: the share of reviewed proposals at or above it (coverage), how
+    many of those reviewers accepted (precision), and how many waiting proposals it would accept."""
+
+    threshold: float
+    reviewed: int
+    precision: float
+    coverage: float
+    would_accept: int
+
+
+@dataclass
+class KindQuality:
+    kind: str
+    name: str
+    verdicts: int = 0
+    right: int = 0
+    bins: list[ConfidenceBin] = field(default_factory=list)
+    curve: list[CurvePoint] = field(default_factory=list)
+
+    @property
+    def accuracy(self) -> float | None:
+        return self.right / self.verdicts if self.verdicts else None
+
+
+def model_quality(dataset: Dataset, stats: DatasetStats | None) -> list[KindQuality]:
+    """Per label kind reviewers have judged, the model's proposals against their verdicts (an accept
+    says the proposal was right; a correction or a rejection, wrong), by confidence bin: one query.
+
+    The reliability diagram is ``sklearn.calibration.calibration_curve(strategy="uniform")`` on these
+    verdicts, counted by the database; the curve is ``precision_recall_curve`` read at the bins' lower
+    edges, with coverage (the share of reviewed proposals kept) in place of recall."""
+    rows = (
+        LabelReview.objects.filter(
+            dialogue__dataset=dataset,
+            label__source_type=LabelSource.MODEL,
+            label__confidence__isnull=False,
+        )
+        .order_by()
+        .annotate(bin=Floor(F("label__confidence") * CONFIDENCE_BINS))
+        .values_list("label__kind", "bin")
+        .annotate(
+            n=Count("id"),
+            right=Count("id", filter=Q(decision=ReviewDecision.ACCEPT)),
+            confidence=Sum("label__confidence"),
+        )
+    )
+    bins: dict[str, dict[int, ConfidenceBin]] = defaultdict(dict)
+    for kind, raw_bin, n, right, confidence in rows:
+        number = min(int(raw_bin), CONFIDENCE_BINS - 1)  # a confidence of 1 joins the top bin
+        found = bins[kind].get(number)
+        if found is None:
+            bins[kind][number] = ConfidenceBin(number / CONFIDENCE_BINS, n, right, float(confidence))
+        else:
+            found.verdicts, found.right = found.verdicts + n, found.right + right
+            found.confidence_sum += float(confidence)
+    waiting: dict[str, dict[int, int]] = defaultdict(dict)
+    quality = stats.quality if stats is not None and isinstance(stats.quality, dict) else {}
+    for kind, number, n in quality.get("proposed_confidence", []):
+        waiting[kind][int(number)] = n
+    result = []
+    for kind in LabelKind:
+        if kind.value not in bins:
+            continue
+        row = KindQuality(kind=kind.value, name=kind.label)
+        row.bins = [bins[kind.value][number] for number in sorted(bins[kind.value])]
+        row.verdicts = sum(b.verdicts for b in row.bins)
+        row.right = sum(b.right for b in row.bins)
+        row.curve = _curve(bins[kind.value], waiting[kind.value], row.verdicts)
+        result.append(row)
+    return result
+
+
+def _curve(bins: dict[int, ConfidenceBin], waiting: dict[int, int], total: int) -> list[CurvePoint]:
+    """From the top bin down, the running counts at each lower edge (thresholds ascending)."""
+    points = []
+    reviewed = right = accepted = 0
+    for number in range(CONFIDENCE_BINS - 1, -1, -1):
+        found = bins.get(number)
+        if found is not None:
+            reviewed, right = reviewed + found.verdicts, right + found.right
+        accepted += waiting.get(number, 0)
+        if reviewed:
+            points.append(
+                CurvePoint(
+                    threshold=number / CONFIDENCE_BINS,
+                    reviewed=reviewed,
+                    precision=right / reviewed,
+                    coverage=reviewed / total,
+                    would_accept=accepted,
+                )
+            )
+    return points[::-1]
+
+
+@dataclass
+class DayActivity:
+    day: str  # ISO date
+    verdicts: int
+    reviewers: int
+    # Of the labels whose last verdict fell on the day and that have two or more, the share of
+    # reviewer pairs that agree (None when there were none).
+    compared: int = 0
+    agreement: float | None = None
+
+
+def review_activity(dataset: Dataset) -> list[DayActivity]:
+    """Reviewers' throughput and agreement by day: verdicts and reviewers counted in SQL, agreement
+    from the verdicts of the labels that two or more reviewers decided."""
+    days = {
+        str(day): DayActivity(day=str(day), verdicts=n, reviewers=people)
+        for day, n, people in LabelReview.objects.filter(dialogue__dataset=dataset)
+        .order_by()
+        .annotate(day=TruncDate("created_at"))
+        .values_list("day")
+        .annotate(n=Count("id"), people=Count("reviewer_id", distinct=True))
+        .values_list("day", "n", "people")
+    }
+    verdicts: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    # Only labels with two verdicts or more can agree: the rest stay in the database.
+    twice = (
+        LabelReview.objects.filter(dialogue__dataset=dataset)
+        .order_by()
+        .values("label_id")
+        .annotate(verdicts=Count("id"))
+        .filter(verdicts__gte=2)
+        .values("label_id")
+    )
+    for label_id, kind, decision, value, created_at in (
+        LabelReview.objects.filter(label_id__in=twice)
+        .order_by("label_id", "created_at")
+        .values_list("label_id", "label__kind", "decision", "value", "created_at")
+    ):
+        verdicts[label_id].append((created_at.date().isoformat(), verdict_key(kind, decision, value)))
+    pairs: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for seen in verdicts.values():
+        if len(seen) < 2:
+            continue
+        keys = [key for _, key in seen]
+        agreeing = sum(a == b for i, a in enumerate(keys) for b in keys[i + 1 :])
+        counts = pairs[seen[-1][0]]
+        counts[0] += agreeing
+        counts[1] += len(keys) * (len(keys) - 1) // 2
+    for day, (agreeing, compared) in pairs.items():
+        activity = days.setdefault(day, DayActivity(day=day, verdicts=0, reviewers=0))
+        activity.compared, activity.agreement = compared, agreeing / compared
+    return [days[day] for day in sorted(days)]
+
+
+@dataclass
+class FailureQuality:
+    days: list[str]
+    # failure point -> failed turns on each of ``days`` ("none" left out: it is the turns that worked)
+    failures: dict[str, list[int]]
+    turns: list[int]  # turns with a settled failure point, each day
+    defect_rate: list[float | None]
+    defect_turns: list[int]
+    # (intent, failed turns, turns), most failures first
+    intents: list[tuple[str, int, int]]
+
+
+def failure_quality(stats: DatasetStats | None, *, top_intents: int = 12) -> FailureQuality:
+    """The logs' failures by day and the intents that fail most, from the kept counts: no query."""
+    quality = stats.quality if stats is not None and isinstance(stats.quality, dict) else {}
+    by_day: dict[str, dict[str, int]] = defaultdict(dict)
+    for day, point, n in quality.get("failures_by_day", []):
+        by_day[day][point] = n
+    defects = {day: (defective, turns) for day, defective, turns in quality.get("defects_by_day", [])}
+    days = sorted(set(by_day) | set(defects))
+    points = sorted({point for counts in by_day.values() for point in counts} - {"none"})
+    return FailureQuality(
+        days=days,
+        failures={point: [by_day[day].get(point, 0) for day in days] for point in points},
+        turns=[sum(by_day[day].values()) for day in days],
+        defect_rate=[
+            defects[day][0] / defects[day][1] if defects.get(day, (0, 0))[1] else None for day in days
+        ],
+        defect_turns=[defects.get(day, (0, 0))[1] for day in days],
+        intents=[(name, failed, turns) for name, failed, turns in quality.get("failing_intents", [])][
+            :top_intents
+        ],
+    )
+
+
+@dataclass
+class ModelComparison:
+    models: list[str]  # the evaluated versions, newest evaluation first
+    evaluated_at: list[Any]
+    dialogues: list[int]
+    # (metric's name, value of each model or None)
+    metrics: list[tuple[str, list[float | None]]]
+
+
+def model_comparison(dataset: Dataset, *, chosen: list[str] | None = None) -> ModelComparison:
+    """Model versions on the dataset's gold: each version's latest finished evaluation job here (one
+    query). The two newest by default, or the versions ``chosen`` by name."""
+    latest: dict[str, Job] = {}
+    for job in Job.objects.filter(
+        dataset=dataset, kind=Job.Kind.EVALUATE, status=Job.Status.SUCCEEDED
+    ).order_by("-finished_at", "-id")[:200]:
+        result = job.result if isinstance(job.result, dict) else {}
+        name = result.get("model") or job.params.get("model")
+        if isinstance(name, str) and name not in latest:
+            latest[name] = job
+    names = [name for name in (chosen or []) if name in latest] or list(latest)[:2]
+    results: list[dict[str, Any]] = [latest[name].result or {} for name in names]
+    return ModelComparison(
+        models=names,
+        evaluated_at=[latest[name].finished_at for name in names],
+        dialogues=[int(result.get("dialogues") or 0) for result in results],
+        metrics=[
+            (label, [_metric(result.get(key)) for result in results]) for key, label in HEADLINE_METRICS
+        ],
+    )
+
+
+def evaluated_models(dataset: Dataset) -> list[str]:
+    """The names of the versions evaluated on this dataset (for the comparison's choice)."""
+    names = (
+        Job.objects.filter(dataset=dataset, kind=Job.Kind.EVALUATE, status=Job.Status.SUCCEEDED)
+        .order_by()
+        .values_list("params__model", flat=True)
+        .distinct()
+    )
+    return sorted(name for name in names if isinstance(name, str))
+
+
+def _metric(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)

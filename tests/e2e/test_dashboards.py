@@ -1,0 +1,87 @@
+"""The quality dashboards in a real browser: every plot is drawn (a canvas with marks, no script error),
+choosing a point of the precision-coverage curve puts its threshold in the rules, and the overview and
+the Quality page are photographed for the README (docs/overview.png, docs/dashboard.png)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from annotations.models import Dataset, Membership, Role
+from tests.review.quality_helpers import make_quality_dataset
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+
+@pytest.fixture
+def reviewed(make_user):
+    dataset = Dataset.objects.create(name="assistant-logs", description="A week of the kitchen speaker")
+    ada, sam = make_user("ada"), make_user("sam")
+    Membership.objects.create(dataset=dataset, user=ada, role=Role.ADMIN)
+    Membership.objects.create(dataset=dataset, user=sam, role=Role.REVIEWER)
+    make_quality_dataset(dataset, [ada, sam], dialogues=24)
+    return ada, dataset
+
+
+def _drawn(page, canvas_id: str) -> int:
+    """How many marks the plot drew, once Chart.js has drawn it (0 for an empty plot)."""
+    canvas = page.locator(f"#{canvas_id}")
+    canvas.wait_for()
+    page.wait_for_function(f"document.getElementById('{canvas_id}').dataset.points !== undefined")
+    assert canvas.evaluate("c => c.width > 0 && c.height > 0")
+    # Something other than the background was painted.
+    painted = "c => c.getContext('2d').getImageData(0, 0, c.width, c.height).data"
+    assert canvas.evaluate(painted + ".some((v, i) => i % 4 === 3 && v > 0)")
+    return int(canvas.get_attribute("data-points") or 0)
+
+
+def test_the_quality_page_draws_every_plot(page_as, reviewed):
+    ada, dataset = reviewed
+    page = page_as(ada)
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.goto(reverse("review:agreement", args=[dataset.name]))
+    for chart in ("accuracy", "reliability", "activity", "failures", "intents", "comparison"):
+        assert _drawn(page, f"chart-{chart}-canvas") > 0, chart
+    assert problems == []
+    page.evaluate("document.getElementById('model-title').scrollIntoView({block: 'start'})")
+    page.screenshot(path=str(DOCS / "dashboard.png"), full_page=False)
+
+
+def test_choosing_a_point_of_the_curve_puts_its_threshold_in_the_rules(page_as, reviewed):
+    ada, dataset = reviewed
+    page = page_as(ada)
+    page.goto(reverse("review:dataset-auto-accept", args=[dataset.name]))
+    assert _drawn(page, "chart-curve-canvas") > 0
+    page.locator("#chart-curve-canvas").scroll_into_view_if_needed()
+    # The top point of the last curve drawn (curves may overlap: the last one drawn is on top).
+    x, y, _kind, threshold = page.evaluate(
+        """() => {
+          const chart = Chart.getChart('chart-curve-canvas');
+          const index = chart.data.datasets.length - 1;
+          const meta = chart.getDatasetMeta(index);
+          const point = meta.data[meta.data.length - 1];
+          const raw = chart.data.datasets[index].data[meta.data.length - 1];
+          const box = chart.canvas.getBoundingClientRect();
+          return [box.left + point.x, box.top + point.y, raw.kind, raw.threshold];
+        }"""
+    )
+    page.mouse.click(x, y)
+    # Chart.js handles pointer events on the next animation frame.
+    page.wait_for_function("document.getElementById('chart-curve-canvas-chosen').textContent !== ''")
+    # Overlapping curves (here intent and defect, judged alike): the point chosen is the one on top.
+    chosen = page.locator("#chart-curve-canvas-chosen").inner_text()
+    assert f"at {threshold:.2f}: precision" in chosen and "Save the rules" in chosen
+    name = chosen.split(" at ")[0]
+    assert page.get_by_label(name, exact=True).input_value() == f"{threshold:.2f}"
+
+
+def test_the_overview_is_photographed_for_the_readme(page_as, reviewed):
+    ada, dataset = reviewed
+    page = page_as(ada)
+    page.goto(reverse("annotations:dataset-detail", args=[dataset.name]))
+    page.screenshot(path=str(DOCS / "overview.png"), full_page=False)

@@ -1,0 +1,86 @@
+"""A dataset worth a quality dashboard: dialogues on three days with settled failure points, defects and
+intents, a model's proposals at spread confidences, and two reviewers' verdicts on them (the right
+proposals accepted, the others corrected), plus two model versions evaluated on the gold."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+
+from annotations.models import Dataset, Label, LabelKind, LabelSource, LabelStatus
+from annotations.services import dataset_stats_refresh
+from jobs.models import Job
+from review.models import LabelReview
+from tests.review.review_helpers import make_reviewable
+
+DAYS = ("2026-11-01", "2026-11-02", "2026-11-03")
+POINTS = ("none", "asr", "nlu", "none", "entity", "none")
+INTENTS = ("PlayMusic", "GetWeather", "SetAlarm")
+
+
+def _gold(turn: Any, kind: str, value: Any) -> Label:
+    now = timezone.now()
+    return Label(
+        dialogue_id=turn.dialogue_id,
+        turn=turn,
+        kind=kind,
+        value=value,
+        status=LabelStatus.GOLD,
+        source_type=LabelSource.IMPORT,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def make_quality_dataset(dataset: Dataset, reviewers: list[Any], *, dialogues: int = 12) -> None:
+    gold: list[Label] = []
+    verdicts: list[LabelReview] = []
+    now = timezone.now()
+    for number in range(dialogues):
+        # Confidences from 0.35 to 0.95: the model is right above 0.6, and on every other one below.
+        confidence = 0.35 + 0.6 * number / max(1, dialogues - 1)
+        dialogue = make_reviewable(
+            dataset, f"q{number}", ["play some jazz", "the weather in Oslo"], confidence=confidence
+        )
+        dialogue.started_at = f"{DAYS[number % 3]}T09:00:00Z"
+        dialogue.save(update_fields=["started_at"])
+        for position, turn in enumerate(dialogue.turns.order_by("position")):
+            point = POINTS[(number + position) % len(POINTS)]
+            gold += [
+                _gold(turn, LabelKind.FAILURE_POINT, point),
+                _gold(turn, LabelKind.DEFECT, point != "none"),
+                _gold(turn, LabelKind.INTENT, INTENTS[(number + position) % len(INTENTS)]),
+            ]
+        right = confidence > 0.6 or number % 2 == 0
+        for label in Label.objects.filter(dialogue=dialogue, kind__in=[LabelKind.INTENT, LabelKind.DEFECT]):
+            for reviewer in reviewers:
+                verdicts.append(
+                    LabelReview(
+                        label=label,
+                        dialogue=dialogue,
+                        reviewer=reviewer,
+                        decision="accept" if right else "correct",
+                        proposed=label.value,
+                        value=label.value if right else "GetWeather",
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+    Label.objects.bulk_create(gold)
+    LabelReview.objects.bulk_create(verdicts)
+    for name, accuracy in (("labeller-v1", 0.62), ("labeller-v2", 0.91)):
+        Job.objects.create(
+            kind=Job.Kind.EVALUATE,
+            status=Job.Status.SUCCEEDED,
+            dataset=dataset,
+            params={"model": name},
+            result={
+                "model": name,
+                "dialogues": dialogues,
+                "intent_accuracy": accuracy,
+                "slot_f1": accuracy - 0.1,
+            },
+            finished_at=now,
+        )
+    dataset_stats_refresh(dataset_id=dataset.pk)

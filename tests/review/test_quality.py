@@ -1,0 +1,114 @@
+"""The quality dashboards' reads: the model against reviewers' verdicts, its reliability diagram (as
+sklearn's calibration_curve draws it), the precision-coverage curve that auto-accept is chosen on, the
+reviewers' days, the logs' failures from the kept counts, and model versions compared on the gold."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from django.urls import reverse
+
+from annotations.models import CONFIDENCE_BINS, Label, LabelKind, LabelStatus, Membership, Role
+from review.models import AutoAcceptRule, LabelReview
+from review.quality import failure_quality, model_comparison, model_quality, review_activity
+from tests.review.quality_helpers import make_quality_dataset
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def reviewed(dataset, reviewer, make_user):
+    second = make_user("sam")
+    Membership.objects.create(dataset=dataset, user=second, role=Role.REVIEWER)
+    make_quality_dataset(dataset, [reviewer, second])
+    dataset.refresh_from_db()
+    return dataset
+
+
+def _intent(dataset):
+    return next(kind for kind in model_quality(dataset, dataset.stats) if kind.kind == LabelKind.INTENT)
+
+
+def test_the_model_is_scored_by_reviewers_accepts(reviewed):
+    verdicts = LabelReview.objects.filter(label__kind=LabelKind.INTENT)
+    intent = _intent(reviewed)
+    assert intent.verdicts == verdicts.count()
+    assert intent.right == verdicts.filter(decision="accept").count()
+
+
+def test_the_reliability_diagram_is_sklearns_calibration_curve(reviewed):
+    from sklearn.calibration import calibration_curve
+
+    rows = list(
+        LabelReview.objects.filter(label__kind=LabelKind.INTENT).values_list("label__confidence", "decision")
+    )
+    confidence = np.array([c for c, _ in rows])
+    right = np.array([decision == "accept" for _, decision in rows])
+    expected_right, expected_confidence = calibration_curve(right, confidence, n_bins=CONFIDENCE_BINS)
+    bins = _intent(reviewed).bins
+    assert [b.fraction_right for b in bins] == pytest.approx(list(expected_right))
+    assert [b.mean_confidence for b in bins] == pytest.approx(list(expected_confidence))
+
+
+def test_each_threshold_gives_precision_coverage_and_the_proposals_it_would_accept(reviewed):
+    rows = list(
+        LabelReview.objects.filter(label__kind=LabelKind.INTENT).values_list("label__confidence", "decision")
+    )
+    curve = _intent(reviewed).curve
+    assert curve[0].coverage == 1
+    for point in curve:
+        kept = [decision for confidence, decision in rows if confidence >= point.threshold]
+        assert point.reviewed == len(kept)
+        assert point.precision == pytest.approx(kept.count("accept") / len(kept))
+    # The helper leaves the proposals waiting (verdicts written directly): 0 accepts every one of them.
+    waiting = Label.objects.filter(
+        kind=LabelKind.INTENT, status=LabelStatus.PROPOSED, confidence__isnull=False
+    )
+    assert curve[0].would_accept == waiting.count()
+    assert curve[-1].would_accept == waiting.filter(confidence__gte=curve[-1].threshold).count()
+
+
+def test_reviewers_days_count_verdicts_and_agreement(reviewed):
+    (day,) = review_activity(reviewed)
+    assert day.verdicts == LabelReview.objects.count()
+    assert day.reviewers == 2
+    assert day.agreement == 1
+
+
+def test_failures_come_by_day_from_the_kept_counts(reviewed, django_assert_num_queries):
+    stats = reviewed.stats
+    with django_assert_num_queries(0):
+        failures = failure_quality(stats)
+    assert failures.days == ["2026-11-01", "2026-11-02", "2026-11-03"]
+    assert set(failures.failures) == {"asr", "nlu", "entity"}
+    assert sum(failures.turns) == 24  # 12 dialogues of two turns
+    assert failures.defect_rate[0] == pytest.approx(
+        sum(failures.failures[p][0] for p in failures.failures) / failures.turns[0]
+    )
+    assert failures.intents and failures.intents[0][1] >= failures.intents[-1][1]
+
+
+def test_two_model_versions_are_compared_on_the_same_gold(reviewed):
+    comparison = model_comparison(reviewed)
+    assert sorted(comparison.models) == ["labeller-v1", "labeller-v2"]
+    accuracy = dict(comparison.metrics)["Intent accuracy"]
+    assert sorted(accuracy) == [0.62, 0.91]
+
+
+def test_the_quality_page_draws_every_plot_with_its_table(client, reviewed, reviewer):
+    client.force_login(reviewer)
+    html = client.get(reverse("review:agreement", args=[reviewed.name])).content.decode()
+    for chart in ("accuracy", "reliability", "activity", "failures", "intents", "comparison"):
+        assert f'data-chart="chart-{chart}"' in html
+    assert "vendor/chartjs/chart.umd.min.js" in html
+    assert "No corroborated gold yet: how to get it" in html
+
+
+def test_a_row_of_the_curve_sets_that_kinds_threshold(client, reviewed, make_user):
+    admin = make_user("ada")
+    Membership.objects.create(dataset=reviewed, user=admin, role=Role.ADMIN)
+    client.force_login(admin)
+    url = reverse("review:dataset-auto-accept", args=[reviewed.name])
+    assert 'data-chart="chart-curve"' in client.get(url).content.decode()
+    assert client.post(url, {"use": "intent:0.65"}).status_code == 302
+    assert dict(AutoAcceptRule.objects.values_list("kind", "threshold")) == {"intent": 0.65}
