@@ -99,9 +99,9 @@ def _wait_until_up(session, base: str) -> None:
     deadline = time.monotonic() + 60
     while True:
         try:
-            session.get(base + "/api/models/", timeout=5)
+            session.get(base + "/api/models/", timeout=30)
             return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not listening yet, or still loading
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)

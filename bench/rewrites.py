@@ -307,13 +307,17 @@ def main() -> None:
         lines = [json.loads(line) for line in test_path.open(encoding="utf-8")]
         timed = timed_attempts(lines)
         defects = sum(attempt.failed for attempt, _, _ in timed)
-        result["ab_replay"] = {
+        result["ab_replay"] = replayed = {
             "mined_dialogues": args.mined_dialogues,
             "test_dialogues": args.test_dialogues,
             "defect_rate_without": round(defects / len(timed), 4),
             "global": replay(rewriter, timed, personal=False),
             "global_and_personal": replay(rewriter, timed, personal=True),
         }
+        print(
+            json.dumps({"mining": result["mining"], "rewriter": result["rewriter"], **replayed}),
+            file=sys.stderr,
+        )
         asked = [attempt.utterance for attempt, _, _ in timed]
         result["latency"] = [
             served_latency(
