@@ -10,7 +10,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from annotations.models import Membership, Role
+from annotations.models import Dataset, Membership, Role
 from annotations.permissions import has_role
 from jobs.models import Job, JobChunk
 
@@ -73,3 +73,11 @@ def job_may_control(user: User | AnonymousUser, job: Job) -> bool:
         return True
     started_it = job.created_by_id is not None and job.created_by_id == user.pk
     return started_it and has_role(user, job.dataset, START_ROLE.get(Job.Kind(job.kind), Role.REVIEWER))
+
+
+def jobs_working_on(dataset: Dataset) -> list[Job]:
+    """The dataset's jobs that are waiting or running, oldest first: what its pages say is on its way
+    (a model training, labels coming, an import). Few rows: the index on (status, created_at) finds
+    them among all jobs."""
+    active = (Job.Status.PENDING, Job.Status.RUNNING)
+    return list(Job.objects.filter(status__in=active, dataset=dataset).order_by("created_at")[:5])

@@ -277,8 +277,11 @@ def train_job_create(
     preset: str = "default",
     epochs: int | None = None,
     self_training_epochs: int | None = None,
+    label_after: Sequence[Dataset] = (),
 ) -> Job:
     """File a training job under ``dataset`` (the first of ``datasets`` when not given).
+    ``label_after``: datasets that a labelling job with the new model starts on when training succeeds
+    (the demo: the model trains as a visible job, then labels the demo dataset).
     ``unlabelled_datasets`` are read without their labels for self-training: ``self_training_epochs``
     more epochs (1 when unset) on the gold plus the model's confident labels of them.
 
@@ -294,6 +297,8 @@ def train_job_create(
         _require_role(user, dataset, Role.ADMIN)
         for read in reads:
             _require_role(user, read, Role.REVIEWER)
+        for labelled in label_after:
+            _require_role(user, labelled, Role.REVIEWER)
     if preset not in TRAIN_PRESETS:
         raise ApplicationError(f"preset must be one of {', '.join(TRAIN_PRESETS)}", extra={"field": "preset"})
     if ModelVersion.objects.filter(name=name).exists():
@@ -311,6 +316,7 @@ def train_job_create(
             "preset": preset,
             "epochs": epochs,
             "self_training_epochs": (self_training_epochs or 1) if unlabelled_datasets else 0,
+            "label_after": [labelled.name for labelled in label_after],
         },
     )
 
@@ -345,7 +351,12 @@ def train_job_run(*, job: Job) -> Job:
         return job_fail(job=job, error=error.message)
     finally:
         progress.close()
-    return job_succeed(job=job, result={"model": model_version.name, "metrics": model_version.metrics})
+    labelling = [
+        label_job_create(dataset=labelled, model_version=model_version, user=job.created_by).pk
+        for labelled in _datasets(params.get("label_after") or [])
+    ]
+    result = {"model": model_version.name, "metrics": model_version.metrics}
+    return job_succeed(job=job, result={**result, "labelling_jobs": labelling} if labelling else result)
 
 
 def evaluate_job_create(*, dataset: Dataset, model_version: ModelVersion, user: User | None) -> Job:

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import call_command
 
 from annotations.models import Dataset
+from jobs.models import Job
 from rewrites.models import RewritePair, RewriterVersion
 from teachable.models import Preference, QuestionSet
 
@@ -22,3 +24,23 @@ def test_the_demo_comes_with_teaching_and_rewriting_ready(settings, tmp_path, ca
     assert "The preference store knows" in out and "rewrite pairs to review" in out
     call_command("setup_demo", "--no-model", "--dialogues", "300")  # idempotent
     assert RewriterVersion.objects.filter(dataset=demo, active=True).count() == 1
+
+
+def test_the_demo_model_trains_as_a_job_that_labels_the_demo_and_the_pages_say_so(
+    settings, tmp_path, client, monkeypatch
+):
+    settings.SELFLEARN_REWRITERS_DIR = tmp_path / "rewriters"
+    # No worker here: the job stays pending, as it does until `make run`'s worker takes it.
+    monkeypatch.setattr("jobs.services.job_enqueue_on_commit", lambda **kwargs: None)
+    call_command("setup_demo", "--dialogues", "300")
+    demo = Dataset.objects.get(name="demo")
+    (job,) = Job.objects.filter(kind=Job.Kind.TRAIN)
+    assert job.dataset == demo and job.status == Job.Status.PENDING
+    assert job.params["preset"] == "demo" and job.params["label_after"] == ["demo"]
+    assert job.params["datasets"] == ["demo-training"]
+    call_command("setup_demo", "--dialogues", "300")  # idempotent: the waiting job is the one
+    assert Job.objects.filter(kind=Job.Kind.TRAIN).count() == 1
+    client.force_login(User.objects.get(username="admin"))
+    page = client.get(f"/datasets/{demo.name}/").content.decode()
+    assert "A model is training for this dataset and will label demo when it ends" in page
+    assert f'href="/jobs/{job.pk}/"' in page

@@ -2,7 +2,9 @@
 
 Run by ``make run``; running it again changes nothing and prints how to log in. The demo model is
 trained on simulated dialogues of other people ("demo-training") and labels the demo dataset, so its
-labels can be compared with the demo dataset's own gold.
+labels can be compared with the demo dataset's own gold. It trains as a job in the worker that
+``make run`` starts (the site serves at once, the Jobs page shows the training, and the demo's pages
+say its labels are coming); ``--foreground`` trains and labels here instead.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from annotations.models import Dataset, Role
 from annotations.services import membership_set
+from jobs.models import Job
+from models_app.job_services import train_job_create
 from models_app.management.commands._common import StageBar
 from models_app.ml.config import TrainConfig
 from models_app.models import ModelVersion
@@ -35,8 +39,13 @@ class Command(BaseCommand):
         parser.add_argument("--dialogues", type=int, default=300, help="size of the demo dataset")
         parser.add_argument("--seed", type=int, default=7)
         parser.add_argument("--no-model", action="store_true", help="skip training and labelling")
+        parser.add_argument(
+            "--foreground",
+            action="store_true",
+            help="train and label here, now, instead of as a job in the worker (no worker needed)",
+        )
 
-    def handle(self, *args, dialogues: int, seed: int, no_model: bool, **options) -> None:
+    def handle(self, *args, dialogues: int, seed: int, no_model: bool, foreground: bool, **options) -> None:
         admin = self._demo_admin()
         dataset = self._simulated_dataset(DEMO_DATASET, dialogues, users=40, seed=seed, admin=admin)
         # Teaching: the catalogues, the "learn my preferences" questions and the resolution rules, and
@@ -58,25 +67,54 @@ class Command(BaseCommand):
             training = self._simulated_dataset(
                 DEMO_TRAINING_DATASET, 400, users=60, seed=seed + 1, admin=admin
             )
-            self.stdout.write(f"Training the demo model {DEMO_MODEL!r} (about 3 minutes on 2 cores)...")
-            bar = StageBar(disable=options["verbosity"] == 0)
-            try:
-                model_version = model_train(
-                    name=DEMO_MODEL,
-                    datasets=[training],
-                    train_config=TrainConfig.demo(),
-                    progress=bar.update,
-                    user=admin,
-                )
-            finally:
-                bar.close()
-            report = label_dataset(dataset=dataset, model_version=model_version)
-            self.stdout.write(
-                self.style.SUCCESS(
-                    f"Labelled {report.dialogues} demo dialogues: "
-                    f"{report.labels_written} model labels to review."
-                )
+            if foreground:
+                self._train_here(training, dataset, admin, quiet=options["verbosity"] == 0)
+            else:
+                self._train_in_the_worker(training, dataset, admin)
+        self.stdout.write(f"Log in as {DEMO_USERNAME!r} with password {DEMO_PASSWORD!r}.")
+
+    def _train_in_the_worker(self, training: Dataset, dataset: Dataset, admin) -> None:
+        """The demo model trains as a job the Jobs page shows, filed under the demo dataset (whose
+        pages say it is on its way), and labels the demo when it ends; the site serves meanwhile."""
+        waiting = Job.objects.filter(
+            kind=Job.Kind.TRAIN,
+            dataset=dataset,
+            status__in=(Job.Status.PENDING, Job.Status.RUNNING),
+        ).first()
+        if waiting is None:
+            waiting = train_job_create(
+                name=DEMO_MODEL,
+                dataset=dataset,
+                datasets=[training],
+                user=admin,
+                preset="demo",
+                label_after=[dataset],
             )
+        self.stdout.write(
+            f"The demo model trains in the worker (job #{waiting.pk}, about 3 minutes on 2 cores) and then "
+            "labels the demo dataset; the Jobs page shows its progress."
+        )
+
+    def _train_here(self, training: Dataset, dataset: Dataset, admin, *, quiet: bool) -> None:
+        self.stdout.write(f"Training the demo model {DEMO_MODEL!r} (about 3 minutes on 2 cores)...")
+        bar = StageBar(disable=quiet)
+        try:
+            model_version = model_train(
+                name=DEMO_MODEL,
+                datasets=[training],
+                train_config=TrainConfig.demo(),
+                progress=bar.update,
+                user=admin,
+            )
+        finally:
+            bar.close()
+        report = label_dataset(dataset=dataset, model_version=model_version)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Labelled {report.dialogues} demo dialogues: {report.labels_written} model labels to review."
+            )
+        )
+
         self.stdout.write(f"Log in as {DEMO_USERNAME!r} with password {DEMO_PASSWORD!r}.")
 
     def _simulated_dataset(self, name: str, dialogues: int, *, users: int, seed: int, admin) -> Dataset:
