@@ -30,6 +30,7 @@ import contextlib
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -158,10 +159,14 @@ def main() -> None:
     os.environ.setdefault("SECRET_KEY", "bench-faults-" + "x" * 40)
     os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost")
     with fresh_database():
-        run(args, folder)
+        ok = run(args, folder)
+    if ok:
+        shutil.rmtree(folder, ignore_errors=True)
+    else:
+        raise SystemExit(f"problems found; the logs are in {folder / 'logs'}")
 
 
-def run(args: argparse.Namespace, folder: Path) -> None:
+def run(args: argparse.Namespace, folder: Path) -> bool:
     from django.contrib.auth import get_user_model
 
     from accounts.services import api_token_create
@@ -401,8 +406,7 @@ def run(args: argparse.Namespace, folder: Path) -> None:
             "problems": problems,
         }
     )
-    if problems:
-        raise SystemExit(1)
+    return not problems
 
 
 def _up(api: Api) -> bool:

@@ -45,6 +45,9 @@ class Job(models.Model):
     # Renewed by whatever works on the job (jobs.services.job_heartbeat); a running job whose
     # heartbeat is older than SELFLEARN_JOB_LEASE_SECONDS has lost its worker (jobs_reap_lost).
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # The process running the job ("host:pid", jobs.services.job_start): another delivery of the job
+    # takes it over only once that process is gone (dead on this host, or no heartbeat for a lease).
+    runner = models.CharField(max_length=255, blank=True, default="")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
     )

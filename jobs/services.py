@@ -4,6 +4,8 @@ progress, and how a job ends."""
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 import time
 from collections.abc import Sequence
@@ -57,24 +59,53 @@ class JobNotRunnable(Exception):
 
 
 def job_start(*, job: Job, phase: str = "") -> Job:
-    """Mark the job running, only from pending (or running: a redelivery after its worker died, which
-    every job is written to make safe). The change is one conditional UPDATE, so a cancel that came
-    first always wins: then this raises ``JobNotRunnable`` and the caller stops."""
+    """Mark the job running in this process, by one conditional UPDATE: from pending, or from running
+    when this process already runs it or the process that ran it is gone (a redelivery after its
+    worker died: dead on this host, or no heartbeat for a lease; every job is written to make a rerun
+    safe). A cancel that came first always wins, and a second delivery of a job that a live worker
+    runs does not run it twice: then this raises ``JobNotRunnable`` and the caller stops."""
     now = timezone.now()
-    started = Job.objects.filter(pk=job.pk, status__in=(Job.Status.PENDING, Job.Status.RUNNING)).update(
+    me = runner_id()
+    takeable = Q(status=Job.Status.PENDING) | Q(status=Job.Status.RUNNING, runner=me)
+    takeable |= Q(status=Job.Status.RUNNING, heartbeat_at__isnull=True)
+    takeable |= Q(status=Job.Status.RUNNING, heartbeat_at__lt=now - timedelta(seconds=lease_seconds()))
+    current = Job.objects.filter(pk=job.pk).values_list("status", "runner").first()
+    if current and current[0] == Job.Status.RUNNING and _runner_is_dead_here(current[1]):
+        takeable |= Q(status=Job.Status.RUNNING, runner=current[1])
+    started = Job.objects.filter(takeable, pk=job.pk).update(
         status=Job.Status.RUNNING,
         phase=phase,
         started_at=job.started_at or now,
         error="",
         updated_at=now,
         heartbeat_at=now,
+        runner=me,
     )
     if not started:
         job.refresh_from_db()
-        raise JobNotRunnable(f"job {job.pk} is {job.status}")
-    job.status, job.phase, job.error = Job.Status.RUNNING, phase, ""
+        raise JobNotRunnable(f"job {job.pk} is {job.status}" + (f" by {job.runner}" if job.runner else ""))
+    job.status, job.phase, job.error, job.runner = Job.Status.RUNNING, phase, "", me
     job.started_at = job.started_at or now
     return job
+
+
+def runner_id() -> str:
+    """This process, as a job records who runs it."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _runner_is_dead_here(runner: str) -> bool:
+    """True if ``runner`` names a process of this host that no longer exists (a killed pool child)."""
+    host, _, pid = runner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # it exists, as another user's
+        return False
+    return False
 
 
 def job_succeed(*, job: Job, result: dict[str, Any] | None = None) -> Job:
@@ -198,6 +229,7 @@ def jobs_reap_lost(*, now: datetime | None = None) -> dict[str, int]:
     - A chunked job with no heartbeat for a lease has its pending chunks sent out again: their
       messages may sit unacknowledged with a dead worker until the broker's visibility timeout.
     - A one-task job with no heartbeat for a lease fails, saying its worker was lost.
+    - A job still pending a lease after it was sent is sent again (``_jobs_resend_pending``).
     """
     from jobs.dispatch import CHUNK_TASKS
 
@@ -231,6 +263,7 @@ def jobs_reap_lost(*, now: datetime | None = None) -> dict[str, int]:
             counts["chunks_requeued"] += len(pending)
         elif worn_out:
             job_chunks_enqueue(job_id=job.pk, kind=job.kind, indices=worn_out[:1])  # ends the job
+    counts["jobs_resent"] = _jobs_resend_pending(now=now)
     for job in running.exclude(kind__in=list(CHUNK_TASKS)):
         seconds = int(lease_seconds())
         if job_finish_if_running(
@@ -241,6 +274,27 @@ def jobs_reap_lost(*, now: datetime | None = None) -> dict[str, int]:
             logger.warning("job %s lost its worker: failed", job.pk)
             counts["jobs_failed"] += 1
     return counts
+
+
+def _jobs_resend_pending(*, now: datetime) -> int:
+    """Send again the jobs still pending a lease after they were last sent: their message may be held,
+    unacknowledged, by a worker that died before it started them (Redis hands it back only after its
+    visibility timeout). A job waiting behind other work is sent again too, each time after waiting as
+    long again as it has waited (a few times in all); the extra deliveries find it taken (``job_start``)
+    and stop."""
+    lease = timedelta(seconds=lease_seconds())
+    resent = 0
+    for job in Job.objects.filter(status=Job.Status.PENDING, updated_at__lt=now - lease):
+        if now - job.updated_at < job.updated_at - job.created_at:
+            continue  # sent again lately, relative to how long it has waited
+        # Taken by this reaper (a conditional UPDATE): another reaper running now skips the job.
+        if Job.objects.filter(pk=job.pk, status=Job.Status.PENDING, updated_at=job.updated_at).update(
+            updated_at=now
+        ):
+            logger.warning("job %s still pending after %s: sending it again", job.pk, now - job.created_at)
+            job_enqueue(job_id=job.pk, kind=job.kind)
+            resent += 1
+    return resent
 
 
 class JobCancelCheck:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from annotations.formats.importing import ImportCancelled, ImportSource, import_dialogues
 from annotations.models import Dataset, Dialogue
@@ -70,6 +71,27 @@ def test_a_line_nested_within_the_limit_imports_and_its_pages_answer(
     assert job.status == Job.Status.SUCCEEDED, job.error
     dialogue = Dialogue.objects.get()
     assert api.get(f"/api/datasets/assistant-logs/dialogues/{dialogue.pk}/").status_code == 200
+
+
+def test_every_page_of_a_dialogue_nested_just_within_the_limit_answers(
+    api, client, dataset, dataset_admin, django_capture_on_commit_callbacks
+):
+    # Finding 4: a line nested 950 levels imported, and then these pages answered 500 for good.
+    job = import_over_api(api, dataset_admin, nested(60) + b"\n", capture=django_capture_on_commit_callbacks)
+    assert job.status == Job.Status.SUCCEEDED, job.error
+    dialogue = Dialogue.objects.get()
+    client.force_login(dataset_admin)
+
+    pages = [
+        reverse("annotations:dataset-detail", args=[dataset.name]),
+        reverse("annotations:dialogue-detail", args=[dataset.name, dialogue.pk]),
+        reverse("review:review-dialogue", args=[dataset.name, dialogue.pk]),
+        f"/api/datasets/{dataset.name}/dialogues/",
+        f"/api/datasets/{dataset.name}/dialogues/{dialogue.pk}/",
+        f"/api/datasets/{dataset.name}/review/dialogues/{dialogue.pk}/",
+    ]
+    for page in pages:
+        assert client.get(page).status_code == 200, page
 
 
 def test_a_gzip_bomb_stops_at_the_line_limit_with_flat_memory(

@@ -4,6 +4,9 @@ process, and fails a one-task job whose heartbeat stopped, within a lease."""
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
@@ -11,7 +14,7 @@ from django.utils import timezone
 
 from jobs import services
 from jobs.models import Job, JobChunk
-from jobs.services import job_chunk_claim, jobs_reap_lost
+from jobs.services import JobNotRunnable, job_chunk_claim, jobs_reap_lost
 
 pytestmark = pytest.mark.django_db
 
@@ -91,7 +94,7 @@ def test_a_job_whose_worker_is_alive_is_left_alone(labelling, sent):
         lease_expires_at=timezone.now() + timedelta(seconds=20), attempts=1
     )
 
-    assert jobs_reap_lost() == {"chunks_requeued": 0, "chunks_failed": 0, "jobs_failed": 0}
+    assert jobs_reap_lost() == {"chunks_requeued": 0, "chunks_failed": 0, "jobs_failed": 0, "jobs_resent": 0}
     assert sent == []
 
 
@@ -133,3 +136,84 @@ def test_a_job_started_records_its_heartbeat(dataset):
 
     job.refresh_from_db()
     assert job.heartbeat_at is not None
+
+
+def running_train_job(dataset, *, runner: str, heartbeat_age: timedelta) -> Job:
+    return Job.objects.create(
+        kind=Job.Kind.TRAIN,
+        dataset=dataset,
+        status=Job.Status.RUNNING,
+        runner=runner,
+        heartbeat_at=timezone.now() - heartbeat_age,
+    )
+
+
+def test_a_second_delivery_does_not_run_a_job_that_a_live_worker_runs(dataset, settings):
+    settings.SELFLEARN_JOB_LEASE_SECONDS = 30
+    job = running_train_job(dataset, runner="other-machine:4242", heartbeat_age=timedelta(seconds=5))
+
+    with pytest.raises(JobNotRunnable):
+        services.job_start(job=job)
+    assert Job.objects.get(pk=job.pk).runner == "other-machine:4242"
+
+
+def test_a_delivery_takes_over_a_job_whose_process_died_on_this_host(dataset, settings):
+    settings.SELFLEARN_JOB_LEASE_SECONDS = 30
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    job = running_train_job(dataset, runner=f"{socket.gethostname()}:{gone.pid}", heartbeat_age=timedelta(0))
+
+    services.job_start(job=job)
+
+    assert Job.objects.get(pk=job.pk).runner == services.runner_id()
+
+
+def test_a_delivery_takes_over_a_job_without_a_heartbeat_for_a_lease(dataset, settings):
+    settings.SELFLEARN_JOB_LEASE_SECONDS = 30
+    job = running_train_job(dataset, runner="other-machine:4242", heartbeat_age=timedelta(minutes=1))
+
+    services.job_start(job=job)
+
+    assert Job.objects.get(pk=job.pk).runner == services.runner_id()
+
+
+def test_a_process_may_start_its_own_job_again(dataset):
+    job = Job.objects.create(kind=Job.Kind.TRAIN, dataset=dataset)
+    services.job_start(job=job, phase="preparing")
+
+    services.job_start(job=job, phase="training")
+
+    assert Job.objects.get(pk=job.pk).phase == "training"
+
+
+@pytest.fixture
+def enqueued(monkeypatch) -> list[int]:
+    """The jobs the reaper sends to the workers again."""
+    calls: list[int] = []
+    monkeypatch.setattr(services, "job_enqueue", lambda *, job_id, kind: calls.append(job_id))
+    return calls
+
+
+def pending_job(dataset, *, waited: timedelta, last_sent: timedelta) -> Job:
+    job = Job.objects.create(kind=Job.Kind.IMPORT, dataset=dataset)
+    now = timezone.now()
+    Job.objects.filter(pk=job.pk).update(created_at=now - waited, updated_at=now - last_sent)
+    return job
+
+
+def test_a_job_still_pending_a_lease_after_it_was_sent_is_sent_again_once(dataset, settings, enqueued):
+    settings.SELFLEARN_JOB_LEASE_SECONDS = 30
+    job = pending_job(dataset, waited=timedelta(minutes=1), last_sent=timedelta(minutes=1))
+
+    assert jobs_reap_lost()["jobs_resent"] == 1
+    assert jobs_reap_lost()["jobs_resent"] == 0
+    assert enqueued == [job.pk]
+
+
+def test_a_job_waiting_long_is_sent_again_less_and_less_often(dataset, settings, enqueued):
+    settings.SELFLEARN_JOB_LEASE_SECONDS = 30
+    pending_job(dataset, waited=timedelta(hours=2), last_sent=timedelta(minutes=10))
+    pending_job(dataset, waited=timedelta(seconds=20), last_sent=timedelta(seconds=20))
+
+    assert jobs_reap_lost()["jobs_resent"] == 0
+    assert enqueued == []
