@@ -101,11 +101,14 @@ class DialogueFilter:
             condition &= Q(Exists(_labels_of_dialogue().filter(self.labels.q())))
         reviewer = self.labels.reviewer
         if reviewer is not None:
-            # Found first through the person's own rows (the author and actor indexes), so that a
-            # reviewer of a few hundred dialogues does not cost a probe of every dialogue's labels.
-            decided = ReviewEvent.objects.filter(actor=reviewer, action__in=REVIEW_ACTIONS)
-            written = Label.objects.filter(author=reviewer)
-            condition &= Q(pk__in=decided.values("dialogue_id")) | Q(pk__in=written.values("dialogue_id"))
+            # Found first through the person's own rows (the actor and label_author indexes), so that
+            # a reviewer of a few hundred dialogues does not cost a probe of every dialogue's labels.
+            # One IN of a UNION, not an OR of two INs: PostgreSQL read an OR as a filter on every
+            # dialogue of the dataset (and its cost estimate switched JIT on: 1 s at 20,000 dialogues).
+            decided = ReviewEvent.objects.filter(actor=reviewer, action__in=REVIEW_ACTIONS).order_by()
+            written = Label.objects.filter(author=reviewer).order_by()
+            mine = decided.values("dialogue_id").union(written.values("dialogue_id"))
+            condition &= Q(pk__in=mine)
         return condition
 
 

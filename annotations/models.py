@@ -193,8 +193,14 @@ class Label(models.Model):
         related_name="labels",
         db_index=False,
     )
+    # Indexed by the partial label_author index below (people's labels only).
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     job = models.ForeignKey(
         "jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
@@ -244,6 +250,11 @@ class Label(models.Model):
             ),
             # Incremental export pulls what changed since a time.
             models.Index(fields=["updated_at"], name="label_updated_at"),
+            # The labels a person wrote (the reviewer filter). Partial: a full index held one entry
+            # per label, nearly all NULL, and after ANALYZE SQLite took `author_id = ?` to match
+            # every label and scanned the table (the filter's query: 412 ms to 7 ms at 20,000
+            # dialogues); imports no longer write an entry per label either.
+            models.Index(fields=["author"], name="label_author", condition=Q(author__isnull=False)),
         ]
 
     def __str__(self) -> str:

@@ -172,7 +172,7 @@ def failures_chart(failures: FailureQuality) -> dict[str, Any]:
     )
     return {
         "type": "bar",
-        "data": {"labels": failures.days, "datasets": datasets},
+        "data": {"labels": failures.periods, "datasets": datasets},
         "options": {
             "scales": {
                 "x": {"stacked": True},

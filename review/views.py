@@ -231,6 +231,7 @@ def agreement_view(request: AuthenticatedHttpRequest, name: str) -> HttpResponse
             "kinds": kinds,
             "activity": activity,
             "failures": failures,
+            "max_periods": quality.MAX_PERIODS,
             "comparison": comparison,
             "evaluated_models": quality.evaluated_models(dataset),
             "charts": {

@@ -4,13 +4,16 @@ reviewers' days, the logs' failures from the kept counts, and model versions com
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import numpy as np
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from annotations.models import CONFIDENCE_BINS, Label, LabelKind, LabelStatus, Membership, Role
+from annotations.models import CONFIDENCE_BINS, DatasetStats, Label, LabelKind, LabelStatus, Membership, Role
 from review.models import AutoAcceptRule, LabelReview
-from review.quality import failure_quality, model_comparison, model_quality, review_activity
+from review.quality import MAX_PERIODS, failure_quality, model_comparison, model_quality, review_activity
 from tests.review.quality_helpers import make_quality_dataset
 
 pytestmark = pytest.mark.django_db
@@ -79,13 +82,48 @@ def test_failures_come_by_day_from_the_kept_counts(reviewed, django_assert_num_q
     stats = reviewed.stats
     with django_assert_num_queries(0):
         failures = failure_quality(stats)
-    assert failures.days == ["2026-11-01", "2026-11-02", "2026-11-03"]
+    assert failures.period == "day"
+    assert failures.periods == ["2026-11-01", "2026-11-02", "2026-11-03"]
     assert set(failures.failures) == {"asr", "nlu", "entity"}
     assert sum(failures.turns) == 24  # 12 dialogues of two turns
     assert failures.defect_rate[0] == pytest.approx(
         sum(failures.failures[p][0] for p in failures.failures) / failures.turns[0]
     )
     assert failures.intents and failures.intents[0][1] >= failures.intents[-1][1]
+
+
+def _spread_over(days: list[str]) -> DatasetStats:
+    """Kept counts of logs with an ASR failure and a defect on each of these days."""
+    quality = {
+        "failures_by_day": [[day, point, n] for day in days for point, n in (("asr", 1), ("none", 3))],
+        "defects_by_day": [[day, 1, 4] for day in days],
+    }
+    return DatasetStats(quality=quality, computed_at=timezone.now())
+
+
+@pytest.mark.parametrize(
+    ("span_days", "period", "periods"),
+    [(MAX_PERIODS, "day", MAX_PERIODS), (MAX_PERIODS + 1, "week", 14), (5 * 365, "month", 60)],
+)
+def test_failures_of_a_long_log_are_summed_by_week_or_month(span_days, period, periods):
+    """At most MAX_PERIODS rows in the table and bars in the plot, whatever the logs' span; the sums
+    keep every turn (a five-year log drew 1,825 days and its table took 1.5 s to render)."""
+    first = date(2024, 1, 1)  # a Monday
+    days = [(first + timedelta(days=number)).isoformat() for number in range(span_days)]
+    failures = failure_quality(_spread_over(days))
+    assert failures.period == period
+    assert len(failures.periods) == periods
+    assert sum(failures.failures["asr"]) == span_days
+    assert sum(failures.turns) == 4 * span_days
+    assert failures.defect_rate == [pytest.approx(0.25)] * periods
+    if period == "week":
+        assert failures.periods[:2] == ["2024-01-01", "2024-01-08"]  # each week by its Monday
+
+
+def test_failures_of_logs_spanning_decades_come_by_year():
+    failures = failure_quality(_spread_over(["2001-05-02", "2026-11-30"]))
+    assert failures.period == "year"
+    assert failures.periods == ["2001", "2026"]
 
 
 def test_two_model_versions_are_compared_on_the_same_gold(reviewed):
