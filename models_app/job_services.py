@@ -148,22 +148,29 @@ def label_job_run_chunk(*, job: Job, index: int) -> None:
     model_version = ModelVersion.objects.get(pk=job.params["model_version_id"])
     parts: list[Proposals] = []
     counted = 0
-    with job_heartbeat(job, chunk_pk=chunk.pk):
-        for start in range(0, len(chunk.items), PROGRESS_DIALOGUES):
-            part = propose_labels(
-                model_version=model_version,
-                dialogue_ids=chunk.items[start : start + PROGRESS_DIALOGUES],
-                precision=job.params["precision"],
-                job=job,
-            )
-            parts.append(part)
-            # Progress moves within the chunk, not once per chunk (the bar sat at 0% for a whole chunk).
-            with transaction.atomic():
-                JobChunk.objects.filter(pk=chunk.pk).update(progress=F("progress") + part.turns)
-                Job.objects.filter(pk=job.pk).update(
-                    progress_done=F("progress_done") + part.turns, updated_at=timezone.now()
+    try:
+        with job_heartbeat(job, chunk_pk=chunk.pk):
+            for start in range(0, len(chunk.items), PROGRESS_DIALOGUES):
+                part = propose_labels(
+                    model_version=model_version,
+                    dialogue_ids=chunk.items[start : start + PROGRESS_DIALOGUES],
+                    precision=job.params["precision"],
+                    job=job,
                 )
-            counted += part.turns
+                parts.append(part)
+                # Progress moves within the chunk, not once per chunk (the bar sat at 0% for a whole
+                # chunk).
+                with transaction.atomic():
+                    JobChunk.objects.filter(pk=chunk.pk).update(progress=F("progress") + part.turns)
+                    Job.objects.filter(pk=job.pk).update(
+                        progress_done=F("progress_done") + part.turns, updated_at=timezone.now()
+                    )
+                counted += part.turns
+    except BaseException:
+        # This attempt is over: its claim goes with it, so a retry need not wait for the lease to run
+        # out (a killed process cannot do this; the reaper frees its chunk when the lease expires).
+        JobChunk.objects.filter(pk=chunk.pk, status=JobChunk.Status.PENDING).update(lease_expires_at=None)
+        raise
     proposals = Proposals(
         model_version=model_version,
         dialogue_ids=chunk.items,

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('annotations', '0009_dataset_stats_quality'),
-        ('jobs', '0006_jobchunk_progress_written'),
+        ('jobs', '0009_jobchunk_progress_written'),
         ('models_app', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -256,9 +256,10 @@ def test_dialogue_page_costs_a_fixed_number_of_queries(client, dataset, viewer, 
     short = make_dialogue(dataset, "short", ["play something"] * 2)
     long = make_dialogue(dataset, "long", [f"utterance {n}" for n in range(20)])
     client.force_login(viewer)
-    # session, user, dataset with the role, dialogue, its turns, its labels with model version and author
+    # session, user, dataset with the role, dialogue, its turns, its labels with model version and
+    # author, the jobs working on the dataset (the header's notice)
     for dialogue in (short, long):
-        with django_assert_num_queries(6):
+        with django_assert_num_queries(7):
             client.get(reverse("annotations:dialogue-detail", args=[dataset.name, dialogue.pk]))
 
 
@@ -269,14 +270,14 @@ def test_dataset_page_costs_a_fixed_number_of_queries(
     url = reverse("annotations:dataset-detail", args=[dataset.name])
     # session, user, dataset, its kept counts and whether a label changed since, the page of
     # dialogues (no count of them all), the export form's model versions and members (once the counts
-    # are kept)
+    # are kept), the jobs working on the dataset
     client.get(url)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         client.get(url)
     for number in range(10):
         make_dialogue(dataset, f"more{number}", ["a", "b"])
     client.get(url)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         client.get(url)
 
 

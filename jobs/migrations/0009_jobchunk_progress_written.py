@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('jobs', '0007_job_leases'),
+        ('jobs', '0008_job_runner'),
     ]
 
     operations = [
