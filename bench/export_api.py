@@ -49,6 +49,8 @@ def gunicorn_server(port: int):
         "SECRET_KEY": "benchmark-only",
         "ALLOWED_HOSTS": "127.0.0.1",
         "LOG_LEVEL": "WARNING",
+        # Plain HTTP on the loopback, as behind a TLS-terminating proxy: no redirect to https.
+        "SECURE_SSL_REDIRECT": "0",
     }
     command = [
         str(ROOT / ".venv" / "bin" / "gunicorn"),
