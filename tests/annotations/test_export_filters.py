@@ -47,7 +47,14 @@ def test_source_and_confidence_filters_narrow_the_best_labels(labelled):
     assert lines(labelled, label_filter=LabelFilter(confidence_min=0.9))[0].get("labels") is None
 
 
-def test_changed_since_exports_the_changed_dialogues_whole(labelled):
+@pytest.fixture(params=["few changed labels", "many changed labels"])
+def changed_labels_path(request, monkeypatch):
+    """Both ways of finding changed dialogues: from the changed labels, and by probing each dialogue."""
+    if request.param == "many changed labels":
+        monkeypatch.setattr("annotations.label_filters.FEW_CHANGED_LABELS", 0)
+
+
+def test_changed_since_exports_the_changed_dialogues_whole(labelled, changed_labels_path):
     since = timezone.now() + timedelta(minutes=5)
     assert lines(labelled, changed_since=since) == []
     one = Label.objects.filter(dialogue__external_id="d2", kind=LabelKind.INTENT).first()
@@ -62,7 +69,7 @@ def test_changed_since_exports_the_changed_dialogues_whole(labelled):
     assert changed == lines(labelled)[1]
 
 
-def test_changed_since_includes_dialogues_imported_since(labelled):
+def test_changed_since_includes_dialogues_imported_since(labelled, changed_labels_path):
     since = timezone.now() + timedelta(minutes=5)
     Dialogue.objects.filter(external_id="d1").update(created_at=since + timedelta(seconds=1))
     assert [line["id"] for line in lines(labelled, changed_since=since)] == ["d1"]

@@ -5,6 +5,7 @@ import json
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.utils import timezone
 
 from annotations.formats.exporting import LabelSelection, iter_export_lines
@@ -40,6 +41,20 @@ def test_an_export_gives_back_every_imported_field(tmp_path, dataset):
     [exported] = export(dataset)
 
     assert exported == original
+
+
+def test_unknown_keys_come_back_in_the_order_of_the_file(tmp_path, dataset):
+    if connection.vendor == "postgresql":
+        pytest.skip("jsonb keeps an object's keys in an order of its own")
+    original = dialogue("ordered")
+    original["turns"][0].update({"zeta": 1, "alpha": 2, "mid": 3})
+    original["labels"]["turns"]["t1"].update({"zz": True, "aa": False})
+    import_file(write_lines(tmp_path / "in.jsonl", [original]), dataset)
+
+    [line] = iter_export_lines(dataset=dataset, selection=LabelSelection.parse("gold"))
+
+    assert line.index('"zeta"') < line.index('"alpha"') < line.index('"mid"')
+    assert line.index('"zz"') < line.index('"aa"')
 
 
 def test_importing_an_export_gives_back_the_same_export(tmp_path, dataset):

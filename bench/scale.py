@@ -1,0 +1,149 @@
+"""Selflearn at a million dialogues (PostgreSQL): import, a labelled part, export, and the pages a
+reviewer opens, timed on the same database; print one JSON line.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres python bench/scale.py [--dialogues 1000000]
+    python bench/scale.py --dialogues 50000            # a reduced run (SQLite by default)
+
+Steps, each timed (and the process's peak RSS at the end, which must not grow with N):
+
+1. write N six-turn dialogues with labels of every kind (``import_export.write_dialogues``) and import
+   them (the service the CLI and the jobs call): their labels become gold;
+2. "label" a part of them (``--labelled``, a share of the dialogues): a model's proposal for each of
+   their gold labels, some of them wrong, written as a labelling job writes them, then their queue
+   state (``review_pages.propose``): the model itself is ``bench/label_throughput.py``'s business;
+3. ``ANALYZE``, as autovacuum would soon after such a load;
+4. export every dialogue's gold labels (``iter_export_lines``, as the REST export streams it);
+5. server time through Django's test client (middleware, session, view, rendering) of: the review
+   queue's "next dialogue" (least confident), a dialogue page, the datasets list, and a search of the
+   dataset's dialogues (``?q=``): p50 and p95 over ``--requests`` requests after 10 to warm up.
+
+Targets (issue 17, 1,000,000 dialogues on PostgreSQL): p95 at most 50 ms for each page, memory flat.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _setup import database_backend, emit, fresh_database, peak_rss_mb
+from import_export import INTENTS, WORDS, write_dialogues
+from review_pages import percentiles, propose, timed
+
+SEARCH_WORDS = ("kitchen", "paris", "queen", "alarm")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dialogues", type=int, default=1_000_000)
+    parser.add_argument("--labelled", type=float, default=0.1, help="share of dialogues a model labels")
+    parser.add_argument("--requests", type=int, default=100, help="timed requests of each kind")
+    parser.add_argument("--seed", type=int, default=17)
+    args = parser.parse_args()
+
+    timings: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="selflearn-bench-") as folder:
+        path = Path(folder) / "dialogues.jsonl"
+        started = time.perf_counter()
+        write_dialogues(path, args.dialogues, 6, seed=args.seed)
+        timings["write_file"] = time.perf_counter() - started
+        with fresh_database():
+            from django.conf import settings
+            from django.contrib.auth import get_user_model
+            from django.db import connection
+            from django.test import Client
+            from django.urls import reverse
+
+            from annotations.formats.exporting import LabelSelection, iter_export_lines
+            from annotations.formats.importing import ImportSource, import_dialogues
+            from annotations.models import Dataset, Dialogue, Membership, Role
+
+            settings.DEBUG = False  # as in production: no query log kept per request
+            dataset = Dataset.objects.create(name="scale")
+            started = time.perf_counter()
+            report = import_dialogues(source=ImportSource.from_path(path), dataset=dataset)
+            timings["import"] = time.perf_counter() - started
+            path.unlink()
+
+            labelled = int(args.dialogues * args.labelled)
+            inventory = {"intents": INTENTS, "slot_types": ["item"]}
+            started = time.perf_counter()
+            proposals, _ = propose(dataset, inventory, args.seed, limit=labelled)
+            timings["proposals_and_queue_state"] = time.perf_counter() - started
+            started = time.perf_counter()
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+            timings["analyze"] = time.perf_counter() - started
+
+            started = time.perf_counter()
+            exported_bytes = 0
+            for line in iter_export_lines(dataset=dataset, selection=LabelSelection.parse("gold")):
+                exported_bytes += len(line)
+            timings["export_gold"] = time.perf_counter() - started
+
+            reviewer = get_user_model().objects.create_user("scale-reviewer")
+            Membership.objects.create(dataset=dataset, user=reviewer, role=Role.REVIEWER)
+            client = Client()
+            client.force_login(reviewer)
+            rng = random.Random(args.seed)
+            ids = list(
+                Dialogue.objects.filter(dataset=dataset).order_by("?").values_list("pk", flat=True)[:500]
+            )
+            current: dict[str, int] = {}
+
+            def next_dialogue() -> Any:
+                body = {"policy": "least_confident", **({"leave": current["id"]} if current else {})}
+                response = client.post(reverse("review:review-next", args=[dataset.name]), body)
+                current["id"] = int(response["Location"].split("/review/")[1].split("/")[0])
+                return response
+
+            def dialogue_page() -> Any:
+                pk = rng.choice(ids)
+                return client.get(reverse("annotations:dialogue-detail", args=[dataset.name, pk]))
+
+            def search() -> Any:
+                words = " ".join(rng.sample(SEARCH_WORDS, 1) + rng.sample(WORDS, 1))
+                return client.get(reverse("annotations:dataset-detail", args=[dataset.name]), {"q": words})
+
+            requests = {
+                "queue_next": (next_dialogue, 302),
+                "dialogue_page": (dialogue_page, 200),
+                "datasets_list": (lambda: client.get(reverse("annotations:dataset-list")), 200),
+                "search": (search, 200),
+            }
+            pages_ms = {
+                name: percentiles(timed(request, args.requests, _expecting(status)))
+                for name, (request, status) in requests.items()
+            }
+            emit(
+                {
+                    "benchmark": "scale",
+                    "database": database_backend(),
+                    "dialogues": report.dialogues,
+                    "turns": report.turns,
+                    "labels": report.labels + proposals,
+                    "labelled_dialogues": labelled,
+                    "seconds": {name: round(value, 1) for name, value in timings.items()},
+                    "export_mb": round(exported_bytes / 1e6, 1),
+                    "pages_ms": pages_ms,
+                    "targets_ms": {"p95": 50},
+                    "peak_rss_mb": peak_rss_mb(),
+                }
+            )
+
+
+def _expecting(status: int) -> Any:
+    def check(response: Any) -> None:
+        if response.status_code != status:
+            raise SystemExit(f"expected {status}, got {response.status_code}: {response.content[:300]!r}")
+
+    return check
+
+
+if __name__ == "__main__":
+    main()
