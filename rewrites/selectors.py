@@ -6,7 +6,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from annotations.models import Dataset
-from rewrites.models import RewriteBlock, RewriteLog, RewritePair
+from rewrites.models import RewriteBlock, RewritePair
 
 SERVED = (RewritePair.Status.ACCEPTED, RewritePair.Status.EDITED)
 
@@ -65,7 +65,3 @@ def served_pair(dataset: Dataset, source: str) -> RewritePair | None:
         return None
     blocked = RewriteBlock.objects.filter(dataset=dataset, utterance__in=[pair.source, pair.target]).exists()
     return None if blocked else pair
-
-
-def rewrite_log_list(dataset: Dataset) -> QuerySet[RewriteLog]:
-    return RewriteLog.objects.filter(dataset=dataset).order_by("-created_at", "-id")

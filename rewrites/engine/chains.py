@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -96,10 +96,3 @@ def dialogue_chains(
             )
         )
     return found
-
-
-def mine_chains(
-    dialogues: Iterable[Mapping[str, Any]], window: float = DEFAULT_WINDOW, *, single_turns: bool = False
-) -> Iterator[Chain]:
-    for dialogue in dialogues:
-        yield from dialogue_chains(dialogue, window, single_turns=single_turns)
