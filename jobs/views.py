@@ -49,6 +49,8 @@ RESULT_NAMES = {
     "labels": "Gold labels imported",
     "skipped_duplicates": "Duplicates skipped",
     "rejected_lines": "Invalid lines rejected",
+    "labelling_jobs": "Labelling jobs started",
+    "evaluation_jobs": "Evaluation jobs started",
 }
 # Keys of a result that are plumbing, not news (the rejects file has its own link).
 RESULT_HIDDEN = frozenset({"rejects_file", "rejects_path", "dataset"})

@@ -47,8 +47,11 @@ class ModelVersionListApi(APIView):
 class ModelVersionDetailApi(APIView):
     @extend_schema(responses={200: ModelVersionDetailSerializer, **NOT_ALLOWED})
     def get(self, request: Request, pk: int) -> Response:
-        """A model version with its metrics, inventories and configuration."""
-        return Response(ModelVersionDetailSerializer(selectors.model_version_get(request.user, pk)).data)
+        """A model version with its metrics, inventories, configuration and held-out evaluations."""
+        model_version = selectors.model_version_get(request.user, pk)
+        evaluations = selectors.model_evaluations_latest(request.user, model_version)
+        serializer = ModelVersionDetailSerializer(model_version, context={"evaluations": evaluations})
+        return Response(serializer.data)
 
 
 class ModelNameField(serializers.CharField):

@@ -285,10 +285,12 @@ def train_job_create(
     epochs: int | None = None,
     self_training_epochs: int | None = None,
     label_after: Sequence[Dataset] = (),
+    evaluate_after: Sequence[Dataset] = (),
 ) -> Job:
     """File a training job under ``dataset`` (the first of ``datasets`` when not given).
     ``label_after``: datasets that a labelling job with the new model starts on when training succeeds
-    (the demo: the model trains as a visible job, then labels the demo dataset).
+    (the demo: the model trains as a visible job, then labels the demo dataset); ``evaluate_after``:
+    datasets whose gold an evaluation job then measures it against (the model page shows them).
     ``unlabelled_datasets`` are read without their labels for self-training: ``self_training_epochs``
     more epochs (1 when unset) on the gold plus the model's confident labels of them.
 
@@ -304,7 +306,7 @@ def train_job_create(
         _require_role(user, dataset, Role.ADMIN)
         for read in reads:
             _require_role(user, read, Role.REVIEWER)
-        for labelled in label_after:
+        for labelled in [*label_after, *evaluate_after]:
             _require_role(user, labelled, Role.REVIEWER)
     if preset not in TRAIN_PRESETS:
         raise ApplicationError(f"preset must be one of {', '.join(TRAIN_PRESETS)}", extra={"field": "preset"})
@@ -324,6 +326,7 @@ def train_job_create(
             "epochs": epochs,
             "self_training_epochs": (self_training_epochs or 1) if unlabelled_datasets else 0,
             "label_after": [labelled.name for labelled in label_after],
+            "evaluate_after": [evaluated.name for evaluated in evaluate_after],
         },
     )
 
@@ -362,8 +365,16 @@ def train_job_run(*, job: Job) -> Job:
         label_job_create(dataset=labelled, model_version=model_version, user=job.created_by).pk
         for labelled in _datasets(params.get("label_after") or [])
     ]
-    result = {"model": model_version.name, "metrics": model_version.metrics}
-    return job_succeed(job=job, result={**result, "labelling_jobs": labelling} if labelling else result)
+    evaluating = [
+        evaluate_job_create(dataset=evaluated, model_version=model_version, user=job.created_by).pk
+        for evaluated in _datasets(params.get("evaluate_after") or [])
+    ]
+    result: dict[str, Any] = {"model": model_version.name, "metrics": model_version.metrics}
+    if labelling:
+        result["labelling_jobs"] = labelling
+    if evaluating:
+        result["evaluation_jobs"] = evaluating
+    return job_succeed(job=job, result=result)
 
 
 def evaluate_job_create(*, dataset: Dataset, model_version: ModelVersion, user: User | None) -> Job:
@@ -382,7 +393,7 @@ def evaluate_job_run(*, job: Job) -> Job:
     job_start(job=job, phase="evaluating")
     model_version = ModelVersion.objects.get(pk=job.params["model_version_id"])
     try:
-        metrics = model_evaluate(dataset=dataset, model_version=model_version)
+        metrics = model_evaluate(dataset=dataset, model_version=model_version, job=job)
     except ApplicationError as error:
         return job_fail(job=job, error=error.message)
     return job_succeed(job=job, result=metrics)

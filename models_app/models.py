@@ -30,3 +30,29 @@ class ModelVersion(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ModelEvaluation(models.Model):
+    """A model measured against one dataset's gold labels (an evaluation job, the command, a recipe).
+
+    The model page shows the latest one per dataset: held-out figures (a dataset the model never
+    learned from) beside the validation metrics that chose its checkpoint."""
+
+    model_version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="evaluations")
+    dataset = models.ForeignKey(
+        "annotations.Dataset", on_delete=models.CASCADE, related_name="model_evaluations"
+    )
+    # Whether the dataset was among those the model learned from (then the figures are not held out).
+    learned_from = models.BooleanField(default=False)
+    precision = models.CharField(max_length=8, default="fp32")
+    dialogues = models.PositiveIntegerField(default=0)
+    metrics = models.JSONField(default=dict, blank=True)
+    job = models.ForeignKey("jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["model_version", "dataset", "-created_at"], name="evaluation_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.model_version} on {self.dataset}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
@@ -9,7 +10,8 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 
 from annotations.models import Dataset, Membership, Role
-from models_app.models import ModelVersion
+from models_app.models import ModelEvaluation, ModelVersion
+from models_app.recipes.defaults import RECIPE_REFERENCE_FIGURES
 
 # The validation metrics the model list shows, in this order, when a model has them.
 HEADLINE_METRICS = (
@@ -55,6 +57,78 @@ def headline_metrics(model_version: ModelVersion) -> list[tuple[str, float | Non
         if isinstance(value, bool) or not isinstance(value, int | float):
             value = None
         rows.append((label, None if value is None else float(value)))
+    return rows
+
+
+# The held-out metrics the model page compares, in this order.
+EVALUATION_METRICS = (
+    ("intent_accuracy", "Intent accuracy"),
+    ("slot_f1", "Slot F1"),
+    ("failure_point_accuracy", "Failure point accuracy"),
+    ("failure_point_macro_f1", "Failure point macro F1"),
+    ("rephrase_f1", "Rephrase F1"),
+    ("defect_f1", "Defect F1"),
+    ("goal_boundary_f1", "Goal boundary F1"),
+)
+
+
+@dataclass(frozen=True)
+class EvaluationRow:
+    """One row of the model page's held-out table: a measured evaluation or the recipe's reference."""
+
+    title: str
+    detail: str
+    values: list[float | None]
+    learned_from: bool = False
+    reference: bool = False
+
+
+def _metric_values(metrics: dict[str, Any]) -> list[float | None]:
+    values: list[float | None] = []
+    for key, _label in EVALUATION_METRICS:
+        value = metrics.get(key)
+        values.append(None if isinstance(value, bool) or not isinstance(value, int | float) else float(value))
+    return values
+
+
+def model_evaluations_latest(
+    user: User | AnonymousUser, model_version: ModelVersion
+) -> list[ModelEvaluation]:
+    """The model's latest evaluation on each dataset the person belongs to, by dataset name (one query)."""
+    evaluations = ModelEvaluation.objects.filter(model_version=model_version).select_related("dataset")
+    if not user.is_authenticated:
+        return []
+    if not user.is_superuser:
+        evaluations = evaluations.filter(
+            Exists(Membership.objects.filter(dataset=OuterRef("dataset"), user=user.pk))
+        )
+    latest: dict[int, ModelEvaluation] = {}
+    for evaluation in evaluations.order_by("dataset__name", "-created_at", "-id"):
+        latest.setdefault(evaluation.dataset_id, evaluation)
+    return list(latest.values())
+
+
+def model_evaluation_rows(user: User | AnonymousUser, model_version: ModelVersion) -> list[EvaluationRow]:
+    """The rows of the model page's held-out table: its latest evaluations the person may see, then
+    the full recipe's published figures to compare with."""
+    rows = [
+        EvaluationRow(
+            title=evaluation.dataset.name,
+            detail=f"{evaluation.dialogues:,} dialogues, {evaluation.precision}",
+            values=_metric_values(evaluation.metrics),
+            learned_from=evaluation.learned_from,
+        )
+        for evaluation in model_evaluations_latest(user, model_version)
+    ]
+    for reference in RECIPE_REFERENCE_FIGURES:
+        rows.append(
+            EvaluationRow(
+                title=reference["title"],
+                detail=reference["detail"],
+                values=_metric_values(reference["metrics"]),
+                reference=True,
+            )
+        )
     return rows
 
 

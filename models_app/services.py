@@ -14,7 +14,7 @@ import shutil
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -32,9 +32,12 @@ from models_app.examples import gold_examples, labelling_chunk, unlabelled_examp
 from models_app.ml.config import ModelConfig, TrainConfig
 from models_app.ml.data import NO_INTENT, NOT_A_REPHRASE, DialoguePrediction
 from models_app.ml.format_adapter import preferences_to_format, spans_to_format
-from models_app.models import ModelVersion
+from models_app.models import ModelEvaluation, ModelVersion
 from review.services import review_proposals_written
 from selflearn_site.exceptions import ApplicationError
+
+if TYPE_CHECKING:
+    from jobs.models import Job
 
 logger = logging.getLogger(__name__)
 
@@ -322,9 +325,10 @@ def _labels_from_prediction(
 
 
 def model_evaluate(
-    *, dataset: Dataset, model_version: ModelVersion, precision: str = "fp32"
+    *, dataset: Dataset, model_version: ModelVersion, precision: str = "fp32", job: Job | None = None
 ) -> dict[str, Any]:
-    """The model's metrics against the dataset's gold labels (each metric only where gold exists)."""
+    """The model's metrics against the dataset's gold labels (each metric only where gold exists),
+    recorded as a ModelEvaluation that the model's page shows."""
     from models_app.ml.metrics import evaluate
     from models_app.predictors import get_predictor
 
@@ -333,4 +337,13 @@ def model_evaluate(
         raise ApplicationError(f"Dataset {dataset.name!r} holds no dialogues.", extra={"field": "dataset"})
     predictions = get_predictor(model_version, precision).predict(examples)
     metrics = evaluate(examples, predictions)
+    ModelEvaluation.objects.create(
+        model_version=model_version,
+        dataset=dataset,
+        learned_from=model_version.trained_on.filter(pk=dataset.pk).exists(),
+        precision=precision,
+        dialogues=len(examples),
+        metrics=metrics,
+        job=job,
+    )
     return {"model": model_version.name, "dataset": dataset.name, "dialogues": len(examples), **metrics}

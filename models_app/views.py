@@ -53,6 +53,8 @@ def model_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         {
             "model": model,
             "headline": selectors.headline_metrics(model),
+            "evaluation_columns": [label for _key, label in selectors.EVALUATION_METRICS],
+            "evaluations": selectors.model_evaluation_rows(request.user, model),
             "metrics_json": json.dumps(model.metrics, indent=2, sort_keys=True),
             "inventories": sorted(inventories.items()),
             "form": form,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from models_app.models import ModelVersion
+from annotations.models import Dataset
+from models_app.models import ModelEvaluation, ModelVersion
 
 pytestmark = pytest.mark.django_db
 
@@ -28,3 +29,25 @@ def test_a_model_version_in_detail_has_its_inventories(api, stranger):
         {"layers": 2},
     )
     assert api.get(f"/api/models/{model.pk + 1}/").status_code == 404
+
+
+def test_a_model_version_in_detail_has_its_latest_evaluation_on_each_dataset_you_belong_to(
+    api, viewer, dataset
+):
+    model = ModelVersion.objects.create(name="m")
+    ModelEvaluation.objects.create(model_version=model, dataset=dataset, metrics={"slot_f1": 0.5})
+    ModelEvaluation.objects.create(
+        model_version=model, dataset=dataset, dialogues=300, metrics={"slot_f1": 0.87}
+    )
+    hidden = Dataset.objects.create(name="not-yours")
+    ModelEvaluation.objects.create(model_version=model, dataset=hidden, metrics={"slot_f1": 0.1})
+    api.force_authenticate(viewer)
+
+    (evaluation,) = api.get(f"/api/models/{model.pk}/").json()["evaluations"]
+
+    assert (evaluation["dataset"], evaluation["dialogues"], evaluation["metrics"]) == (
+        "assistant-logs",
+        300,
+        {"slot_f1": 0.87},
+    )
+    assert evaluation["learned_from"] is False

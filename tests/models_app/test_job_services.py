@@ -17,7 +17,7 @@ from models_app.job_services import (
     label_job_run_chunk,
     train_job_create,
 )
-from models_app.models import ModelVersion
+from models_app.models import ModelEvaluation, ModelVersion
 from review.models import AutoAcceptRule
 
 pytestmark = pytest.mark.django_db
@@ -215,6 +215,33 @@ def test_training_and_evaluation_run_as_jobs(
     evaluation.refresh_from_db()
     assert evaluation.status == Job.Status.SUCCEEDED
     assert "intent_accuracy" in evaluation.result
+
+
+def test_a_train_job_labels_and_evaluates_the_datasets_named_after_it(
+    simulated_dataset, admin_user, settings, tmp_path, tiny_encoder, django_capture_on_commit_callbacks
+):
+    settings.SELFLEARN_MODELS_DIR = tmp_path / "models"
+    settings.SELFLEARN_ENCODER = tiny_encoder
+    with django_capture_on_commit_callbacks(execute=True):
+        train = train_job_create(
+            name="then-measured",
+            datasets=[simulated_dataset],
+            user=admin_user,
+            preset="demo",
+            epochs=1,
+            label_after=[simulated_dataset],
+            evaluate_after=[simulated_dataset],
+        )
+    train.refresh_from_db()
+    assert train.status == Job.Status.SUCCEEDED, train.error
+    (evaluation_job,) = Job.objects.filter(kind=Job.Kind.EVALUATE)
+    assert train.result["evaluation_jobs"] == [evaluation_job.pk]
+    assert evaluation_job.status == Job.Status.SUCCEEDED, evaluation_job.error
+    (evaluation,) = ModelEvaluation.objects.filter(model_version__name="then-measured")
+    assert evaluation.dataset == simulated_dataset and evaluation.job == evaluation_job
+    assert evaluation.learned_from is True  # it trained on it: the page marks the figures
+    assert evaluation.dialogues == simulated_dataset.dialogues.count()
+    assert 0.0 <= evaluation.metrics["intent_accuracy"] <= 1.0
 
 
 def test_a_train_job_with_unlabelled_logs_self_trains_on_them(

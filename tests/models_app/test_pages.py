@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from annotations.models import Dataset, Label, LabelKind, Membership, Role, Turn
 from jobs.models import Job
-from models_app.models import ModelVersion
+from models_app.models import ModelEvaluation, ModelVersion
 
 pytestmark = pytest.mark.django_db
 
@@ -84,6 +84,45 @@ def test_the_model_page_shows_all_metrics_and_its_inventories(client, viewer):
     assert "<pre" in html and "&quot;turns&quot;: 12" in html
     assert "<details" in html and "PlayMusic" in html and "GetWeather" in html
     assert "Slot types" in html
+
+
+def test_the_model_page_shows_its_held_out_evaluations_beside_the_full_recipes_figures(
+    client, cast, simulated_dataset
+):
+    model = registered("m1")
+    other = Dataset.objects.create(name="someone-elses")
+    ModelEvaluation.objects.create(
+        model_version=model,
+        dataset=simulated_dataset,
+        dialogues=24,
+        metrics={"intent_accuracy": 0.25, "slot_f1": 0.5},
+    )
+    newest = ModelEvaluation.objects.create(
+        model_version=model,
+        dataset=simulated_dataset,
+        dialogues=24,
+        metrics={"intent_accuracy": 0.9412, "slot_f1": 0.8731, "failure_point_accuracy": 0.8866},
+    )
+    ModelEvaluation.objects.create(
+        model_version=model, dataset=other, dialogues=5, metrics={"intent_accuracy": 0.1111}
+    )
+    client.force_login(cast["viewer"])
+
+    html = client.get(reverse("models_app:model-detail", args=[model.pk])).content.decode()
+
+    assert "Held-out evaluations" in html
+    assert "94.1%" in html and "87.3%" in html and "88.7%" in html  # the newest on the dataset
+    assert "25.0%" not in html
+    assert "someone-elses" not in html and "11.1%" not in html  # a dataset the viewer is not in
+    assert "Full recipe (dialogues), simulated" in html and "97.8%" in html
+    assert f"{newest.dialogues} dialogues" in html
+
+
+def test_a_model_never_evaluated_says_so(client, viewer):
+    model = registered("m1")
+    client.force_login(viewer)
+    html = client.get(reverse("models_app:model-detail", args=[model.pk])).content.decode()
+    assert "No evaluation of this model yet." in html
 
 
 def test_a_missing_model_is_404(client, viewer):

@@ -37,6 +37,7 @@ def test_the_demo_model_trains_as_a_job_that_labels_the_demo_and_the_pages_say_s
     (job,) = Job.objects.filter(kind=Job.Kind.TRAIN)
     assert job.dataset == demo and job.status == Job.Status.PENDING
     assert job.params["preset"] == "demo" and job.params["label_after"] == ["demo"]
+    assert job.params["evaluate_after"] == ["demo"]  # held out: the model page shows its figures
     assert job.params["datasets"] == ["demo-training"]
     call_command("setup_demo", "--dialogues", "300")  # idempotent: the waiting job is the one
     assert Job.objects.filter(kind=Job.Kind.TRAIN).count() == 1

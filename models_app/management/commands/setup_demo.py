@@ -20,7 +20,7 @@ from models_app.management.commands._common import StageBar
 from models_app.ml.config import TrainConfig
 from models_app.models import ModelVersion
 from models_app.recipes.run import simulated_dataset
-from models_app.services import label_dataset, model_train
+from models_app.services import label_dataset, model_evaluate, model_train
 from rewrites.services import MiningOptions, rewriter_build, rewrites_mine
 from selflearn_site.exceptions import ApplicationError
 from teachable.services import preferences_learn_from_labels, teachable_dataset_prepare
@@ -89,6 +89,7 @@ class Command(BaseCommand):
                 user=admin,
                 preset="demo",
                 label_after=[dataset],
+                evaluate_after=[dataset],
             )
         self.stdout.write(
             f"The demo model trains in the worker (job #{waiting.pk}, about 3 minutes on 2 cores) and then "
@@ -109,6 +110,7 @@ class Command(BaseCommand):
         finally:
             bar.close()
         report = label_dataset(dataset=dataset, model_version=model_version)
+        model_evaluate(dataset=dataset, model_version=model_version)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Labelled {report.dialogues} demo dialogues: {report.labels_written} model labels to review."
