@@ -46,6 +46,7 @@ from annotations.models import (
     Turn,
 )
 from annotations.permissions import ROLE_RANK
+from annotations.turn_search import dialogues_saying_q
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -125,10 +126,7 @@ def dialogue_list(
     q = q.strip()
     first_turn = Turn.objects.filter(dialogue=OuterRef("pk")).order_by("position")
     if q:
-        # Exists, not a join: a dialogue with many matching turns is still one row.
-        dialogues = dialogues.filter(
-            Exists(Turn.objects.filter(dialogue=OuterRef("pk"), utterance__icontains=q))
-        )
+        dialogues = dialogues.filter(dialogues_saying_q(q))
         # The search result shows the turn that said it, not each dialogue's opening line.
         first_turn = first_turn.filter(utterance__icontains=q)
     return dialogues.annotate(

@@ -1,0 +1,121 @@
+"""The dataset page's search through the utterance index: it finds exactly the dialogues a plain scan
+of the turns finds, the index follows imports, replaced dialogues, deletions and edited utterances,
+and on SQLite the search reads the index instead of every turn."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from annotations.formats.importing import ImportOptions, ImportSource, import_dialogues
+from annotations.models import Dialogue, Turn
+from annotations.selectors import dialogue_list
+from annotations.turn_search import SQLITE_TABLE
+from tests.annotations.page_helpers import make_dialogue
+
+pytestmark = pytest.mark.django_db
+
+sqlite_only = pytest.mark.skipif(
+    "connection.vendor != 'sqlite'",
+    reason="the FTS5 table is SQLite's; PostgreSQL's index is an ordinary one",
+)
+
+
+def found(dataset, text: str) -> list[str]:
+    return [dialogue.external_id for dialogue in dialogue_list(dataset, text)]
+
+
+def scanned(dataset, text: str) -> list[str]:
+    """What the search promises: the dialogues with a turn that contains the text, in any case."""
+    turns = Turn.objects.filter(dialogue__dataset=dataset, utterance__icontains=text)
+    return list(
+        Dialogue.objects.filter(pk__in=turns.values("dialogue_id"))
+        .order_by("pk")
+        .values_list("external_id", flat=True)
+    )
+
+
+def index_is_whole() -> None:
+    """FTS5's own check that the index holds exactly the turns' utterances (SQLite only)."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {SQLITE_TABLE}({SQLITE_TABLE}) VALUES ('integrity-check')")
+
+
+def write_lines(path: Path, dialogues: dict[str, list[str]]) -> Path:
+    with path.open("w", encoding="utf-8") as out:
+        for external_id, utterances in dialogues.items():
+            turns = [{"id": f"t{n + 1}", "utterance": text} for n, text in enumerate(utterances)]
+            out.write(json.dumps({"id": external_id, "turns": turns}) + "\n")
+    return path
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "weather",  # in two dialogues, once capitalised
+        "WEATHER IN",  # two words, across a space
+        "eathe",  # inside a word
+        "in",  # shorter than a trigram: the plain scan
+        'say "hi"',  # quotes are part of the text, not the index's syntax
+        "hi AND bye",  # so are the index's operators
+        "50%",  # and LIKE's wildcards
+        "nothing like this",
+    ],
+)
+def test_a_search_finds_exactly_the_dialogues_whose_turns_contain_the_text(dataset, text):
+    make_dialogue(dataset, "d1", ["what's the weather", "Weather in Paris please"])
+    make_dialogue(dataset, "d2", ["play purple haze"], with_labels=False)
+    make_dialogue(dataset, "d3", ['say "hi" AND bye', "hi AND bye, 50% louder"], with_labels=False)
+    make_dialogue(dataset, "d4", ["the WEATHER tomorrow", "50 percent"], with_labels=False)
+    assert found(dataset, text) == scanned(dataset, text)
+    assert found(dataset, "weather") == ["d1", "d4"]
+
+
+def test_the_index_follows_imports_replaced_dialogues_and_deleted_datasets(dataset, tmp_path):
+    first = write_lines(tmp_path / "a.jsonl", {"a1": ["find a taxi"], "a2": ["call mum", "call a taxi"]})
+    import_dialogues(source=ImportSource.from_path(first), dataset=dataset)
+    assert found(dataset, "taxi") == ["a1", "a2"]
+    index_is_whole()
+
+    again = write_lines(tmp_path / "b.jsonl", {"a2": ["call dad"]})
+    import_dialogues(
+        source=ImportSource.from_path(again), dataset=dataset, options=ImportOptions(on_duplicate="replace")
+    )
+    assert found(dataset, "taxi") == ["a1"]
+    assert found(dataset, "call dad") == ["a2"]
+    index_is_whole()
+
+    dataset.delete()
+    index_is_whole()
+
+
+def test_the_index_follows_an_edited_utterance(dataset):
+    dialogue = make_dialogue(dataset, "d1", ["set an alarm"], with_labels=False)
+    Turn.objects.filter(dialogue=dialogue).update(utterance="set a timer")
+    assert found(dataset, "timer") == ["d1"]
+    assert found(dataset, "alarm") == []
+    index_is_whole()
+
+
+@sqlite_only
+def test_on_sqlite_a_search_reads_the_index_not_every_turn(dataset):
+    make_dialogue(dataset, "d1", ["what's the weather"])
+    sql, params = dialogue_list(dataset, "weather").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+        plan = [row[-1] for row in cursor.fetchall()]
+    assert f"SCAN {SQLITE_TABLE} VIRTUAL TABLE INDEX 0:M1" in plan  # the MATCH
+    assert [step for step in plan if step.startswith("SCAN") and "VIRTUAL TABLE" not in step] == []
+
+
+def test_a_search_page_shows_the_matching_turn_found_through_the_index(client, dataset, viewer):
+    make_dialogue(dataset, "w1", ["good morning", "what's the Weather in paris", "thanks"])
+    client.force_login(viewer)
+    response = client.get(reverse("annotations:dataset-detail", args=[dataset.name]), {"q": "weather in"})
+    [row] = response.context["page"].dialogues
+    assert row.match_turn == "t2"
