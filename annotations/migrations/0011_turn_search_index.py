@@ -1,8 +1,8 @@
 """A substring index of turns' utterances, so that the dataset page's search (``?q=``, any case) reads the
 turns that say the words instead of every turn of the dataset.
 
-SQLite: an FTS5 table with the trigram tokenizer (matches any substring of three characters or more,
-any case) over ``annotations_turn`` as external content, kept by triggers, so the importer's bulk
+SQLite: a contentless FTS5 table with the trigram tokenizer (matches any substring of three characters
+or more, any case) of ``annotations_turn``'s utterances, kept by triggers, so the importer's bulk
 inserts, deletions (a dataset, a replaced dialogue) and any change of an utterance keep it without a
 line of Python. A later migration that makes Django rebuild ``annotations_turn`` (SQLite's way of
 altering a table) drops the triggers with the old table: create them again after it
@@ -15,20 +15,29 @@ not installable the search stays correct and scans, as before.
 
 from django.db import migrations
 
+# A turn's entry in the index is numbered by its dialogue and position, not by its own id, so that the
+# index gives the dialogues' ids (the number shifted right by 20 bits) without reading a turn: looking up
+# 13,000 turns for their dialogue ids took 20 ms at 100,000 dialogues, the index's own read 5 ms. A
+# dialogue's turns stay below 2**20 (SELFLEARN_IMPORT_MAX_TURNS is 1,000); one beyond would collide with
+# the next dialogue's first entry, which the index refuses (the insert fails, nothing is lost silently).
+ENTRY = "(({turn}.dialogue_id << 20) + {turn}.position)"
+NEW, OLD = ENTRY.format(turn="new"), ENTRY.format(turn="old")
 SQLITE_CREATE = [
-    "CREATE VIRTUAL TABLE annotations_turn_search USING fts5("
-    "utterance, content='annotations_turn', content_rowid='id', tokenize='trigram')",
+    # Contentless: the utterances stay in annotations_turn, the index keeps only the trigrams.
+    "CREATE VIRTUAL TABLE annotations_turn_search USING fts5(utterance, content='', tokenize='trigram')",
     "CREATE TRIGGER annotations_turn_search_insert AFTER INSERT ON annotations_turn BEGIN "
-    "INSERT INTO annotations_turn_search(rowid, utterance) VALUES (new.id, new.utterance); END",
+    f"INSERT INTO annotations_turn_search(rowid, utterance) VALUES ({NEW}, new.utterance); END",
     "CREATE TRIGGER annotations_turn_search_delete AFTER DELETE ON annotations_turn BEGIN "
     "INSERT INTO annotations_turn_search(annotations_turn_search, rowid, utterance) "
-    "VALUES ('delete', old.id, old.utterance); END",
-    "CREATE TRIGGER annotations_turn_search_update AFTER UPDATE OF utterance ON annotations_turn BEGIN "
+    f"VALUES ('delete', {OLD}, old.utterance); END",
+    "CREATE TRIGGER annotations_turn_search_update "
+    "AFTER UPDATE OF utterance, dialogue_id, position ON annotations_turn BEGIN "
     "INSERT INTO annotations_turn_search(annotations_turn_search, rowid, utterance) "
-    "VALUES ('delete', old.id, old.utterance); "
-    "INSERT INTO annotations_turn_search(rowid, utterance) VALUES (new.id, new.utterance); END",
+    f"VALUES ('delete', {OLD}, old.utterance); "
+    f"INSERT INTO annotations_turn_search(rowid, utterance) VALUES ({NEW}, new.utterance); END",
     # The turns already there.
-    "INSERT INTO annotations_turn_search(annotations_turn_search) VALUES ('rebuild')",
+    "INSERT INTO annotations_turn_search(rowid, utterance) "
+    "SELECT (dialogue_id << 20) + position, utterance FROM annotations_turn",
 ]
 SQLITE_DROP = [
     "DROP TRIGGER IF EXISTS annotations_turn_search_insert",
