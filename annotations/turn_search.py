@@ -38,7 +38,7 @@ def dialogues_saying_q(text: str) -> Q:
     phrase = '"' + text.replace('"', '""') + '"'
     # The index numbers a turn (dialogue id << 20) + position: the dialogue ids come without a join.
     indexed = RawSQL(
-        f"SELECT rowid >> {ENTRY_SHIFT} FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s",  # noqa: S608
+        f"SELECT rowid >> {ENTRY_SHIFT} FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s",
         (phrase,),
     )
     return Q(pk__in=indexed) & saying

@@ -15,14 +15,15 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Count, F, Q, Sum
-from django.db.models.functions import Floor, TruncDate
+from django.db.models import CharField, Count, F, Func, Q, Sum
+from django.db.models.functions import Floor
 
 from annotations.models import CONFIDENCE_BINS, Dataset, DatasetStats, LabelKind, LabelSource
 from jobs.models import Job
 from models_app.selectors import HEADLINE_METRICS
 from review.models import LabelReview, ReviewDecision
 from review.rules import verdict_key
+from review.selectors import dataset_verdicts
 
 
 @dataclass
@@ -75,8 +76,8 @@ def model_quality(dataset: Dataset, stats: DatasetStats | None) -> list[KindQual
     verdicts, counted by the database; the curve is ``precision_recall_curve`` read at the bins' lower
     edges, with coverage (the share of reviewed proposals kept) in place of recall."""
     rows = (
-        LabelReview.objects.filter(
-            dialogue__dataset=dataset,
+        dataset_verdicts(dataset)
+        .filter(
             label__source_type=LabelSource.MODEL,
             label__confidence__isnull=False,
         )
@@ -148,14 +149,33 @@ class DayActivity:
     agreement: float | None = None
 
 
+class UtcDay(Func):
+    """The UTC day of a datetime as ISO text, by the database's own functions. Django's ``TruncDate``
+    calls a Python function per row on SQLite: 23 ms of the Quality page for 8,000 verdicts."""
+
+    output_field = CharField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        # SQLite keeps a datetime as UTC text, which date() reads.
+        return self.as_sql(compiler, connection, template="date(%(expressions)s)", **extra)
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(
+            compiler,
+            connection,
+            template="to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
+            **extra,
+        )
+
+
 def review_activity(dataset: Dataset) -> list[DayActivity]:
     """Reviewers' throughput and agreement by day: verdicts and reviewers counted in SQL, agreement
     from the verdicts of the labels that two or more reviewers decided."""
     days = {
         str(day): DayActivity(day=str(day), verdicts=n, reviewers=people)
-        for day, n, people in LabelReview.objects.filter(dialogue__dataset=dataset)
+        for day, n, people in dataset_verdicts(dataset)
         .order_by()
-        .annotate(day=TruncDate("created_at"))
+        .annotate(day=UtcDay("created_at"))
         .values_list("day")
         .annotate(n=Count("id"), people=Count("reviewer_id", distinct=True))
         .values_list("day", "n", "people")
@@ -163,7 +183,7 @@ def review_activity(dataset: Dataset) -> list[DayActivity]:
     verdicts: dict[int, list[tuple[str, str]]] = defaultdict(list)
     # Only labels with two verdicts or more can agree: the rest stay in the database.
     twice = (
-        LabelReview.objects.filter(dialogue__dataset=dataset)
+        dataset_verdicts(dataset)
         .order_by()
         .values("label_id")
         .annotate(verdicts=Count("id"))

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -253,10 +253,19 @@ class _Item:
     proposed: Any
 
 
+def dataset_verdicts(dataset: Dataset) -> QuerySet[LabelReview]:
+    """The verdicts given in the dataset, read from the verdicts: each one's dialogue is looked up by
+    its key. A join on the dialogues' dataset let the planner walk every dialogue of the dataset and
+    probe its verdicts (SQLite: 100,000 probes, 15 to 45 ms a query, for 8,000 verdicts)."""
+    return LabelReview.objects.filter(
+        Exists(Dialogue.objects.filter(pk=OuterRef("dialogue_id"), dataset=dataset))
+    )
+
+
 def labels_reviewed_twice(dataset: Dataset) -> QuerySet[Any, Any]:
     """The ids (``label_id``) of the dataset's labels with at least two verdicts, counted in SQL."""
     return (
-        LabelReview.objects.filter(dialogue__dataset=dataset)
+        dataset_verdicts(dataset)
         .order_by()
         .values("label_id")
         .annotate(verdicts=Count("id"))
