@@ -113,6 +113,9 @@ class TrainConfig:
     # join the gold for this many more epochs. 0 = off, and off without unlabelled dialogues.
     self_training_epochs: int = 0
     self_training_threshold: float = 0.9
+    # The encoder's embeddings and its first this many layers stay as pretrained (no gradient, no
+    # optimiser state): each step costs less backward work, so a time budget buys more steps.
+    frozen_encoder_layers: int = 0
 
     def asdict(self) -> dict[str, Any]:
         return asdict(self)

@@ -80,6 +80,27 @@ def split_validation(
     )
 
 
+def freeze_encoder_layers(model: LabelModel, layers: int) -> int:
+    """Stop the gradient of the encoder's embeddings and first ``layers`` layers; returns how many
+    parameters were frozen. An encoder without the BERT layout (``embeddings``, ``encoder.layer``)
+    is refused rather than silently trained whole."""
+    if layers <= 0:
+        return 0
+    encoder = model.encoder
+    blocks = getattr(getattr(encoder, "encoder", None), "layer", None)
+    embeddings = getattr(encoder, "embeddings", None)
+    if blocks is None or embeddings is None:
+        raise ValueError("frozen_encoder_layers needs a BERT-style encoder (embeddings, encoder.layer)")
+    if layers > len(blocks):
+        raise ValueError(f"frozen_encoder_layers is {layers} but the encoder has {len(blocks)} layers")
+    frozen = 0
+    for module in [embeddings, *list(blocks)[:layers]]:
+        for parameter in module.parameters():
+            parameter.requires_grad_(False)
+            frozen += parameter.numel()
+    return frozen
+
+
 def _optimizer(model: LabelModel, config: TrainConfig) -> torch.optim.Optimizer:
     """AdamW with the encoder at its own (small) learning rate; no decay on biases and norms."""
     groups: dict[tuple[bool, bool], list[nn.Parameter]] = {}
@@ -351,6 +372,7 @@ def train_model(
     encoder_path = resolve_encoder(model_config.encoder)
     tokenizer = load_tokenizer(encoder_path)
     model = LabelModel(model_config, load_pretrained_encoder(encoder_path), inventories)
+    frozen_parameters = freeze_encoder_layers(model, train_config.frozen_encoder_layers)
     pad_id = int(tokenizer.pad_token_id) if tokenizer.pad_token_id is not None else 0
     featurizer = Featurizer.for_model(tokenizer, inventories, model_config)
     trained = TrainedModel(
@@ -365,6 +387,7 @@ def train_model(
         "encoder_path": encoder_path,
         "train_dialogues": len(train_examples),
         "validation_dialogues": len(held_out),
+        "frozen_parameters": frozen_parameters,
     }
 
     if train_config.pretrain_epochs > 0:

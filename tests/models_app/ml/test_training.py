@@ -156,3 +156,37 @@ def test_a_model_without_the_entity_evidence_trains_and_predicts(
     tiny_model_config.evidence_features = False
     trained = train_model(handmade_examples, None, tiny_model_config, fast_train_config(epochs=1))
     assert len(predict_with(trained, handmade_examples)) == len(handmade_examples)
+
+
+def test_frozen_encoder_layers_keep_their_pretrained_weights_while_the_rest_learns(
+    handmade_examples: list[DialogueExample], tiny_model_config: ModelConfig
+) -> None:
+    import torch
+
+    pretrained = load_pretrained_encoder(tiny_model_config.encoder or "")
+    config = fast_train_config()
+    config.epochs, config.frozen_encoder_layers = 2, 1
+
+    trained = train_model(handmade_examples, None, tiny_model_config, config)
+
+    encoder = trained.model.encoder
+    words = encoder.embeddings.word_embeddings.weight
+    assert torch.equal(words, pretrained.embeddings.word_embeddings.weight)
+    first, second = encoder.encoder.layer[0], encoder.encoder.layer[1]
+    for mine, original in zip(first.parameters(), pretrained.encoder.layer[0].parameters(), strict=True):
+        assert torch.equal(mine, original)
+    changed = [
+        not torch.equal(mine, original)
+        for mine, original in zip(second.parameters(), pretrained.encoder.layer[1].parameters(), strict=True)
+    ]
+    assert any(changed)
+    assert trained.history["frozen_parameters"] > 0
+
+
+def test_freezing_more_layers_than_the_encoder_has_is_refused(
+    handmade_examples: list[DialogueExample], tiny_model_config: ModelConfig
+) -> None:
+    config = fast_train_config()
+    config.frozen_encoder_layers = 3  # the tiny encoder has two
+    with pytest.raises(ValueError, match="has 2 layers"):
+        train_model(handmade_examples, None, tiny_model_config, config)
