@@ -12,6 +12,7 @@ import logging
 import time
 import traceback
 from collections.abc import Sequence
+from dataclasses import asdict
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -40,6 +41,8 @@ from jobs.services import (
 )
 from models_app.ml.config import TrainConfig
 from models_app.models import ModelVersion
+from models_app.recipes.defaults import SimulatedSet
+from models_app.recipes.run import simulated_dataset
 from models_app.services import (
     DEFAULT_LABEL_CHUNK_SIZE,
     Proposals,
@@ -286,11 +289,15 @@ def train_job_create(
     self_training_epochs: int | None = None,
     label_after: Sequence[Dataset] = (),
     evaluate_after: Sequence[Dataset] = (),
+    simulate: dict[str, SimulatedSet] | None = None,
 ) -> Job:
     """File a training job under ``dataset`` (the first of ``datasets`` when not given).
     ``label_after``: datasets that a labelling job with the new model starts on when training succeeds
     (the demo: the model trains as a visible job, then labels the demo dataset); ``evaluate_after``:
-    datasets whose gold an evaluation job then measures it against (the model page shows them).
+    datasets whose gold an evaluation job then measures it against (the model page shows them);
+    ``simulate``: datasets (by name, among those read) that the job fills with simulated dialogues
+    before it trains when they are still empty (the demo: ``make run`` serves at once while the worker
+    simulates the demo model's training data).
     ``unlabelled_datasets`` are read without their labels for self-training: ``self_training_epochs``
     more epochs (1 when unset) on the gold plus the model's confident labels of them.
 
@@ -312,6 +319,12 @@ def train_job_create(
         raise ApplicationError(f"preset must be one of {', '.join(TRAIN_PRESETS)}", extra={"field": "preset"})
     if ModelVersion.objects.filter(name=name).exists():
         raise ApplicationError(f"A model named {name!r} already exists.", extra={"field": "name"})
+    unread = sorted(set(simulate or {}) - {read.name for read in reads})
+    if unread:
+        raise ApplicationError(
+            f"Only datasets the job reads can be simulated into: {', '.join(unread)}.",
+            extra={"field": "simulate"},
+        )
     return job_create(
         kind=Job.Kind.TRAIN,
         dataset=dataset,
@@ -327,6 +340,7 @@ def train_job_create(
             "self_training_epochs": (self_training_epochs or 1) if unlabelled_datasets else 0,
             "label_after": [labelled.name for labelled in label_after],
             "evaluate_after": [evaluated.name for evaluated in evaluate_after],
+            "simulate": {name: asdict(spec) for name, spec in (simulate or {}).items()},
         },
     )
 
@@ -341,6 +355,11 @@ def train_job_run(*, job: Job) -> Job:
     # Jobs filed before self-training existed have neither key.
     config.self_training_epochs = params.get("self_training_epochs") or 0
     job_start(job=job, phase="preparing")
+    for name, spec in (params.get("simulate") or {}).items():
+        # Once: a rerun after a lost worker finds the dataset filled (the import is one transaction).
+        job.phase = f"simulating {spec['dialogues']:,} dialogues into {name}"
+        job.save(update_fields=["phase"])
+        simulated_dataset(name, spec["dialogues"], users=spec["users"], seed=spec["seed"])
     progress = JobProgress(job)
     cancel = JobCancelCheck(job, interval=2.0)
     try:

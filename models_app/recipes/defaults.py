@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 # What the dialogues recipe pairs with each utterance unless told otherwise: the response and the next
 # utterance, and what the assistant understood as text, so a single command's NLU error shows as a
 # mismatch between the words and the reading (measured in bench/model_quality.py; see the README).
@@ -31,3 +33,19 @@ RECIPE_REFERENCE_FIGURES: tuple[dict, ...] = (
         "metrics": {"intent_accuracy": 0.904, "slot_f1": 0.735, "goal_boundary_f1": 0.958},
     },
 )
+
+
+@dataclass(frozen=True)
+class SimulatedSet:
+    """How a simulated dataset is drawn: its size, its number of people and the simulator's seed."""
+
+    dialogues: int
+    users: int
+    seed: int
+
+
+# The demo (``manage.py setup_demo``, ``make run``): the dataset a new user reviews, and the simulated
+# dialogues of *other* people its model trains on (so the demo's own gold is held out from it).
+DEMO_DIALOGUES = 300
+DEMO_SEED = 7
+DEMO_TRAINING = SimulatedSet(dialogues=8000, users=800, seed=DEMO_SEED + 1)

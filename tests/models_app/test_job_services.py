@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from annotations.models import Label, LabelKind, LabelStatus, ReviewEvent, Turn
+from annotations.models import Dataset, Label, LabelKind, LabelStatus, ReviewEvent, Turn
 from jobs.models import Job, JobChunk
 from jobs.services import job_request_cancel
 from models_app import job_services
@@ -18,6 +18,7 @@ from models_app.job_services import (
     train_job_create,
 )
 from models_app.models import ModelEvaluation, ModelVersion
+from models_app.recipes.defaults import SimulatedSet
 from review.models import AutoAcceptRule
 
 pytestmark = pytest.mark.django_db
@@ -242,6 +243,39 @@ def test_a_train_job_labels_and_evaluates_the_datasets_named_after_it(
     assert evaluation.learned_from is True  # it trained on it: the page marks the figures
     assert evaluation.dialogues == simulated_dataset.dialogues.count()
     assert 0.0 <= evaluation.metrics["intent_accuracy"] <= 1.0
+
+
+def test_a_train_job_first_fills_an_empty_dataset_it_was_told_to_simulate(
+    admin_user, settings, tmp_path, tiny_encoder, django_capture_on_commit_callbacks
+):
+    settings.SELFLEARN_MODELS_DIR = tmp_path / "models"
+    settings.SELFLEARN_ENCODER = tiny_encoder
+    empty = Dataset.objects.create(name="to-simulate")
+    with django_capture_on_commit_callbacks(execute=True):
+        train = train_job_create(
+            name="on-simulated",
+            datasets=[empty],
+            user=admin_user,
+            preset="demo",
+            epochs=1,
+            simulate={"to-simulate": SimulatedSet(dialogues=12, users=4, seed=5)},
+        )
+    train.refresh_from_db()
+    assert train.status == Job.Status.SUCCEEDED, train.error
+    assert empty.dialogues.count() == 12
+    assert ModelVersion.objects.get(name="on-simulated").config["history"]["train_dialogues"] > 0
+
+
+def test_only_a_dataset_the_train_job_reads_can_be_simulated_into(simulated_dataset, admin_user):
+    from selflearn_site.exceptions import ApplicationError
+
+    with pytest.raises(ApplicationError, match="can be simulated into: elsewhere"):
+        train_job_create(
+            name="m",
+            datasets=[simulated_dataset],
+            user=admin_user,
+            simulate={"elsewhere": SimulatedSet(dialogues=5, users=2, seed=1)},
+        )
 
 
 def test_a_train_job_with_unlabelled_logs_self_trains_on_them(

@@ -39,6 +39,9 @@ def test_the_demo_model_trains_as_a_job_that_labels_the_demo_and_the_pages_say_s
     assert job.params["preset"] == "demo" and job.params["label_after"] == ["demo"]
     assert job.params["evaluate_after"] == ["demo"]  # held out: the model page shows its figures
     assert job.params["datasets"] == ["demo-training"]
+    # The worker simulates the training dialogues: the site serves before they exist.
+    assert job.params["simulate"] == {"demo-training": {"dialogues": 8000, "users": 800, "seed": 8}}
+    assert not Dataset.objects.get(name="demo-training").dialogues.exists()
     call_command("setup_demo", "--dialogues", "300")  # idempotent: the waiting job is the one
     assert Job.objects.filter(kind=Job.Kind.TRAIN).count() == 1
     client.force_login(User.objects.get(username="admin"))
