@@ -87,7 +87,7 @@ def model_train(
     valid_examples = list(gold_examples(valid_datasets)) if valid_datasets else None
     if not train_examples:
         raise ApplicationError("The datasets hold no dialogues to train on.", extra={"field": "datasets"})
-    from models_app.ml.train import train_model
+    from models_app.ml.train import TrainingConfigurationError, train_model
 
     model_config = model_config or ModelConfig()
     train_config = train_config or TrainConfig()
@@ -96,15 +96,18 @@ def model_train(
         train_config.threads = settings.SELFLEARN_TORCH_THREADS
     if model_config.encoder is None:
         model_config.encoder = settings.SELFLEARN_ENCODER
-    trained = train_model(
-        train_examples,
-        valid_examples,
-        model_config,
-        train_config,
-        progress=progress,
-        should_stop=should_stop,
-        unlabelled=list(unlabelled_examples(unlabelled_datasets)) if unlabelled_datasets else None,
-    )
+    try:
+        trained = train_model(
+            train_examples,
+            valid_examples,
+            model_config,
+            train_config,
+            progress=progress,
+            should_stop=should_stop,
+            unlabelled=list(unlabelled_examples(unlabelled_datasets)) if unlabelled_datasets else None,
+        )
+    except TrainingConfigurationError as error:
+        raise ApplicationError(str(error), extra={"field": "train_config"}) from error
     checkpoint = models_dir() / name
     partial = checkpoint.with_name(checkpoint.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)

@@ -41,6 +41,10 @@ logger = logging.getLogger(__name__)
 Progress = Callable[[str, int, int, dict[str, Any]], None]
 
 
+class TrainingConfigurationError(ValueError):
+    """The training configuration does not fit the model or the data (a message for the person)."""
+
+
 class TrainingCancelled(Exception):
     """Raised when the caller's ``should_stop()`` asked training to stop."""
 
@@ -83,16 +87,23 @@ def split_validation(
 def freeze_encoder_layers(model: LabelModel, layers: int) -> int:
     """Stop the gradient of the encoder's embeddings and first ``layers`` layers; returns how many
     parameters were frozen. An encoder without the BERT layout (``embeddings``, ``encoder.layer``)
-    is refused rather than silently trained whole."""
+    is refused rather than silently trained whole. BERT-style encoders (BERT, RoBERTa, MiniLM, BGE:
+    ``encoder.layer``) and DistilBERT (``transformer.layer``) have it."""
     if layers <= 0:
         return 0
     encoder = model.encoder
-    blocks = getattr(getattr(encoder, "encoder", None), "layer", None)
+    stack = getattr(encoder, "encoder", None) or getattr(encoder, "transformer", None)
+    blocks = getattr(stack, "layer", None)
     embeddings = getattr(encoder, "embeddings", None)
     if blocks is None or embeddings is None:
-        raise ValueError("frozen_encoder_layers needs a BERT-style encoder (embeddings, encoder.layer)")
+        raise TrainingConfigurationError(
+            f"frozen_encoder_layers needs a BERT-style encoder (embeddings and layers), not "
+            f"{type(encoder).__name__}: set it to 0 for this encoder"
+        )
     if layers > len(blocks):
-        raise ValueError(f"frozen_encoder_layers is {layers} but the encoder has {len(blocks)} layers")
+        raise TrainingConfigurationError(
+            f"frozen_encoder_layers is {layers} but the encoder has {len(blocks)} layers"
+        )
     frozen = 0
     for module in [embeddings, *list(blocks)[:layers]]:
         for parameter in module.parameters():
