@@ -19,6 +19,7 @@ BENCHMARKS = [
     "label_throughput.py",
     "label_scaling.py",
     "model_quality.py",
+    "demo_model.py",
     "teachable.py",
     "rewrites.py",
 ]

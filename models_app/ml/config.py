@@ -160,7 +160,9 @@ class TrainConfig:
             encoder_lr=1e-4,
             head_lr=2e-3,
             precision="bf16",
-            frozen_encoder_layers=2,
             evaluations_per_epoch=2,
-            max_seconds=15 * 60,
+            # One thread: two make each step faster but cost a fifth more CPU time (22.9 CPU minutes
+            # for 11.7 minutes of training), and the site beside the worker keeps a core.
+            threads=1,
+            max_seconds=20 * 60,
         )
