@@ -24,6 +24,13 @@ from review.models import AutoAcceptRule
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture
+def tiny_training(settings, tmp_path, tiny_encoder) -> None:
+    """Training jobs here save under a temporary folder and use the tiny encoder."""
+    settings.SELFLEARN_MODELS_DIR = tmp_path / "models"
+    settings.SELFLEARN_ENCODER = tiny_encoder
+
+
 def labels_per_turn_and_dialogue(dataset) -> int:
     """Five turn-level kinds per turn, one goal segmentation per dialogue, one success per goal."""
     return Label.objects.filter(model_version__isnull=False, dialogue__dataset=dataset).count()
@@ -197,10 +204,8 @@ def test_auto_accept_accepts_confident_labels_and_says_so(simulated_dataset, mod
 
 
 def test_training_and_evaluation_run_as_jobs(
-    simulated_dataset, admin_user, settings, tmp_path, tiny_encoder, django_capture_on_commit_callbacks
+    simulated_dataset, admin_user, tiny_training, django_capture_on_commit_callbacks
 ):
-    settings.SELFLEARN_MODELS_DIR = tmp_path / "models"
-    settings.SELFLEARN_ENCODER = tiny_encoder
     with django_capture_on_commit_callbacks(execute=True):
         train = train_job_create(
             name="from-a-job", datasets=[simulated_dataset], user=admin_user, preset="demo", epochs=1
@@ -219,10 +224,8 @@ def test_training_and_evaluation_run_as_jobs(
 
 
 def test_a_train_job_labels_and_evaluates_the_datasets_named_after_it(
-    simulated_dataset, admin_user, settings, tmp_path, tiny_encoder, django_capture_on_commit_callbacks
+    simulated_dataset, admin_user, tiny_training, django_capture_on_commit_callbacks
 ):
-    settings.SELFLEARN_MODELS_DIR = tmp_path / "models"
-    settings.SELFLEARN_ENCODER = tiny_encoder
     with django_capture_on_commit_callbacks(execute=True):
         train = train_job_create(
             name="then-measured",
@@ -246,10 +249,8 @@ def test_a_train_job_labels_and_evaluates_the_datasets_named_after_it(
 
 
 def test_a_train_job_first_fills_an_empty_dataset_it_was_told_to_simulate(
-    admin_user, settings, tmp_path, tiny_encoder, django_capture_on_commit_callbacks
+    admin_user, tiny_training, django_capture_on_commit_callbacks
 ):
-    settings.SELFLEARN_MODELS_DIR = tmp_path / "models"
-    settings.SELFLEARN_ENCODER = tiny_encoder
     empty = Dataset.objects.create(name="to-simulate")
     with django_capture_on_commit_callbacks(execute=True):
         train = train_job_create(
@@ -279,10 +280,8 @@ def test_only_a_dataset_the_train_job_reads_can_be_simulated_into(simulated_data
 
 
 def test_a_train_job_with_unlabelled_logs_self_trains_on_them(
-    simulated_dataset, admin_user, settings, tmp_path, tiny_encoder, django_capture_on_commit_callbacks
+    simulated_dataset, admin_user, tiny_training, django_capture_on_commit_callbacks
 ):
-    settings.SELFLEARN_MODELS_DIR = tmp_path / "models"
-    settings.SELFLEARN_ENCODER = tiny_encoder
     with django_capture_on_commit_callbacks(execute=True):
         train = train_job_create(
             name="self-taught",
