@@ -48,16 +48,15 @@ def model_version_get(user: User | AnonymousUser, pk: int) -> ModelVersion:
     return model_version
 
 
+def _metric(metrics: Any, key: str) -> float | None:
+    """A metric from a metrics JSON as a float, None where it is missing or not a number."""
+    value = metrics.get(key) if isinstance(metrics, dict) else None
+    return None if isinstance(value, bool) or not isinstance(value, int | float) else float(value)
+
+
 def headline_metrics(model_version: ModelVersion) -> list[tuple[str, float | None]]:
     """(label, value in [0, 1] or None) for each headline metric, from the metrics JSON: no query."""
-    metrics: dict[str, Any] = model_version.metrics if isinstance(model_version.metrics, dict) else {}
-    rows: list[tuple[str, float | None]] = []
-    for key, label in HEADLINE_METRICS:
-        value = metrics.get(key)
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            value = None
-        rows.append((label, None if value is None else float(value)))
-    return rows
+    return [(label, _metric(model_version.metrics, key)) for key, label in HEADLINE_METRICS]
 
 
 # The held-out metrics the model page compares, in this order.
@@ -83,21 +82,17 @@ class EvaluationRow:
     reference: bool = False
 
 
-def _metric_values(metrics: dict[str, Any]) -> list[float | None]:
-    values: list[float | None] = []
-    for key, _label in EVALUATION_METRICS:
-        value = metrics.get(key)
-        values.append(None if isinstance(value, bool) or not isinstance(value, int | float) else float(value))
-    return values
+def _metric_values(metrics: Any) -> list[float | None]:
+    return [_metric(metrics, key) for key, _label in EVALUATION_METRICS]
 
 
 def model_evaluations_latest(
     user: User | AnonymousUser, model_version: ModelVersion
 ) -> list[ModelEvaluation]:
     """The model's latest evaluation on each dataset the person belongs to, by dataset name (one query)."""
-    evaluations = ModelEvaluation.objects.filter(model_version=model_version).select_related("dataset")
     if not user.is_authenticated:
         return []
+    evaluations = ModelEvaluation.objects.filter(model_version=model_version).select_related("dataset")
     if not user.is_superuser:
         evaluations = evaluations.filter(
             Exists(Membership.objects.filter(dataset=OuterRef("dataset"), user=user.pk))
