@@ -32,7 +32,7 @@ DEMO_DATASET = "demo"
 DEMO_TRAINING_DATASET = "demo-training"
 DEMO_MODEL = "demo"
 # What the demo model costs on the 2-core machine (bench/demo_model.py).
-DEMO_MINUTES = "about 10 minutes on 2 cores"
+DEMO_MINUTES = "about 17 minutes on one core"
 
 
 class Command(BaseCommand):
