@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import copy
+import gc
 import gzip
 import json
 from pathlib import Path
@@ -439,3 +440,20 @@ def test_the_command_refuses_a_dataset_name_the_urls_cannot_carry(tmp_path):
         call_command("import_dialogues", str(path), "--dataset", "a/b", "--no-progress")
     with pytest.raises(CommandError, match="'new' is reserved"):
         call_command("import_dialogues", str(path), "--dataset", "new", "--no-progress")
+
+
+def test_the_cyclic_collector_is_off_while_importing_and_back_on_after_success_or_failure(tmp_path, dataset):
+    collector_on_while_importing = []
+
+    def progress(phase, done, total):
+        collector_on_while_importing.append(gc.isenabled())
+
+    path = write_lines(tmp_path / "in.jsonl", [dialogue("a"), dialogue("b")])
+    import_dialogues(source=ImportSource.from_path(path), dataset=dataset, progress=progress)
+    assert collector_on_while_importing and not any(collector_on_while_importing)
+    assert gc.isenabled()
+
+    bad = write_lines(tmp_path / "bad.jsonl", [dialogue("c"), {"id": "d"}])
+    with pytest.raises(ImportFailed):
+        import_dialogues(source=ImportSource.from_path(bad), dataset=dataset)
+    assert gc.isenabled()

@@ -1,20 +1,23 @@
 """The dataset page's search through the utterance index: it finds exactly the dialogues a plain scan
 of the turns finds, the index follows imports, replaced dialogues, deletions and edited utterances,
-and on SQLite the search reads the index instead of every turn."""
+on SQLite the search reads the index instead of every turn, and an import's bulk indexing leaves the
+per-turn trigger as it found it, whatever happens."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from unittest import mock
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
+from django.test import override_settings
 from django.urls import reverse
 
 from annotations.formats.importing import ImportOptions, ImportSource, import_dialogues
 from annotations.models import Dialogue, Turn
 from annotations.selectors import dialogue_list
-from annotations.turn_search import ENTRY_SHIFT, SQLITE_TABLE
+from annotations.turn_search import ENTRY_SHIFT, SQLITE_INSERT_TRIGGER, SQLITE_TABLE, BulkIndex, bulk_indexing
 from tests.annotations.page_helpers import make_dialogue
 
 pytestmark = pytest.mark.django_db
@@ -125,3 +128,46 @@ def test_a_search_page_shows_the_matching_turn_found_through_the_index(client, d
     response = client.get(reverse("annotations:dataset-detail", args=[dataset.name]), {"q": "weather in"})
     [row] = response.context["page"].dialogues
     assert row.match_turn == "t2"
+
+
+def trigger_sql() -> str | None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = %s", [SQLITE_INSERT_TRIGGER]
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+@sqlite_only
+def test_an_import_indexes_in_bulk_and_puts_the_per_turn_trigger_back_as_it_was(dataset, tmp_path):
+    before = trigger_sql()
+    lines = write_lines(tmp_path / "a.jsonl", {f"d{n}": ["find a taxi", f"call {n}"] for n in range(30)})
+    with override_settings(SELFLEARN_IMPORT_BATCH_SIZE=7):  # several batches, each indexed on its own
+        import_dialogues(source=ImportSource.from_path(lines), dataset=dataset)
+    assert trigger_sql() == before is not None
+    index_agrees("taxi", "call 1", "call 29")
+
+    make_dialogue(dataset, "later", ["a taxi later"], with_labels=False)  # one turn: the trigger's
+    index_agrees("taxi")
+
+
+@sqlite_only
+def test_an_import_that_fails_while_writing_leaves_the_trigger_and_the_index_as_they_were(dataset, tmp_path):
+    before = trigger_sql()
+    lines = write_lines(tmp_path / "a.jsonl", {"d1": ["find a taxi"], "d2": ["call a taxi"]})
+    with (
+        override_settings(SELFLEARN_IMPORT_BATCH_SIZE=1),
+        mock.patch.object(BulkIndex, "add_dialogues", side_effect=[None, OperationalError("disk full")]),
+        pytest.raises(OperationalError),
+    ):
+        import_dialogues(source=ImportSource.from_path(lines), dataset=dataset)
+    assert trigger_sql() == before is not None
+    assert not Turn.objects.exists()
+    index_agrees("taxi")
+
+
+@pytest.mark.django_db(transaction=True)  # no test transaction around it
+def test_bulk_indexing_refuses_to_run_outside_a_transaction():
+    with pytest.raises(RuntimeError, match="needs a transaction"), bulk_indexing():
+        pass
