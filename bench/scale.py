@@ -11,7 +11,8 @@ Steps, each timed (and the process's peak RSS at the end, which must not grow wi
 2. "label" a part of them (``--labelled``, a share of the dialogues): a model's proposal for each of
    their gold labels, some of them wrong, written as a labelling job writes them, then their queue
    state (``review_pages.propose``): the model itself is ``bench/label_throughput.py``'s business;
-3. ``ANALYZE``, as autovacuum would soon after such a load;
+3. the dataset's kept counts (``dataset_stats_refresh``, which the import and labelling jobs run in the
+   worker when they end) and ``ANALYZE``, as autovacuum would soon after such a load;
 4. export every dialogue's gold labels (``iter_export_lines``, as the REST export streams it);
 5. server time through Django's test client (middleware, session, view, rendering) of: the review
    queue's "next dialogue" (least confident), a dialogue page, the datasets list, and a search of the
@@ -62,6 +63,7 @@ def main() -> None:
             from annotations.formats.exporting import LabelSelection, iter_export_lines
             from annotations.formats.importing import ImportSource, import_dialogues
             from annotations.models import Dataset, Dialogue, Membership, Role
+            from annotations.services import dataset_stats_refresh
 
             settings.DEBUG = False  # as in production: no query log kept per request
             dataset = Dataset.objects.create(name="scale")
@@ -75,6 +77,9 @@ def main() -> None:
             started = time.perf_counter()
             proposals, _ = propose(dataset, inventory, args.seed, limit=labelled)
             timings["proposals_and_queue_state"] = time.perf_counter() - started
+            started = time.perf_counter()
+            dataset_stats_refresh(dataset_id=dataset.pk)
+            timings["kept_counts"] = time.perf_counter() - started
             started = time.perf_counter()
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
