@@ -179,3 +179,40 @@ def test_a_kind_filter_exports_only_the_preferences_or_only_the_rewrites(tmp_pat
 
     assert turns("preferences") == {"t2": {"preferences": dialogue()["labels"]["turns"]["t2"]["preferences"]}}
     assert turns("rewrite") == {"t1": {"rewrite": "play purple haze by jimi hendrix"}}
+
+
+def test_of_two_labels_with_the_same_standing_the_newest_is_written(tmp_path, dataset):
+    import_file(
+        write_lines(
+            tmp_path / "in.jsonl",
+            [
+                {
+                    "id": "d",
+                    "turns": [{"utterance": "play jazz"}],
+                    "labels": {"turns": {"t1": {"intent": "Old"}}},
+                }
+            ],
+        ),
+        dataset,
+    )
+    turn = Turn.objects.get()
+    now = timezone.now()
+
+    def gold(kind, value):
+        return Label.objects.create(
+            dialogue=turn.dialogue,
+            turn=turn,
+            kind=kind,
+            value=value,
+            status=LabelStatus.GOLD,
+            source_type=LabelSource.PERSON,
+            created_at=now,
+            updated_at=now,
+        )
+
+    gold(LabelKind.DEFECT, False)  # another kind between them, in id order
+    gold(LabelKind.INTENT, "Newer")
+    gold(LabelKind.INTENT, "Newest")
+
+    for selection in ("gold", "reviewed", "best"):
+        assert export(dataset, selection)[0]["labels"]["turns"]["t1"] == {"intent": "Newest", "defect": False}

@@ -10,7 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from annotations.formats.importing import ImportFailed, ImportOptions, ImportSource, import_dialogues
-from annotations.models import Dialogue, Label, LabelKind, LabelSource, LabelStatus, Turn
+from annotations.models import DatasetStats, Dialogue, Label, LabelKind, LabelSource, LabelStatus, Turn
 from tests.factories import dialogue, write_lines
 
 pytestmark = pytest.mark.django_db
@@ -423,6 +423,15 @@ def test_the_command_prints_a_summary_and_fails_with_the_listed_errors(tmp_path,
 
     assert "Imported 2 dialogues (4 turns, 26 labels) into 'fresh'" in capsys.readouterr().out
     assert Dialogue.objects.filter(dataset__name="fresh").count() == 2
+
+
+def test_the_command_leaves_the_dataset_counted_as_the_import_job_does(tmp_path, dataset):
+    path = write_lines(tmp_path / "good.jsonl", [dialogue("a"), dialogue("b")])
+
+    call_command("import_dialogues", str(path), "--dataset", "fresh", "--no-progress")
+
+    stats = DatasetStats.objects.get(dataset__name="fresh")
+    assert (stats.dialogues, stats.turns) == (2, 4)
 
 
 def test_the_command_writes_rejects_beside_the_file(tmp_path, dataset):
