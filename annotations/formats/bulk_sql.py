@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -49,6 +50,52 @@ def insert_rows(model: type[Model], columns: Sequence[str], rows: Iterable[Seque
         else:
             placeholders = ", ".join(["%s"] * len(columns))
             cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", list(rows))
+
+
+class ForeignKeyChecks:
+    """What ``foreign_keys_checked_per_statement`` gives its caller: a way back to deferred checks for
+    the statements that need them."""
+
+    def __init__(self, active: bool) -> None:
+        self.active = active
+
+    @contextmanager
+    def deferred(self) -> Iterator[None]:
+        """Deferred checks again for a while: Django's cascading ``delete()`` orders its statements
+        counting on them (it may delete a row before the rows that still point at it). Its checks run
+        when the block ends."""
+        if not self.active:
+            yield
+            return
+        _set_constraints("DEFERRED")
+        yield
+        _set_constraints("IMMEDIATE")
+
+
+@contextmanager
+def foreign_keys_checked_per_statement() -> Iterator[ForeignKeyChecks]:
+    """Inside the caller's transaction, have PostgreSQL check foreign keys as each statement ends
+    rather than all at commit, and put Django's deferred checking back afterwards.
+
+    Django declares its foreign keys ``DEFERRABLE INITIALLY DEFERRED``, so PostgreSQL queues an event
+    per row written until the commit: importing a million dialogues (39 M rows) grew the server's
+    backend to 2.1 GB. Checked per statement (a batch's COPY) the queue stays a batch long, the work is
+    the same (20,000 dialogues: 18.8 s against 19.6), and a violation still rolls everything back.
+    When the block fails, the transaction or savepoint around it is rolled back and nothing is put
+    back; a caller's own enclosing transaction then checks the rest of its statements at once too.
+    SQLite counts its deferred violations instead of queueing rows, so it is left as it is."""
+    if connection.vendor != "postgresql":
+        yield ForeignKeyChecks(active=False)
+        return
+    _set_constraints("IMMEDIATE")
+    yield ForeignKeyChecks(active=True)
+    # Every constraint Django creates is INITIALLY DEFERRED (none is declared otherwise here).
+    _set_constraints("DEFERRED")
+
+
+def _set_constraints(mode: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET CONSTRAINTS ALL {mode}")
 
 
 def insert_rows_ignoring_conflicts(

@@ -28,7 +28,14 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from annotations.formats.bulk_sql import LABEL_COLUMNS, datetime_value, insert_rows, json_value
+from annotations.formats.bulk_sql import (
+    LABEL_COLUMNS,
+    ForeignKeyChecks,
+    datetime_value,
+    foreign_keys_checked_per_statement,
+    insert_rows,
+    json_value,
+)
 from annotations.formats.dialogue_format import (
     DIALOGUE_FIELDS,
     LABELS_FIELDS,
@@ -505,9 +512,17 @@ def _write(
         progress("writing", 0, to_write)
     batch_size = settings.SELFLEARN_IMPORT_BATCH_SIZE
     batch: list[dict[str, Any]] = []
-    with transaction.atomic(), bulk_indexing() as search_index:
+    with (
+        transaction.atomic(),
+        foreign_keys_checked_per_statement() as foreign_keys,
+        bulk_indexing() as search_index,
+    ):
         writer = _BatchWriter(
-            dataset=dataset, job=job, replace=options.on_duplicate == "replace", search_index=search_index
+            dataset=dataset,
+            job=job,
+            replace=options.on_duplicate == "replace",
+            search_index=search_index,
+            foreign_keys=foreign_keys,
         )
         # The lines were validated by the first pass; this one only parses them again.
         for line in _read_lines(source, validate=False, limits=limits, should_stop=should_stop):
@@ -563,8 +578,17 @@ class _BatchWriter:
     # The turn's own fields are stored under their FORMAT.md names (the id as external_id).
     TURN_COLUMNS = ("dialogue_id", "position", "external_id", *TURN_FIELDS[1:], "extra", "labels_extra")
 
-    def __init__(self, *, dataset: Dataset, job: Any, replace: bool, search_index: BulkIndex) -> None:
+    def __init__(
+        self,
+        *,
+        dataset: Dataset,
+        job: Any,
+        replace: bool,
+        search_index: BulkIndex,
+        foreign_keys: ForeignKeyChecks,
+    ) -> None:
         self.dataset, self.replace, self.search_index = dataset, replace, search_index
+        self.foreign_keys = foreign_keys
         self.job_id = job.pk if job is not None else None
         self.dialogues = self.turns = self.labels = self.replaced = 0
 
@@ -573,7 +597,8 @@ class _BatchWriter:
         if self.replace:
             existing = Dialogue.objects.filter(dataset=self.dataset, external_id__in=external_ids)
             self.replaced += existing.count()
-            existing.delete()
+            with self.foreign_keys.deferred():
+                existing.delete()
         now = datetime_value(timezone.now())
         insert_rows(Dialogue, self.DIALOGUE_COLUMNS, (self._dialogue_row(data, now) for data in batch))
         dialogue_pk = dict(

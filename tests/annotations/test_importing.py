@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import IntegrityError, connection, transaction
+from django.test import override_settings
 
 from annotations.formats.importing import ImportFailed, ImportOptions, ImportSource, import_dialogues
 from annotations.models import DatasetStats, Dialogue, Label, LabelKind, LabelSource, LabelStatus, Turn
@@ -466,3 +468,43 @@ def test_the_cyclic_collector_is_off_while_importing_and_back_on_after_success_o
     with pytest.raises(ImportFailed):
         import_dialogues(source=ImportSource.from_path(bad), dataset=dataset)
     assert gc.isenabled()
+
+
+class _Undo(Exception):
+    pass
+
+
+def _violates_at_once() -> bool:
+    """Whether a row naming a dialogue that does not exist is refused by the statement itself (rather
+    than queued for the commit); the savepoint is rolled back either way, so nothing stays behind."""
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO annotations_turn (dialogue_id, position, external_id, utterance, extra, "
+                "labels_extra) VALUES (%s, 0, 't1', 'x', '{}', '{}')",
+                [2**40],
+            )
+            raise _Undo
+    except IntegrityError:
+        return True
+    except _Undo:
+        return False
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="SQLite counts deferred violations, no queue")
+def test_on_postgresql_foreign_keys_are_checked_per_batch_while_writing_and_deferred_again_after(
+    tmp_path, dataset
+):
+    at_once_while_writing = []
+
+    def progress(phase, done, total):
+        if phase == "writing":
+            at_once_while_writing.append(_violates_at_once())
+
+    path = write_lines(tmp_path / "in.jsonl", [dialogue("a"), dialogue("b"), dialogue("c")])
+    with override_settings(SELFLEARN_IMPORT_BATCH_SIZE=1):  # progress between batches, inside the write
+        import_dialogues(source=ImportSource.from_path(path), dataset=dataset, progress=progress)
+
+    # Reported before the transaction, after each of the three batches, and after the commit.
+    assert at_once_while_writing == [False, True, True, True, False]
+    assert not _violates_at_once()
