@@ -48,6 +48,7 @@ from annotations.models import (
     Role,
     Turn,
 )
+from annotations.selectors import datasets_changed_since_counted
 from jobs.models import Job
 from jobs.services import (
     JobCancelCheck,
@@ -430,18 +431,15 @@ def dataset_counts_ensure(*, datasets: Iterable[Dataset]) -> None:
     """Give each dataset (from ``dataset_list_for_user``) its counts as attributes: ``stats``,
     ``dialogue_count``, ``turn_count``, ``label_count``, ``labels_<status>`` and ``counts_pending``
     (the counts are older than a change and a worker is counting)."""
+    datasets = list(datasets)
+    changed = datasets_changed_since_counted(datasets)
     behind = []
     for dataset in datasets:
         try:
             stats: DatasetStats | None = dataset.stats
         except DatasetStats.DoesNotExist:
             stats = None
-        changed = getattr(dataset, "counts_behind", None)
-        if changed is None and stats is not None:
-            # A dataset not from dataset_list_for_user: look at the changes since the counts here.
-            since = Label.objects.filter(updated_at__gt=stats.computed_at, dialogue__dataset=dataset)
-            changed = since.exists()
-        is_behind = stats is None or bool(changed)
+        is_behind = stats is None or dataset.pk in changed
         if is_behind and (stats is None or stats.dialogues < SYNC_REFRESH_DIALOGUES):
             stats = dataset_stats_refresh(dataset_id=dataset.pk)
             is_behind = False
