@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import IO, Any, Literal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from annotations.formats.bulk_sql import (
@@ -375,6 +375,7 @@ def import_dialogues(
             if options.rejects_path is not None:
                 options.rejects_path.unlink(missing_ok=True)
         raise
+    _refresh_planner_statistics(report.dialogues)
     report.skipped_duplicates, report.rejected_lines = plan.skipped_duplicates, plan.rejected
     if rejects is not None:
         if options.rejects_path is None:
@@ -387,6 +388,29 @@ def import_dialogues(
                 options.rejects_path.unlink(missing_ok=True)
     report.seconds = round(time.monotonic() - started, 3)
     return report
+
+
+# An import that grows the dialogues by this share or more refreshes PostgreSQL's statistics at once
+# (autovacuum's own default threshold for ANALYZE).
+STATISTICS_REFRESH_SHARE = 0.1
+
+
+def _refresh_planner_statistics(dialogues_written: int) -> None:
+    """PostgreSQL plans from the tables' statistics, which autovacuum refreshes a while after a large
+    write. Until then it guessed that a sixth of the labels were newer than any given time and scanned
+    all of them: an incremental export with nothing changed waited 0.6 s for its first byte at 100,000
+    dialogues (3 ms with statistics). An import that grew the dialogues by a tenth or more refreshes them
+    itself; ANALYZE reads a fixed-size sample, about a second even at a million dialogues."""
+    if connection.vendor != "postgresql" or not dialogues_written:
+        return
+    tables = [model._meta.db_table for model in (Dialogue, Turn, Label)]
+    with connection.cursor() as cursor:
+        # The planner's estimate of the rows before this import: -1 (or 0) when never analysed.
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [tables[0]])
+        (estimated,) = cursor.fetchone()
+        if estimated > 0 and dialogues_written < STATISTICS_REFRESH_SHARE * estimated:
+            return
+        cursor.execute(f"ANALYZE {', '.join(connection.ops.quote_name(table) for table in tables)}")
 
 
 @contextlib.contextmanager

@@ -508,3 +508,26 @@ def test_on_postgresql_foreign_keys_are_checked_per_batch_while_writing_and_defe
     # Reported before the transaction, after each of the three batches, and after the commit.
     assert at_once_while_writing == [False, True, True, True, False]
     assert not _violates_at_once()
+
+
+def _estimated_dialogues() -> float:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'annotations_dialogue'::regclass")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="PostgreSQL's planner statistics")
+def test_on_postgresql_an_import_that_grows_the_dialogues_by_a_tenth_refreshes_the_statistics(
+    tmp_path, dataset
+):
+    first = write_lines(tmp_path / "first.jsonl", [dialogue(f"a{n}") for n in range(40)])
+    import_dialogues(source=ImportSource.from_path(first), dataset=dataset)
+    assert _estimated_dialogues() == 40
+
+    small = write_lines(tmp_path / "small.jsonl", [dialogue(f"b{n}") for n in range(3)])
+    import_dialogues(source=ImportSource.from_path(small), dataset=dataset)
+    assert _estimated_dialogues() == 40  # 3 more is under a tenth: autovacuum's business
+
+    larger = write_lines(tmp_path / "larger.jsonl", [dialogue(f"c{n}") for n in range(5)])
+    import_dialogues(source=ImportSource.from_path(larger), dataset=dataset)
+    assert _estimated_dialogues() == 48
