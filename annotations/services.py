@@ -435,10 +435,8 @@ def dataset_counts_ensure(*, datasets: Iterable[Dataset]) -> None:
     changed = datasets_changed_since_counted(datasets)
     behind = []
     for dataset in datasets:
-        try:
-            stats: DatasetStats | None = dataset.stats
-        except DatasetStats.DoesNotExist:
-            stats = None
+        # A missing one-to-one raises an AttributeError too: read as the selector reads it.
+        stats: DatasetStats | None = getattr(dataset, "stats", None)
         is_behind = stats is None or dataset.pk in changed
         if is_behind and (stats is None or stats.dialogues < SYNC_REFRESH_DIALOGUES):
             stats = dataset_stats_refresh(dataset_id=dataset.pk)

@@ -83,11 +83,11 @@ def bulk_indexing() -> Iterator[BulkIndex]:
             yield BulkIndex(active=False)
             return
         cursor.execute(f"DROP TRIGGER {SQLITE_INSERT_TRIGGER}")
-    try:
-        yield BulkIndex(active=True)
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(row[0])
+    yield BulkIndex(active=True)
+    # Put back only on success: after a failure the rollback of the transaction (or savepoint) around
+    # it brings the trigger back, and a statement here could hide the error that caused it.
+    with connection.cursor() as cursor:
+        cursor.execute(row[0])
 
 
 def dialogues_saying_q(text: str) -> Q:

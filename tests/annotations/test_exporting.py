@@ -29,6 +29,22 @@ def import_file(path, dataset):
     return import_dialogues(source=ImportSource.from_path(path), dataset=dataset)
 
 
+def label_on(turn, kind, value, *, status, source_type, **fields) -> Label:
+    """A label on a turn, written now (a model's, a person's or another import's)."""
+    now = timezone.now()
+    return Label.objects.create(
+        dialogue=turn.dialogue,
+        turn=turn,
+        kind=kind,
+        value=value,
+        status=status,
+        source_type=source_type,
+        created_at=now,
+        updated_at=now,
+        **fields,
+    )
+
+
 def test_an_export_gives_back_every_imported_field(tmp_path, dataset):
     original = dialogue("rich", future_field={"kept": True})
     original["turns"][0]["emotion"] = "annoyed"
@@ -106,20 +122,16 @@ def labelled(tmp_path, dataset):
     )
     model = ModelVersion.objects.create(name="m1")
     t1, t2 = Turn.objects.order_by("position")
-    now = timezone.now()
 
     def propose(turn, kind, value, confidence, status=LabelStatus.PROPOSED):
-        return Label.objects.create(
-            dialogue=turn.dialogue,
-            turn=turn,
-            kind=kind,
-            value=value,
-            confidence=confidence,
+        return label_on(
+            turn,
+            kind,
+            value,
             status=status,
             source_type=LabelSource.MODEL,
+            confidence=confidence,
             model_version=model,
-            created_at=now,
-            updated_at=now,
         )
 
     propose(t1, LabelKind.INTENT, "PlayMusic", 0.9, LabelStatus.ACCEPTED)
@@ -139,17 +151,7 @@ def test_the_selection_decides_which_labels_are_written(labelled):
 
 def test_best_prefers_gold_over_a_confident_model(labelled):
     t2 = Turn.objects.get(external_id="t2")
-    now = timezone.now()
-    Label.objects.create(
-        dialogue=t2.dialogue,
-        turn=t2,
-        kind=LabelKind.INTENT,
-        value="VolumeDown",
-        status=LabelStatus.GOLD,
-        source_type=LabelSource.IMPORT,
-        created_at=now,
-        updated_at=now,
-    )
+    label_on(t2, LabelKind.INTENT, "VolumeDown", status=LabelStatus.GOLD, source_type=LabelSource.IMPORT)
 
     assert export(labelled, "best")[0]["labels"]["turns"]["t2"] == {"intent": "VolumeDown"}
 
@@ -196,19 +198,9 @@ def test_of_two_labels_with_the_same_standing_the_newest_is_written(tmp_path, da
         dataset,
     )
     turn = Turn.objects.get()
-    now = timezone.now()
 
     def gold(kind, value):
-        return Label.objects.create(
-            dialogue=turn.dialogue,
-            turn=turn,
-            kind=kind,
-            value=value,
-            status=LabelStatus.GOLD,
-            source_type=LabelSource.PERSON,
-            created_at=now,
-            updated_at=now,
-        )
+        return label_on(turn, kind, value, status=LabelStatus.GOLD, source_type=LabelSource.PERSON)
 
     gold(LabelKind.DEFECT, False)  # another kind between them, in id order
     gold(LabelKind.INTENT, "Newer")
