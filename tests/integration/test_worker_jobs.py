@@ -306,7 +306,10 @@ def test_a_failing_chunk_fails_the_job_with_its_error_and_keeps_finished_chunks(
 ):
     first = worker()
     job = label_job_create(dataset=many_dialogues, model_version=model, user=admin_user, chunk_dialogues=1)
-    wait_for(lambda: Job.objects.get(pk=job.pk).progress_done > 0, what="the first chunk")
+    # A chunk written, not progress alone: progress moves inside a chunk before it is written, so a
+    # kill right after the first progress could leave no chunk finished.
+    first_written = JobChunk.objects.filter(job=job, status=JobChunk.Status.DONE)
+    wait_for(first_written.exists, what="the first chunk")
 
     # The model's storage goes away and the process holding the loaded model dies: the process that
     # replaces it cannot load the model, so every chunk it takes fails.
