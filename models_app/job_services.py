@@ -39,7 +39,7 @@ from jobs.services import (
     job_start,
     job_succeed,
 )
-from models_app.ml.config import TrainConfig
+from models_app.ml.config import ModelConfig, TrainConfig
 from models_app.ml.hardware import AUTO, resolve_precision
 from models_app.models import ModelVersion
 from models_app.recipes.defaults import FollowUp, SimulatedSet
@@ -384,6 +384,7 @@ def train_job_run(*, job: Job) -> Job:
             valid_datasets=_datasets(params["valid_datasets"]),
             unlabelled_datasets=_datasets(params.get("unlabelled_datasets", [])),
             train_config=config,
+            model_config=ModelConfig.for_preset(params["preset"]),
             progress=lambda stage, done, total, info: progress(stage, done, total),
             should_stop=cancel,
             user=job.created_by,

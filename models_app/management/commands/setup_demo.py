@@ -22,7 +22,7 @@ from annotations.services import dataset_get_or_create, membership_set
 from jobs.models import Job
 from models_app.job_services import train_job_create
 from models_app.management.commands._common import StageBar
-from models_app.ml.config import TrainConfig
+from models_app.ml.config import ModelConfig, TrainConfig
 from models_app.ml.hardware import cpu_info
 from models_app.models import ModelVersion
 from models_app.recipes.defaults import DEMO_DIALOGUES, DEMO_SEED, DEMO_TRAINING, FollowUp, SimulatedSet
@@ -159,6 +159,7 @@ class Command(BaseCommand):
                 name=DEMO_MODEL,
                 datasets=[training],
                 train_config=TrainConfig.demo(),
+                model_config=ModelConfig.for_preset("demo"),
                 progress=bar.update,
                 user=admin,
             )
