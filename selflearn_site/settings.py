@@ -83,7 +83,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI and Redoc as static files: the API docs work offline
-    "axes",  # failed logins and API token attempts, and lockout (README: Limits and hardening)
+    "axes",  # failed logins and API token attempts, and lockout (docs/OPERATIONS.md: Limits and hardening)
     "csp",
     "accounts",
     "annotations",
@@ -313,7 +313,7 @@ SELFLEARN_TORCH_THREADS = (
 # enough that memory stays flat.
 SELFLEARN_IMPORT_BATCH_SIZE = int(os.environ.get("SELFLEARN_IMPORT_BATCH_SIZE", 1000))
 # ------------------------------------------------------------------------------------------------------
-# Limits on what strangers send (README: Limits and hardening). Each refusal names the line or field.
+# Limits on what strangers send (docs/OPERATIONS.md: Limits and hardening); each refusal names where.
 # ------------------------------------------------------------------------------------------------------
 # How deeply a JSON body or an imported line may nest: Python's parser recurses per level, and pages
 # and serializers walk what was stored, so a few hundred levels already break them.
@@ -356,7 +356,7 @@ LOGGING = {
 }
 
 # ------------------------------------------------------------------------------------------------------
-# Security headers and TLS (README: Limits and hardening); `manage.py check --deploy` is clean with
+# Security headers and TLS (docs/OPERATIONS.md: Production settings); `manage.py check --deploy` is clean with
 # DEBUG=0 and the defaults below (tests/selflearn_site/test_deploy_check.py).
 # ------------------------------------------------------------------------------------------------------
 # Content-Security-Policy on every response (django-csp): scripts and styles from this site only; the

@@ -1,6 +1,6 @@
 """The quality dashboards in a real browser: every plot is drawn (a canvas with marks, no script error),
 choosing a point of the precision-coverage curve puts its threshold in the rules, and the overview and
-the Quality page are photographed for the README (docs/overview.png, docs/dashboard.png)."""
+the Quality page are photographed for the guide (docs/overview.png, docs/dashboard.png)."""
 
 from __future__ import annotations
 
