@@ -8,8 +8,7 @@ import contextlib
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from datetime import timedelta
-from functools import partial
+from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -24,7 +23,6 @@ from django.db import transaction
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Floor, Substr
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from annotations.formats.importing import (
     DuplicatePolicy,
@@ -50,16 +48,21 @@ from annotations.models import (
 )
 from annotations.selectors import datasets_changed_since_counted
 from jobs.models import Job
+from jobs.selectors import jobs_ended_before
 from jobs.services import (
     JobCancelCheck,
     JobProgress,
+    background_call_on_commit,
     job_cancelled,
     job_create,
     job_fail,
+    job_params_update,
     job_start,
     job_succeed,
 )
 from selflearn_site.exceptions import ApplicationError
+
+IMPORT_JOB = "import"  # the kind of an import job (registered in annotations.apps)
 
 # Uploads come from the Import page or the API, never the command line: say it in their words.
 UPLOAD_DUPLICATE_HINT = (
@@ -123,7 +126,7 @@ def import_job_create(
     try:
         with transaction.atomic():
             return job_create(
-                kind=Job.Kind.IMPORT,
+                kind=IMPORT_JOB,
                 dataset=dataset,
                 user=user,
                 params={
@@ -139,8 +142,10 @@ def import_job_create(
 
 
 def import_job_run(*, job: Job) -> Job:
-    """Run an import job to its end; called by the worker. The upload is removed however it ends
-    (the rejected lines of a ``skip_invalid`` import are kept beside it for the person to fetch)."""
+    """Run an import job to its end; called by the worker. The upload is removed once the import
+    succeeds; after a failure or a cancel it is kept (``SELFLEARN_IMPORT_UPLOAD_RETENTION_SECONDS``)
+    so the job can be retried, nothing having been written (the import is one transaction). The
+    rejected lines of a ``skip_invalid`` import are kept beside it for the person to fetch."""
     dataset = job.dataset
     assert dataset is not None  # an import job is always filed under its dataset
     stored_name: str = job.params["file"]
@@ -151,34 +156,63 @@ def import_job_run(*, job: Job) -> Job:
         rejects_path=None,
         duplicate_hint=UPLOAD_DUPLICATE_HINT,
     )
+    job_start(job=job, phase="validating")
+    source = ImportSource(name=display_name, open=lambda: default_storage.open(stored_name, "rb"))
+    progress = JobProgress(job)
     try:
-        job_start(job=job, phase="validating")
-        source = ImportSource(name=display_name, open=lambda: default_storage.open(stored_name, "rb"))
-        progress = JobProgress(job)
-        try:
-            report = import_dialogues(
-                source=source,
-                dataset=dataset,
-                options=options,
-                progress=progress,
-                job=job,
-                should_stop=JobCancelCheck(job),
-            )
-        except ImportCancelled:
-            return job_cancelled(job=job)
-        except ApplicationError as error:
-            return job_fail(job=job, error=error.message)
-        finally:
-            progress.close()
-        result = report.as_dict()
-        if report.rejected_lines:
-            result["rejects_file"] = _store_rejects(stored_name, report)
-        job = job_succeed(job=job, result=result)
-        if job.dataset_id is not None:
-            dataset_stats_refresh(dataset_id=job.dataset_id)
-        return job
+        report = import_dialogues(
+            source=source,
+            dataset=dataset,
+            options=options,
+            progress=progress,
+            job=job,
+            should_stop=JobCancelCheck(job),
+        )
+    except ImportCancelled:
+        return job_cancelled(job=job)
+    except ApplicationError as error:
+        return job_fail(job=job, error=error.message)
     finally:
+        progress.close()
+    result = report.as_dict()
+    if report.rejected_lines:
+        result["rejects_file"] = _store_rejects(stored_name, report)
+    job = job_succeed(job=job, result=result)
+    default_storage.delete(stored_name)
+    if job.dataset_id is not None:
+        dataset_stats_refresh(dataset_id=job.dataset_id)
+    return job
+
+
+def import_job_before_retry(job: Job) -> None:
+    """An import runs again only while its upload is kept; after that the file must come again."""
+    stored_name = job.params.get("file")
+    if not stored_name or job.params.get("upload_removed") or not default_storage.exists(stored_name):
+        raise ApplicationError(
+            "The uploaded file of this import is no longer kept (uploads are kept "
+            f"{_retention_display()} after an import fails); upload the file again."
+        )
+
+
+def _retention_display() -> str:
+    seconds = settings.SELFLEARN_IMPORT_UPLOAD_RETENTION_SECONDS
+    days, rest = divmod(seconds, 86400)
+    return f"{days} day{'s' if days != 1 else ''}" if not rest else f"{seconds // 3600} hours"
+
+
+def import_uploads_sweep(now: datetime) -> int:
+    """Remove the uploads of imports that failed or were cancelled longer than the retention ago (the
+    workers' housekeeping, or ``manage.py jobs_housekeeping``). Returns how many were removed."""
+    before = now - timedelta(seconds=settings.SELFLEARN_IMPORT_UPLOAD_RETENTION_SECONDS)
+    removed = 0
+    for job in jobs_ended_before(kind=IMPORT_JOB, before=before):
+        stored_name = job.params.get("file")
+        if not stored_name or job.params.get("upload_removed"):
+            continue
         default_storage.delete(stored_name)
+        job_params_update(job=job, upload_removed=True)
+        removed += 1
+    return removed
 
 
 def _store_rejects(stored_name: str, report: ImportReport) -> str:
@@ -188,12 +222,6 @@ def _store_rejects(stored_name: str, report: ImportReport) -> str:
     assert rejects is not None  # without a rejects_path the report keeps them in a temporary file
     with rejects:
         return default_storage.save(str(folder / "rejects.jsonl"), File(rejects))
-
-
-def import_upload_discard(*, job: Job) -> None:
-    """Remove the upload of an import job that ended without running (cancelled while pending)."""
-    if job.kind == Job.Kind.IMPORT and job.is_finished and job.params.get("file"):
-        default_storage.delete(job.params["file"])
 
 
 def upload_temp_files_sweep() -> int:
@@ -298,7 +326,6 @@ def membership_remove(*, dataset: Dataset, user: User) -> None:
 
 # A page asks for a refresh at most this often per dataset, however many people look.
 REFRESH_EVERY = timedelta(seconds=30)
-REFRESH_TASK = "annotations.tasks.dataset_stats_refresh_task"
 
 
 def dataset_stats_refresh(*, dataset_id: int) -> DatasetStats:
@@ -413,13 +440,17 @@ def dataset_stats_request_refresh(*, dataset_ids: list[int]) -> None:
         ).update(refresh_requested_at=now)
         if won:
             asked.append(dataset_id)
-    # By its dotted path, as jobs/dispatch.py does: the task imports this module, not the reverse.
     for dataset_id in asked:
-        transaction.on_commit(partial(_refresh_in_a_worker, dataset_id))
+        background_call_on_commit(name=STATS_REFRESH, dataset_id=dataset_id)
 
 
-def _refresh_in_a_worker(dataset_id: int) -> None:
-    import_string(REFRESH_TASK).delay(dataset_id)
+STATS_REFRESH = "annotations.dataset_stats_refresh"  # the background action (annotations.apps)
+
+
+def dataset_stats_refresh_if_it_exists(*, dataset_id: int) -> None:
+    """The background action: a dataset deleted since it was asked for has nothing to count."""
+    if Dataset.objects.filter(pk=dataset_id).exists():
+        dataset_stats_refresh(dataset_id=dataset_id)
 
 
 # Counts behind a change are counted again at once for a dataset this small (a few milliseconds); a

@@ -103,6 +103,17 @@ def model_evaluations_latest(
     return list(latest.values())
 
 
+def dataset_evaluations_latest(dataset: Dataset, *, limit: int = 200) -> list[ModelEvaluation]:
+    """The latest evaluation of each model version on the dataset's gold, newest first, whoever
+    recorded it (an evaluation job, the command, a recipe, the demo): what the Quality page compares.
+    One query over the newest ``limit`` evaluations."""
+    latest: dict[int, ModelEvaluation] = {}
+    evaluations = ModelEvaluation.objects.filter(dataset=dataset).select_related("model_version")
+    for evaluation in evaluations.order_by("-created_at", "-id")[:limit]:
+        latest.setdefault(evaluation.model_version_id, evaluation)
+    return list(latest.values())
+
+
 def model_evaluation_rows(user: User | AnonymousUser, model_version: ModelVersion) -> list[EvaluationRow]:
     """The rows of the model page's held-out table: its latest evaluations the person may see, then
     the full recipe's published figures to compare with."""

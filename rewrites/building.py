@@ -31,12 +31,15 @@ _loaded: dict[int, Rewriter] = {}
 _lock = threading.Lock()
 
 
-def rewriter_build_job_create(*, dataset: Dataset, user: Any, labels: str = "best") -> Job:
+BUILD_REWRITER_JOB = "rewriter"  # the kind of a build job (registered in rewrites.apps)
+
+
+def build_rewriter_job_create(*, dataset: Dataset, user: Any, labels: str = "best") -> Job:
     LabelSelection.parse(labels)
-    return job_create(kind=Job.Kind.BUILD_REWRITER, dataset=dataset, user=user, params={"labels": labels})
+    return job_create(kind=BUILD_REWRITER_JOB, dataset=dataset, user=user, params={"labels": labels})
 
 
-def rewriter_build_job_run(*, job: Job) -> Job:
+def build_rewriter_job_run(*, job: Job) -> Job:
     dataset = job.dataset
     assert dataset is not None  # a rewriter job is always filed under its dataset
     job_start(job=job, phase="reading the logs")

@@ -284,12 +284,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # Label and job kinds and statuses are different choice sets with the same field names.
+    # Label kinds and label and job statuses are different choice sets with the same field names.
     "ENUM_NAME_OVERRIDES": {
         "LabelKindEnum": "annotations.models.LabelKind",
         "LabelStatusEnum": "annotations.models.LabelStatus",
         "LabelSourceEnum": "annotations.models.LabelSource",
-        "JobKindEnum": "jobs.models.Job.Kind",
         "JobStatusEnum": "jobs.models.Job.Status",
     },
 }
@@ -339,6 +338,13 @@ SELFLEARN_UPLOAD_TEMP_MAX_AGE_SECONDS = int(
 # reaping interval, whatever the broker's visibility timeout (an hour on Redis).
 SELFLEARN_JOB_LEASE_SECONDS = float(os.environ.get("SELFLEARN_JOB_LEASE_SECONDS", 30))
 SELFLEARN_JOB_REAP_SECONDS = float(os.environ.get("SELFLEARN_JOB_REAP_SECONDS", 10))
+# How often each worker's reaper runs the job kinds' housekeeping (uploads past their retention).
+SELFLEARN_JOB_HOUSEKEEPING_SECONDS = float(os.environ.get("SELFLEARN_JOB_HOUSEKEEPING_SECONDS", 3600))
+# An import's upload is removed once the import succeeds; after a failure or a cancel it is kept this
+# long, so the import can be retried without uploading the file again, then removed by housekeeping.
+SELFLEARN_IMPORT_UPLOAD_RETENTION_SECONDS = int(
+    os.environ.get("SELFLEARN_IMPORT_UPLOAD_RETENTION_SECONDS", 7 * 24 * 3600)
+)
 # How long the review queue holds a dialogue for the reviewer it gave it to; every saved decision
 # renews the hold. After that, anyone may be given it.
 SELFLEARN_REVIEW_LOCK_SECONDS = int(os.environ.get("SELFLEARN_REVIEW_LOCK_SECONDS", 600))

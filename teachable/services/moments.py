@@ -21,19 +21,20 @@ from teachable.selectors import catalogue_index, resolution_rules
 from teachable.services.preferences import PreferenceInput, preference_learn
 
 BATCH = 500
+FIND_MOMENTS_JOB = "find_moments"  # the kind of a moments job (registered in teachable.apps)
 
 
-def moments_find_job_create(*, dataset: Dataset, user: User | None) -> Job:
+def find_moments_job_create(*, dataset: Dataset, user: User | None) -> Job:
     if not resolution_rules(dataset):
         raise ApplicationError(
             "This dataset has no resolution rules, so no request leans on a preference: set them on the "
             "Teaching page first.",
             status=409,
         )
-    return job_create(kind=Job.Kind.FIND_MOMENTS, dataset=dataset, user=user, params={})
+    return job_create(kind=FIND_MOMENTS_JOB, dataset=dataset, user=user, params={})
 
 
-def moments_find_job_run(*, job: Job) -> Job:
+def find_moments_job_run(*, job: Job) -> Job:
     """Read every dialogue (with its best labels: reviewed ones, else a model's) and keep each moment
     found once; a rerun adds only new ones and leaves decided ones as they were."""
     dataset = job.dataset

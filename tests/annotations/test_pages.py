@@ -14,7 +14,7 @@ from django.utils import timezone
 from annotations.formats.importing import ImportSource, import_dialogues
 from annotations.models import Dataset, Dialogue, Label, Membership, Role
 from annotations.selectors import datasets_changed_since_counted
-from annotations.services import dataset_stats_refresh
+from annotations.services import IMPORT_JOB, dataset_stats_refresh
 from jobs.models import Job
 from tests.annotations.page_helpers import make_dialogue
 from tests.factories import dialogue as dialogue_data
@@ -48,7 +48,7 @@ def page_urls(dataset: Dataset, dialogue: Dialogue, job: Job) -> list[str]:
 
 
 def test_login_is_required_for_every_page(client, dataset, dialogues):
-    job = Job.objects.create(kind=Job.Kind.IMPORT, dataset=dataset)
+    job = Job.objects.create(kind=IMPORT_JOB, dataset=dataset)
     for url in page_urls(dataset, dialogues[0], job):
         response = client.get(url)
         assert response.status_code == 302, url
@@ -63,7 +63,7 @@ def test_login_page_renders_and_logs_in(client, dataset_admin):
 
 
 def test_every_page_renders_for_the_dataset_admin(client, dataset, dataset_admin, dialogues):
-    job = Job.objects.create(kind=Job.Kind.IMPORT, dataset=dataset, created_by=dataset_admin)
+    job = Job.objects.create(kind=IMPORT_JOB, dataset=dataset, created_by=dataset_admin)
     client.force_login(dataset_admin)
     for url in page_urls(dataset, dialogues[0], job):
         assert client.get(url).status_code == 200, url

@@ -6,6 +6,7 @@ from django.core.management import call_command
 
 from annotations.models import Dataset
 from jobs.models import Job
+from models_app.job_services import TRAIN_JOB
 from rewrites.models import RewritePair, RewriterVersion
 from teachable.models import Preference, QuestionSet
 
@@ -34,7 +35,7 @@ def test_the_demo_model_trains_as_a_job_that_labels_the_demo_and_the_pages_say_s
     monkeypatch.setattr("jobs.services.job_enqueue_on_commit", lambda **kwargs: None)
     call_command("setup_demo", "--dialogues", "300")
     demo = Dataset.objects.get(name="demo")
-    (job,) = Job.objects.filter(kind=Job.Kind.TRAIN)
+    (job,) = Job.objects.filter(kind=TRAIN_JOB)
     assert job.dataset == demo and job.status == Job.Status.PENDING
     assert job.params["preset"] == "demo" and job.params["label_after"] == ["demo"]
     assert job.params["evaluate_after"] == ["demo"]  # held out: the model page shows its figures
@@ -43,7 +44,7 @@ def test_the_demo_model_trains_as_a_job_that_labels_the_demo_and_the_pages_say_s
     assert job.params["simulate"] == {"demo-training": {"dialogues": 8000, "users": 800, "seed": 8}}
     assert not Dataset.objects.get(name="demo-training").dialogues.exists()
     call_command("setup_demo", "--dialogues", "300")  # idempotent: the waiting job is the one
-    assert Job.objects.filter(kind=Job.Kind.TRAIN).count() == 1
+    assert Job.objects.filter(kind=TRAIN_JOB).count() == 1
     client.force_login(User.objects.get(username="admin"))
     page = client.get(f"/datasets/{demo.name}/").content.decode()
     assert "A model is training for this dataset and will label demo when it ends" in page

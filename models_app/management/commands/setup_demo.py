@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from annotations.models import Dataset, Role
 from annotations.services import dataset_get_or_create, membership_set
 from jobs.models import Job
-from models_app.job_services import train_job_create
+from models_app.job_services import TRAIN_JOB, train_job_create
 from models_app.management.commands._common import StageBar
 from models_app.ml.config import TrainConfig
 from models_app.models import ModelVersion
@@ -102,7 +102,7 @@ class Command(BaseCommand):
         pages say it is on its way): the worker simulates its training dialogues (so the site serves
         at once), trains, then labels the demo and measures the model on the demo's gold."""
         waiting = Job.objects.filter(
-            kind=Job.Kind.TRAIN,
+            kind=TRAIN_JOB,
             dataset=dataset,
             status__in=(Job.Status.PENDING, Job.Status.RUNNING),
         ).first()
