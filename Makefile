@@ -15,7 +15,7 @@ PYTEST_ARGS ?=
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install browser migrate demo run test lint format bench clean
+.PHONY: install browser migrate demo run test lint format bench screenshots clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@echo "==> Creating $(VENV) and installing the pinned requirements (the first time takes a few minutes)"
@@ -67,6 +67,12 @@ format: install
 
 bench: install
 	$(BIN)/python bench/run_all.py
+
+# The pictures the docs show, taken by the browser tests that check those pages; other runs of the
+# tests write them to a temporary folder, so only this target changes docs/*.png.
+screenshots: install browser
+	SELFLEARN_SCREENSHOTS_DIR=$(CURDIR)/docs $(BIN)/pytest -p no:randomly \
+		tests/e2e/test_dashboards.py tests/e2e/test_review_keyboard.py -k "photographed or draws_every_plot or whole_dialogue"
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache .import_linter_cache
