@@ -18,7 +18,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from annotations.formats import importing
+from annotations.formats import import_reading
 from annotations.formats.importing import ImportCancelled, ImportSource, import_dialogues
 from annotations.models import Dataset, Dialogue
 from annotations.services import upload_temp_files_sweep
@@ -145,18 +145,18 @@ def test_a_newline_bomb_is_skipped_a_block_at_a_time_not_a_line_at_a_time(datase
     bomb = gzip.compress(b"\n" * (64 << 20), compresslevel=9)  # ~64 KB on the wire
     source = ImportSource(name="nl.jsonl.gz", open=lambda: io.BytesIO(bomb))
     steps = []
-    pattern = importing._BLANK_LINES
+    pattern = import_reading.BLANK_LINES
 
     class CountingPattern:
         def match(self, *args):
             steps.append(1)
             return pattern.match(*args)
 
-    monkeypatch.setattr(importing, "_BLANK_LINES", CountingPattern())
+    monkeypatch.setattr(import_reading, "BLANK_LINES", CountingPattern())
     report = import_dialogues(source=source, dataset=dataset)
 
     assert report.dialogues == 0
-    assert len(steps) <= 2 * ((64 << 20) // importing.BLOCK_BYTES + 1)
+    assert len(steps) <= 2 * ((64 << 20) // import_reading.BLOCK_BYTES + 1)
 
 
 def test_a_cancel_stops_an_import_in_any_phase_and_writes_nothing(dataset):
