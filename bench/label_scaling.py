@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _setup import ROOT, database_backend, emit, fresh_database
@@ -70,6 +71,34 @@ def wait_finished(job, timeout: float = 3600) -> None:
     raise TimeoutError(f"job {job.pk} did not finish")
 
 
+def empty_chunk_ms(
+    model: Any, base_env: dict, default_broker: str, args: Any, folder: Path
+) -> dict[str, float]:
+    """What one chunk costs beyond its work, with the default broker and with Redis: a labelling job of
+    one-dialogue chunks over dialogues without turns, each claimed, counted and closed with nothing to
+    predict."""
+    from annotations.models import Dialogue
+    from annotations.services import dataset_create
+    from models_app.job_services import label_job_create
+    from selflearn_site.celery import switch_broker
+
+    empty = dataset_create(name="empty")
+    Dialogue.objects.bulk_create(
+        Dialogue(dataset=empty, external_id=f"e{index}") for index in range(args.empty_chunks)
+    )
+    overhead = {}
+    for name, url in (("default", default_broker), ("redis", args.redis_url)):
+        switch_broker(url)
+        worker = start_worker({**base_env, "CELERY_BROKER_URL": url}, 1, folder / f"empty-{name}.log")
+        time.sleep(3)
+        started = time.perf_counter()
+        job = label_job_create(dataset=empty, model_version=model, user=None, chunk_dialogues=1)
+        wait_finished(job)
+        overhead[name] = round((time.perf_counter() - started) / args.empty_chunks * 1000, 2)
+        stop(worker)
+    return overhead
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=20_000)
@@ -87,8 +116,7 @@ def main() -> None:
         from django.conf import settings
         from label_throughput import _simulated, _tasks_of, encoded_pairs, raw_encoder_rate
 
-        from annotations.models import Dialogue, Label, Turn
-        from annotations.services import dataset_create
+        from annotations.models import Label, Turn
         from models_app.job_services import label_job_create
         from models_app.ml.config import TrainConfig
         from models_app.models import ModelVersion
@@ -138,23 +166,7 @@ def main() -> None:
                 "bookkeeping_share": round(max(0.0, 1 - in_chunks / (seconds * workers)), 4),
             }
 
-        # Dialogues without turns: each chunk claims, counts and closes with nothing to predict.
-        empty = dataset_create(name="empty")
-        Dialogue.objects.bulk_create(
-            Dialogue(dataset=empty, external_id=f"e{index}") for index in range(args.empty_chunks)
-        )
-        overhead = {}
-        for name, url in (("default", default_broker), ("redis", args.redis_url)):
-            switch_broker(url)
-            worker = start_worker(
-                {**base_env, "CELERY_BROKER_URL": url}, 1, Path(folder) / f"empty-{name}.log"
-            )
-            time.sleep(3)
-            started = time.perf_counter()
-            job = label_job_create(dataset=empty, model_version=model, user=None, chunk_dialogues=1)
-            wait_finished(job)
-            overhead[name] = round((time.perf_counter() - started) / args.empty_chunks * 1000, 2)
-            stop(worker)
+        overhead = empty_chunk_ms(model, base_env, default_broker, args, Path(folder))
 
         # Like for like: the bare encoder on what the model encodes per turn (its context fields).
         from models_app.ml.checkpoint import load_trained

@@ -123,6 +123,8 @@ def rewrites_mine(
 
     Reviewed pairs keep their decision and target (their figures are refreshed); proposed pairs that
     no longer pass are dropped; blocked utterances are never a source or a target."""
+    # Long: reading the chains, solving and writing the pairs in one transaction; the rewriting engine
+    # is being reworked now, and the read and write halves split out with it.
     started = time.perf_counter()
     selection = LabelSelection.parse(options.labels)
     graph = RephraseGraph()
