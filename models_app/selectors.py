@@ -10,6 +10,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 
 from annotations.models import Dataset, Membership, Role
+from models_app.ml.format_adapter import number_or_none
 from models_app.models import ModelEvaluation, ModelVersion
 from models_app.recipes.defaults import RECIPE_REFERENCE_FIGURES
 
@@ -48,15 +49,14 @@ def model_version_get(user: User | AnonymousUser, pk: int) -> ModelVersion:
     return model_version
 
 
-def _metric(metrics: Any, key: str) -> float | None:
+def metric(metrics: Any, key: str) -> float | None:
     """A metric from a metrics JSON as a float, None where it is missing or not a number."""
-    value = metrics.get(key) if isinstance(metrics, dict) else None
-    return None if isinstance(value, bool) or not isinstance(value, int | float) else float(value)
+    return number_or_none(metrics.get(key) if isinstance(metrics, dict) else None)
 
 
 def headline_metrics(model_version: ModelVersion) -> list[tuple[str, float | None]]:
     """(label, value in [0, 1] or None) for each headline metric, from the metrics JSON: no query."""
-    return [(label, _metric(model_version.metrics, key)) for key, label in HEADLINE_METRICS]
+    return [(label, metric(model_version.metrics, key)) for key, label in HEADLINE_METRICS]
 
 
 # The held-out metrics the model page compares, in this order.
@@ -83,7 +83,7 @@ class EvaluationRow:
 
 
 def _metric_values(metrics: Any) -> list[float | None]:
-    return [_metric(metrics, key) for key, _label in EVALUATION_METRICS]
+    return [metric(metrics, key) for key, _label in EVALUATION_METRICS]
 
 
 def model_evaluations_latest(

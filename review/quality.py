@@ -19,7 +19,7 @@ from django.db.models import CharField, Count, F, Func, Q, Sum
 from django.db.models.functions import Floor
 
 from annotations.models import CONFIDENCE_BINS, Dataset, DatasetStats, LabelKind, LabelSource
-from models_app.selectors import HEADLINE_METRICS, dataset_evaluations_latest
+from models_app.selectors import HEADLINE_METRICS, dataset_evaluations_latest, metric
 from review.models import LabelReview, ReviewDecision
 from review.rules import verdict_key
 from review.selectors import dataset_verdicts
@@ -315,7 +315,7 @@ def model_comparison(dataset: Dataset, *, chosen: list[str] | None = None) -> Mo
         evaluated_at=[evaluation.created_at for evaluation in evaluations],
         dialogues=[evaluation.dialogues for evaluation in evaluations],
         metrics=[
-            (label, [_metric(evaluation.metrics.get(key)) for evaluation in evaluations])
+            (label, [metric(evaluation.metrics, key) for evaluation in evaluations])
             for key, label in HEADLINE_METRICS
         ],
     )
@@ -324,9 +324,3 @@ def model_comparison(dataset: Dataset, *, chosen: list[str] | None = None) -> Mo
 def evaluated_models(dataset: Dataset) -> list[str]:
     """The names of the versions evaluated on this dataset (for the comparison's choice)."""
     return sorted(evaluation.model_version.name for evaluation in dataset_evaluations_latest(dataset))
-
-
-def _metric(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)

@@ -35,7 +35,8 @@ def _seconds_between(previous: datetime | None, current: datetime | None) -> flo
     return (current - previous).total_seconds()
 
 
-def _float_or_none(value: Any) -> float | None:
+def number_or_none(value: Any) -> float | None:
+    """A JSON value as a float where it is a number (a boolean is not), else None."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return float(value)
@@ -74,8 +75,8 @@ def _turn_input(turn: dict[str, Any], seconds: float | None) -> TurnInput:
         domain=turn.get("domain"),
         intent=turn.get("intent"),
         status=turn.get("status"),
-        asr_confidence=_float_or_none(turn.get("asr_confidence")),
-        nlu_confidence=_float_or_none(turn.get("nlu_confidence")),
+        asr_confidence=number_or_none(turn.get("asr_confidence")),
+        nlu_confidence=number_or_none(turn.get("nlu_confidence")),
         seconds_since_previous=seconds,
         barge_in=barge_in if isinstance(barge_in, bool) else None,
         feedback=feedback if feedback in ("positive", "negative") else None,
