@@ -3,7 +3,6 @@ reviewing pairs, the blocklist, and answering a rewrite request (which logs ever
 
 from __future__ import annotations
 
-import json
 import time
 from collections import defaultdict
 from collections.abc import Mapping
@@ -14,9 +13,9 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from annotations.formats.exporting import LabelSelection, iter_export_lines
+from annotations.formats.exporting import LabelSelection
 from annotations.models import Dataset, LabelKind
-from annotations.selectors import dialogue_pks_by_external_id, dialogue_turns
+from annotations.selectors import dialogue_pks_by_external_id, dialogue_records, dialogue_turns
 from jobs.models import Job
 from jobs.services import JobProgress, job_cancelled, job_create, job_fail, job_start, job_succeed
 from review.services import ReviewConflict, review_label_create
@@ -126,13 +125,12 @@ def rewrites_mine(
     # Long: reading the chains, solving and writing the pairs in one transaction; the rewriting engine
     # is being reworked now, and the read and write halves split out with it.
     started = time.perf_counter()
-    selection = LabelSelection.parse(options.labels)
     graph = RephraseGraph()
     evidence: defaultdict[str, list[str]] = defaultdict(list)
     dialogues = chains = 0
-    for line in iter_export_lines(dataset=dataset, selection=selection):
+    for record in dialogue_records(dataset, labels=options.labels):
         dialogues += 1
-        for chain in dialogue_chains(json.loads(line), options.window_seconds, single_turns=True):
+        for chain in dialogue_chains(record.data, options.window_seconds, single_turns=True):
             graph.add(chain)
             if len(chain.utterances) < 2:
                 continue

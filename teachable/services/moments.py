@@ -3,15 +3,14 @@ dismissing each. Confirming teaches the preference, with the moment's turn as it
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from annotations.formats.exporting import LabelSelection, iter_export_lines
 from annotations.models import Dataset, Turn
+from annotations.selectors import dialogue_records
 from jobs.models import Job
 from jobs.services import JobProgress, job_create, job_fail, job_start, job_succeed
 from selflearn_site.exceptions import ApplicationError
@@ -59,9 +58,9 @@ def moments_find(*, dataset: Dataset, progress: Callable[[int], None] | None = N
     }
     found = created = dialogues = 0
     batch: list[MomentProposal] = []
-    for line in iter_export_lines(dataset=dataset, selection=LabelSelection.parse("best")):
+    for record in dialogue_records(dataset, labels="best"):
         dialogues += 1
-        batch.extend(dialogue_moments(json.loads(line), rules, catalogues))
+        batch.extend(dialogue_moments(record.data, rules, catalogues))
         if len(batch) >= BATCH:
             created += _save(dataset, batch)
             found += len(batch)
