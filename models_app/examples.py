@@ -16,7 +16,7 @@ from datetime import datetime
 from annotations.models import Dataset, Dialogue, Turn
 from annotations.selectors import dialogue_records
 from models_app.ml.data import DialogueExample, TurnInput
-from models_app.ml.format_adapter import example_from_format, spans_from_format
+from models_app.ml.format_adapter import example_from_format, parse_time, seconds_between, spans_from_format
 
 
 def gold_examples(datasets: Sequence[Dataset], *, labels: str = "gold") -> Iterator[DialogueExample]:
@@ -106,8 +106,8 @@ def _turn_inputs(rows: list[tuple]) -> list[TurnInput]:
             feedback,
             slots,
         ) = row
-        moment = _parse_time(timestamp)
-        gap = _seconds_between(previous, moment)
+        moment = parse_time(timestamp)
+        gap = seconds_between(previous, moment)
         previous = moment
         turns.append(
             TurnInput(
@@ -127,21 +127,3 @@ def _turn_inputs(rows: list[tuple]) -> list[TurnInput]:
             )
         )
     return turns
-
-
-def _seconds_between(earlier: datetime | None, later: datetime | None) -> float | None:
-    if earlier is None or later is None:
-        return None
-    try:
-        return (later - earlier).total_seconds()
-    except TypeError:  # one with a time zone, one without: no honest answer
-        return None
-
-
-def _parse_time(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        return None

@@ -111,3 +111,17 @@ def test_the_size_check_finds_a_long_function_and_accepts_a_reason(tmp_path):
         f"def long():\n{body}\n\ndef said():\n    # Long: a table.\n{body}"
     )
     assert oversized(tmp_path, ("pkg",)) == ["pkg/long.py:1 long: 101 lines"]
+
+
+def test_the_logs_timestamps_have_one_parser():
+    """Every reader of the logs (labelling, training, rephrase chains, teachable moments) parses a
+    FORMAT.md timestamp with models_app.ml.format_adapter.parse_time; the import's validator checks the
+    same form with the same call."""
+    allowed = {"models_app/ml/format_adapter.py", "annotations/formats/dialogue_format.py"}
+    parsing = {
+        str(path.relative_to(ROOT))
+        for package in PACKAGES
+        for path in (ROOT / package).rglob("*.py")
+        if "datetime.fromisoformat(" in path.read_text()
+    }
+    assert parsing <= allowed, sorted(parsing - allowed)

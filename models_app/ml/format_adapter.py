@@ -17,7 +17,9 @@ from models_app.ml.data import (
 )
 
 
-def _parse_time(value: Any) -> datetime | None:
+def parse_time(value: Any) -> datetime | None:
+    """A FORMAT.md timestamp (ISO 8601) as a datetime, None where it is absent or not one: the one
+    parser every reader of the logs uses (labelling, training, rephrase chains)."""
     if not isinstance(value, str) or not value:
         return None
     try:
@@ -27,7 +29,7 @@ def _parse_time(value: Any) -> datetime | None:
         return None
 
 
-def _seconds_between(previous: datetime | None, current: datetime | None) -> float | None:
+def seconds_between(previous: datetime | None, current: datetime | None) -> float | None:
     if previous is None or current is None:
         return None
     if (previous.tzinfo is None) != (current.tzinfo is None):
@@ -140,8 +142,8 @@ def example_from_format(data: dict[str, Any], key: Any = None) -> DialogueExampl
     turns = []
     previous_time: datetime | None = None
     for position, turn in enumerate(raw_turns):
-        current_time = _parse_time(turn.get("timestamp"))
-        seconds = _seconds_between(previous_time, current_time) if position else None
+        current_time = parse_time(turn.get("timestamp"))
+        seconds = seconds_between(previous_time, current_time) if position else None
         turns.append(_turn_input(turn, seconds))
         previous_time = current_time
     device = data.get("device") or {}
