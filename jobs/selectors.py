@@ -119,7 +119,7 @@ def jobs_ended_before(*, kind: str, before: datetime) -> QuerySet[Job]:
     ).order_by("finished_at")
 
 
-def job_find(*, kind: str, dataset_id: int, params: dict[str, Any]) -> Job | None:
+def job_find(*, kind: str, dataset_id: int | None, params: dict[str, Any]) -> Job | None:
     """The first job of the kind on the dataset whose parameters include ``params``."""
     lookups = {f"params__{key}": value for key, value in params.items()}
     return Job.objects.filter(kind=kind, dataset_id=dataset_id, **lookups).order_by("created_at").first()
