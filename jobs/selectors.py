@@ -122,4 +122,6 @@ def jobs_ended_before(*, kind: str, before: datetime) -> QuerySet[Job]:
 def job_find(*, kind: str, dataset_id: int | None, params: dict[str, Any]) -> Job | None:
     """The first job of the kind on the dataset whose parameters include ``params``."""
     lookups = {f"params__{key}": value for key, value in params.items()}
-    return Job.objects.filter(kind=kind, dataset_id=dataset_id, **lookups).order_by("created_at").first()
+    jobs = Job.objects.filter(kind=kind, **lookups)
+    jobs = jobs.filter(dataset__isnull=True) if dataset_id is None else jobs.filter(dataset_id=dataset_id)
+    return jobs.order_by("created_at").first()
