@@ -147,11 +147,11 @@ def test_the_dataset_list_counts_from_kept_counts_and_recounts_after_a_change(
 def test_a_large_datasets_list_shows_its_kept_counts_and_asks_a_worker_to_recount(
     client, dataset, viewer, dialogues, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from annotations import services
+    from annotations import stats
 
     client.force_login(viewer)
     client.get(reverse("annotations:dataset-list"))
-    monkeypatch.setattr(services, "SYNC_REFRESH_DIALOGUES", 1)
+    monkeypatch.setattr(stats, "SYNC_REFRESH_DIALOGUES", 1)
     labels = Label.objects.filter(dialogue__dataset=dataset)
     labels.filter(pk=labels.first().pk).update(status="rejected", updated_at=timezone.now())
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
