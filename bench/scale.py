@@ -39,13 +39,17 @@ from review_pages import percentiles, propose, timed
 SEARCH_WORDS = ("kitchen", "paris", "queen", "alarm")
 
 
-def main() -> None:
+def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dialogues", type=int, default=1_000_000)
     parser.add_argument("--labelled", type=float, default=0.1, help="share of dialogues a model labels")
     parser.add_argument("--requests", type=int, default=100, help="timed requests of each kind")
     parser.add_argument("--seed", type=int, default=17)
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = arguments()
 
     timings: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="selflearn-bench-") as folder:

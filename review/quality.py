@@ -1,7 +1,7 @@
 """Reads for the quality dashboards: the model against reviewers' verdicts (accuracy, reliability and
 the precision-coverage curve that auto-accept thresholds are chosen on), reviewer agreement and
 throughput by day, the logs' failures (from the dataset's kept counts), and model versions compared on
-the same gold (their evaluation jobs).
+the same gold (their recorded evaluations).
 
 Every read is an aggregate query or reads kept counts, so a dashboard costs a fixed number of queries
 whatever the dataset's size: verdicts are as many as people made, and the per-label counts over
@@ -19,8 +19,7 @@ from django.db.models import CharField, Count, F, Func, Q, Sum
 from django.db.models.functions import Floor
 
 from annotations.models import CONFIDENCE_BINS, Dataset, DatasetStats, LabelKind, LabelSource
-from jobs.models import Job
-from models_app.selectors import HEADLINE_METRICS
+from models_app.selectors import HEADLINE_METRICS, dataset_evaluations_latest, metric
 from review.models import LabelReview, ReviewDecision
 from review.rules import verdict_key
 from review.selectors import dataset_verdicts
@@ -305,40 +304,23 @@ class ModelComparison:
 
 
 def model_comparison(dataset: Dataset, *, chosen: list[str] | None = None) -> ModelComparison:
-    """Model versions on the dataset's gold: each version's latest finished evaluation job here (one
-    query). The two newest by default, or the versions ``chosen`` by name."""
-    latest: dict[str, Job] = {}
-    for job in Job.objects.filter(
-        dataset=dataset, kind=Job.Kind.EVALUATE, status=Job.Status.SUCCEEDED
-    ).order_by("-finished_at", "-id")[:200]:
-        result = job.result if isinstance(job.result, dict) else {}
-        name = result.get("model") or job.params.get("model")
-        if isinstance(name, str) and name not in latest:
-            latest[name] = job
+    """Model versions on the dataset's gold: each version's latest evaluation here (``ModelEvaluation``,
+    whether a job, the command or a recipe recorded it; one query). The two newest by default, or the
+    versions ``chosen`` by name."""
+    latest = {evaluation.model_version.name: evaluation for evaluation in dataset_evaluations_latest(dataset)}
     names = [name for name in (chosen or []) if name in latest] or list(latest)[:2]
-    results: list[dict[str, Any]] = [latest[name].result or {} for name in names]
+    evaluations = [latest[name] for name in names]
     return ModelComparison(
         models=names,
-        evaluated_at=[latest[name].finished_at for name in names],
-        dialogues=[int(result.get("dialogues") or 0) for result in results],
+        evaluated_at=[evaluation.created_at for evaluation in evaluations],
+        dialogues=[evaluation.dialogues for evaluation in evaluations],
         metrics=[
-            (label, [_metric(result.get(key)) for result in results]) for key, label in HEADLINE_METRICS
+            (label, [metric(evaluation.metrics, key) for evaluation in evaluations])
+            for key, label in HEADLINE_METRICS
         ],
     )
 
 
 def evaluated_models(dataset: Dataset) -> list[str]:
     """The names of the versions evaluated on this dataset (for the comparison's choice)."""
-    names = (
-        Job.objects.filter(dataset=dataset, kind=Job.Kind.EVALUATE, status=Job.Status.SUCCEEDED)
-        .order_by()
-        .values_list("params__model", flat=True)
-        .distinct()
-    )
-    return sorted(name for name in names if isinstance(name, str))
-
-
-def _metric(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)
+    return sorted(evaluation.model_version.name for evaluation in dataset_evaluations_latest(dataset))

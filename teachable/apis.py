@@ -167,7 +167,7 @@ class MomentsFindApi(APIView):
         """Find the teachable moments of the dataset's logs, in the workers (reviewers); 409 when the
         dataset has no resolution rules (no request leans on a preference)."""
         dataset = dataset_for_request(request, name, Role.REVIEWER)
-        job = services.moments_find_job_create(dataset=dataset, user=request.user)
+        job = services.find_moments_job_create(dataset=dataset, user=request.user)
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 

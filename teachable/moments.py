@@ -17,11 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from rapidfuzz import fuzz
 
+from models_app.ml.format_adapter import parse_time
 from teachable.matching import CatalogueIndex, Rule
 
 REPEAT_SECONDS = 60.0
@@ -40,15 +40,6 @@ class MomentProposal:
     proposed_value: str = ""
     candidates: tuple[str, ...] = ()
     evidence: dict[str, Any] = field(default_factory=dict)
-
-
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
 
 
 def _spans(turn: dict[str, Any], label: dict[str, Any]) -> list[dict[str, Any]]:
@@ -158,7 +149,7 @@ def _reaction(
     if position + 1 < len(turns):
         after = turns[position + 1]
         gap = None
-        earlier, later = _time(turn.get("timestamp")), _time(after.get("timestamp"))
+        earlier, later = parse_time(turn.get("timestamp")), parse_time(after.get("timestamp"))
         if earlier is not None and later is not None:
             gap = (later - earlier).total_seconds()
         similar = fuzz.ratio(

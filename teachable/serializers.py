@@ -7,7 +7,6 @@ from rest_framework import serializers
 
 from teachable.models import (
     Preference,
-    PreferenceEvent,
     Question,
     QuestionSet,
     ResolutionRule,
@@ -50,14 +49,6 @@ class PreferenceSerializer(serializers.ModelSerializer):
         if preference.turn is None:
             return None
         return {"dialogue": preference.turn.dialogue.external_id, "turn": preference.turn.external_id}
-
-
-class PreferenceEventSerializer(serializers.ModelSerializer):
-    actor = serializers.CharField(source="actor.username", allow_null=True, default=None)
-
-    class Meta:
-        model = PreferenceEvent
-        fields = ["preference", "action", "actor", "before", "after", "at"]
 
 
 class QuestionSerializer(serializers.ModelSerializer):

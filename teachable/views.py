@@ -42,7 +42,7 @@ def people_list(request: AuthenticatedHttpRequest, name: str) -> HttpResponse:
             return HttpResponse("Teaching needs the reviewer role.", status=403)
         if request.POST.get("action") == "find-moments":
             try:
-                job = services.moments_find_job_create(dataset=dataset, user=request.user)
+                job = services.find_moments_job_create(dataset=dataset, user=request.user)
             except ApplicationError as error:
                 messages.error(request, error.message)
                 return redirect("teachable:people-list", dataset.name)

@@ -191,7 +191,7 @@ class TrainConfig:
         demo-like dialogues. bf16 halves a step on a CPU with AVX-512 BF16 for the same figures;
         freezing the first two layers (``frozen_encoder_layers``) saved 29% more for 2.8 slot points;
         the previous preset (400 dialogues, 170 s) gave 80.8% / 57.1 / 76.9%. ``max_seconds`` only
-        guards a slow machine. See the README for every run."""
+        guards a slow machine. See bench/README.md for every run."""
         return cls(
             epochs=3,
             batch_size=32,

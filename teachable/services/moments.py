@@ -3,15 +3,14 @@ dismissing each. Confirming teaches the preference, with the moment's turn as it
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from annotations.formats.exporting import LabelSelection, iter_export_lines
 from annotations.models import Dataset, Turn
+from annotations.selectors import dialogue_records
 from jobs.models import Job
 from jobs.services import JobProgress, job_create, job_fail, job_start, job_succeed
 from selflearn_site.exceptions import ApplicationError
@@ -21,19 +20,20 @@ from teachable.selectors import catalogue_index, resolution_rules
 from teachable.services.preferences import PreferenceInput, preference_learn
 
 BATCH = 500
+FIND_MOMENTS_JOB = "find_moments"  # the kind of a moments job (registered in teachable.apps)
 
 
-def moments_find_job_create(*, dataset: Dataset, user: User | None) -> Job:
+def find_moments_job_create(*, dataset: Dataset, user: User | None) -> Job:
     if not resolution_rules(dataset):
         raise ApplicationError(
             "This dataset has no resolution rules, so no request leans on a preference: set them on the "
             "Teaching page first.",
             status=409,
         )
-    return job_create(kind=Job.Kind.FIND_MOMENTS, dataset=dataset, user=user, params={})
+    return job_create(kind=FIND_MOMENTS_JOB, dataset=dataset, user=user, params={})
 
 
-def moments_find_job_run(*, job: Job) -> Job:
+def find_moments_job_run(*, job: Job) -> Job:
     """Read every dialogue (with its best labels: reviewed ones, else a model's) and keep each moment
     found once; a rerun adds only new ones and leaves decided ones as they were."""
     dataset = job.dataset
@@ -58,9 +58,9 @@ def moments_find(*, dataset: Dataset, progress: Callable[[int], None] | None = N
     }
     found = created = dialogues = 0
     batch: list[MomentProposal] = []
-    for line in iter_export_lines(dataset=dataset, selection=LabelSelection.parse("best")):
+    for record in dialogue_records(dataset, labels="best"):
         dialogues += 1
-        batch.extend(dialogue_moments(json.loads(line), rules, catalogues))
+        batch.extend(dialogue_moments(record.data, rules, catalogues))
         if len(batch) >= BATCH:
             created += _save(dataset, batch)
             found += len(batch)

@@ -14,7 +14,7 @@ from django.utils import timezone
 from annotations.formats.importing import ImportSource, import_dialogues
 from annotations.models import Dataset, Dialogue, Label, Membership, Role
 from annotations.selectors import datasets_changed_since_counted
-from annotations.services import dataset_stats_refresh
+from annotations.services import IMPORT_JOB, dataset_stats_refresh
 from jobs.models import Job
 from tests.annotations.page_helpers import make_dialogue
 from tests.factories import dialogue as dialogue_data
@@ -48,7 +48,7 @@ def page_urls(dataset: Dataset, dialogue: Dialogue, job: Job) -> list[str]:
 
 
 def test_login_is_required_for_every_page(client, dataset, dialogues):
-    job = Job.objects.create(kind=Job.Kind.IMPORT, dataset=dataset)
+    job = Job.objects.create(kind=IMPORT_JOB, dataset=dataset)
     for url in page_urls(dataset, dialogues[0], job):
         response = client.get(url)
         assert response.status_code == 302, url
@@ -63,7 +63,7 @@ def test_login_page_renders_and_logs_in(client, dataset_admin):
 
 
 def test_every_page_renders_for_the_dataset_admin(client, dataset, dataset_admin, dialogues):
-    job = Job.objects.create(kind=Job.Kind.IMPORT, dataset=dataset, created_by=dataset_admin)
+    job = Job.objects.create(kind=IMPORT_JOB, dataset=dataset, created_by=dataset_admin)
     client.force_login(dataset_admin)
     for url in page_urls(dataset, dialogues[0], job):
         assert client.get(url).status_code == 200, url
@@ -147,11 +147,11 @@ def test_the_dataset_list_counts_from_kept_counts_and_recounts_after_a_change(
 def test_a_large_datasets_list_shows_its_kept_counts_and_asks_a_worker_to_recount(
     client, dataset, viewer, dialogues, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from annotations import services
+    from annotations import stats
 
     client.force_login(viewer)
     client.get(reverse("annotations:dataset-list"))
-    monkeypatch.setattr(services, "SYNC_REFRESH_DIALOGUES", 1)
+    monkeypatch.setattr(stats, "SYNC_REFRESH_DIALOGUES", 1)
     labels = Label.objects.filter(dialogue__dataset=dataset)
     labels.filter(pk=labels.first().pk).update(status="rejected", updated_at=timezone.now())
     with django_capture_on_commit_callbacks(execute=False) as callbacks:

@@ -126,6 +126,14 @@ def test_failures_of_logs_spanning_decades_come_by_year():
     assert failures.periods == ["2001", "2026"]
 
 
+def test_the_quality_page_compares_the_evaluations_the_model_page_lists(client, reviewed, reviewer):
+    """Whoever recorded them (a job, the evaluate command, a recipe, the demo's foreground set-up)."""
+    client.force_login(reviewer)
+    html = client.get(reverse("review:agreement", args=[reviewed.name])).content.decode()
+    assert "No model has been evaluated on this dataset yet" not in html
+    assert "labeller-v1" in html and "labeller-v2" in html
+
+
 def test_two_model_versions_are_compared_on_the_same_gold(reviewed):
     comparison = model_comparison(reviewed)
     assert sorted(comparison.models) == ["labeller-v1", "labeller-v2"]

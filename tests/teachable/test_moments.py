@@ -10,9 +10,9 @@ from teachable.models import TeachableMoment
 from teachable.moments import dialogue_moments
 from teachable.selectors import known_preferences
 from teachable.services import (
+    find_moments_job_create,
     moment_confirm,
     moment_dismiss,
-    moments_find_job_create,
     resolution_rules_set,
     teachable_dataset_prepare,
 )
@@ -109,12 +109,12 @@ def test_the_job_finds_each_moment_once_and_a_confirmed_one_teaches_the_preferen
     logged, reviewer, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        job = moments_find_job_create(dataset=logged, user=reviewer)
+        job = find_moments_job_create(dataset=logged, user=reviewer)
     job.refresh_from_db()
     assert job.status == Job.Status.SUCCEEDED, job.error
     assert job.result == {"dialogues": 2, "moments_found": 2, "moments_new": 2}
     with django_capture_on_commit_callbacks(execute=True):
-        again = moments_find_job_create(dataset=logged, user=reviewer)
+        again = find_moments_job_create(dataset=logged, user=reviewer)
     again.refresh_from_db()
     assert again.result["moments_new"] == 0
     assert TeachableMoment.objects.count() == 2
@@ -138,5 +138,5 @@ def test_the_job_finds_each_moment_once_and_a_confirmed_one_teaches_the_preferen
 def test_a_dataset_without_rules_has_no_moments_to_find(logged, reviewer):
     resolution_rules_set(dataset=logged, rules=[])
     with pytest.raises(ApplicationError, match="no resolution rules"):
-        moments_find_job_create(dataset=logged, user=reviewer)
+        find_moments_job_create(dataset=logged, user=reviewer)
     assert not Job.objects.exists()

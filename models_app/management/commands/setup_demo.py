@@ -20,7 +20,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from annotations.models import Dataset, Role
 from annotations.services import dataset_get_or_create, membership_set
 from jobs.models import Job
-from models_app.job_services import train_job_create
+from models_app.job_services import TRAIN_JOB, train_job_create
 from models_app.management.commands._common import StageBar
 from models_app.ml.config import ModelConfig, TrainConfig
 from models_app.ml.hardware import cpu_info
@@ -111,7 +111,7 @@ class Command(BaseCommand):
         site serves at once), trains the quick model, which labels the demo and is measured on the
         demo's gold, then trains the full model, which does the same."""
         waiting = Job.objects.filter(
-            kind=Job.Kind.TRAIN,
+            kind=TRAIN_JOB,
             dataset=dataset,
             status__in=(Job.Status.PENDING, Job.Status.RUNNING),
         ).first()
