@@ -209,5 +209,5 @@ def test_a_statement_learned_from_the_logs_links_to_the_turn_that_said_it(client
     preferences_learn_from_labels(dataset=people)
     client.force_login(viewer)
     page = client.get(_person_url(people)).content.decode()
-    link = reverse("annotations:dialogue-detail", args=[people.name, turn.dialogue_id]) + "#turn-t1"
+    link = reverse("annotations:dialogue-detail", args=[people.name, turn.dialogue.external_id]) + "#turn-t1"
     assert "Golden State Warriors" in page and link in page
