@@ -241,7 +241,7 @@ def test_dialogue_page_shows_turns_slots_labels_and_goals(client, dataset, viewe
     html = client.get(url).content.decode()
     assert " purple haze by jimi hendrix" in html
     assert "answer 1" in html  # the assistant's response bubble
-    assert '<mark class="slot"' in html and '<span class="slot-type">song</span>' in html
+    assert '<mark class="slot slot-hue-9"' in html and '<span class="slot-type">song</span>' in html
     assert "barge-in" in html and "negative feedback" in html
     assert "labeller-v1" in html  # a model label names its model version
     assert "alice" in html  # a person's label names its author
