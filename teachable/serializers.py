@@ -66,7 +66,7 @@ class QuestionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Question
-        fields = ["key", "domain", "text", "answer_type", "catalogue", "next"]
+        fields = ["key", "domain", "text", "confirm", "answer_type", "catalogue", "next"]
 
 
 class QuestionSetSerializer(serializers.ModelSerializer):

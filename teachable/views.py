@@ -241,6 +241,7 @@ def teaching_settings(request: AuthenticatedHttpRequest, name: str) -> HttpRespo
                 "key": q.key,
                 "domain": q.domain,
                 "text": q.text,
+                "confirm": q.confirm,
                 "answer_type": q.answer_type,
                 "catalogue": q.catalogue.name if q.catalogue else "",
                 "next": q.next_question.key if q.next_question else "",
@@ -269,6 +270,7 @@ def teaching_settings(request: AuthenticatedHttpRequest, name: str) -> HttpRespo
                         services.QuestionInput(
                             key=row["key"],
                             text=row["text"],
+                            confirm=row.get("confirm", ""),
                             domain=row.get("domain", ""),
                             answer_type=row["answer_type"],
                             catalogue=row.get("catalogue") or None,
