@@ -72,9 +72,10 @@ def _said(turn: dict[str, Any], span: dict[str, Any]) -> str:
     return str(span.get("value") or "")
 
 
-def _turn_evidence(turn: dict[str, Any]) -> dict[str, Any]:
-    keep = ("id", "utterance", "response", "intent", "status", "feedback", "barge_in", "timestamp")
-    return {name: turn[name] for name in keep if turn.get(name) is not None}
+def _turn_evidence(turn: dict[str, Any], turn_id: str) -> dict[str, Any]:
+    """What a moment shows of a turn; ``turn_id`` is its id, given or by position ("t3")."""
+    keep = ("utterance", "response", "intent", "status", "feedback", "barge_in", "timestamp")
+    return {"id": turn_id, **{name: turn[name] for name in keep if turn.get(name) is not None}}
 
 
 def dialogue_moments(
@@ -124,7 +125,7 @@ def dialogue_moments(
                             kind="ambiguous_entity",
                             question=f"When you say “{said}”, which do you mean: {' or '.join(names)}?",
                             candidates=names,
-                            evidence={"turns": [_turn_evidence(turn)], "said": said},
+                            evidence={"turns": [_turn_evidence(turn, turn_id)], "said": said},
                         )
                     )
                     break
@@ -143,7 +144,7 @@ def dialogue_moments(
                     kind=kind,
                     question=f"Which {rule.key} should I use when you ask “{turn.get('utterance', '')}”?",
                     proposed_value=proposed,
-                    evidence={"turns": [_turn_evidence(turns[p]) for p in [position, *later]]},
+                    evidence={"turns": [_turn_evidence(turns[p], ids[p]) for p in [position, *later]]},
                 )
             )
     goals = (dialogue.get("labels") or {}).get("goals")
