@@ -102,7 +102,9 @@ def dialogue_moments(
     repeats: list[int] = []  # positions whose next turn says the same again
     for position, (turn, turn_id) in enumerate(zip(turns, ids, strict=True)):
         label = turn_labels.get(turn_id) or {}
-        intent = label.get("intent") or turn.get("intent")
+        # The label's reading where there is one: a null intent says the speech was not meant for the
+        # assistant (a false wake), and nothing was asked of a preference, whatever the assistant read.
+        intent = label["intent"] if "intent" in label else turn.get("intent")
         spans = _spans(turn, label)
         for rule in by_intent.get(str(intent), []):
             base: dict[str, Any] = {

@@ -85,6 +85,11 @@ def test_a_request_restated_and_never_served_is_a_failed_chain() -> None:
 
 def test_no_reaction_no_speaker_or_no_rule_means_no_moment() -> None:
     assert dialogue_moments(_dialogue(_turn("t1", "what's the weather")), RULES, CITIES) == []
+    # Speech not meant for the assistant (its label's intent is null), though the assistant acted on it.
+    false_wake = _dialogue(
+        _turn("t1", "put your shoes on", barge_in=True), labels={"turns": {"t1": {"intent": None}}}
+    )
+    assert dialogue_moments(false_wake, RULES, CITIES) == []
     silent = {**_dialogue(_turn("t1", "what's the weather", feedback="negative")), "user_id": None}
     assert dialogue_moments(silent, RULES, CITIES) == []
     music = _dialogue({"id": "t1", "utterance": "play music", "intent": "play_music", "feedback": "negative"})
