@@ -194,6 +194,14 @@ def dialogue_get_with_labels(
     return dialogue
 
 
+def dialogue_external_id(dataset: Dataset, pk: int) -> str | None:
+    """The id in the logs of the dataset's dialogue with database number ``pk``, or None."""
+    found: str | None = (
+        Dialogue.objects.filter(dataset=dataset, pk=pk).values_list("external_id", flat=True).first()
+    )
+    return found
+
+
 def dataset_has_proposals(dataset: Dataset) -> bool:
     """Whether any model ever proposed a label in the dataset (an empty review queue means "all done"
     only then; before, it means "label it first")."""

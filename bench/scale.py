@@ -101,7 +101,9 @@ def main() -> None:
             client.force_login(reviewer)
             rng = random.Random(args.seed)
             ids = list(
-                Dialogue.objects.filter(dataset=dataset).order_by("?").values_list("pk", flat=True)[:500]
+                Dialogue.objects.filter(dataset=dataset)
+                .order_by("?")
+                .values_list("external_id", flat=True)[:500]
             )
             current: dict[str, int] = {}
 
@@ -112,8 +114,9 @@ def main() -> None:
                 return response
 
             def dialogue_page() -> Any:
-                pk = rng.choice(ids)
-                return client.get(reverse("annotations:dialogue-detail", args=[dataset.name, pk]))
+                return client.get(
+                    reverse("annotations:dialogue-detail", args=[dataset.name, rng.choice(ids)])
+                )
 
             def search() -> Any:
                 words = " ".join(rng.sample(SEARCH_WORDS, 1) + rng.sample(WORDS, 1))

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+import numpy as np
 from django.db.models import CharField, Count, F, Func, Q, Sum
 from django.db.models.functions import Floor
 
@@ -41,16 +42,29 @@ class ConfidenceBin:
         return self.right / self.verdicts
 
 
+# A threshold resting on fewer reviews than this is shown as a rough guess: at 50 reviews and 90%
+# precision, the 95% interval still runs from 79% to 96%.
+FEW_REVIEWS = 50
+
+
 @dataclass
 class CurvePoint:
     """Auto-accept at ``threshold``: the share of reviewed proposals at or above it (coverage), how
-    many of those reviewers accepted (precision), and how many waiting proposals it would accept."""
+    many of those reviewers accepted (precision) with its 95% Wilson interval (how far the precision
+    of all such proposals may be from what these reviews show), and how many waiting proposals it
+    would accept."""
 
     threshold: float
     reviewed: int
     precision: float
     coverage: float
     would_accept: int
+    precision_low: float = 0.0
+    precision_high: float = 1.0
+
+    @property
+    def few(self) -> bool:
+        return self.reviewed < FEW_REVIEWS
 
 
 @dataclass
@@ -65,6 +79,11 @@ class KindQuality:
     @property
     def accuracy(self) -> float | None:
         return self.right / self.verdicts if self.verdicts else None
+
+    @property
+    def few(self) -> bool:
+        """Too few reviews for a threshold chosen from them to be more than a rough guess."""
+        return self.verdicts < FEW_REVIEWS
 
 
 def model_quality(dataset: Dataset, stats: DatasetStats | None) -> list[KindQuality]:
@@ -116,8 +135,11 @@ def model_quality(dataset: Dataset, stats: DatasetStats | None) -> list[KindQual
 
 
 def _curve(bins: dict[int, ConfidenceBin], waiting: dict[int, int], total: int) -> list[CurvePoint]:
-    """From the top bin down, the running counts at each lower edge (thresholds ascending)."""
+    """From the top bin down, the running counts at each lower edge (thresholds ascending), each
+    precision with its interval (statsmodels' ``proportion_confint``, Wilson's method: right near 0 and
+    1 and at small counts, where the normal approximation's interval leaves [0, 1])."""
     points = []
+    accepts = []
     reviewed = right = accepted = 0
     for number in range(CONFIDENCE_BINS - 1, -1, -1):
         found = bins.get(number)
@@ -125,6 +147,7 @@ def _curve(bins: dict[int, ConfidenceBin], waiting: dict[int, int], total: int) 
             reviewed, right = reviewed + found.verdicts, right + found.right
         accepted += waiting.get(number, 0)
         if reviewed:
+            accepts.append(right)
             points.append(
                 CurvePoint(
                     threshold=number / CONFIDENCE_BINS,
@@ -134,6 +157,15 @@ def _curve(bins: dict[int, ConfidenceBin], waiting: dict[int, int], total: int) 
                     would_accept=accepted,
                 )
             )
+    if points:
+        # Imported here: statsmodels takes seconds to import, and only this page needs it.
+        from statsmodels.stats.proportion import proportion_confint
+
+        low, high = proportion_confint(
+            np.array(accepts), np.array([p.reviewed for p in points]), alpha=0.05, method="wilson"
+        )
+        for point, lower, upper in zip(points, low, high, strict=True):
+            point.precision_low, point.precision_high = float(lower), float(upper)
     return points[::-1]
 
 

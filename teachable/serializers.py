@@ -57,7 +57,7 @@ class QuestionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Question
-        fields = ["key", "domain", "text", "answer_type", "catalogue", "next"]
+        fields = ["key", "domain", "text", "confirm", "answer_type", "catalogue", "next"]
 
 
 class QuestionSetSerializer(serializers.ModelSerializer):

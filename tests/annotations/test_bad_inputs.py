@@ -97,7 +97,7 @@ def test_every_page_of_a_dialogue_nested_just_within_the_limit_answers(
 
     pages = [
         reverse("annotations:dataset-detail", args=[dataset.name]),
-        reverse("annotations:dialogue-detail", args=[dataset.name, dialogue.pk]),
+        reverse("annotations:dialogue-detail", args=[dataset.name, dialogue.external_id]),
         reverse("review:review-dialogue", args=[dataset.name, dialogue.pk]),
         f"/api/datasets/{dataset.name}/dialogues/",
         f"/api/datasets/{dataset.name}/dialogues/{dialogue.pk}/",

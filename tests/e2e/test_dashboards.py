@@ -52,6 +52,25 @@ def test_the_quality_page_draws_every_plot(page_as, reviewed, screenshot):
     assert_is_a_picture_of_the_page(page, screenshot("dashboard.png"))
 
 
+def test_the_numbers_under_each_quality_plot_are_shown_whole(page_as, reviewed):
+    ada, dataset = reviewed
+    page = page_as(ada)
+    page.goto(reverse("review:agreement", args=[dataset.name]))
+    for summary in page.locator(".chart-pair details > summary").all():
+        summary.click()
+    tables = page.locator(".chart-pair .table-wrap")
+    assert tables.count() >= 5
+    for number in range(tables.count()):
+        wrap = tables.nth(number)
+        # What the box would need to show everything, against what it shows.
+        needed, shown = wrap.evaluate(
+            "w => [[w.scrollWidth, w.scrollHeight], [w.clientWidth, w.clientHeight]]"
+        )
+        assert needed[0] <= shown[0] and needed[1] <= shown[1], (number, needed, shown)
+        card, table = wrap.locator("xpath=ancestor::section[1]").bounding_box(), wrap.bounding_box()
+        assert table["x"] + table["width"] <= card["x"] + card["width"], number
+
+
 def test_choosing_a_point_of_the_curve_puts_its_threshold_in_the_rules(page_as, reviewed):
     ada, dataset = reviewed
     page = page_as(ada)

@@ -13,7 +13,16 @@ from django.utils import timezone
 
 from annotations.models import CONFIDENCE_BINS, DatasetStats, Label, LabelKind, LabelStatus, Membership, Role
 from review.models import AutoAcceptRule, LabelReview
-from review.quality import MAX_PERIODS, failure_quality, model_comparison, model_quality, review_activity
+from review.quality import (
+    FEW_REVIEWS,
+    MAX_PERIODS,
+    ConfidenceBin,
+    _curve,
+    failure_quality,
+    model_comparison,
+    model_quality,
+    review_activity,
+)
 from tests.review.quality_helpers import make_quality_dataset
 
 pytestmark = pytest.mark.django_db
@@ -69,6 +78,39 @@ def test_each_threshold_gives_precision_coverage_and_the_proposals_it_would_acce
     )
     assert curve[0].would_accept == waiting.count()
     assert curve[-1].would_accept == waiting.filter(confidence__gte=curve[-1].threshold).count()
+
+
+def test_each_precision_carries_its_95_percent_wilson_interval_which_narrows_with_more_reviews():
+    # 18 of 20 accepted in the top bin, 180 of 200 from the next one up: the same 90%, told apart.
+    top = CONFIDENCE_BINS - 1
+    bins = {
+        top: ConfidenceBin(top / CONFIDENCE_BINS, 20, 18, 19.0),
+        top - 1: ConfidenceBin(0.9, 180, 162, 165.0),
+    }
+    high, low = _curve(bins, {}, 200)[::-1][:2]
+    assert (high.threshold, high.reviewed, high.precision) == (top / CONFIDENCE_BINS, 20, 0.9)
+    assert (high.precision_low, high.precision_high) == pytest.approx((0.699, 0.972), abs=0.001)
+    assert (low.reviewed, low.precision) == (200, 0.9)
+    assert (low.precision_low, low.precision_high) == pytest.approx((0.851, 0.934), abs=0.001)
+    assert high.few and not low.few
+
+
+def test_the_auto_accept_page_says_how_many_reviews_a_threshold_rests_on_and_warns_when_few(
+    client, reviewed, make_user
+):
+    admin = make_user("ada")
+    Membership.objects.create(dataset=reviewed, user=admin, role=Role.ADMIN)
+    client.force_login(admin)
+    intent = _intent(reviewed)
+    assert intent.verdicts < FEW_REVIEWS
+    html = client.get(reverse("review:dataset-auto-accept", args=[reviewed.name])).content.decode()
+    assert (
+        f"Only {intent.verdicts} reviews of intent labels: a threshold chosen from so few is a rough guess"
+        in html
+    )
+    top = intent.curve[-1]
+    assert f"{top.precision_low:.0%} to {top.precision_high:.0%}" in html
+    assert f"from {top.reviewed} review" in html  # in the curve's tips
 
 
 def test_reviewers_days_count_verdicts_and_agreement(reviewed):
