@@ -252,8 +252,9 @@ def _where(dataset: Dataset, dialogue_id: int | None) -> dict[str, Any]:
 class DatasetAutoAcceptApi(APIView):
     @extend_schema(responses={200: AutoAcceptSerializer, **NOT_ALLOWED})
     def get(self, request: AuthenticatedRequest, name: str) -> Response:
-        """The thresholds at or above which model labels are accepted without review (admins)."""
-        dataset = dataset_for_request(request, name, Role.ADMIN)
+        """The thresholds at or above which model labels are accepted without review (every member
+        reads them; admins change them)."""
+        dataset = dataset_for_request(request, name, Role.VIEWER)
         return Response(auto_accept_thresholds(dataset))
 
     @extend_schema(
