@@ -247,7 +247,8 @@ def label_list(
 def assistant_user_keys(dataset: Dataset, q: str = "") -> QuerySet[Any, Any]:
     """The dataset's assistant users (the format's ``user_id``), each with ``dialogue_count``, by key;
     ``q`` keeps the keys that contain it (any case)."""
-    dialogues = Dialogue.objects.filter(dataset=dataset, user_key__isnull=False)
+    # An empty id names no one (a person's pages and API refuse it): it is not listed either.
+    dialogues = Dialogue.objects.filter(dataset=dataset, user_key__isnull=False).exclude(user_key="")
     if q:
         dialogues = dialogues.filter(user_key__icontains=q)
     return dialogues.values("user_key").annotate(dialogue_count=Count("id")).order_by("user_key")

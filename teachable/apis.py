@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -34,6 +34,13 @@ from teachable.serializers import (
 )
 
 TAGS = ["teachable"]
+PERSON_IN_PATH = OpenApiParameter(
+    "user_id",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    description='The person\'s id (FORMAT.md `user_id`), with "~" written `~7E` and "/" `~2F` (and an id '
+    "of dots only as `~2E` each); any other id as it is.",
+)
 
 
 class _SlotSerializer(serializers.Serializer):
@@ -86,14 +93,18 @@ class AssistantUserListApi(APIView):
 
 
 class AssistantUserApi(APIView):
-    @extend_schema(tags=TAGS, responses={200: OpenApiTypes.OBJECT, **NOT_ALLOWED})
+    @extend_schema(
+        parameters=[PERSON_IN_PATH], tags=TAGS, responses={200: OpenApiTypes.OBJECT, **NOT_ALLOWED}
+    )
     def get(self, request: AuthenticatedRequest, name: str, user_id: str) -> Response:
         """Everything kept about this person: preferences (also superseded ones), their history, and
         guided sessions."""
         dataset = dataset_for_request(request, name, Role.VIEWER)
         return Response(selectors.user_record(dataset, selectors.assistant_user_require(dataset, user_id)))
 
-    @extend_schema(tags=TAGS, responses={200: OpenApiTypes.OBJECT, **NOT_ALLOWED})
+    @extend_schema(
+        parameters=[PERSON_IN_PATH], tags=TAGS, responses={200: OpenApiTypes.OBJECT, **NOT_ALLOWED}
+    )
     def delete(self, request: AuthenticatedRequest, name: str, user_id: str) -> Response:
         """Forget this person: preferences, their history and sessions (admins)."""
         dataset = dataset_for_request(request, name, Role.ADMIN)
@@ -111,7 +122,11 @@ class _PreferenceInputSerializer(serializers.Serializer):
 
 
 class PreferenceListApi(APIView):
-    @extend_schema(tags=TAGS, responses={200: PreferenceSerializer(many=True), **NOT_ALLOWED})
+    @extend_schema(
+        parameters=[PERSON_IN_PATH],
+        tags=TAGS,
+        responses={200: PreferenceSerializer(many=True), **NOT_ALLOWED},
+    )
     def get(self, request: AuthenticatedRequest, name: str, user_id: str) -> Response:
         """The person's preferences in force (``?all=1`` also superseded and deleted ones)."""
         dataset = dataset_for_request(request, name, Role.VIEWER)
@@ -121,6 +136,7 @@ class PreferenceListApi(APIView):
         return Response(PreferenceSerializer(preferences, many=True).data)
 
     @extend_schema(
+        parameters=[PERSON_IN_PATH],
         tags=TAGS,
         request=_PreferenceInputSerializer,
         responses={201: PreferenceSerializer, **BAD_REQUEST, **NOT_ALLOWED},
@@ -151,7 +167,11 @@ class LearnFromLabelsApi(APIView):
 
 
 class MomentListApi(APIView):
-    @extend_schema(tags=TAGS, responses={200: serializers.ListSerializer(child=serializers.DictField())})
+    @extend_schema(
+        parameters=[PERSON_IN_PATH],
+        tags=TAGS,
+        responses={200: serializers.ListSerializer(child=serializers.DictField())},
+    )
     def get(self, request: AuthenticatedRequest, name: str, user_id: str) -> Response:
         """The person's teachable moments (``?status=open|confirmed|dismissed|all``, default open)."""
         dataset = dataset_for_request(request, name, Role.VIEWER)
