@@ -26,7 +26,14 @@ from annotations.formats.export_formats import EXPORT_FORMATS
 from annotations.formats.streaming import export_response
 from annotations.formats.upload_parsers import GzipFileParser, NdjsonFileParser
 from annotations.forms import ON_DUPLICATE_CHOICES, validate_import_filename
-from annotations.models import MAX_REQUIRED_REVIEWS, Dataset, LabelStatus, Membership, Role
+from annotations.models import (
+    DATASET_DESCRIPTION_MAX_LENGTH,
+    MAX_REQUIRED_REVIEWS,
+    Dataset,
+    LabelStatus,
+    Membership,
+    Role,
+)
 from annotations.selectors import (
     dataset_list_for_user,
     dialogue_get_with_labels,
@@ -99,7 +106,9 @@ class DatasetListApi(APIView):
 
     class CreateInputSerializer(serializers.Serializer):
         name = serializers.CharField(max_length=Dataset._meta.get_field("name").max_length)
-        description = serializers.CharField(required=False, allow_blank=True, default="")
+        description = serializers.CharField(
+            required=False, allow_blank=True, default="", max_length=DATASET_DESCRIPTION_MAX_LENGTH
+        )
 
     @extend_schema(responses={200: DatasetSerializer(many=True), **BAD_REQUEST})
     def get(self, request: Request) -> Response:
@@ -122,7 +131,9 @@ class DatasetListApi(APIView):
 
 class DatasetDetailApi(APIView):
     class UpdateInputSerializer(serializers.Serializer):
-        description = serializers.CharField(required=False, allow_blank=True)
+        description = serializers.CharField(
+            required=False, allow_blank=True, max_length=DATASET_DESCRIPTION_MAX_LENGTH
+        )
         required_reviews = serializers.IntegerField(
             required=False, min_value=1, max_value=MAX_REQUIRED_REVIEWS
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 
@@ -28,6 +29,8 @@ def validate_dataset_name(name: str) -> None:
 
 
 RESERVED_DATASET_NAMES = frozenset({"new"})
+# A description is a few lines for the datasets list, not a document: a 9 MB one was accepted once.
+DATASET_DESCRIPTION_MAX_LENGTH = 2000
 # The most independent reviews a dataset may ask of each label; the review pages, the API and the
 # review service that changes the number all read it from here.
 MAX_REQUIRED_REVIEWS = 10
@@ -35,7 +38,11 @@ MAX_REQUIRED_REVIEWS = 10
 
 class Dataset(models.Model):
     name = models.CharField(max_length=200, unique=True, validators=[validate_dataset_name])
-    description = models.TextField(blank=True)
+    description = models.TextField(
+        blank=True,
+        max_length=DATASET_DESCRIPTION_MAX_LENGTH,
+        validators=[MaxLengthValidator(DATASET_DESCRIPTION_MAX_LENGTH)],
+    )
     # How many independent reviews a dialogue needs before its labels become gold (3 for a gold set).
     required_reviews = models.PositiveSmallIntegerField(default=1)
     created_by = models.ForeignKey(

@@ -74,10 +74,7 @@ def dataset_create(*, name: str, description: str = "", user: User | None = None
     if Dataset.objects.filter(name=name).exists():
         raise ApplicationError(f"A dataset named {name!r} already exists.", extra={"field": "name"})
     dataset = Dataset(name=name, description=description, created_by=user)
-    try:
-        dataset.full_clean()
-    except ValidationError as error:
-        raise ApplicationError(" ".join(error.messages), extra={"field": "name"}) from error
+    _full_clean(dataset)
     dataset.save()
     if user is not None:
         Membership.objects.create(dataset=dataset, user=user, role=Role.ADMIN)
@@ -240,9 +237,18 @@ def dataset_update(*, dataset: Dataset, description: str | None = None) -> Datas
     reviews each label needs is a review rule, set by ``review.services.dataset_required_reviews_set``."""
     if description is not None:
         dataset.description = description
-        dataset.full_clean()
+        _full_clean(dataset)
         dataset.save(update_fields=["description"])
     return dataset
+
+
+def _full_clean(dataset: Dataset) -> None:
+    """The model's checks, refused as the domain's error naming the first field at fault."""
+    try:
+        dataset.full_clean()
+    except ValidationError as error:
+        field, messages = next(iter(error.message_dict.items()))
+        raise ApplicationError(" ".join(messages), extra={"field": field}) from error
 
 
 @transaction.atomic

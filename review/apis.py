@@ -134,8 +134,12 @@ class DialogueAcceptAllApi(APIView):
             id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
             revision = serializers.IntegerField(min_value=1, max_value=MAX_REVISION)
 
-        labels = ReviewLabelRevisionSerializer(
-            many=True, allow_empty=False, help_text="Each label the client shows."
+        labels = serializers.ListField(
+            child=ReviewLabelRevisionSerializer(),
+            allow_empty=False,
+            # A dialogue of the import's 1,000 turns, each with every kind of label, and then some.
+            max_length=20_000,
+            help_text="Each label the client shows.",
         )
 
     @extend_schema(

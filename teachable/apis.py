@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from annotations.api_access import dataset_for_request
 from annotations.models import Role
+from annotations.serializers import SERVED_REQUEST_MAX_BYTES, DeviceSerializer
 from jobs.serializers import JobSerializer
 from selflearn_site.api_docs import BAD_REQUEST, CONFLICT, NOT_ALLOWED
 from selflearn_site.authenticated import AuthenticatedRequest
@@ -34,6 +35,8 @@ from teachable.serializers import (
 )
 
 TAGS = ["teachable"]
+# A question set is a short conversation and the rules a table per dataset: bounds far above real use.
+MAX_QUESTIONS, MAX_RULES = 100, 1000
 PERSON_IN_PATH = OpenApiParameter(
     "user_id",
     OpenApiTypes.STR,
@@ -56,7 +59,9 @@ class ResolveApi(APIView):
         utterance = serializers.CharField(max_length=1000, allow_blank=True, required=False)
         intent = serializers.CharField(max_length=200, allow_null=True)
         slots = serializers.ListField(child=_SlotSerializer(), required=False, max_length=50)
-        device = serializers.DictField(required=False)
+        device = DeviceSerializer(required=False)
+
+    max_body_bytes = SERVED_REQUEST_MAX_BYTES
 
     @extend_schema(
         tags=TAGS,
@@ -267,7 +272,9 @@ class QuestionSetApi(APIView):
             )
 
         domain = serializers.CharField(max_length=64)
-        questions = QuestionInputSerializer(many=True, allow_empty=False)
+        questions = serializers.ListField(
+            child=QuestionInputSerializer(), allow_empty=False, max_length=MAX_QUESTIONS
+        )
 
     @extend_schema(tags=TAGS, responses={200: QuestionSetSerializer, **NOT_ALLOWED})
     def get(self, request: AuthenticatedRequest, name: str, set_name: str) -> Response:
@@ -382,7 +389,7 @@ class ResolutionRulesApi(APIView):
             key = serializers.CharField(max_length=64)
             catalogue = serializers.CharField(max_length=64, required=False, allow_null=True, default=None)
 
-        rules = RuleInputSerializer(many=True)
+        rules = serializers.ListField(child=RuleInputSerializer(), max_length=MAX_RULES)
 
     @extend_schema(tags=TAGS, responses={200: ResolutionRuleSerializer(many=True), **NOT_ALLOWED})
     def get(self, request: AuthenticatedRequest, name: str) -> Response:
