@@ -1,6 +1,6 @@
-"""REST for datasets: the datasets themselves, their members, imports, dialogues, labels and the
-streamed export (auto-accept rules and reviewing are the review app's, ``review/apis.py``). Each view
-validates, calls a service or a selector, serializes.
+"""REST for datasets: the datasets themselves, imports, dialogues, labels and the streamed export
+(members and invitations are ``member_apis.py``; auto-accept rules and reviewing are the review app's,
+``review/apis.py``). Each view validates, calls a service or a selector, serializes.
 
 Who may do what is the pages' rule (``api_access.dataset_for_request``): viewers read, reviewers also
 start labelling, admins also change the dataset, its members and rules, and import; strangers get 404.
@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from django.db import transaction
-from django.http import Http404, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -31,7 +31,6 @@ from annotations.models import (
     MAX_REQUIRED_REVIEWS,
     Dataset,
     LabelStatus,
-    Membership,
     Role,
 )
 from annotations.selectors import (
@@ -39,7 +38,6 @@ from annotations.selectors import (
     dialogue_get_with_labels,
     dialogue_list_filtered,
     label_list,
-    membership_list,
 )
 from annotations.serializers import (
     DialogueDetailSerializer,
@@ -54,14 +52,10 @@ from annotations.services import (
     dataset_delete,
     dataset_update,
     import_job_create,
-    membership_add,
-    membership_remove,
-    membership_role_change,
 )
 from jobs.serializers import JobSerializer
 from review.services import dataset_required_reviews_set
-from selflearn_site.api_docs import BAD_REQUEST, CONFLICT, NOT_ALLOWED
-from selflearn_site.api_errors import refusals_as_conflicts
+from selflearn_site.api_docs import BAD_REQUEST, NOT_ALLOWED
 from selflearn_site.authenticated import AuthenticatedRequest
 from selflearn_site.negotiation import ErrorsAsJsonNegotiation
 from selflearn_site.pagination import IdCursorPagination, PageNumberPagination
@@ -165,80 +159,6 @@ class DatasetDetailApi(APIView):
     def delete(self, request: Request, name: str) -> Response:
         """Delete the dataset and everything in it (admins)."""
         dataset_delete(dataset=dataset_for_request(request, name, Role.ADMIN))
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-# ---------------------------------------------------------------------------------------------------
-# Members
-# ---------------------------------------------------------------------------------------------------
-
-
-class MemberSerializer(serializers.Serializer):
-    username = serializers.CharField(source="user.username")
-    role = serializers.ChoiceField(choices=Role.choices)
-
-
-class DatasetMemberListApi(APIView):
-    class AddInputSerializer(serializers.Serializer):
-        username = serializers.CharField(max_length=150)
-        role = serializers.ChoiceField(choices=Role.choices)
-
-    @extend_schema(responses={200: MemberSerializer(many=True), **NOT_ALLOWED})
-    def get(self, request: Request, name: str) -> Response:
-        """Every member sees who else is in the dataset."""
-        dataset = dataset_for_request(request, name)
-        return Response(MemberSerializer(membership_list(dataset), many=True).data)
-
-    @extend_schema(
-        request=AddInputSerializer,
-        responses={201: MemberSerializer, **BAD_REQUEST, **NOT_ALLOWED, **CONFLICT},
-    )
-    def post(self, request: Request, name: str) -> Response:
-        """Give a person a role (admins); a member's role is changed. The last admin stays admin."""
-        dataset = dataset_for_request(request, name, Role.ADMIN)
-        serializer = self.AddInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        with refusals_as_conflicts():
-            membership = membership_add(
-                dataset=dataset,
-                username=serializer.validated_data["username"],
-                role=Role(serializer.validated_data["role"]),
-            )
-        return Response(MemberSerializer(membership).data, status=status.HTTP_201_CREATED)
-
-
-class DatasetMemberDetailApi(APIView):
-    class ChangeInputSerializer(serializers.Serializer):
-        role = serializers.ChoiceField(choices=Role.choices)
-
-    def _membership(self, request: Request, name: str, username: str) -> Membership:
-        dataset = dataset_for_request(request, name, Role.ADMIN)
-        membership = membership_list(dataset).filter(user__username=username.replace("\x00", "")).first()
-        if membership is None:
-            raise Http404(f"{username!r} is not a member of {dataset.name}.")
-        return membership
-
-    @extend_schema(
-        request=ChangeInputSerializer,
-        responses={200: MemberSerializer, **BAD_REQUEST, **NOT_ALLOWED, **CONFLICT},
-    )
-    def patch(self, request: Request, name: str, username: str) -> Response:
-        """Change a member's role (admins). The last admin stays admin."""
-        membership = self._membership(request, name, username)
-        serializer = self.ChangeInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        with refusals_as_conflicts():
-            membership = membership_role_change(
-                membership=membership, role=Role(serializer.validated_data["role"])
-            )
-        return Response(MemberSerializer(membership).data)
-
-    @extend_schema(responses={204: None, **NOT_ALLOWED, **CONFLICT})
-    def delete(self, request: Request, name: str, username: str) -> Response:
-        """Remove a member (admins). The last admin cannot be removed."""
-        membership = self._membership(request, name, username)
-        with refusals_as_conflicts():
-            membership_remove(dataset=membership.dataset, user=membership.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -38,6 +38,7 @@ from annotations.models import (
     Dataset,
     DatasetStats,
     Dialogue,
+    Invitation,
     Label,
     LabelKind,
     LabelSource,
@@ -200,6 +201,35 @@ def dataset_has_proposals(dataset: Dataset) -> bool:
 
 def membership_list(dataset: Dataset) -> QuerySet[Membership]:
     return Membership.objects.filter(dataset=dataset).select_related("user").order_by("user__username")
+
+
+def invitation_list(dataset: Dataset) -> QuerySet[Invitation]:
+    """The dataset's invitations not yet accepted or declined, for its admins."""
+    return Invitation.objects.filter(dataset=dataset).select_related("invited_by").order_by("username")
+
+
+def invitations_for_user(user: User) -> QuerySet[Invitation]:
+    """The invitations waiting for the person's answer."""
+    return (
+        Invitation.objects.filter(username=user.get_username())
+        .select_related("dataset", "invited_by")
+        .order_by("-created_at", "-id")
+    )
+
+
+def invitation_get_for_user(user: User, pk: int) -> Invitation:
+    """One of the person's own invitations; anyone else's is a 404."""
+    invitation = invitations_for_user(user).filter(pk=pk).first()
+    if invitation is None:
+        raise Http404("No such invitation.")
+    return invitation
+
+
+def invitation_get(dataset: Dataset, pk: int) -> Invitation:
+    invitation = invitation_list(dataset).filter(pk=pk).first()
+    if invitation is None:
+        raise Http404("No such invitation.")
+    return invitation
 
 
 def dialogue_list_filtered(

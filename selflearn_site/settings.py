@@ -358,6 +358,9 @@ SELFLEARN_UPLOAD_TEMP_MAX_AGE_SECONDS = int(
 # reaping interval, whatever the broker's visibility timeout (an hour on Redis).
 SELFLEARN_JOB_LEASE_SECONDS = float(os.environ.get("SELFLEARN_JOB_LEASE_SECONDS", 30))
 SELFLEARN_JOB_REAP_SECONDS = float(os.environ.get("SELFLEARN_JOB_REAP_SECONDS", 10))
+# Members join a dataset by accepting an invitation from its admin. A site admin (superuser) adds
+# people directly unless this is off (annotations.membership_services).
+SELFLEARN_SITE_ADMINS_ADD_MEMBERS = env_bool("SELFLEARN_SITE_ADMINS_ADD_MEMBERS", True)
 # How long the review queue holds a dialogue for the reviewer it gave it to; every saved decision
 # renews the hold. After that, anyone may be given it.
 SELFLEARN_REVIEW_LOCK_SECONDS = int(os.environ.get("SELFLEARN_REVIEW_LOCK_SECONDS", 600))
