@@ -68,7 +68,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"
     success_url = reverse_lazy("annotations:dataset-list")
 
-    def form_valid(self, form: SetPasswordForm) -> HttpResponse:  # type: ignore[type-arg]
+    def form_valid(self, form: SetPasswordForm) -> HttpResponse:
         response = super().form_valid(form)
         login_lockout_clear(user=form.user)
         messages.success(self.request, "Your password is changed and you are logged in.")

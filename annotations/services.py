@@ -1,6 +1,6 @@
-"""Writes for datasets and their members (never leaving a dataset without an admin), and the doors
-into import: each is one keyword-only, typed function that the pages, the API, the CLI and the Celery
-tasks share."""
+"""Writes for datasets (members and invitations are ``membership_services``), the doors into import,
+and the kept counts: each is one keyword-only, typed function that the pages, the API, the CLI and
+the Celery tasks share."""
 
 from __future__ import annotations
 
@@ -32,17 +32,6 @@ from annotations.formats.importing import (
     ImportReport,
     ImportSource,
     import_dialogues,
-)
-
-# Members and invitations have their own module; these names stay importable from here.
-from annotations.membership_services import (  # noqa: F401
-    invitation_accept,
-    invitation_decline,
-    invitation_withdraw,
-    membership_add,
-    membership_remove,
-    membership_role_change,
-    membership_set,
 )
 from annotations.models import (
     CONFIDENCE_BINS,

@@ -43,7 +43,7 @@ DIALOGUES_PER_PAGE = 50
 
 @login_required
 @require_GET
-def dataset_list(request: HttpRequest) -> HttpResponse:
+def dataset_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     datasets = list(selectors.dataset_list_for_user(request.user))
     dataset_counts_ensure(datasets=datasets)
     return render(
@@ -205,7 +205,7 @@ def dataset_import(request: AuthenticatedHttpRequest, name: str) -> HttpResponse
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def dataset_members(request: HttpRequest, name: str) -> HttpResponse:
+def dataset_members(request: AuthenticatedHttpRequest, name: str) -> HttpResponse:
     """Every member sees who else is in the dataset; only its admins change anything."""
     minimum_role = Role.ADMIN if request.method == "POST" else Role.VIEWER
     dataset = selectors.dataset_get_for_user(request.user, name, minimum_role=minimum_role)
