@@ -32,6 +32,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 
+from tests.e2e.conftest import launched_chromium
 from tests.factories import dialogue as dialogue_data
 from tests.integration.tls_proxy import tls_proxy
 
@@ -41,7 +42,6 @@ ROOT = Path(__file__).resolve().parents[2]
 RECIPE = ROOT / "docs" / "OPERATIONS.md"
 SECTION = "## Running in production"
 REDIS_URL = os.environ.get("SELFLEARN_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-CHROMIUM = Path(os.environ.get("SELFLEARN_CHROMIUM", "/usr/bin/chromium"))
 IN_CI = os.environ.get("CI") == "true"
 PASSWORD = "a long operator passphrase"
 # The recipe's web bind address, replaced by a free port of this machine.
@@ -212,19 +212,8 @@ def _stop(process: subprocess.Popen) -> None:
 
 @pytest.fixture
 def chromium() -> Iterator[Any]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _require(False, "the playwright package is not installed (make install)")
-    _require(CHROMIUM.exists(), f"{CHROMIUM} is missing: `make install` installs Debian's chromium")
-    from tests.e2e.conftest import CHROMIUM_ARGS
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            yield browser
-            browser.close()
+    with launched_chromium() as browser:
+        yield browser
 
 
 def test_the_production_recipe_serves_pages_over_the_tls_proxy_and_its_worker_runs_jobs(
