@@ -1,4 +1,5 @@
-"""Writes for API tokens: create (the key is returned once, never stored), revoke, and note use."""
+"""Writes for API tokens: create (the key is returned once, never stored), revoke, and note use; and
+the clearing of a login lockout by the owner's password reset."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from axes.utils import reset as axes_reset
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -52,3 +54,10 @@ def api_token_touch(*, token: ApiToken) -> None:
     if token.last_used_at is None or now - token.last_used_at >= TOUCH_INTERVAL:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
+
+
+def login_lockout_clear(*, user: User) -> int:
+    """Forget the failed logins of the person's username from every address (django-axes), so that
+    the owner, who proved it with a password-reset link, is never kept out by someone else's wrong
+    passwords. Returns how many lockout records went."""
+    return int(axes_reset(username=user.get_username()))

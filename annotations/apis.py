@@ -1,6 +1,6 @@
-"""REST for datasets: the datasets themselves, their members, imports, dialogues, labels and the
-streamed export (auto-accept rules and reviewing are the review app's, ``review/apis.py``). Each view
-validates, calls a service or a selector, serializes.
+"""REST for datasets: the datasets themselves, imports, dialogues, labels and the streamed export
+(members and invitations are ``member_apis.py``; auto-accept rules and reviewing are the review app's,
+``review/apis.py``). Each view validates, calls a service or a selector, serializes.
 
 Who may do what is the pages' rule (``api_access.dataset_for_request``): viewers read, reviewers also
 start labelling, admins also change the dataset, its members and rules, and import; strangers get 404.
@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from django.db import transaction
-from django.http import Http404, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -26,13 +26,18 @@ from annotations.formats.export_formats import EXPORT_FORMATS
 from annotations.formats.streaming import export_response
 from annotations.formats.upload_parsers import GzipFileParser, NdjsonFileParser
 from annotations.forms import ON_DUPLICATE_CHOICES, validate_import_filename
-from annotations.models import MAX_REQUIRED_REVIEWS, Dataset, LabelStatus, Membership, Role
+from annotations.models import (
+    DATASET_DESCRIPTION_MAX_LENGTH,
+    MAX_REQUIRED_REVIEWS,
+    Dataset,
+    LabelStatus,
+    Role,
+)
 from annotations.selectors import (
     dataset_list_for_user,
     dialogue_get_with_labels,
     dialogue_list_filtered,
     label_list,
-    membership_list,
 )
 from annotations.serializers import (
     DialogueDetailSerializer,
@@ -47,14 +52,10 @@ from annotations.services import (
     dataset_delete,
     dataset_update,
     import_job_create,
-    membership_add,
-    membership_remove,
-    membership_role_change,
 )
 from jobs.serializers import JobSerializer
 from review.services import dataset_required_reviews_set
-from selflearn_site.api_docs import BAD_REQUEST, CONFLICT, NOT_ALLOWED
-from selflearn_site.api_errors import refusals_as_conflicts
+from selflearn_site.api_docs import BAD_REQUEST, NOT_ALLOWED
 from selflearn_site.authenticated import AuthenticatedRequest
 from selflearn_site.negotiation import ErrorsAsJsonNegotiation
 from selflearn_site.pagination import IdCursorPagination, PageNumberPagination
@@ -99,7 +100,9 @@ class DatasetListApi(APIView):
 
     class CreateInputSerializer(serializers.Serializer):
         name = serializers.CharField(max_length=Dataset._meta.get_field("name").max_length)
-        description = serializers.CharField(required=False, allow_blank=True, default="")
+        description = serializers.CharField(
+            required=False, allow_blank=True, default="", max_length=DATASET_DESCRIPTION_MAX_LENGTH
+        )
 
     @extend_schema(responses={200: DatasetSerializer(many=True), **BAD_REQUEST})
     def get(self, request: Request) -> Response:
@@ -122,7 +125,9 @@ class DatasetListApi(APIView):
 
 class DatasetDetailApi(APIView):
     class UpdateInputSerializer(serializers.Serializer):
-        description = serializers.CharField(required=False, allow_blank=True)
+        description = serializers.CharField(
+            required=False, allow_blank=True, max_length=DATASET_DESCRIPTION_MAX_LENGTH
+        )
         required_reviews = serializers.IntegerField(
             required=False, min_value=1, max_value=MAX_REQUIRED_REVIEWS
         )
@@ -154,80 +159,6 @@ class DatasetDetailApi(APIView):
     def delete(self, request: Request, name: str) -> Response:
         """Delete the dataset and everything in it (admins)."""
         dataset_delete(dataset=dataset_for_request(request, name, Role.ADMIN))
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-# ---------------------------------------------------------------------------------------------------
-# Members
-# ---------------------------------------------------------------------------------------------------
-
-
-class MemberSerializer(serializers.Serializer):
-    username = serializers.CharField(source="user.username")
-    role = serializers.ChoiceField(choices=Role.choices)
-
-
-class DatasetMemberListApi(APIView):
-    class AddInputSerializer(serializers.Serializer):
-        username = serializers.CharField(max_length=150)
-        role = serializers.ChoiceField(choices=Role.choices)
-
-    @extend_schema(responses={200: MemberSerializer(many=True), **NOT_ALLOWED})
-    def get(self, request: Request, name: str) -> Response:
-        """Every member sees who else is in the dataset."""
-        dataset = dataset_for_request(request, name)
-        return Response(MemberSerializer(membership_list(dataset), many=True).data)
-
-    @extend_schema(
-        request=AddInputSerializer,
-        responses={201: MemberSerializer, **BAD_REQUEST, **NOT_ALLOWED, **CONFLICT},
-    )
-    def post(self, request: Request, name: str) -> Response:
-        """Give a person a role (admins); a member's role is changed. The last admin stays admin."""
-        dataset = dataset_for_request(request, name, Role.ADMIN)
-        serializer = self.AddInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        with refusals_as_conflicts():
-            membership = membership_add(
-                dataset=dataset,
-                username=serializer.validated_data["username"],
-                role=Role(serializer.validated_data["role"]),
-            )
-        return Response(MemberSerializer(membership).data, status=status.HTTP_201_CREATED)
-
-
-class DatasetMemberDetailApi(APIView):
-    class ChangeInputSerializer(serializers.Serializer):
-        role = serializers.ChoiceField(choices=Role.choices)
-
-    def _membership(self, request: Request, name: str, username: str) -> Membership:
-        dataset = dataset_for_request(request, name, Role.ADMIN)
-        membership = membership_list(dataset).filter(user__username=username.replace("\x00", "")).first()
-        if membership is None:
-            raise Http404(f"{username!r} is not a member of {dataset.name}.")
-        return membership
-
-    @extend_schema(
-        request=ChangeInputSerializer,
-        responses={200: MemberSerializer, **BAD_REQUEST, **NOT_ALLOWED, **CONFLICT},
-    )
-    def patch(self, request: Request, name: str, username: str) -> Response:
-        """Change a member's role (admins). The last admin stays admin."""
-        membership = self._membership(request, name, username)
-        serializer = self.ChangeInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        with refusals_as_conflicts():
-            membership = membership_role_change(
-                membership=membership, role=Role(serializer.validated_data["role"])
-            )
-        return Response(MemberSerializer(membership).data)
-
-    @extend_schema(responses={204: None, **NOT_ALLOWED, **CONFLICT})
-    def delete(self, request: Request, name: str, username: str) -> Response:
-        """Remove a member (admins). The last admin cannot be removed."""
-        membership = self._membership(request, name, username)
-        with refusals_as_conflicts():
-            membership_remove(dataset=membership.dataset, user=membership.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -8,7 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files import File
 
-from annotations.models import Dataset, Role
+from annotations.models import DATASET_DESCRIPTION_MAX_LENGTH, Dataset, Role
 
 ON_DUPLICATE_CHOICES = [
     ("error", "Stop with an error"),
@@ -25,7 +25,11 @@ def validate_import_filename(upload: File[Any]) -> None:
 
 class DatasetCreateForm(forms.Form):
     name = forms.CharField(max_length=Dataset._meta.get_field("name").max_length)
-    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    description = forms.CharField(
+        required=False,
+        max_length=DATASET_DESCRIPTION_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()

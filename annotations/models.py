@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
+
+from annotations.names import dataset_name_key, dataset_name_problem
 
 
 class Role(models.TextChoices):
@@ -20,14 +23,40 @@ class Role(models.TextChoices):
 
 
 def validate_dataset_name(name: str) -> None:
-    """A name is part of the dataset's URLs: no slash, no surrounding spaces, not a word the URLs use."""
+    """A name is part of the dataset's URLs: no slash, no surrounding spaces, not a word the URLs use;
+    and it must not pass for another (``annotations.names``)."""
     if "/" in name or name != name.strip() or not name:
         raise ValidationError("A dataset name may not contain '/' or start or end with a space.")
     if name in RESERVED_DATASET_NAMES:
         raise ValidationError(f"{name!r} is reserved; choose another name.")
+    problem = dataset_name_problem(name)
+    if problem is not None:
+        raise ValidationError(problem)
+
+
+class NameKeyField(models.TextField):
+    """The key of the row's ``name`` (``annotations.names.dataset_name_key``), written whenever the
+    row is saved, as ``auto_now`` writes a time: every way a dataset is made (the services, the
+    admin, a test's ``objects.create``) is held to the unique key. A key that a migration set apart
+    (two names that were the same name before keys existed) is kept."""
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> str:
+        key = dataset_name_key(model_instance.name)  # type: ignore[attr-defined]
+        current = getattr(model_instance, self.attname) or ""
+        if current.split(LEGACY_KEY_SEPARATOR)[0] != key:
+            setattr(model_instance, self.attname, key)
+            return key
+        return str(current)
+
+
+# Between a key and the id that sets a legacy duplicate apart: a control character, which no key of a
+# new name can contain (dataset_name_key drops them).
+LEGACY_KEY_SEPARATOR = "\x1f"
 
 
 RESERVED_DATASET_NAMES = frozenset({"new"})
+# A description is a few lines for the datasets list, not a document: a 9 MB one was accepted once.
+DATASET_DESCRIPTION_MAX_LENGTH = 2000
 # The most independent reviews a dataset may ask of each label; the review pages, the API and the
 # review service that changes the number all read it from here.
 MAX_REQUIRED_REVIEWS = 10
@@ -35,7 +64,14 @@ MAX_REQUIRED_REVIEWS = 10
 
 class Dataset(models.Model):
     name = models.CharField(max_length=200, unique=True, validators=[validate_dataset_name])
-    description = models.TextField(blank=True)
+    # Unique: no two datasets have names that read the same ("Alpha" and "alpha", "alpha" with a
+    # zero-width space); see annotations/names.py.
+    name_key = NameKeyField(unique=True, editable=False)
+    description = models.TextField(
+        blank=True,
+        max_length=DATASET_DESCRIPTION_MAX_LENGTH,
+        validators=[MaxLengthValidator(DATASET_DESCRIPTION_MAX_LENGTH)],
+    )
     # How many independent reviews a dialogue needs before its labels become gold (3 for a gold set).
     required_reviews = models.PositiveSmallIntegerField(default=1)
     created_by = models.ForeignKey(
@@ -60,6 +96,32 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} is {self.role} of {self.dataset}"
+
+
+class Invitation(models.Model):
+    """A role in a dataset offered to a username: it becomes a membership only when the person with
+    that username accepts, so nobody is put into a dataset without their consent. It is kept by
+    username, not by account, and made the same way whether or not the username exists: whoever
+    invites learns nothing about who has an account."""
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="invitations")
+    username = models.CharField(max_length=150)
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.VIEWER)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["dataset", "username"], name="invitation_unique_username")
+        ]
+        # A person's pending invitations are found by their username.
+        indexes = [models.Index(fields=["username"], name="invitation_username")]
+
+    def __str__(self) -> str:
+        return f"{self.username} invited as {self.role} of {self.dataset}"
 
 
 class Dialogue(models.Model):

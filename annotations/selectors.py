@@ -40,6 +40,7 @@ from annotations.models import (
     Dataset,
     DatasetStats,
     Dialogue,
+    Invitation,
     Label,
     LabelKind,
     LabelSource,
@@ -212,6 +213,35 @@ def membership_list(dataset: Dataset) -> QuerySet[Membership]:
     return Membership.objects.filter(dataset=dataset).select_related("user").order_by("user__username")
 
 
+def invitation_list(dataset: Dataset) -> QuerySet[Invitation]:
+    """The dataset's invitations not yet accepted or declined, for its admins."""
+    return Invitation.objects.filter(dataset=dataset).select_related("invited_by").order_by("username")
+
+
+def invitations_for_user(user: User) -> QuerySet[Invitation]:
+    """The invitations waiting for the person's answer."""
+    return (
+        Invitation.objects.filter(username=user.get_username())
+        .select_related("dataset", "invited_by")
+        .order_by("-created_at", "-id")
+    )
+
+
+def invitation_get_for_user(user: User, pk: int) -> Invitation:
+    """One of the person's own invitations; anyone else's is a 404."""
+    invitation = invitations_for_user(user).filter(pk=pk).first()
+    if invitation is None:
+        raise Http404("No such invitation.")
+    return invitation
+
+
+def invitation_get(dataset: Dataset, pk: int) -> Invitation:
+    invitation = invitation_list(dataset).filter(pk=pk).first()
+    if invitation is None:
+        raise Http404("No such invitation.")
+    return invitation
+
+
 def dialogue_list_filtered(
     dataset: Dataset,
     *,
@@ -257,7 +287,8 @@ def label_list(
 def assistant_user_keys(dataset: Dataset, q: str = "") -> QuerySet[Any, Any]:
     """The dataset's assistant users (the format's ``user_id``), each with ``dialogue_count``, by key;
     ``q`` keeps the keys that contain it (any case)."""
-    dialogues = Dialogue.objects.filter(dataset=dataset, user_key__isnull=False)
+    # An empty id names no one (a person's pages and API refuse it): it is not listed either.
+    dialogues = Dialogue.objects.filter(dataset=dataset, user_key__isnull=False).exclude(user_key="")
     if q:
         dialogues = dialogues.filter(user_key__icontains=q)
     return dialogues.values("user_key").annotate(dialogue_count=Count("id")).order_by("user_key")

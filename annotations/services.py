@@ -1,6 +1,6 @@
-"""Writes for datasets and their members (never leaving a dataset without an admin), and the doors
-into import: each is one keyword-only, typed function that the pages, the API, the CLI and the Celery
-tasks share."""
+"""Writes for datasets (members and invitations are ``membership_services``), the doors into import,
+and the kept counts: each is one keyword-only, typed function that the pages, the API, the CLI and
+the Celery tasks share."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files import File
@@ -33,6 +32,7 @@ from annotations.models import (
     Membership,
     Role,
 )
+from annotations.names import dataset_name_key
 from annotations.stats import (
     STATS_REFRESH,
     dataset_counts_ensure,
@@ -74,10 +74,6 @@ __all__ = [
     "import_job_create",
     "import_job_run",
     "import_uploads_sweep",
-    "membership_add",
-    "membership_remove",
-    "membership_role_change",
-    "membership_set",
     "quality_counts",
     "upload_temp_files_sweep",
 ]
@@ -91,14 +87,17 @@ UPLOAD_DUPLICATE_HINT = (
 
 @transaction.atomic
 def dataset_create(*, name: str, description: str = "", user: User | None = None) -> Dataset:
-    """Create a dataset; the person who creates it becomes its admin."""
-    if Dataset.objects.filter(name=name).exists():
-        raise ApplicationError(f"A dataset named {name!r} already exists.", extra={"field": "name"})
+    """Create a dataset; the person who creates it becomes its admin. Names are unique as they read:
+    "Alpha" is taken once "alpha" is (``annotations.names``)."""
+    same = Dataset.objects.filter(name_key=dataset_name_key(name)).values_list("name", flat=True).first()
+    if same is not None:
+        raise ApplicationError(
+            f"A dataset named {same!r} already exists"
+            + ("." if same == name else f", and {name!r} reads the same: choose another name."),
+            extra={"field": "name"},
+        )
     dataset = Dataset(name=name, description=description, created_by=user)
-    try:
-        dataset.full_clean()
-    except ValidationError as error:
-        raise ApplicationError(" ".join(error.messages), extra={"field": "name"}) from error
+    _full_clean(dataset, exclude=["name_key"])
     dataset.save()
     if user is not None:
         Membership.objects.create(dataset=dataset, user=user, role=Role.ADMIN)
@@ -108,13 +107,6 @@ def dataset_create(*, name: str, description: str = "", user: User | None = None
 def dataset_get_or_create(*, name: str, user: User | None = None) -> Dataset:
     dataset = Dataset.objects.filter(name=name).first()
     return dataset if dataset is not None else dataset_create(name=name, user=user)
-
-
-@transaction.atomic
-def membership_set(*, dataset: Dataset, user: User, role: Role) -> Membership:
-    """Give a person a role in a dataset, or change the role they have."""
-    membership, _ = Membership.objects.update_or_create(dataset=dataset, user=user, defaults={"role": role})
-    return membership
 
 
 def import_job_create(
@@ -286,9 +278,20 @@ def dataset_update(*, dataset: Dataset, description: str | None = None) -> Datas
     reviews each label needs is a review rule, set by ``review.services.dataset_required_reviews_set``."""
     if description is not None:
         dataset.description = description
-        dataset.full_clean()
+        # The name is not changed here, so it is not checked again: a name from before today's rules
+        # (annotations/migrations/0014) stays valid.
+        _full_clean(dataset, exclude=["name", "name_key"])
         dataset.save(update_fields=["description"])
     return dataset
+
+
+def _full_clean(dataset: Dataset, *, exclude: list[str]) -> None:
+    """The model's checks, refused as the domain's error naming the first field at fault."""
+    try:
+        dataset.full_clean(exclude=exclude)
+    except ValidationError as error:
+        field, messages = next(iter(error.message_dict.items()))
+        raise ApplicationError(" ".join(messages), extra={"field": field}) from error
 
 
 @transaction.atomic
@@ -296,43 +299,3 @@ def dataset_delete(*, dataset: Dataset) -> None:
     """Delete the dataset with its dialogues, turns, labels, review history, rules, members and jobs,
     all or nothing."""
     dataset.delete()
-
-
-def _ensure_another_admin(*, dataset: Dataset, membership: Membership) -> None:
-    if membership.role != Role.ADMIN:
-        return
-    others = Membership.objects.filter(dataset=dataset, role=Role.ADMIN).exclude(pk=membership.pk)
-    if not others.exists():
-        raise ApplicationError(f"{dataset.name} needs at least one admin: make someone else admin first.")
-
-
-@transaction.atomic
-def membership_add(*, dataset: Dataset, username: str, role: Role) -> Membership:
-    """Give the person with this username a role in the dataset (or change the one they have)."""
-    user = get_user_model().objects.filter(username=username.strip()).first()
-    if user is None:
-        raise ApplicationError(f"There is no user named {username.strip()!r}.", extra={"field": "username"})
-    existing = Membership.objects.select_for_update().filter(dataset=dataset, user=user).first()
-    if existing is not None and role != Role.ADMIN:
-        _ensure_another_admin(dataset=dataset, membership=existing)
-    return membership_set(dataset=dataset, user=user, role=role)
-
-
-@transaction.atomic
-def membership_role_change(*, membership: Membership, role: Role) -> Membership:
-    membership = Membership.objects.select_for_update().select_related("dataset").get(pk=membership.pk)
-    if role != Role.ADMIN:
-        _ensure_another_admin(dataset=membership.dataset, membership=membership)
-    membership.role = role
-    membership.full_clean()
-    membership.save(update_fields=["role"])
-    return membership
-
-
-@transaction.atomic
-def membership_remove(*, dataset: Dataset, user: User) -> None:
-    membership = Membership.objects.select_for_update().filter(dataset=dataset, user=user).first()
-    if membership is None:
-        raise ApplicationError(f"{user} is not a member of {dataset.name}.")
-    _ensure_another_admin(dataset=dataset, membership=membership)
-    membership.delete()

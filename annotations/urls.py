@@ -9,6 +9,8 @@ urlpatterns = [
     path("", views.dataset_list, name="dataset-list"),
     # Registered before "<str:name>/", so "new" is the form, never a dataset's page.
     path("new/", views.dataset_create_view, name="dataset-create"),
+    # Two segments, so never a dataset's page ("<str:name>/" is one).
+    path("invitations/<int:pk>/", views.invitation_respond, name="invitation-respond"),
     path("<str:name>/", views.dataset_detail, name="dataset-detail"),
     path("<str:name>/export/", views.dataset_export, name="dataset-export"),
     path("<str:name>/import/", views.dataset_import, name="dataset-import"),

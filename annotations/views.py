@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AnonymousUser, User
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from annotations import selectors
 from annotations.conversation import conversation_build
@@ -23,16 +23,17 @@ from annotations.forms import (
     MemberRemoveForm,
     MemberRoleForm,
 )
-from annotations.models import Dataset, LabelKind, LabelSource, LabelStatus, Membership, Role
-from annotations.serializers import DialogueFilterSerializer, ExportParamsSerializer
-from annotations.services import (
-    dataset_counts_ensure,
-    dataset_create,
-    import_job_create,
+from annotations.membership_services import (
+    invitation_accept,
+    invitation_decline,
+    invitation_withdraw,
     membership_add,
     membership_remove,
     membership_role_change,
 )
+from annotations.models import Dataset, Invitation, LabelKind, LabelSource, LabelStatus, Membership, Role
+from annotations.serializers import DialogueFilterSerializer, ExportParamsSerializer
+from annotations.services import dataset_counts_ensure, dataset_create, import_job_create
 from models_app.selectors import model_version_list
 from selflearn_site.authenticated import AuthenticatedHttpRequest
 from selflearn_site.exceptions import ApplicationError
@@ -42,7 +43,7 @@ DIALOGUES_PER_PAGE = 50
 
 @login_required
 @require_GET
-def dataset_list(request: HttpRequest) -> HttpResponse:
+def dataset_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     datasets = list(selectors.dataset_list_for_user(request.user))
     dataset_counts_ensure(datasets=datasets)
     return render(
@@ -50,6 +51,7 @@ def dataset_list(request: HttpRequest) -> HttpResponse:
         "annotations/dataset_list.html",
         {
             "datasets": datasets,
+            "invitations": selectors.invitations_for_user(request.user),
             "label_statuses": LabelStatus.choices,
             "form": DatasetCreateForm(),
         },
@@ -212,7 +214,7 @@ def dataset_import(request: AuthenticatedHttpRequest, name: str) -> HttpResponse
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def dataset_members(request: HttpRequest, name: str) -> HttpResponse:
+def dataset_members(request: AuthenticatedHttpRequest, name: str) -> HttpResponse:
     """Every member sees who else is in the dataset; only its admins change anything."""
     minimum_role = Role.ADMIN if request.method == "POST" else Role.VIEWER
     dataset = selectors.dataset_get_for_user(request.user, name, minimum_role=minimum_role)
@@ -223,13 +225,19 @@ def dataset_members(request: HttpRequest, name: str) -> HttpResponse:
             if action == "add":
                 add_form = MemberAddForm(request.POST)
                 if add_form.is_valid():
-                    membership = membership_add(
+                    added = membership_add(
                         dataset=dataset,
                         username=add_form.cleaned_data["username"],
                         role=Role(add_form.cleaned_data["role"]),
+                        actor=request.user,
                     )
-                    messages.success(request, f"{membership.user} is now {membership.role} of {dataset}.")
+                    messages.success(request, _added_message(added, dataset))
                     return redirect("annotations:dataset-members", name=dataset.name)
+            elif action == "withdraw":
+                invitation = selectors.invitation_get(dataset, int(request.POST.get("invitation") or 0))
+                invitation_withdraw(invitation=invitation)
+                messages.success(request, f"Withdrew the invitation of {invitation.username}.")
+                return redirect("annotations:dataset-members", name=dataset.name)
             elif action == "role":
                 form = MemberRoleForm(request.POST)
                 if form.is_valid():
@@ -260,12 +268,36 @@ def dataset_members(request: HttpRequest, name: str) -> HttpResponse:
         {
             "dataset": dataset,
             "memberships": selectors.membership_list(dataset),
+            "invitations": selectors.invitation_list(dataset) if dataset.user_role == Role.ADMIN else [],
             "add_form": add_form,
             "roles": Role.choices,
             "is_admin": dataset.user_role == Role.ADMIN,
         },
         status=400 if request.method == "POST" else 200,
     )
+
+
+def _added_message(added: Membership | Invitation, dataset: Dataset) -> str:
+    if isinstance(added, Invitation):
+        return (
+            f"Invited {added.username} as {added.role}: {dataset} is in their datasets once they accept. "
+            "(An invitation to a username nobody has is never seen.)"
+        )
+    return f"{added.user} is now {added.role} of {dataset}."
+
+
+@login_required
+@require_POST
+def invitation_respond(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The invitee accepts or declines, from their datasets list."""
+    invitation = selectors.invitation_get_for_user(request.user, pk)
+    if request.POST.get("action") == "accept":
+        membership = invitation_accept(invitation=invitation, user=request.user)
+        messages.success(request, f"You are now {membership.role} of {membership.dataset}.")
+        return redirect("annotations:dataset-detail", name=membership.dataset.name)
+    invitation_decline(invitation=invitation, user=request.user)
+    messages.success(request, f"Declined the invitation to {invitation.dataset}.")
+    return redirect("annotations:dataset-list")
 
 
 def _membership_or_404(dataset: object, membership_pk: int) -> Membership:

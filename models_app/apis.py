@@ -74,7 +74,7 @@ class ReviewableDatasetsField(serializers.ListField):
     so that names do not leak."""
 
     def __init__(self, **kwargs) -> None:
-        super().__init__(child=serializers.CharField(max_length=200), **kwargs)
+        super().__init__(child=serializers.CharField(max_length=200), max_length=100, **kwargs)
 
     def run_validation(self, data=serializers.empty) -> list[Dataset]:
         names = super().run_validation(data)

@@ -134,8 +134,12 @@ class DialogueAcceptAllApi(APIView):
             id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
             revision = serializers.IntegerField(min_value=1, max_value=MAX_REVISION)
 
-        labels = ReviewLabelRevisionSerializer(
-            many=True, allow_empty=False, help_text="Each label the client shows."
+        labels = serializers.ListField(
+            child=ReviewLabelRevisionSerializer(),
+            allow_empty=False,
+            # A dialogue of the import's 1,000 turns, each with every kind of label, and then some.
+            max_length=20_000,
+            help_text="Each label the client shows.",
         )
 
     @extend_schema(
@@ -252,8 +256,9 @@ def _where(dataset: Dataset, dialogue_id: int | None) -> dict[str, Any]:
 class DatasetAutoAcceptApi(APIView):
     @extend_schema(responses={200: AutoAcceptSerializer, **NOT_ALLOWED})
     def get(self, request: AuthenticatedRequest, name: str) -> Response:
-        """The thresholds at or above which model labels are accepted without review (admins)."""
-        dataset = dataset_for_request(request, name, Role.ADMIN)
+        """The thresholds at or above which model labels are accepted without review (every member
+        reads them; admins change them)."""
+        dataset = dataset_for_request(request, name, Role.VIEWER)
         return Response(auto_accept_thresholds(dataset))
 
     @extend_schema(

@@ -124,6 +124,11 @@ def label_verdict_key(kind: str, status: str, value: Any) -> str:
 # ---------------------------------------------------------------------------------------------------
 
 
+# A person's value (a rewrite's text, spans, preferences) is a few hundred characters; the bound keeps a
+# body of megabytes out of the labels, the audit and every page that shows them.
+MAX_VALUE_LENGTH = 20_000
+
+
 @dataclass(frozen=True)
 class TurnInfo:
     """What validating a value needs to know about the dialogue's turns."""
@@ -142,6 +147,10 @@ def _fail(field: str, reason: str) -> NoReturn:
 def validate_value(kind: str, value: Any, *, turn: TurnInfo | None, turns: Sequence[TurnInfo]) -> None:
     """Raise ApplicationError naming the field (``value``, ``value[1].end``) when ``value`` is not a
     valid label of ``kind`` on ``turn`` (None for a dialogue-level label)."""
+    # A goal segmentation names every turn: its bound grows with the dialogue (ids of 200 characters).
+    limit = MAX_VALUE_LENGTH + (256 * len(turns) if kind == LabelKind.GOAL_SEGMENTS else 0)
+    if len(json.dumps(value, ensure_ascii=False)) > limit:
+        _fail("value", f"this label's value has at most {limit:,} characters as JSON")
     if kind not in LabelKind.values:
         _fail("kind", f"must be one of {', '.join(LabelKind.values)}, got {kind!r}")
     dialogue_level = kind == LabelKind.GOAL_SEGMENTS

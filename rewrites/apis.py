@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from annotations.api_access import dataset_for_request
 from annotations.models import Role
+from annotations.serializers import SERVED_REQUEST_MAX_BYTES, DeviceSerializer
 from jobs.serializers import JobSerializer
 from rewrites import selectors, services
 from rewrites.building import build_rewriter_job_create
@@ -24,12 +25,16 @@ from rewrites.serializers import RewriteAnswerSerializer, RewriteBlockSerializer
 from selflearn_site.api_docs import BAD_REQUEST, NOT_ALLOWED
 from selflearn_site.authenticated import AuthenticatedRequest
 
+# "model:" and a model version's name.
+LABELS_CHOICE_LENGTH = 6 + 200
 TAGS = ["rewrites"]
 
 
 class RewriteMiningApi(APIView):
     class MiningInputSerializer(serializers.Serializer):
-        labels = serializers.CharField(default="best", help_text="gold, reviewed, best or model:NAME")
+        labels = serializers.CharField(
+            default="best", max_length=LABELS_CHOICE_LENGTH, help_text="gold, reviewed, best or model:NAME"
+        )
         min_probability = serializers.FloatField(default=0.5, min_value=0.0, max_value=1.0)
         min_support = serializers.IntegerField(default=2, min_value=1, max_value=1_000_000)
         min_margin = serializers.FloatField(
@@ -54,7 +59,9 @@ class RewriteMiningApi(APIView):
 
 class RewriterBuildApi(APIView):
     class BuildInputSerializer(serializers.Serializer):
-        labels = serializers.CharField(default="best", help_text="gold, reviewed, best or model:NAME")
+        labels = serializers.CharField(
+            default="best", max_length=LABELS_CHOICE_LENGTH, help_text="gold, reviewed, best or model:NAME"
+        )
 
     @extend_schema(
         tags=TAGS, request=BuildInputSerializer, responses={202: JobSerializer, **BAD_REQUEST, **NOT_ALLOWED}
@@ -175,7 +182,9 @@ class RewriteApi(APIView):
     class RewriteInputSerializer(serializers.Serializer):
         user_id = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
         utterance = serializers.CharField(max_length=UTTERANCE_LENGTH)
-        device = serializers.DictField(required=False, help_text="{type, has_screen}: read by the ranker")
+        device = DeviceSerializer(required=False, help_text="{type, has_screen}: read by the ranker")
+
+    max_body_bytes = SERVED_REQUEST_MAX_BYTES
 
     @extend_schema(
         tags=TAGS,

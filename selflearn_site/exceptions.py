@@ -15,6 +15,15 @@ class ApplicationError(Exception):
         self.status = status
 
 
+def body_too_large(limit: int) -> ApplicationError:
+    """The refusal of a request body over ``limit`` bytes (413, in the API's error format)."""
+    return ApplicationError(
+        f"The request body is larger than this operation takes ({limit:,} bytes).",
+        extra={"field": "body"},
+        status=413,
+    )
+
+
 def form_field_of(error: ApplicationError, form: Form) -> str | None:
     """The form field a refusal is about, when the form has it; else None (the form as a whole)."""
     field = error.extra.get("field")

@@ -158,8 +158,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# django-axes counts failed logins (and failed API tokens, accounts.authentication) per username and
-# address; past the limit that pair is locked out, even with the right password, until the cool-off.
+# django-axes counts failed logins per username and address, and failed API tokens per key prefix and
+# address (accounts.authentication); past the limit that pair is locked out, even with the right
+# password, until the cool-off. The owner never has to wait: the password-reset link clears the lock
+# of their username from every address and logs them in (accounts.views.PasswordResetConfirmView).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -169,14 +171,31 @@ AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", 5))
 AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("AXES_COOLOFF_MINUTES", 15)))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# The lockout answer: the API's JSON error under /api/, a page offering the reset link elsewhere.
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 # Behind a reverse proxy, how many proxies append to X-Forwarded-For (0: the peer's address is the client's).
 AXES_IPWARE_PROXY_COUNT = int(os.environ.get("AXES_IPWARE_PROXY_COUNT", 0)) or None
 AXES_IPWARE_META_PRECEDENCE_ORDER = (
     ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
 )
+# How long a password-reset link works: it also unlocks a locked-out login, so not for days.
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT_SECONDS", 3600))
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "annotations:dataset-list"
 LOGOUT_REDIRECT_URL = "login"
+
+# ------------------------------------------------------------------------------------------------------
+# Email (password-reset links)
+# ------------------------------------------------------------------------------------------------------
+# Locally the emails are printed on the console; production names an SMTP server
+# (EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and the EMAIL_* below).
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", 25))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "selflearn@localhost")
 
 # ------------------------------------------------------------------------------------------------------
 # Internationalisation
@@ -352,6 +371,9 @@ SELFLEARN_JOB_HOUSEKEEPING_SECONDS = float(os.environ.get("SELFLEARN_JOB_HOUSEKE
 SELFLEARN_IMPORT_UPLOAD_RETENTION_SECONDS = int(
     os.environ.get("SELFLEARN_IMPORT_UPLOAD_RETENTION_SECONDS", 7 * 24 * 3600)
 )
+# Members join a dataset by accepting an invitation from its admin. A site admin (superuser) adds
+# people directly unless this is off (annotations.membership_services).
+SELFLEARN_SITE_ADMINS_ADD_MEMBERS = env_bool("SELFLEARN_SITE_ADMINS_ADD_MEMBERS", True)
 # How long the review queue holds a dialogue for the reviewer it gave it to; every saved decision
 # renews the hold. After that, anyone may be given it.
 SELFLEARN_REVIEW_LOCK_SECONDS = int(os.environ.get("SELFLEARN_REVIEW_LOCK_SECONDS", 600))

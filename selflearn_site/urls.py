@@ -24,3 +24,4 @@ urlpatterns = [
 
 # Under /api/, a URL that matches no route answers JSON like every other API error.
 handler404 = "selflearn_site.error_views.page_not_found"
+handler400 = "selflearn_site.error_views.bad_request"

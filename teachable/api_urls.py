@@ -8,15 +8,17 @@ urlpatterns = [
     path("datasets/<str:name>/resolve/", apis.ResolveApi.as_view(), name="api-teachable-resolve"),
     path("datasets/<str:name>/users/", apis.AssistantUserListApi.as_view(), name="api-teachable-users"),
     path(
-        "datasets/<str:name>/users/<str:user_id>/", apis.AssistantUserApi.as_view(), name="api-teachable-user"
+        "datasets/<str:name>/users/<person:user_id>/",
+        apis.AssistantUserApi.as_view(),
+        name="api-teachable-user",
     ),
     path(
-        "datasets/<str:name>/users/<str:user_id>/preferences/",
+        "datasets/<str:name>/users/<person:user_id>/preferences/",
         apis.PreferenceListApi.as_view(),
         name="api-teachable-preferences",
     ),
     path(
-        "datasets/<str:name>/users/<str:user_id>/moments/",
+        "datasets/<str:name>/users/<person:user_id>/moments/",
         apis.MomentListApi.as_view(),
         name="api-teachable-moments",
     ),

@@ -11,13 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotations.api_access import dataset_for_request
 from annotations.models import Role
+from annotations.serializers import SERVED_REQUEST_MAX_BYTES, DeviceSerializer
 from jobs.serializers import JobSerializer
 from selflearn_site.api_docs import BAD_REQUEST, CONFLICT, NOT_ALLOWED
 from selflearn_site.authenticated import AuthenticatedRequest
@@ -34,6 +35,15 @@ from teachable.serializers import (
 )
 
 TAGS = ["teachable"]
+# A question set is a short conversation and the rules a table per dataset: bounds far above real use.
+MAX_QUESTIONS, MAX_RULES = 100, 1000
+PERSON_IN_PATH = OpenApiParameter(
+    "user_id",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    description='The person\'s id (FORMAT.md `user_id`), with "~" written `~7E` and "/" `~2F` (and an id '
+    "of dots only as `~2E` each); any other id as it is.",
+)
 
 
 class _SlotSerializer(serializers.Serializer):
@@ -49,7 +59,9 @@ class ResolveApi(APIView):
         utterance = serializers.CharField(max_length=1000, allow_blank=True, required=False)
         intent = serializers.CharField(max_length=200, allow_null=True)
         slots = serializers.ListField(child=_SlotSerializer(), required=False, max_length=50)
-        device = serializers.DictField(required=False)
+        device = DeviceSerializer(required=False)
+
+    max_body_bytes = SERVED_REQUEST_MAX_BYTES
 
     @extend_schema(
         tags=TAGS,
@@ -86,14 +98,18 @@ class AssistantUserListApi(APIView):
 
 
 class AssistantUserApi(APIView):
-    @extend_schema(tags=TAGS, responses={200: OpenApiTypes.OBJECT, **NOT_ALLOWED})
+    @extend_schema(
+        parameters=[PERSON_IN_PATH], tags=TAGS, responses={200: OpenApiTypes.OBJECT, **NOT_ALLOWED}
+    )
     def get(self, request: AuthenticatedRequest, name: str, user_id: str) -> Response:
         """Everything kept about this person: preferences (also superseded ones), their history, and
         guided sessions."""
         dataset = dataset_for_request(request, name, Role.VIEWER)
         return Response(selectors.user_record(dataset, selectors.assistant_user_require(dataset, user_id)))
 
-    @extend_schema(tags=TAGS, responses={200: OpenApiTypes.OBJECT, **NOT_ALLOWED})
+    @extend_schema(
+        parameters=[PERSON_IN_PATH], tags=TAGS, responses={200: OpenApiTypes.OBJECT, **NOT_ALLOWED}
+    )
     def delete(self, request: AuthenticatedRequest, name: str, user_id: str) -> Response:
         """Forget this person: preferences, their history and sessions (admins)."""
         dataset = dataset_for_request(request, name, Role.ADMIN)
@@ -111,7 +127,11 @@ class _PreferenceInputSerializer(serializers.Serializer):
 
 
 class PreferenceListApi(APIView):
-    @extend_schema(tags=TAGS, responses={200: PreferenceSerializer(many=True), **NOT_ALLOWED})
+    @extend_schema(
+        parameters=[PERSON_IN_PATH],
+        tags=TAGS,
+        responses={200: PreferenceSerializer(many=True), **NOT_ALLOWED},
+    )
     def get(self, request: AuthenticatedRequest, name: str, user_id: str) -> Response:
         """The person's preferences in force (``?all=1`` also superseded and deleted ones)."""
         dataset = dataset_for_request(request, name, Role.VIEWER)
@@ -121,6 +141,7 @@ class PreferenceListApi(APIView):
         return Response(PreferenceSerializer(preferences, many=True).data)
 
     @extend_schema(
+        parameters=[PERSON_IN_PATH],
         tags=TAGS,
         request=_PreferenceInputSerializer,
         responses={201: PreferenceSerializer, **BAD_REQUEST, **NOT_ALLOWED},
@@ -151,7 +172,11 @@ class LearnFromLabelsApi(APIView):
 
 
 class MomentListApi(APIView):
-    @extend_schema(tags=TAGS, responses={200: serializers.ListSerializer(child=serializers.DictField())})
+    @extend_schema(
+        parameters=[PERSON_IN_PATH],
+        tags=TAGS,
+        responses={200: serializers.ListSerializer(child=serializers.DictField())},
+    )
     def get(self, request: AuthenticatedRequest, name: str, user_id: str) -> Response:
         """The person's teachable moments (``?status=open|confirmed|dismissed|all``, default open)."""
         dataset = dataset_for_request(request, name, Role.VIEWER)
@@ -254,7 +279,9 @@ class QuestionSetApi(APIView):
             )
 
         domain = serializers.CharField(max_length=64)
-        questions = QuestionInputSerializer(many=True, allow_empty=False)
+        questions = serializers.ListField(
+            child=QuestionInputSerializer(), allow_empty=False, max_length=MAX_QUESTIONS
+        )
 
     @extend_schema(tags=TAGS, responses={200: QuestionSetSerializer, **NOT_ALLOWED})
     def get(self, request: AuthenticatedRequest, name: str, set_name: str) -> Response:
@@ -370,7 +397,7 @@ class ResolutionRulesApi(APIView):
             key = serializers.CharField(max_length=64)
             catalogue = serializers.CharField(max_length=64, required=False, allow_null=True, default=None)
 
-        rules = RuleInputSerializer(many=True)
+        rules = serializers.ListField(child=RuleInputSerializer(), max_length=MAX_RULES)
 
     @extend_schema(tags=TAGS, responses={200: ResolutionRuleSerializer(many=True), **NOT_ALLOWED})
     def get(self, request: AuthenticatedRequest, name: str) -> Response:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.urls import register_converter
 
 
 class TeachableConfig(AppConfig):
@@ -8,7 +9,10 @@ class TeachableConfig(AppConfig):
     verbose_name = "Teachable preferences"
 
     def ready(self) -> None:
-        # The teachable-moments job (jobs.registry).
         from teachable.job_kinds import register
+        from teachable.person_keys import PersonKeyConverter
 
+        # The teachable-moments job (jobs.registry).
         register()
+        # ``<person:user_id>`` in teachable's URLs (pages and API): any id reaches its person.
+        register_converter(PersonKeyConverter, "person")

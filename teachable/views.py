@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods, require_POST
 
 from annotations.models import Dataset, Role
@@ -171,7 +172,10 @@ def person_export(request: AuthenticatedHttpRequest, name: str, user_id: str) ->
     dataset = dataset_get_for_user(request.user, name)
     user_key = _person(dataset, user_id)
     response = JsonResponse(selectors.user_record(dataset, user_key), json_dumps_params={"indent": 2})
-    response["Content-Disposition"] = f'attachment; filename="{dataset.name}-{user_key}.json"'
+    # Any id may be in the name (quotes, line breaks, non-ASCII): Django writes the header safely.
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=f"{dataset.name}-{user_key}.json"
+    )
     return response
 
 

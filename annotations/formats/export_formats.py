@@ -40,7 +40,11 @@ turns, and turns whose utterance has no token, are left out.
   ``slots`` and ``preferences`` are the label's spans and preferences as JSON; ``rewrite`` is the
   text; ``defect`` and ``goal_success`` are ``true``/``false``;
   ``position`` counts from 0 (as ``Turn.position``); ``goal`` is the index of the goal segment the
-  turn is in.
+  turn is in. A text cell that a spreadsheet would read as a formula (it starts with ``=``, ``+``,
+  ``-``, ``@``, a tab, a carriage return or NUL, or their full-width forms) gets a leading ``'``, as
+  OWASP's "CSV Injection" advises: the cell then shows as text (``-5 degrees`` reads ``'-5 degrees``
+  in a plain-text reader). Separators, quotes and line breaks inside a cell are already quoted
+  (RFC 4180), so no cell can start in the middle of another.
 - ``hf``: JSON Lines for a Hugging Face token-classification dataset, one object per labelled turn:
   ``{"id": "d1/t1", "tokens": [...], "ner_tags": ["O", "B-song", ...], "intent": "PlayMusic"}``,
   tokens and tags as in ``conll``, string tags (map them to ids with a ``ClassLabel``), ``intent``
@@ -286,11 +290,18 @@ def iter_rasa(lines: Iterable[str]) -> Iterator[str]:
 # --- csv --------------------------------------------------------------------------------------------
 
 
+# What makes Excel, LibreOffice and Google Sheets evaluate a cell as a formula (OWASP's list, with tab,
+# CR and NUL from ASVS 1.2.10), and the full-width forms that Excel reads the same in East Asian locales.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
 def _csv_value(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
     return value
 
 

@@ -132,23 +132,94 @@ def test_a_name_with_a_nul_character_is_a_404_not_a_database_error(api, dataset,
     assert api.get("/api/datasets/assistant%00logs/").status_code == 404
 
 
-def test_an_admin_adds_changes_and_removes_members(api, dataset, dataset_admin, stranger, reviewer):
+def test_an_admin_invites_and_the_person_becomes_a_member_when_they_accept(
+    api, dataset, dataset_admin, stranger, reviewer
+):
     api.force_authenticate(dataset_admin)
-    added = api.post(URL + "members/", {"username": "sam", "role": "viewer"}, format="json")
-    assert added.status_code == 201
-    assert added.json() == {"username": "sam", "role": "viewer"}
+    invited = api.post(URL + "members/", {"username": "sam", "role": "viewer"}, format="json")
+    assert invited.status_code == 202
+    assert (invited.json()["username"], invited.json()["role"]) == ("sam", "viewer")
+    assert not Membership.objects.filter(user=stranger).exists()
+    assert [each["username"] for each in api.get(URL + "invitations/").json()] == ["sam"]
+
+    api.force_authenticate(stranger)
+    mine = api.get("/api/invitations/").json()
+    assert [(each["dataset"], each["role"], each["invited_by"]) for each in mine] == [
+        (dataset.name, "viewer", "alice")
+    ]
+    accepted = api.post(f"/api/invitations/{mine[0]['id']}/accept/")
+    assert accepted.status_code == 201
+    assert accepted.json() == {"dataset": dataset.name, "role": "viewer"}
+    assert api.get(URL).status_code == 200
+
+    api.force_authenticate(dataset_admin)
     changed = api.patch(URL + "members/sam/", {"role": "reviewer"}, format="json")
     assert changed.json() == {"username": "sam", "role": "reviewer"}
     assert api.delete(URL + "members/rita/").status_code == 204
     listed = api.get(URL + "members/").json()
     assert listed == [{"username": "alice", "role": "admin"}, {"username": "sam", "role": "reviewer"}]
+    assert api.get(URL + "invitations/").json() == []
 
 
-def test_adding_an_unknown_person_is_a_400_naming_the_username(api, dataset, dataset_admin):
+def test_a_members_role_changes_at_once_without_an_invitation(api, dataset, dataset_admin, viewer):
     api.force_authenticate(dataset_admin)
-    response = api.post(URL + "members/", {"username": "nobody", "role": "viewer"}, format="json")
-    assert response.status_code == 400
-    assert response.json()["field"] == "username"
+    changed = api.post(URL + "members/", {"username": "victor", "role": "reviewer"}, format="json")
+    assert changed.status_code == 201
+    assert Membership.objects.get(user=viewer).role == Role.REVIEWER
+
+
+def test_an_invitee_declines_and_an_admin_withdraws(api, dataset, dataset_admin, stranger, make_user):
+    make_user("olga")
+    api.force_authenticate(dataset_admin)
+    for username in ("sam", "olga"):
+        api.post(URL + "members/", {"username": username, "role": "admin"}, format="json")
+    olgas = next(each for each in api.get(URL + "invitations/").json() if each["username"] == "olga")
+    assert api.delete(URL + f"invitations/{olgas['id']}/").status_code == 204
+
+    api.force_authenticate(stranger)
+    (sams,) = api.get("/api/invitations/").json()
+    assert api.delete(f"/api/invitations/{sams['id']}/").status_code == 204
+    assert api.post(f"/api/invitations/{sams['id']}/accept/").status_code == 404
+    assert (
+        not Membership.objects.filter(dataset=dataset, role=Role.ADMIN).exclude(user=dataset_admin).exists()
+    )
+
+
+def test_nobody_accepts_an_invitation_meant_for_someone_else(api, dataset, dataset_admin, stranger, viewer):
+    api.force_authenticate(dataset_admin)
+    invitation = api.post(URL + "members/", {"username": "sam", "role": "admin"}, format="json").json()
+    api.force_authenticate(viewer)
+    assert api.post(f"/api/invitations/{invitation['id']}/accept/").status_code == 404
+    assert api.delete(f"/api/invitations/{invitation['id']}/").status_code == 404
+    assert Membership.objects.get(user=viewer).role == Role.VIEWER
+
+
+def test_inviting_an_unknown_username_answers_as_inviting_a_known_one(api, dataset, dataset_admin, stranger):
+    api.force_authenticate(dataset_admin)
+    known = api.post(URL + "members/", {"username": "sam", "role": "viewer"}, format="json")
+    unknown = api.post(URL + "members/", {"username": "nobody", "role": "viewer"}, format="json")
+
+    assert known.status_code == unknown.status_code == 202
+    assert set(known.json()) == set(unknown.json())
+    assert [each["username"] for each in api.get(URL + "invitations/").json()] == ["nobody", "sam"]
+
+
+def test_a_site_admin_adds_a_member_directly_unless_the_setting_says_otherwise(
+    api, dataset, stranger, make_user, settings
+):
+    root = make_user("root", is_superuser=True, is_staff=True)
+    api.force_authenticate(root)
+    added = api.post(URL + "members/", {"username": "sam", "role": "viewer"}, format="json")
+    assert added.status_code == 201
+    assert Membership.objects.get(user=stranger).role == Role.VIEWER
+    unknown = api.post(URL + "members/", {"username": "nobody", "role": "viewer"}, format="json")
+    assert (unknown.status_code, unknown.json()["field"]) == (400, "username")
+
+    settings.SELFLEARN_SITE_ADMINS_ADD_MEMBERS = False
+    olga = make_user("olga")
+    invited = api.post(URL + "members/", {"username": "olga", "role": "viewer"}, format="json")
+    assert invited.status_code == 202
+    assert not Membership.objects.filter(user=olga).exists()
 
 
 def test_the_last_admin_cannot_step_down_or_leave_and_the_answer_is_a_conflict(api, dataset, dataset_admin):

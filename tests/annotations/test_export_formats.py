@@ -295,6 +295,37 @@ def test_csv_quotes_commas_quotes_and_line_breaks_in_utterances():
     ]
 
 
+@pytest.mark.parametrize(
+    "formula",
+    [
+        '=HYPERLINK("http://evil.example","x")',
+        "=cmd|'/c calc'!A0",
+        "+1+1",
+        "-2+3",
+        "@SUM(A1)",
+        "\tx",
+        "\rx",
+        "\uff1d1+1",
+    ],
+)
+def test_csv_neutralises_cells_a_spreadsheet_would_run_as_formulas(formula):
+    data = nlu_dialogue(formula, (formula, {"intent": formula}))
+    data["turns"][0]["response"] = formula
+
+    row = read_csv(convert("csv", data))[0]
+
+    for column in ("dialogue_id", "utterance", "response", "intent"):
+        assert row[column] == "'" + formula, column
+
+
+def test_csv_leaves_cells_that_only_contain_formula_characters_later_as_they_are():
+    data = nlu_dialogue("d-1", ("call mum = now @ home", {"intent": "Call"}))
+
+    row = read_csv(convert("csv", data))[0]
+
+    assert (row["dialogue_id"], row["utterance"], row["position"]) == ("d-1", "call mum = now @ home", "0")
+
+
 def recording(lines: list[str], pulled: list[int]) -> Iterator[str]:
     for line in lines:
         pulled.append(1)

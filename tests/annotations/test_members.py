@@ -1,4 +1,5 @@
-"""Members of a dataset: its admins add people by username, change roles and remove members."""
+"""Members of a dataset: its admins invite people by username (who join when they accept, from their
+datasets list), change roles and remove members."""
 
 from __future__ import annotations
 
@@ -14,25 +15,64 @@ def members_url(dataset) -> str:
     return reverse("annotations:dataset-members", args=[dataset.name])
 
 
-def test_admin_can_add_a_member(client, dataset, dataset_admin, stranger):
+def test_an_invited_person_joins_only_when_they_accept_on_their_datasets_list(
+    client, dataset, dataset_admin, stranger
+):
     client.force_login(dataset_admin)
     response = client.post(members_url(dataset), {"action": "add", "username": "sam", "role": "reviewer"})
     assert response.status_code == 302
+    assert not Membership.objects.filter(user=stranger).exists()
+    assert b"Withdraw the invitation of sam" in client.get(members_url(dataset)).content
+
+    client.force_login(stranger)
+    assert client.get(reverse("annotations:dataset-detail", args=[dataset.name])).status_code == 404
+    invitation = client.get(reverse("annotations:dataset-list")).context["invitations"][0]
+    accepted = client.post(
+        reverse("annotations:invitation-respond", args=[invitation.pk]), {"action": "accept"}
+    )
+
+    assert accepted["Location"] == reverse("annotations:dataset-detail", args=[dataset.name])
     assert Membership.objects.get(dataset=dataset, user=stranger).role == Role.REVIEWER
+    assert client.get(accepted["Location"]).status_code == 200
 
 
-def test_a_new_member_then_sees_the_dataset(client, dataset, dataset_admin, stranger):
+def test_a_declined_invitation_makes_no_member(client, dataset, dataset_admin, stranger):
+    client.force_login(dataset_admin)
+    client.post(members_url(dataset), {"action": "add", "username": "sam", "role": "admin"})
+    client.force_login(stranger)
+    invitation = client.get(reverse("annotations:dataset-list")).context["invitations"][0]
+
+    client.post(reverse("annotations:invitation-respond", args=[invitation.pk]), {"action": "decline"})
+
+    assert not Membership.objects.filter(user=stranger).exists()
+    assert list(client.get(reverse("annotations:dataset-list")).context["invitations"]) == []
+
+
+def test_inviting_an_unknown_username_looks_the_same_as_inviting_a_known_one(
+    client, dataset, dataset_admin, stranger
+):
+    client.force_login(dataset_admin)
+    known = client.post(
+        members_url(dataset), {"action": "add", "username": "sam", "role": "viewer"}, follow=True
+    )
+    unknown = client.post(
+        members_url(dataset), {"action": "add", "username": "ghost42", "role": "viewer"}, follow=True
+    )
+
+    assert known.status_code == unknown.status_code == 200
+    messages = [str(message).replace("sam", "NAME") for message in known.context["messages"]]
+    assert messages == [str(message).replace("ghost42", "NAME") for message in unknown.context["messages"]]
+
+
+def test_an_admin_withdraws_an_invitation(client, dataset, dataset_admin, stranger):
     client.force_login(dataset_admin)
     client.post(members_url(dataset), {"action": "add", "username": "sam", "role": "viewer"})
+    invitation = client.get(members_url(dataset)).context["invitations"][0]
+
+    client.post(members_url(dataset), {"action": "withdraw", "invitation": invitation.pk})
+
     client.force_login(stranger)
-    assert client.get(reverse("annotations:dataset-detail", args=[dataset.name])).status_code == 200
-
-
-def test_adding_an_unknown_username_says_so(client, dataset, dataset_admin):
-    client.force_login(dataset_admin)
-    response = client.post(members_url(dataset), {"action": "add", "username": "nobody", "role": "viewer"})
-    assert response.status_code == 400
-    assert "no user named" in str(response.context["add_form"].errors)
+    assert list(client.get(reverse("annotations:dataset-list")).context["invitations"]) == []
 
 
 def test_admin_can_change_a_role(client, dataset, dataset_admin, viewer):
@@ -69,7 +109,7 @@ def test_members_can_see_the_members_but_only_admins_change_them(
     client.force_login(viewer)
     response = client.get(members_url(dataset))
     assert response.status_code == 200
-    assert b"alice" in response.content and b"Add member" not in response.content
+    assert b"alice" in response.content and b"Invite a person" not in response.content
     for person in (viewer, reviewer):
         client.force_login(person)
         response = client.post(

@@ -146,8 +146,9 @@ def test_dataset_list_costs_a_fixed_number_of_queries(
         Membership.objects.create(dataset=other, user=viewer, role=Role.VIEWER)
     client.force_login(viewer)
     client.get(reverse("annotations:dataset-list"))  # the first look counts them (small datasets)
-    # Session, user, datasets with their kept counts, the labels changed since (one query for all).
-    with django_assert_num_queries(4):
+    # Session, user, datasets with their kept counts, the labels changed since (one query for all),
+    # the invitations waiting for the person.
+    with django_assert_num_queries(5):
         client.get(reverse("annotations:dataset-list"))
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -46,11 +47,12 @@ def _require_browser() -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """One Chromium per test module. While it runs, Playwright's sync API keeps an event loop in this
-    thread; the tests' own ORM calls are still plain synchronous code, so Django's guard against ORM
-    calls from async code is lifted for that time (and only for it)."""
+@contextmanager
+def launched_chromium() -> Iterator[Any]:
+    """Debian's Chromium through Playwright (skipped without it; failed under CI=true). While it runs,
+    Playwright's sync API keeps an event loop in this thread; the tests' own ORM calls are still plain
+    synchronous code, so Django's guard against ORM calls from async code is lifted for that time (and
+    only for it)."""
     _require_browser()
     from playwright.sync_api import sync_playwright
 
@@ -60,6 +62,13 @@ def browser() -> Iterator[Any]:
             chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             yield chromium
             chromium.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One Chromium per test module."""
+    with launched_chromium() as chromium:
+        yield chromium
 
 
 @pytest.fixture

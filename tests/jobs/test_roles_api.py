@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
+from annotations.membership_services import membership_remove
 from annotations.models import Dataset, Membership, Role
-from annotations.services import membership_remove
 from jobs.models import Job
 from models_app import job_services
 from models_app.job_services import LABEL_JOB

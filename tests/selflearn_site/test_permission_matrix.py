@@ -21,7 +21,7 @@ from django.urls import reverse
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 
-from annotations.models import Dialogue, Label, LabelKind, LabelSource, Role
+from annotations.models import Dataset, Dialogue, Invitation, Label, LabelKind, LabelSource, Role
 from annotations.services import IMPORT_JOB
 from jobs.models import Job
 from models_app.job_services import LABEL_JOB
@@ -68,10 +68,17 @@ MATRIX = [
     Row("PATCH", "/api/datasets/{name}/", Role.ADMIN, 200, {"description": "calls"}),
     Row("DELETE", "/api/datasets/{name}/", Role.ADMIN, 204),
     Row("GET", "/api/datasets/{name}/members/", Role.VIEWER, 200),
-    Row("POST", "/api/datasets/{name}/members/", Role.ADMIN, 201, {"username": "sam", "role": "viewer"}),
+    # An admin invites; the person joins when they accept (below, each their own invitation).
+    Row("POST", "/api/datasets/{name}/members/", Role.ADMIN, 202, {"username": "sam", "role": "viewer"}),
     Row("PATCH", "/api/datasets/{name}/members/{username}/", Role.ADMIN, 200, {"role": "viewer"}),
     Row("DELETE", "/api/datasets/{name}/members/{username}/", Role.ADMIN, 204),
-    Row("GET", "/api/datasets/{name}/auto-accept/", Role.ADMIN, 200),
+    # Every member reads the thresholds (they say which labels nobody reviewed); admins change them.
+    Row("GET", "/api/datasets/{name}/invitations/", Role.ADMIN, 200),
+    Row("DELETE", "/api/datasets/{name}/invitations/{id}/", Role.ADMIN, 204, target="invitation"),
+    Row("GET", "/api/invitations/", SIGNED_IN, 200),
+    Row("POST", "/api/invitations/{id}/accept/", SIGNED_IN, 201, target="my_invitation"),
+    Row("DELETE", "/api/invitations/{id}/", SIGNED_IN, 204, target="my_invitation"),
+    Row("GET", "/api/datasets/{name}/auto-accept/", Role.VIEWER, 200),
     Row("PATCH", "/api/datasets/{name}/auto-accept/", Role.ADMIN, 200, {"intent": 0.9}),
     Row("POST", "/api/datasets/{name}/imports/", Role.ADMIN, 202, multipart=True),
     Row("GET", "/api/datasets/{name}/dialogues/", Role.VIEWER, 200),
@@ -267,13 +274,16 @@ def world(dataset, dataset_admin, reviewer, viewer, stranger, labelled) -> dict[
         users=2,
     )
     block = RewriteBlock.objects.create(dataset=dataset, utterance="never rewrite this")
+    invitation = Invitation.objects.create(dataset=dataset, username="newcomer", role=Role.VIEWER)
+    # Each person's own invitation, to another dataset: only its invitee may answer it.
+    elsewhere = Dataset.objects.create(name="elsewhere")
+    people = {"stranger": stranger, Role.VIEWER: viewer, Role.REVIEWER: reviewer, Role.ADMIN: dataset_admin}
+    my_invitations = {
+        person: Invitation.objects.create(dataset=elsewhere, username=user.username, role=Role.VIEWER).pk
+        for person, user in people.items()
+    }
     return {
-        "people": {
-            "stranger": stranger,
-            Role.VIEWER: viewer,
-            Role.REVIEWER: reviewer,
-            Role.ADMIN: dataset_admin,
-        },
+        "people": people,
         "ids": {
             "dialogue": dialogue.pk,
             "label": proposal.pk,
@@ -285,6 +295,8 @@ def world(dataset, dataset_admin, reviewer, viewer, stranger, labelled) -> dict[
             "moment": moment.pk,
             "pair": pair.pk,
             "block": block.pk,
+            "invitation": invitation.pk,
+            "my_invitation": my_invitations,
         },
         "name": dataset.name,
         "username": reviewer.username,
@@ -312,11 +324,14 @@ def _filled(body: Any, ids: dict[str, int]) -> Any:
     return body
 
 
-def request(api, row: Row, world: dict[str, Any]):
+def request(api, row: Row, world: dict[str, Any], person: str = Role.ADMIN):
     path = row.path.replace("{name}", world["name"]).replace("{username}", world["username"])
     path = path.replace("{user_id}", "u1").replace("{set_name}", "learn-my-preferences")
     if row.target:
-        path = path.replace("{id}", str(world["ids"][row.target]))
+        target = world["ids"][row.target]
+        if isinstance(target, dict):  # one per person: the anonymous caller names the admin's
+            target = target.get(person, target[Role.ADMIN])
+        path = path.replace("{id}", str(target))
     if row.multipart:
         upload = SimpleUploadedFile("logs.jsonl", (json.dumps(dialogue_data("new")) + "\n").encode())
         return getattr(api, row.method.lower())(path, {"file": upload}, format="multipart")
@@ -329,7 +344,7 @@ def test_each_role_is_allowed_or_refused_as_the_matrix_says(api, world, row, per
     prepare(row, world, person)
     if person != "anonymous":
         api.force_authenticate(world["people"][person])
-    response = request(api, row, world)
+    response = request(api, row, world, person)
     expected = expected_status(row, person)
     assert response.status_code == expected, (str(row), person, getattr(response, "data", None))
     if expected in (401, 403, 404):

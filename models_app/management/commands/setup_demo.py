@@ -17,8 +17,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandParser
 
+from annotations.membership_services import membership_set
 from annotations.models import Dataset, Role
-from annotations.services import dataset_get_or_create, membership_set
+from annotations.services import dataset_get_or_create
 from jobs.models import Job
 from models_app.job_services import TRAIN_JOB, train_job_create
 from models_app.management.commands._common import StageBar
