@@ -36,6 +36,8 @@ class Batch:
     goal_end: torch.Tensor  # (goals,) exclusive
     goal_success: torch.Tensor  # (goals,)
     swapped: torch.Tensor | None  # (turns,) pretraining targets
+    preference_statement: torch.Tensor | None = None  # (turns,) index of preference_keys
+    value_tags: torch.Tensor | None = None  # (turns, pieces) the preference value's BIO tags
 
     def to(self, device: torch.device | str) -> Batch:
         moved = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -55,8 +57,13 @@ def collate(dialogues: Sequence[FeaturizedDialogue], pad_id: int) -> Batch:
     token_type_ids = torch.zeros((count, width), dtype=torch.long) if has_types else None
     utterance_mask = torch.zeros((count, width), dtype=torch.bool)
     slot_tags = torch.full((count, width), IGNORE, dtype=torch.long)
+    value_tags = torch.full((count, width), IGNORE, dtype=torch.long)
     flat_tags = [tags for dialogue in dialogues for tags in dialogue.slot_tags]
-    for row, (turn, tags) in enumerate(zip(turns, flat_tags, strict=True)):
+    # A dialogue featurized without statement targets (a model with no statement head) has none.
+    flat_values = [
+        tags for dialogue in dialogues for tags in (dialogue.value_tags or [[]] * len(dialogue.tokens))
+    ]
+    for row, (turn, tags, values) in enumerate(zip(turns, flat_tags, flat_values, strict=True)):
         length = len(turn.input_ids)
         input_ids[row, :length] = torch.tensor(turn.input_ids)
         attention_mask[row, :length] = 1
@@ -64,6 +71,8 @@ def collate(dialogues: Sequence[FeaturizedDialogue], pad_id: int) -> Batch:
             token_type_ids[row, :length] = torch.tensor(turn.token_type_ids)
         utterance_mask[row, :length] = torch.tensor(turn.in_utterance)
         slot_tags[row, :length] = torch.tensor(tags)
+        if values:
+            value_tags[row, :length] = torch.tensor(values)
     most_turns = max(len(dialogue.tokens) for dialogue in dialogues)
     turn_mask = torch.zeros((len(dialogues), most_turns), dtype=torch.bool)
     dialogue_ids, positions = [], []
@@ -81,6 +90,14 @@ def collate(dialogues: Sequence[FeaturizedDialogue], pad_id: int) -> Batch:
     swapped = None
     if all(dialogue.swapped is not None for dialogue in dialogues):
         swapped = flat("swapped")
+    statements = torch.tensor(
+        [
+            value
+            for dialogue in dialogues
+            for value in (dialogue.preference_statement or [IGNORE] * len(dialogue.tokens))
+        ],
+        dtype=torch.long,
+    )
     goal_columns = list(zip(*goals, strict=True)) if goals else [(), (), (), ()]
     return Batch(
         input_ids=input_ids,
@@ -103,6 +120,8 @@ def collate(dialogues: Sequence[FeaturizedDialogue], pad_id: int) -> Batch:
         goal_end=torch.tensor(goal_columns[2], dtype=torch.long),
         goal_success=torch.tensor(goal_columns[3], dtype=torch.long),
         swapped=swapped,
+        preference_statement=statements,
+        value_tags=value_tags,
     )
 
 

@@ -72,6 +72,10 @@ def calibration_data(
         add("rephrase", out.rephrase, dialogue.rephrase)
         for slots, tags in zip(out.slots, dialogue.slot_tags, strict=True):
             add("slots", slots, tags)
+        if out.preference_statement is not None and dialogue.preference_statement:
+            add("preference_statement", out.preference_statement, dialogue.preference_statement)
+        for values, tags in zip(out.value_tags or (), dialogue.value_tags, strict=False):
+            add("value_tags", values, tags)
         if out.goal_success is not None and len(out.goal_success):
             add("goal_success", out.goal_success, [success for _, _, success in dialogue.goals])
     return {name: (_pad_columns(rows), torch.cat(targets)) for name, (rows, targets) in collected.items()}

@@ -21,13 +21,20 @@ from models_app.ml.data import (
     DialogueExample,
     DialoguePrediction,
     Predicted,
+    Span,
     TurnInput,
     TurnPrediction,
 )
 from models_app.ml.features import FeaturizedDialogue
 from models_app.ml.inference import DialogueLogits
-from models_app.ml.preferences import stated_preferences
-from models_app.ml.tokenization import tags_to_spans
+from models_app.ml.preferences import (
+    NO_STATEMENT,
+    STATEMENT_KEYS,
+    VALUE_TAGS,
+    open_preferences,
+    stated_preferences,
+)
+from models_app.ml.tokenization import EncodedTurn, tags_to_spans
 
 # Failure points that only the aftermath of an utterance can show (see _without_unevidenced_failures).
 NEEDS_AFTERMATH = ("false_wake", "result")
@@ -97,6 +104,52 @@ def _without_unevidenced_failures(
     return masked
 
 
+def read_tags(
+    probs: np.ndarray, tokens: EncodedTurn, tag_names: Sequence[str], utterance: str
+) -> tuple[list[Span], float]:
+    """Spans from one turn's per-piece tag probabilities, read on the first piece of each word as the
+    best sequence that is valid BIO, and the whole tagging's confidence (the product over words)."""
+    allowed = _allowed_transitions(tuple(tag_names))
+    starts = [i for i, start in enumerate(tokens.word_starts()) if start and i < len(probs)]
+    best = bio_viterbi(np.log(probs[starts] + 1e-12), allowed) if starts else []
+    tags = [0] * len(probs)
+    for position, tag in zip(starts, best, strict=True):
+        tags[position] = tag
+    confidence = float(np.prod([probs[i, tag] for i, tag in zip(starts, best, strict=True)]))
+    return tags_to_spans([tag_names[i] for i in tags], tokens, utterance), confidence
+
+
+def _statements(
+    example: DialogueExample,
+    features: FeaturizedDialogue,
+    logits: DialogueLogits,
+    inventories: dict[str, list[str]],
+    temperature: float,
+    value_temperature: float,
+) -> list[tuple[Predicted, list[Span]]] | None:
+    """Per turn, what the statement head says (a key or NO_STATEMENT, with its confidence: the
+    probability of the decision stating or not) and the value words tagged; None without the heads."""
+    if logits.preference_statement is None or logits.value_tags is None:
+        return None
+    keys = inventories[STATEMENT_KEYS]
+    probabilities = _probabilities(logits.preference_statement, temperature)
+    none = keys.index(NO_STATEMENT)
+    read = []
+    for t, turn in enumerate(example.turns):
+        row = probabilities[t]
+        states = 1.0 - float(row[none])
+        if states > 0.5:
+            stating = row.clone()
+            stating[none] = 0.0
+            statement = Predicted(keys[int(stating.argmax())], states)
+            value_probs = _probabilities(logits.value_tags[t], value_temperature).numpy()
+            spans, _ = read_tags(value_probs, features.tokens[t], VALUE_TAGS, turn.utterance)
+        else:
+            statement, spans = Predicted(NO_STATEMENT, 1.0 - states), []
+        read.append((statement, spans))
+    return read
+
+
 def decode(
     example: DialogueExample,
     features: FeaturizedDialogue,
@@ -127,21 +180,24 @@ def decode(
     # one per turn (small tensor operations cost more in dispatch than in arithmetic).
     lengths = [len(turn_slots) for turn_slots in logits.slots]
     slot_probs = _probabilities(torch.cat(logits.slots), temperature("slots")).numpy()
-    allowed = _allowed_transitions(tuple(tag_names))
+    statements = (
+        _statements(
+            example,
+            features,
+            logits,
+            inventories,
+            temperature("preference_statement"),
+            temperature("value_tags"),
+        )
+        if "preference_statement" in tasks
+        else None
+    )
     turns = []
     offset = 0
     for t, turn in enumerate(example.turns):
         probs = slot_probs[offset : offset + lengths[t]]
         offset += lengths[t]
-        # Tags are read on the first piece of each word, the best sequence that is valid BIO.
-        starts = [i for i, start in enumerate(features.tokens[t].word_starts()) if start and i < len(probs)]
-        best = bio_viterbi(np.log(probs[starts] + 1e-12), allowed) if starts else []
-        tags = [0] * len(probs)
-        for position, tag in zip(starts, best, strict=True):
-            tags[position] = tag
-        # The whole tagging's confidence: the product over the utterance's words.
-        slot_confidence = float(np.prod([probs[i, tag] for i, tag in zip(starts, best, strict=True)]))
-        spans = tags_to_spans([tag_names[i] for i in tags], features.tokens[t], turn.utterance)
+        spans, slot_confidence = read_tags(probs, features.tokens[t], tag_names, turn.utterance)
         intent = intent_names[intents[t]] if intent_names else NO_INTENT
         predicted_intent = Predicted(intent, known("intent", intent_conf[t]))
         predicted_slots = Predicted(spans if "slots" in tasks else [], known("slots", slot_confidence))
@@ -150,6 +206,9 @@ def decode(
             if "preferences" in tasks
             else Predicted([], 0.0)
         )
+        if statements is not None:
+            statement, value_words = statements[t]
+            stated = open_preferences(turn.utterance, statement, value_words, stated, inventories)
         turns.append(
             TurnPrediction(
                 intent=predicted_intent,

@@ -13,7 +13,15 @@ from typing import Any
 from models_app.ml.config import ModelConfig
 from models_app.ml.data import FAILURE_POINTS, NOT_A_REPHRASE, DialogueExample, TurnInput
 from models_app.ml.evidence import EVIDENCE_SIZE, entity_evidence
-from models_app.ml.preferences import preference_inventories
+from models_app.ml.preferences import (
+    STATEMENT_KEYS,
+    VALUE_TAGS,
+    preference_inventories,
+    statement_inventories,
+    statement_target,
+    states_preferences,
+    value_spans,
+)
 from models_app.ml.tokenization import (
     IGNORE,
     EncodedTurn,
@@ -30,6 +38,7 @@ TRISTATE = {None: 0, False: 1, True: 2}
 FEEDBACK = {None: 0, "positive": 1, "negative": 2}
 NUMERICAL_SIZE = 10  # without the entity evidence (ModelConfig.evidence_features)
 MISSING, UNSEEN = 0, 1
+_VALUE_TAG_INDEX = {name: position for position, name in enumerate(VALUE_TAGS)}
 
 
 def build_inventories(examples: Sequence[DialogueExample]) -> dict[str, list[str]]:
@@ -60,6 +69,7 @@ def build_inventories(examples: Sequence[DialogueExample]) -> dict[str, list[str
     inventories["failure_points"] = list(FAILURE_POINTS)
     inventories["boundaries"] = list(BOUNDARY_TAGS)
     inventories.update(preference_inventories(examples))
+    inventories.update(statement_inventories(examples))
     return inventories
 
 
@@ -78,8 +88,13 @@ def tasks_with_gold(examples: Sequence[DialogueExample]) -> list[str]:
             if targets.preferences:
                 # Read from the intent and slot heads, which must have gold too (models_app.ml.preferences).
                 found.add("preferences")
+            if targets.preferences is not None:
+                # Statements of any preference: their own head and value tagger.
+                found.add("preference_statement")
     if not {"intent", "slots"} <= found:
         found.discard("preferences")
+    if "preference_statement" in found:
+        found.add("preferences")
     order = (
         "intent",
         "slots",
@@ -89,6 +104,7 @@ def tasks_with_gold(examples: Sequence[DialogueExample]) -> list[str]:
         "goals",
         "goal_success",
         "preferences",
+        "preference_statement",
     )
     return [name for name in order if name in found]
 
@@ -112,6 +128,9 @@ class FeaturizedDialogue:
     )  # (first turn, end turn, success or IGNORE)
     # Set in pretraining: 1 where the turn's response or the turn was swapped in from elsewhere.
     swapped: list[int] | None = None
+    # Whether and what each turn states (an index of "preference_keys"), and the value's tags per piece.
+    preference_statement: list[int] = field(default_factory=list)
+    value_tags: list[list[int]] = field(default_factory=list)
 
     @property
     def length(self) -> int:
@@ -238,6 +257,7 @@ class Featurizer:
         ]
         targets = example.targets or [None] * count  # type: ignore[list-item]
         slot_tags, intent, failure, defect, rephrase = [], [], [], [], []
+        statements, value_tags = self._statement_targets(example, tokens)
         for position, (turn_tokens, gold) in enumerate(zip(tokens, targets, strict=True)):
             if gold is not None and gold.slots is not None:
                 slot_tags.append(spans_to_tags(gold.slots, turn_tokens, ix["slot_tags"]))
@@ -276,4 +296,27 @@ class Featurizer:
             rephrase=rephrase,
             boundary=boundary_targets(example.goals, count),
             goals=goals,
+            preference_statement=statements,
+            value_tags=value_tags,
         )
+
+    def _statement_targets(
+        self, example: DialogueExample, tokens: list[EncodedTurn]
+    ) -> tuple[list[int], list[list[int]]]:
+        """The statement head's class per turn and the value tagger's tags per piece; IGNORE where the
+        model has no statement head or the turn's statement is unknown."""
+        keys = self.indexes.get(STATEMENT_KEYS)
+        marked = keys is not None and states_preferences(example)
+        statements: list[int] = []
+        tags: list[list[int]] = []
+        for position, turn_tokens in enumerate(tokens):
+            gold = example.targets[position] if example.targets else None
+            preferences = gold.preferences if gold is not None else None
+            if marked and preferences is None:
+                preferences = []  # a source that marks statements marked none here
+            target = statement_target(preferences, keys) if keys is not None else None
+            spans = value_spans(preferences) if keys is not None else None
+            statements.append(IGNORE if target is None else target)
+            ignored = [IGNORE] * len(turn_tokens.input_ids)
+            tags.append(ignored if spans is None else spans_to_tags(spans, turn_tokens, _VALUE_TAG_INDEX))
+        return statements, tags

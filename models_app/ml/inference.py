@@ -30,6 +30,8 @@ class DialogueLogits:
     rephrase: torch.Tensor  # (turns, 1 + turns): index 0 none, j + 1 turn j
     goals: list[tuple[int, int]] = field(default_factory=list)  # segments that goal_success scores
     goal_success: torch.Tensor | None = None  # (goals, 2)
+    preference_statement: torch.Tensor | None = None  # (turns, preference keys)
+    value_tags: list[torch.Tensor] | None = None  # per turn: (pieces, 3), the preference value's tags
 
 
 def segments_from_boundaries(tags: Sequence[int]) -> list[tuple[int, int]]:
@@ -74,20 +76,25 @@ def run_model(
     hidden = None
     text_of: dict[tuple[int, int], torch.Tensor] = {}
     slots_of: dict[tuple[int, int], torch.Tensor] = {}
+    values_of: dict[tuple[int, int], torch.Tensor] = {}
     for begin in range(0, len(flat), batch_size):
         chunk = flat[begin : begin + batch_size]
         # A one-turn "dialogue" per turn lets collate pad the word pieces.
         singles = [_single_turn(dialogues[d], t) for d, t in chunk]
         batch = collate(singles, pad_id)
         with autocast_context(precision):
-            text, slots = model.encode_turns(
+            text, pieces = model.encode_turns(
                 batch.input_ids, batch.attention_mask, batch.token_type_ids, batch.utterance_mask
             )
-        text, slots = text.float(), slots.float()
+        slots, values = model.split_pieces(pieces.float())
+        text = text.float()
         hidden = text.shape[-1]
         for row, key in enumerate(chunk):
+            length = len(dialogues[key[0]].tokens[key[1]].input_ids)
             text_of[key] = text[row]
-            slots_of[key] = slots[row, : len(dialogues[key[0]].tokens[key[1]].input_ids)]
+            slots_of[key] = slots[row, :length]
+            if values is not None:
+                values_of[key] = values[row, :length]
     results: list[DialogueLogits | None] = [None] * len(dialogues)
     for d, dialogue in enumerate(dialogues):
         if not dialogue.tokens:  # a dialogue without turns has nothing to score
@@ -108,6 +115,7 @@ def run_model(
                 group,
                 text_of,
                 slots_of,
+                values_of,
                 hidden or 1,
                 pad_id,
                 precision,
@@ -138,6 +146,7 @@ def _context_stage(
     group: list[int],
     text_of: dict[tuple[int, int], torch.Tensor],
     slots_of: dict[tuple[int, int], torch.Tensor],
+    values_of: dict[tuple[int, int], torch.Tensor],
     hidden: int,
     pad_id: int,
     precision: str,
@@ -200,6 +209,10 @@ def _context_stage(
             rephrase=heads["rephrase"][rows, : count + 1],
             goals=goals,
             goal_success=success[goal_offset : goal_offset + len(goals)],
+            preference_statement=(
+                heads["preference_statement"][rows] if "preference_statement" in heads else None
+            ),
+            value_tags=[values_of[(d, t)] for t in range(count)] if values_of else None,
         )
         offset += count
         goal_offset += len(goals)

@@ -13,7 +13,17 @@ from models_app.ml.batching import Batch
 from models_app.ml.model import ModelOutput
 from models_app.ml.tokenization import IGNORE
 
-SUPERVISED_HEADS = ("slots", "intent", "failure_point", "defect", "boundary", "rephrase", "goal_success")
+SUPERVISED_HEADS = (
+    "slots",
+    "intent",
+    "failure_point",
+    "defect",
+    "boundary",
+    "rephrase",
+    "goal_success",
+    "preference_statement",
+    "value_tags",
+)
 
 
 def _masked_ce(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor | None:
@@ -24,7 +34,7 @@ def _masked_ce(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor | No
     return F.cross_entropy(logits.float(), targets, ignore_index=IGNORE)
 
 
-def head_targets(batch: Batch) -> dict[str, torch.Tensor]:
+def head_targets(batch: Batch) -> dict[str, torch.Tensor | None]:
     return {
         "slots": batch.slot_tags,
         "intent": batch.intent,
@@ -33,6 +43,8 @@ def head_targets(batch: Batch) -> dict[str, torch.Tensor]:
         "boundary": batch.boundary,
         "rephrase": batch.rephrase,
         "goal_success": batch.goal_success,
+        "preference_statement": batch.preference_statement,
+        "value_tags": batch.value_tags,
     }
 
 
@@ -44,7 +56,10 @@ def multitask_loss(
     total: torch.Tensor | None = None
     parts: dict[str, float] = {}
     for name, targets in head_targets(batch).items():
-        loss = _masked_ce(getattr(output, name), targets)
+        logits = getattr(output, name)
+        if logits is None or targets is None:  # a head this model does not have
+            continue
+        loss = _masked_ce(logits, targets)
         if loss is None:
             continue
         parts[name] = float(loss.detach())

@@ -26,10 +26,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+import numpy as np
 from seqeval.metrics import f1_score as seq_f1
 from seqeval.metrics import precision_score as seq_precision
 from seqeval.metrics import recall_score as seq_recall
-from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
+from sklearn.calibration import calibration_curve
+from sklearn.metrics import accuracy_score, brier_score_loss, f1_score, precision_recall_fscore_support
 from sklearn.preprocessing import MultiLabelBinarizer
 
 from models_app.ml.data import (
@@ -43,6 +45,7 @@ from models_app.ml.data import (
     TurnPrediction,
     TurnTargets,
 )
+from models_app.ml.preferences import states_preferences
 
 _WORD = re.compile(r"\S+")
 
@@ -101,6 +104,32 @@ class _Heads:
     exact_segments: list[int] = field(default_factory=list)
     goal_success: _Pairs[int] = field(default_factory=_Pairs)
     preferences: _Pairs[set[tuple[str, ...]]] = field(default_factory=_Pairs)
+    statements: _Pairs[int] = field(default_factory=_Pairs)  # 1 where the turn states a preference
+    # Of the turns that state one with its words marked and are predicted to: 1 where a predicted value
+    # overlaps a stated one.
+    value_overlaps: list[int] = field(default_factory=list)
+    # Per label: (the prediction's confidence, 1 if it was right) for the reliability of confidences.
+    confidences: dict[str, _Pairs[float]] = field(default_factory=dict)
+
+    def add_confidence(self, label: str, confidence: float, right: bool) -> None:
+        self.confidences.setdefault(label, _Pairs()).add(float(right), float(confidence))
+
+    def add_statement(
+        self, gold: list[StatedPreference], predicted: list[StatedPreference], confidence: float
+    ) -> None:
+        self.statements.add(int(bool(gold)), int(bool(predicted)))
+        self.add_confidence("preference_statement", confidence, bool(gold) == bool(predicted))
+        marked = [(p.start, p.end) for p in gold if p.start is not None and p.end is not None]
+        if marked and predicted:
+            self.value_overlaps.append(
+                int(
+                    any(
+                        p.start is not None and p.end is not None and p.start < end and start < p.end
+                        for p in predicted
+                        for start, end in marked
+                    )
+                )
+            )
 
     def add_turn(self, position: int, turn: TurnInput, gold: TurnTargets, predicted: TurnPrediction) -> None:
         tags_true = tags_pred = None
@@ -110,10 +139,13 @@ class _Heads:
             self.slots.add(tags_true, tags_pred)
         if gold.intent is not None:
             self.intent.add(gold.intent, str(predicted.intent.value))
+            self.add_confidence("intent", predicted.intent.confidence, gold.intent == predicted.intent.value)
             if tags_true is not None:
                 self.frames.append(int(gold.intent == predicted.intent.value and tags_true == tags_pred))
         if gold.failure_point is not None:
             self.failure_point.add(gold.failure_point, str(predicted.failure_point.value))
+            right = gold.failure_point == predicted.failure_point.value
+            self.add_confidence("failure_point", predicted.failure_point.confidence, right)
         if gold.rephrase_of is not None:
             # Labels are distances back (1 = the previous turn), 0 = not a rephrase.
             value = predicted.rephrase_of.value
@@ -121,8 +153,12 @@ class _Heads:
                 0 if gold.rephrase_of == NOT_A_REPHRASE else position - gold.rephrase_of,
                 0 if value == NOT_A_REPHRASE else position - int(value),
             )
+            right = self.rephrase.true[-1] == self.rephrase.pred[-1]
+            self.add_confidence("rephrase", predicted.rephrase_of.confidence, right)
         if gold.defect is not None:
             self.defect.add(int(gold.defect), int(bool(predicted.defect.value)))
+            right = gold.defect == bool(predicted.defect.value)
+            self.add_confidence("defect", predicted.defect.confidence, right)
         if gold.preferences is not None:
             self.preferences.add(
                 {_preference_key(p) for p in gold.preferences},
@@ -138,13 +174,15 @@ class _Heads:
         self.goal_starts.pred += _goal_starts(predicted_goals, count)
         self.exact_segments.append(int(_normalised(example.goals) == _normalised(predicted_goals)))
         predicted_success = {
-            tuple(sorted(goal)): success.value
+            tuple(sorted(goal)): (success.value, success.confidence)
             for goal, success in zip(predicted_goals, prediction.goal_success, strict=False)
         }
         for goal, success in zip(example.goals, example.goal_success or [], strict=False):
             key = tuple(sorted(goal))
             if success is not None and key in predicted_success:
-                self.goal_success.add(int(success), int(bool(predicted_success[key])))
+                value, confidence = predicted_success[key]
+                self.goal_success.add(int(success), int(bool(value)))
+                self.add_confidence("goal_success", confidence, bool(success) == bool(value))
 
 
 def evaluate(
@@ -154,10 +192,17 @@ def evaluate(
         raise ValueError(f"{len(examples)} examples but {len(predictions)} predictions")
     heads = _Heads()
     for example, prediction in zip(examples, predictions, strict=True):
+        marked = states_preferences(example)
         for t, (turn, predicted) in enumerate(zip(example.turns, prediction.turns, strict=True)):
             gold = example.targets[t] if example.targets else None
             if gold is not None:
                 heads.add_turn(t, turn, gold, predicted)
+                if marked:  # where the source marks statements, a turn without any states none
+                    heads.add_statement(
+                        gold.preferences or [],
+                        list(predicted.preferences.value),
+                        predicted.preferences.confidence,
+                    )
         heads.add_goals(example, prediction)
     metrics: dict[str, Any] = {}
     counts: dict[str, int] = {"dialogues": len(examples), "turns": sum(len(e.turns) for e in examples)}
@@ -250,6 +295,68 @@ def _score_preferences(heads: _Heads, metrics: dict[str, Any], counts: dict[str,
     counts["preference_turns"] = len(preferences_true)
 
 
+def _score_statements(heads: _Heads, metrics: dict[str, Any], counts: dict[str, int]) -> None:
+    """Whether a turn states a preference at all, whatever its value: F1 with "states one" positive,
+    and how often the predicted value's words overlap the stated ones where those are marked."""
+    statements = heads.statements
+    if not statements.true:
+        return
+    precision, recall, f1, _ = precision_recall_fscore_support(
+        statements.true, statements.pred, average="binary", pos_label=1, zero_division=0
+    )
+    metrics.update(
+        preference_statement_precision=float(precision),
+        preference_statement_recall=float(recall),
+        preference_statement_f1=float(f1),
+    )
+    counts["preference_statement_turns"] = len(statements.true)
+    if heads.value_overlaps:
+        metrics["preference_value_overlap"] = float(
+            accuracy_score([1] * len(heads.value_overlaps), heads.value_overlaps)
+        )
+        counts["preference_value_turns"] = len(heads.value_overlaps)
+
+
+# Bins of the reliability diagram: the confidences [0, 1] in tenths.
+RELIABILITY_BINS = 10
+
+
+def reliability(right: Sequence[float], confidence: Sequence[float]) -> dict[str, Any]:
+    """How far a label's confidences can be trusted: the reliability diagram (scikit-learn's
+    calibration curve: per bin of confidence, the mean confidence, the share that was right, and how
+    many), the expected calibration error over those bins (their gaps weighted by their sizes) and
+    the Brier score. A threshold on a well calibrated confidence buys the precision it names."""
+    truth = np.asarray(right, dtype=float)
+    scores = np.clip(np.asarray(confidence, dtype=float), 0.0, 1.0)
+    # The bins as calibration_curve draws them (a confidence on an edge goes to the lower bin).
+    which = np.searchsorted(np.linspace(0.0, 1.0, RELIABILITY_BINS + 1)[1:-1], scores)
+    counts = np.bincount(which, minlength=RELIABILITY_BINS)
+    filled = [b for b in range(RELIABILITY_BINS) if counts[b]]
+    means = [float(scores[which == b].mean()) for b in filled]
+    accuracy = [float(truth[which == b].mean()) for b in filled]
+    if len(set(truth.tolist())) > 1:
+        # The library's curve where it is defined (it needs both outcomes): the same numbers, checked.
+        library_accuracy, _ = calibration_curve(truth, scores, n_bins=RELIABILITY_BINS)
+        accuracy = [float(value) for value in library_accuracy]
+    sizes = [int(counts[b]) for b in filled]
+    total = sum(sizes)
+    ece = sum(size / total * abs(a - m) for size, a, m in zip(sizes, accuracy, means, strict=True))
+    return {
+        "ece": float(ece),
+        "brier": float(brier_score_loss(truth, scores, labels=[0, 1])),
+        "bins": [[round(m, 4), round(a, 4), n] for m, a, n in zip(means, accuracy, sizes, strict=True)],
+        "predictions": total,
+    }
+
+
+def _score_reliability(heads: _Heads, metrics: dict[str, Any], counts: dict[str, int]) -> None:
+    calibration = {
+        label: reliability(pairs.true, pairs.pred) for label, pairs in heads.confidences.items() if pairs.true
+    }
+    if calibration:
+        metrics["calibration"] = calibration
+
+
 # In the order the metrics have always come out in (reports and checkpoints list them so).
 _SCORES: tuple[Callable[[_Heads, dict[str, Any], dict[str, int]], None], ...] = (
     _score_intent,
@@ -258,6 +365,8 @@ _SCORES: tuple[Callable[[_Heads, dict[str, Any], dict[str, int]], None], ...] = 
     _score_rephrase_and_defect,
     _score_goals,
     _score_preferences,
+    _score_statements,
+    _score_reliability,
 )
 
 
@@ -277,6 +386,7 @@ SELECTION_METRICS = (
     "rephrase_f1",
     "defect_f1",
     "goal_success_accuracy",
+    "preference_statement_f1",
 )
 
 

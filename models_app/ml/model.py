@@ -18,6 +18,7 @@ from models_app.ml.batching import Batch
 from models_app.ml.config import ModelConfig
 from models_app.ml.features import CATEGORICAL, FEEDBACK, TRISTATE, numerical_size
 from models_app.ml.heads import Classifier, GoalSuccessHead, RephrasePointer
+from models_app.ml.preferences import STATEMENT_KEYS, VALUE_TAGS
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
 @dataclass
 class ModelOutput:
     slots: torch.Tensor  # (turns, pieces, slot tags)
+    value_tags: torch.Tensor | None  # (turns, pieces, 3) the preference value's BIO tags, if the head exists
+    preference_statement: torch.Tensor | None  # (turns, preference keys), if the head exists
     intent: torch.Tensor  # (turns, intents)
     failure_point: torch.Tensor  # (turns, 6)
     defect: torch.Tensor  # (turns, 2)
@@ -111,6 +114,14 @@ class LabelModel(nn.Module):
         self.rephrase = RephrasePointer(width, config.max_rephrase_distance, config.dropout)
         self.goal_success = GoalSuccessHead(width, config.dropout)
         self.swapped = Classifier(width, 2, config.dropout)
+        # Statements of any preference (a model trained on sources that mark them; older checkpoints
+        # have neither head): whether and under which open key a turn states one, and its value's words.
+        self.slot_tag_count = len(inventories["slot_tags"])
+        keys = inventories.get(STATEMENT_KEYS)
+        self.preference_statement = (
+            Classifier(text_width + width, len(keys), config.dropout) if keys else None
+        )
+        self.value_tags = Classifier(2 * hidden, len(VALUE_TAGS), config.dropout) if keys else None
 
     def encode_turns(
         self,
@@ -119,7 +130,8 @@ class LabelModel(nn.Module):
         token_type_ids: torch.Tensor | None,
         utterance_mask: torch.Tensor,
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Pooled text vectors (turns, 2 * hidden) and slot logits (turns, pieces, tags)."""
+        """Pooled text vectors (turns, 2 * hidden) and per-piece logits (turns, pieces, tags): the slot
+        tags, then, where the model has the head, the preference value's tags (``split_pieces``)."""
         inputs = {"input_ids": input_ids, "attention_mask": attention_mask}
         if token_type_ids is not None:
             inputs["token_type_ids"] = token_type_ids
@@ -135,7 +147,16 @@ class LabelModel(nn.Module):
         pieces = torch.cat(
             [states, mean[:, None, :].expand_as(states)], dim=-1
         )  # (turns, pieces, 2 * hidden)
-        return text, self.slots(pieces)
+        slots = self.slots(pieces)
+        if self.value_tags is not None:
+            slots = torch.cat([slots, self.value_tags(pieces)], dim=-1)  # (turns, pieces, tags + 3)
+        return text, slots
+
+    def split_pieces(self, logits: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The per-piece logits of ``encode_turns`` as (slot tags, preference value tags or None)."""
+        if self.value_tags is None:
+            return logits, None
+        return logits[..., : self.slot_tag_count], logits[..., self.slot_tag_count :]
 
     def contextualize(
         self,
@@ -163,22 +184,35 @@ class LabelModel(nn.Module):
         turn_mask: torch.Tensor,
     ) -> dict[str, torch.Tensor]:
         rephrase = self.rephrase(context, turn_mask)[dialogue, position]  # (turns, 1 + max turns)
-        return {
-            "intent": self.intent(torch.cat([text, flat.to(text.dtype)], dim=-1)),
+        reading = torch.cat([text, flat.to(text.dtype)], dim=-1)  # (turns, text width + width)
+        heads = {
+            "intent": self.intent(reading),
             "failure_point": self.failure_point(flat),
             "defect": self.defect(flat),
             "boundary": self.boundary(flat),
             "rephrase": rephrase,
             "swapped": self.swapped(flat),
         }
+        if self.preference_statement is not None:
+            heads["preference_statement"] = self.preference_statement(reading)
+        return heads
 
     def forward(self, batch: Batch) -> ModelOutput:
-        text, slots = self.encode_turns(
+        text, pieces = self.encode_turns(
             batch.input_ids, batch.attention_mask, batch.token_type_ids, batch.utterance_mask
         )
+        slots, value_tags = self.split_pieces(pieces)
         context, flat = self.contextualize(
             text, batch.categorical, batch.numerical, batch.dialogue, batch.position, batch.turn_mask
         )
         heads = self.turn_heads(text, context, flat, batch.dialogue, batch.position, batch.turn_mask)
         success = self.goal_success(context, batch.goal_dialogue, batch.goal_start, batch.goal_end)
-        return ModelOutput(slots=slots, context=context, goal_success=success, **heads)
+        statement = heads.pop("preference_statement", None)
+        return ModelOutput(
+            slots=slots,
+            value_tags=value_tags,
+            preference_statement=statement,
+            context=context,
+            goal_success=success,
+            **heads,
+        )

@@ -46,7 +46,7 @@ def test_the_demo_models_train_as_jobs_that_label_the_demo_and_the_pages_say_so(
     # The worker simulates the training dialogues: the site serves before they exist.
     assert job.params["simulate"] == {"demo-training": {"dialogues": 8000, "users": 800, "seed": 8}}
     assert not Dataset.objects.get(name="demo-training").dialogues.exists()
-    assert "a quick model first (4 minutes at most), then the full one (about" in capsys.readouterr().out
+    assert "a quick model first (3 minutes at most), then the full one (about" in capsys.readouterr().out
     call_command("setup_demo", "--dialogues", "300")  # idempotent: the waiting job is the one
     assert Job.objects.filter(kind=TRAIN_JOB).count() == 1
     client.force_login(User.objects.get(username="admin"))

@@ -10,7 +10,8 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-BEFORE = [("teachable", "0004_teachable_moments")]
+# The datasets as they were then too: a dataset made here has no name key yet.
+BEFORE = [("teachable", "0004_teachable_moments"), ("annotations", "0012_dataset_description_bounded")]
 AFTER = [("teachable", "0005_question_confirm_and_dishes")]
 
 

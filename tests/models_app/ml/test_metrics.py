@@ -15,7 +15,7 @@ from models_app.ml.data import (
     TurnPrediction,
     TurnTargets,
 )
-from models_app.ml.metrics import evaluate, word_tags
+from models_app.ml.metrics import evaluate, reliability, word_tags
 
 
 def _prediction(
@@ -113,3 +113,36 @@ def test_dialogue_scores_on_a_known_case() -> None:
 def test_it_refuses_mismatched_lengths() -> None:
     with pytest.raises(ValueError):
         evaluate([DialogueExample(turns=[TurnInput("x")])], [])
+
+
+def test_reliability_bins_confidences_and_measures_how_far_they_can_be_trusted() -> None:
+    from sklearn.calibration import calibration_curve
+
+    right = [1, 1, 0, 1, 0, 1, 1, 0]
+    confidence = [0.95, 0.9, 0.55, 0.52, 0.2, 1.0, 0.65, 0.61]
+    measured = reliability(right, confidence)
+    accuracy, means = calibration_curve(right, confidence, n_bins=10)
+    assert [row[1] for row in measured["bins"]] == [round(float(a), 4) for a in accuracy]
+    assert [row[0] for row in measured["bins"]] == [round(float(m), 4) for m in means]
+    assert sum(row[2] for row in measured["bins"]) == measured["predictions"] == 8
+    assert 0.0 < measured["ece"] < 1.0 and 0.0 < measured["brier"] < 1.0
+    # Confidences that name their accuracy exactly have no calibration error.
+    assert reliability([1, 1, 1, 1], [1.0, 1.0, 1.0, 1.0])["ece"] == 0.0
+
+
+def test_an_evaluation_reports_the_reliability_of_each_label_it_scored() -> None:
+    turns = [TurnInput(u) for u in ("play x", "play x please")]
+    targets = [
+        TurnTargets(intent="play", failure_point="asr", rephrase_of=NOT_A_REPHRASE, defect=True),
+        TurnTargets(intent="play", failure_point="none", rephrase_of=0, defect=False),
+    ]
+    example = DialogueExample(turns=turns, targets=targets)
+    prediction = _prediction(
+        [{"intent": "play", "failure_point": "none", "defect": True}, {"intent": "stop", "rephrase_of": 0}]
+    )
+    calibration = evaluate([example], [prediction])["calibration"]
+    assert set(calibration) == {"intent", "failure_point", "rephrase", "defect"}
+    # Every confidence is 1.0: right half the time is a calibration error of a half.
+    assert calibration["intent"]["ece"] == pytest.approx(0.5)
+    assert calibration["defect"]["ece"] == pytest.approx(0.0)
+    json.dumps(calibration)

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from models_app.ml.config import ModelConfig
 from models_app.ml.data import (
+    NO_INTENT,
+    NOT_A_REPHRASE,
     DialogueExample,
     DialoguePrediction,
     Predicted,
@@ -13,7 +16,23 @@ from models_app.ml.data import (
 from models_app.ml.features import build_inventories, tasks_with_gold
 from models_app.ml.format_adapter import example_from_format, preferences_to_format
 from models_app.ml.metrics import evaluate
-from models_app.ml.preferences import SLOT_KEYS, STATING_INTENTS, is_negated, stated_preferences
+from models_app.ml.predict import predict_with
+from models_app.ml.preferences import (
+    KEY_DOMAINS,
+    NO_STATEMENT,
+    SLOT_KEYS,
+    STATEMENT_KEYS,
+    STATING_INTENTS,
+    VALUE_TYPE,
+    is_negated,
+    open_preferences,
+    stated_preferences,
+    statement_target,
+    states_preferences,
+    value_spans,
+)
+from models_app.ml.train import train_model
+from tests.models_app.ml.factories import fast_train_config
 
 
 def _teaching(
@@ -116,3 +135,123 @@ def test_extraction_is_scored_by_exact_statements_with_values_compared_as_words(
     scored = evaluate([example], [predicted(right, wrong)])
     assert (scored["preference_precision"], scored["preference_recall"]) == (0.5, 1.0)
     assert evaluate([example], [predicted()])["preference_f1"] == 0.0
+
+
+# --- Preferences about anything: the statement head and the value tagger ----------------------------
+
+
+def _talk(*turns: tuple[str, str | None, str | None]) -> DialogueExample:
+    """A dialogue whose source marks statements: (utterance, key or None, stated words or None)."""
+    inputs, targets = [], []
+    for utterance, key, said in turns:
+        inputs.append(TurnInput(utterance=utterance))
+        if key is None:
+            targets.append(TurnTargets(preferences=[]))
+            continue
+        start = utterance.index(said) if said else None
+        end = start + len(said) if said and start is not None else None
+        value = said or utterance
+        targets.append(TurnTargets(preferences=[StatedPreference("movies", key, value, "like", start, end)]))
+    return DialogueExample(turns=inputs, targets=targets)
+
+
+TALK = [
+    _talk(
+        ("i loved the shape of water", "movie", "the shape of water"),
+        ("what do you want to know", None, None),
+        ("anything by stanley kubrick really", "person", "stanley kubrick"),
+    ),
+    _talk(
+        ("i like romantic comedies", "genre", "romantic comedies"),
+        ("hmm let me think", None, None),
+        ("yeah i liked the first one", "movie", None),
+    ),
+]
+
+
+def test_statement_inventories_list_the_open_keys_with_their_domains() -> None:
+    inventories = build_inventories(TALK)
+    assert inventories[STATEMENT_KEYS] == [NO_STATEMENT, "genre", "movie", "person"]
+    assert inventories[KEY_DOMAINS] == ["genre\tmovies", "movie\tmovies", "person\tmovies"]
+    assert "preference_statement" in tasks_with_gold(TALK)
+    assert STATEMENT_KEYS not in build_inventories(
+        [DialogueExample(turns=[TurnInput("play jazz")], targets=[TurnTargets(intent="play_music")])]
+    )
+
+
+def test_only_a_source_that_marks_statements_teaches_that_a_turn_states_none() -> None:
+    marked = DialogueExample(
+        turns=[TurnInput("i like thrillers"), TurnInput("play it")],
+        targets=[
+            TurnTargets(preferences=[StatedPreference("movies", "genre", "thrillers", "like", 7, 16)]),
+            TurnTargets(intent="play"),
+        ],
+    )
+    unmarked = DialogueExample(turns=[TurnInput("play jazz")], targets=[TurnTargets(intent="play_music")])
+    assert states_preferences(marked) and not states_preferences(unmarked)
+    index = {name: position for position, name in enumerate([NO_STATEMENT, "genre"])}
+    assert statement_target(None, index) is None
+    assert statement_target([], index) == 0
+    assert statement_target(marked.targets[0].preferences, index) == 1
+    # A statement whose words are not marked teaches the statement head, not the value tagger.
+    assert value_spans([StatedPreference("movies", "movie", "Thor", "like")]) is None
+    assert value_spans([]) == []
+
+
+def test_a_statement_names_its_value_from_the_tagged_words_or_else_as_said() -> None:
+    inventories = build_inventories(TALK)
+    utterance = "honestly i don't like stanley kubrick"
+    tagged = open_preferences(
+        utterance,
+        Predicted("person", 0.9),
+        [Span(22, 37, VALUE_TYPE)],
+        Predicted([], 0.0),
+        inventories,
+    )
+    assert tagged.value == [StatedPreference("movies", "person", "stanley kubrick", "dislike", 22, 37)]
+    assert tagged.confidence == 0.9
+    untagged = open_preferences("the first one", Predicted("movie", 0.7), [], Predicted([], 0.0), inventories)
+    assert untagged.value == [StatedPreference("movies", "movie", "the first one", "like")]
+    assert (
+        open_preferences("ok", Predicted(NO_STATEMENT, 0.8), [], Predicted([], 0.0), inventories).value == []
+    )
+
+
+def test_statement_metrics_count_whether_a_turn_states_one_and_where_its_words_are() -> None:
+    example = TALK[0]
+
+    def turn(preferences: list[StatedPreference]) -> TurnPrediction:
+        return TurnPrediction(
+            intent=Predicted(NO_INTENT, 0.0),
+            slots=Predicted([], 0.0),
+            failure_point=Predicted("none", 0.0),
+            rephrase_of=Predicted(NOT_A_REPHRASE, 0.0),
+            defect=Predicted(False, 0.0),
+            preferences=Predicted(preferences, 0.9),
+        )
+
+    prediction = DialoguePrediction(
+        key=None,
+        turns=[
+            turn([StatedPreference("movies", "movie", "water", "like", 21, 26)]),  # overlaps the title
+            turn([StatedPreference("movies", "movie", "know", "like", 20, 24)]),  # states none in truth
+            turn([]),  # a missed statement
+        ],
+        goals=Predicted([], 0.0),
+    )
+    metrics = evaluate([example], [prediction])
+    assert metrics["preference_statement_precision"] == 0.5
+    assert metrics["preference_statement_recall"] == 0.5
+    assert metrics["preference_value_overlap"] == 1.0
+    assert metrics["counts"]["preference_statement_turns"] == 3
+
+
+def test_a_tiny_model_learns_to_tell_statements_and_their_words(tiny_model_config: ModelConfig) -> None:
+    trained = train_model(TALK * 4, None, tiny_model_config, fast_train_config(epochs=60))
+    assert "preference_statement" in trained.tasks
+    predictions = predict_with(trained, TALK)
+    stated = [[p.value for p in turn.preferences.value] for turn in predictions[0].turns]
+    assert stated == [["the shape of water"], [], ["stanley kubrick"]]
+    # "the first one" names no words to tag: its key is learnt all the same.
+    keys = [{p.key for p in turn.preferences.value} for turn in predictions[1].turns]
+    assert keys == [{"genre"}, set(), {"movie"}]
