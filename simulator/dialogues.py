@@ -16,10 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from simulator.asr import Asr
+from simulator.assistant import Assistant
 from simulator.catalogues import Catalogues
 from simulator.config import SimConfig
 from simulator.corpora import load_all
 from simulator.goals import PREFERENCE_KEYS, Goal, GoalMaker, preference_fill
+from simulator.habits import Habits
 from simulator.nlu import WeakNlu
 from simulator.people import User, make_users
 from simulator.pipeline import Outcome, Pipeline
@@ -79,17 +81,13 @@ class Simulator:
         self.pools = Pools(corpora)
         self.catalogues = Catalogues()
         self.asr = Asr(self.pools.vocabulary())
-        self.nlu = WeakNlu(
-            [
-                (utterance.text.lower(), utterance.intent)
-                for name in sorted(corpora)
-                for utterance in corpora[name]
-            ]
-        )
-        self.pipeline = Pipeline(config, self.asr, self.catalogues, self.nlu)
+        self.nlu = WeakNlu.from_corpora(corpora)
+        self.assistant = Assistant(config, self.pools, self.asr, self.nlu)
+        self.pipeline = Pipeline(config, self.asr, self.catalogues, self.nlu, self.assistant)
         self.goals = GoalMaker(config, self.pools, self.catalogues)
         self.start = int(datetime.fromisoformat(config.start.replace("Z", "+00:00")).timestamp())
         self.users = make_users(self.rng, config, self.catalogues, self.pools, self.start)
+        self.habits = Habits(config, self.pools, self.goals, self.asr, self.users, self.rng)
         acc = 0.0
         self.user_cum: list[float] = []
         for user in self.users:
@@ -251,7 +249,11 @@ class _DialogueBuilder:
         plan: list[Goal | None] = []  # None: stop the alarm
         if routine:
             plan.append(None)
-            plan.extend(maker.request(user, rng, intent) for intent in user.routine)
+            habits = self.sim.habits
+            plan.extend(
+                habits.request(user, rng, intent) or maker.request(user, rng, intent)
+                for intent in user.routine
+            )
         else:
             n = min(config.max_goals, 1 + _poisson(config.goals_mean - 1.0, rng))
             for _ in range(n):
@@ -261,7 +263,7 @@ class _DialogueBuilder:
                 elif r < config.teach_rate + config.guided_qa_rate:
                     plan.append(maker.learn(user, rng))
                 else:
-                    plan.append(maker.request(user, rng))
+                    plan.append(self.sim.habits.request(user, rng) or maker.request(user, rng))
         for k, goal in enumerate(plan):
             if k and not (routine and k == 1):
                 self.clock += 4.0 + rng.expovariate(1 / 40.0)  # between goals: a pause, often long
@@ -298,6 +300,7 @@ class _DialogueBuilder:
                     "successful_rewrite": self.rewrites,
                     "asr_errors": self.asr_truth,
                     "entities": self.entity_truth,
+                    "assistant": self.sim.assistant.knobs(),
                 },
             },
             "turns": self.turns,
@@ -401,10 +404,21 @@ class _DialogueBuilder:
         success = False
         success_text = ""
         last_reaction = ""
+        first_known = bool(goal.implicit_kind) and goal.implicit_kind in user.known
         for attempt in range(config.max_attempts):
             tokens, tags, used = realise(wording, fills)
             known = bool(goal.implicit_kind) and goal.implicit_kind in user.known
-            out = sim.pipeline.run(goal, tokens, tags, used, known, rng)
+            out = sim.pipeline.run(
+                goal,
+                tokens,
+                tags,
+                used,
+                known,
+                rng,
+                user=user.id,
+                slot_types=wording.slot_types,
+                accent=sim.habits.of(user).accent,
+            )
             text, spans = layout(out.tokens, out.tags)
             types = wording.slot_types
             label_slots = [
@@ -501,6 +515,13 @@ class _DialogueBuilder:
                 "intent": goal.intent,
                 "slots": {t: [f.value for f in fs] for t, fs in goal.fills.items()},
                 "implicit": goal.implicit_text or None,
+                # What a replay needs to ask the assistant about other words for this request
+                # (simulator.judge): which values are entities it resolves, whether it knew the
+                # implicit preference when the goal began, and whether anybody could have done it.
+                "entity_slots": sorted({t for t, fs in goal.fills.items() if any(f.entity for f in fs)}),
+                "known": first_known,
+                "unfulfillable": goal.unfulfillable,
+                "habit": goal.habit,
             }
         )
         for tid, out, tokens in failed:

@@ -1,23 +1,27 @@
 """The assistant's pipeline, failing as real ones do: ASR, NLU, entity resolution, result.
 
-Each stage fails at its configured rate, conditional on the turn reaching it with nothing wrong so far,
-and each failure leaves the evidence a real log shows: mis-heard words (a pronunciation model's
-confusions) and a low ASR confidence, a response from the wrong domain (the intent a real but weaker
-classifier reads in the heard words), the wrong one of two similar entities in the slots and the
-answer, or a confident but useless answer. The first stage whose error the turn does not recover from
-is the turn's failure point.
+Each stage fails at its configured rate, conditional on the turn reaching it with nothing wrong so far:
+the recogniser and the result stage at random, NLU and entity resolution by the words, the same way
+every time (``assistant.py``). Each failure leaves the evidence a real log shows: mis-heard words (a
+pronunciation model's confusions) and a low ASR confidence, a response from the wrong domain (the
+intent a real but weaker classifier reads in the heard words), the wrong one of two similar entities
+in the slots and the answer, or a confident but useless answer. The first stage whose error the turn
+does not recover from is the turn's failure point.
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from simulator.asr import Asr
+from simulator.assistant import Assistant, carrier, draw, leaves_no_doubt
 from simulator.catalogues import Catalogues
 from simulator.config import SimConfig
 from simulator.corpora import domain_of
 from simulator.goals import Goal
+from simulator.habits import Accent
 from simulator.nlu import WeakNlu
 from simulator.pools import Fill
 from simulator.templates import (
@@ -42,6 +46,8 @@ STAGE_COUNTERS = (
     "result_reached",
     "result_error",
     "unfulfillable",
+    "accent_reached",
+    "accent_error",
 )
 
 
@@ -90,10 +96,13 @@ def respond(intent: str, value: str, rng: random.Random, mention: bool = False) 
 
 
 class Pipeline:
-    def __init__(self, config: SimConfig, asr: Asr, catalogues: Catalogues, nlu: WeakNlu) -> None:
+    def __init__(
+        self, config: SimConfig, asr: Asr, catalogues: Catalogues, nlu: WeakNlu, assistant: Assistant
+    ) -> None:
         self.config = config
         self.asr = asr
         self.nlu = nlu
+        self.assistant = assistant
         self._catalogues = catalogues
         self.counts: dict[str, int] = dict.fromkeys(STAGE_COUNTERS, 0)
 
@@ -105,8 +114,14 @@ class Pipeline:
         fills: list[Fill],
         known: bool,
         rng: random.Random,
+        *,
+        user: str = "",
+        slot_types: Sequence[str] = (),
+        accent: Accent | None = None,
     ) -> Outcome:
-        """One request turn through every stage. `known`: the assistant was taught this preference."""
+        """One request turn through every stage. `known`: the assistant was taught this preference;
+        `user`: who speaks (the resolver reads it); `slot_types`: the wording's, one per fill;
+        `accent`: a name this person says that the recogniser keeps mis-hearing."""
         config, counts = self.config, self.counts
         heard, heard_tags = list(tokens), list(tags)
         intent, domain = goal.intent, goal.wording.domain
@@ -122,6 +137,11 @@ class Pipeline:
         )
 
         # --- ASR -------------------------------------------------------------------------------------
+        # A perfect recogniser (asr_error_rate 0) hears every accent.
+        accented = accent is not None and config.asr_error_rate > 0
+        misheard = self._mishears(accent, heard, heard_tags, rng) if accented and accent else -1
+        if misheard >= 0:
+            return self._asr_failure(goal, heard, heard_tags, fills, True, misheard, rng)
         counts["asr_reached"] += 1
         asr = "clean"
         if rng.random() < config.asr_error_rate:
@@ -135,7 +155,13 @@ class Pipeline:
                 if not done and main >= 0:
                     in_slot = not in_slot
                     done = self.asr.corrupt(heard, heard_tags, rng, main if in_slot else -1)
-                if done:
+                changed = fills[main] if in_slot else None
+                if done and self._reads_alike(goal, heard, heard_tags, slot_types, changed, main):
+                    # Mis-heard into words the assistant reads the same way (another wording of the
+                    # request, the plain form of the same name): a slip after all.
+                    asr = "slip"
+                    counts["asr_slip"] += 1
+                elif done:
                     counts["asr_error"] += 1
                     return self._asr_failure(goal, heard, heard_tags, fills, in_slot, main, rng)
                 # Nothing could be mis-heard in a meaningful way: the turn goes on clean.
@@ -146,9 +172,10 @@ class Pipeline:
 
         # --- NLU -------------------------------------------------------------------------------------
         counts["nlu_reached"] += 1
-        if rng.random() < config.nlu_error_rate:
+        key = carrier(heard, heard_tags, slot_types or goal.wording.slot_types, self.assistant.silent)
+        if self.assistant.misreads(intent, key):
             counts["nlu_error"] += 1
-            wrong = self.nlu.misreading(" ".join(heard), intent, rng)
+            wrong = self.assistant.misreading(intent, key, " ".join(heard))
             wrong_domain = domain_of(wrong)
             raw = [f.text for f in fills] if rng.random() < 0.5 else None
             return Outcome(
@@ -171,14 +198,17 @@ class Pipeline:
         entity = fills[main].entity if main >= 0 else goal.implicit
         meant = resolved = ""
         if entity is not None:
-            specific = fills[main].specific if main >= 0 else known
+            types = slot_types or goal.wording.slot_types
+            specific = leaves_no_doubt(heard, entity, types) if main >= 0 else known
             counts["entity_reached_specific" if specific else "entity_reached"] += 1
-            rate = config.entity_error_rate * (config.specific_entity_factor if specific else 1.0)
             meant = resolved = entity.value
-            if rng.random() < rate:
+            if self.assistant.misresolves(user, meant, specific):
                 counts["entity_error_specific" if specific else "entity_error"] += 1
                 others = self._catalogues.confusable(entity)
-                wrong_entity = others[int(rng.random() * len(others))]
+                # The same wrong one every time this person names it so.
+                wrong_entity = others[
+                    int(draw(self.assistant.seed, "resolved", user, meant, specific) * len(others))
+                ]
                 resolved = wrong_entity.value
                 if main >= 0:
                     values[main] = resolved
@@ -252,6 +282,40 @@ class Pipeline:
             resolved,
             meant,
         )
+
+    def _mishears(self, accent: Accent, heard: list[str], tags: list[int], rng: random.Random) -> int:
+        """The person's name mis-heard their usual way, in place (``habits.py``), where they say it:
+        the slot it was in, or -1."""
+        position = next((i for i, word in enumerate(heard) if word == accent.word and tags[i] >= 0), -1)
+        if position < 0:
+            return -1
+        self.counts["accent_reached"] += 1
+        if rng.random() >= self.config.accent_mishearing_rate:
+            return -1
+        self.counts["accent_error"] += 1
+        slot = tags[position]
+        heard[position : position + 1] = accent.heard
+        tags[position : position + 1] = [slot] * len(accent.heard)
+        return slot
+
+    def _reads_alike(
+        self,
+        goal: Goal,
+        heard: list[str],
+        tags: list[int],
+        slot_types: Sequence[str],
+        fill: Fill | None,
+        slot: int,
+    ) -> bool:
+        """Whether mis-heard words still read as the request: a carrier of its intent, and where the
+        words of slot ``slot`` changed (its ``fill``), another way of naming the same entity."""
+        key = carrier(heard, tags, slot_types or goal.wording.slot_types, self.assistant.silent)
+        if goal.intent not in self.assistant.carriers.get(key, ()):
+            return False
+        if fill is None:
+            return True
+        said = " ".join(word for word, tag in zip(heard, tags, strict=True) if tag == slot)
+        return fill.entity is not None and said in (fill.entity.spoken, fill.entity.specific)
 
     def _asr_failure(
         self,
