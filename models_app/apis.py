@@ -90,7 +90,7 @@ class ReviewableDatasetsField(serializers.ListField):
 class LabellingJobCreateApi(APIView):
     class LabellingInputSerializer(serializers.Serializer):
         model = ModelNameField(help_text="The model version that labels.")
-        precision = serializers.ChoiceField(choices=PRECISION_CHOICES, default="fp32")
+        precision = serializers.ChoiceField(choices=PRECISION_CHOICES, default="auto")
 
     @extend_schema(
         request=LabellingInputSerializer, responses={202: JobSerializer, **BAD_REQUEST, **NOT_ALLOWED}

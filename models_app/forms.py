@@ -11,15 +11,18 @@ from annotations.models import Dataset
 from models_app.models import ModelVersion
 
 PRECISION_CHOICES = [
-    ("fp32", "fp32 (exact, the default)"),
+    ("auto", "auto (bf16 where the worker's CPU has it in hardware, else fp32)"),
+    ("fp32", "fp32 (exact)"),
     ("bf16", "bf16 (faster on recent hardware)"),
     ("int8", "int8 (fastest on CPU, slightly less accurate)"),
 ]
+# What each preset is for; what it costs on this CPU is shown beside the form (selectors.preset_costs).
 PRESET_CHOICES = [
     ("default", "Default"),
     ("snips", "SNIPS-sized single-turn corpora"),
     ("dialogues", "Multi-turn dialogues"),
-    ("demo", "Demo (a few minutes)"),
+    ("demo_quick", "Demo, quick (time-boxed first model)"),
+    ("demo", "Demo (the full demo model)"),
 ]
 
 
@@ -47,7 +50,7 @@ class LabelForm(forms.Form):
         empty_label=None,
         help_text="Its proposals are added next to the labels already there; nothing is overwritten.",
     )
-    precision = forms.ChoiceField(choices=PRECISION_CHOICES, initial="fp32")
+    precision = forms.ChoiceField(choices=PRECISION_CHOICES, initial="auto")
 
     def __init__(self, *args, model_versions: QuerySet[ModelVersion], **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -40,9 +40,11 @@ from jobs.services import (
     job_succeed,
 )
 from models_app.ml.config import TrainConfig
+from models_app.ml.hardware import AUTO, resolve_precision
 from models_app.models import ModelVersion
-from models_app.recipes.defaults import SimulatedSet
+from models_app.recipes.defaults import FollowUp, SimulatedSet
 from models_app.recipes.run import simulated_dataset
+from models_app.selectors import training_run
 from models_app.services import (
     DEFAULT_LABEL_CHUNK_SIZE,
     Proposals,
@@ -59,7 +61,7 @@ DEFAULT_CHUNK_DIALOGUES = DEFAULT_LABEL_CHUNK_SIZE
 # A chunk predicts this many dialogues at a time and counts them on the job's progress in between:
 # about five seconds of CPU on the demo model, so the bar moves while a 256-dialogue chunk runs.
 PROGRESS_DIALOGUES = 32
-TRAIN_PRESETS = ("default", "snips", "dialogues", "demo")
+TRAIN_PRESETS = TrainConfig.PRESETS
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -72,7 +74,7 @@ def label_job_create(
     dataset: Dataset,
     model_version: ModelVersion,
     user: User | None,
-    precision: str = "fp32",
+    precision: str = AUTO,
     chunk_dialogues: int = DEFAULT_CHUNK_DIALOGUES,
     dialogue_ids: Sequence[int] | None = None,
 ) -> Job:
@@ -225,6 +227,8 @@ def label_job_finish_if_complete(*, job: Job) -> None:
         "turns_labelled": totals["turns"] or 0,
         "labels_written": totals["labels"] or 0,
         "seconds_in_chunks": round(totals["seconds"] or 0.0, 3),
+        # What "auto" became on the workers' CPU (the one that ends the job speaks for them).
+        "precision": resolve_precision(job.params.get("precision") or AUTO),
     }
     failed = JobChunk.objects.filter(job=job, status=JobChunk.Status.FAILED).first()
     if failed is not None:
@@ -290,6 +294,7 @@ def train_job_create(
     label_after: Sequence[Dataset] = (),
     evaluate_after: Sequence[Dataset] = (),
     simulate: dict[str, SimulatedSet] | None = None,
+    follow_up: FollowUp | None = None,
 ) -> Job:
     """File a training job under ``dataset`` (the first of ``datasets`` when not given).
     ``label_after``: datasets that a labelling job with the new model starts on when training succeeds
@@ -297,7 +302,10 @@ def train_job_create(
     datasets whose gold an evaluation job then measures it against (the model page shows them);
     ``simulate``: datasets (by name, among those read) that the job fills with simulated dialogues
     before it trains when they are still empty (the demo: ``make run`` serves at once while the worker
-    simulates the demo model's training data).
+    simulates the demo model's training data); ``follow_up``: a second model that the same data
+    trains once this one has succeeded and its labelling and evaluation jobs are queued (the demo: a
+    quick model labels the demo within minutes, then the full one replaces its proposals, since the
+    newest model's proposal is the one under review).
     ``unlabelled_datasets`` are read without their labels for self-training: ``self_training_epochs``
     more epochs (1 when unset) on the gold plus the model's confident labels of them.
 
@@ -317,8 +325,14 @@ def train_job_create(
             _require_role(user, labelled, Role.REVIEWER)
     if preset not in TRAIN_PRESETS:
         raise ApplicationError(f"preset must be one of {', '.join(TRAIN_PRESETS)}", extra={"field": "preset"})
-    if ModelVersion.objects.filter(name=name).exists():
-        raise ApplicationError(f"A model named {name!r} already exists.", extra={"field": "name"})
+    names = [name, follow_up.name] if follow_up is not None else [name]
+    if follow_up is not None and (follow_up.name == name or follow_up.preset not in TRAIN_PRESETS):
+        raise ApplicationError(
+            "A follow-up model needs a name of its own and a known preset.", extra={"field": "follow_up"}
+        )
+    taken = ModelVersion.objects.filter(name__in=names).values_list("name", flat=True).first()
+    if taken is not None:
+        raise ApplicationError(f"A model named {taken!r} already exists.", extra={"field": "name"})
     unread = sorted(set(simulate or {}) - {read.name for read in reads})
     if unread:
         raise ApplicationError(
@@ -341,6 +355,7 @@ def train_job_create(
             "label_after": [labelled.name for labelled in label_after],
             "evaluate_after": [evaluated.name for evaluated in evaluate_after],
             "simulate": {name: asdict(spec) for name, spec in (simulate or {}).items()},
+            "follow_up": asdict(follow_up) if follow_up is not None else None,
         },
     )
 
@@ -349,7 +364,7 @@ def train_job_run(*, job: Job) -> Job:
     from models_app.ml.train import TrainingCancelled
 
     params = job.params
-    config = TrainConfig() if params["preset"] == "default" else getattr(TrainConfig, params["preset"])()
+    config = TrainConfig.preset(params["preset"])
     if params.get("epochs"):
         config.epochs = params["epochs"]
     # Jobs filed before self-training existed have neither key.
@@ -389,11 +404,41 @@ def train_job_run(*, job: Job) -> Job:
         for evaluated in _datasets(params.get("evaluate_after") or [])
     ]
     result: dict[str, Any] = {"model": model_version.name, "metrics": model_version.metrics}
+    run = training_run(model_version)
+    if run is not None:
+        result["training"] = run.text
+        result["cut_short"] = run.cut_short
     if labelling:
         result["labelling_jobs"] = labelling
     if evaluating:
         result["evaluation_jobs"] = evaluating
+    if params.get("follow_up"):
+        # Queued after the labelling and evaluation above: a worker takes them first.
+        result["follow_up_job"] = _train_follow_up(job, FollowUp(**params["follow_up"])).pk
     return job_succeed(job=job, result=result)
+
+
+def _train_follow_up(job: Job, follow_up: FollowUp) -> Job:
+    """The follow-up training job of ``job``: the same data and the same labelling and evaluation
+    after it, under the follow-up's name and preset (made once: a rerun of ``job`` finds it)."""
+    params = job.params
+    existing = Job.objects.filter(
+        kind=Job.Kind.TRAIN, dataset=job.dataset, params__name=follow_up.name
+    ).first()
+    if existing is not None:
+        return existing
+    return train_job_create(
+        name=follow_up.name,
+        dataset=job.dataset,
+        datasets=_datasets(params["datasets"]),
+        valid_datasets=_datasets(params["valid_datasets"]),
+        unlabelled_datasets=_datasets(params.get("unlabelled_datasets", [])),
+        user=job.created_by,
+        preset=follow_up.preset,
+        epochs=follow_up.epochs,
+        label_after=_datasets(params.get("label_after") or []),
+        evaluate_after=_datasets(params.get("evaluate_after") or []),
+    )
 
 
 def evaluate_job_create(*, dataset: Dataset, model_version: ModelVersion, user: User | None) -> Job:

@@ -32,6 +32,7 @@ from models_app.examples import gold_examples, labelling_chunk, unlabelled_examp
 from models_app.ml.config import ModelConfig, TrainConfig
 from models_app.ml.data import NO_INTENT, NOT_A_REPHRASE, DialoguePrediction
 from models_app.ml.format_adapter import preferences_to_format, spans_to_format
+from models_app.ml.hardware import AUTO
 from models_app.models import ModelEvaluation, ModelVersion
 from review.services import review_proposals_written
 from selflearn_site.exceptions import ApplicationError
@@ -156,7 +157,7 @@ def label_dataset(
     *,
     dataset: Dataset,
     model_version: ModelVersion,
-    precision: str = "fp32",
+    precision: str = AUTO,
     chunk_size: int = DEFAULT_LABEL_CHUNK_SIZE,
     progress: Callable[[int, int], None] | None = None,
 ) -> LabellingReport:
@@ -176,7 +177,7 @@ def label_dataset(
 
 
 def label_chunk(
-    *, model_version: ModelVersion, dialogue_ids: Sequence[int], precision: str = "fp32", job: Any = None
+    *, model_version: ModelVersion, dialogue_ids: Sequence[int], precision: str = AUTO, job: Any = None
 ) -> LabellingReport:
     """Predict and write the model's labels for these dialogues.
 
@@ -210,7 +211,7 @@ class Proposals:
 
 
 def propose_labels(
-    *, model_version: ModelVersion, dialogue_ids: Sequence[int], precision: str = "fp32", job: Any = None
+    *, model_version: ModelVersion, dialogue_ids: Sequence[int], precision: str = AUTO, job: Any = None
 ) -> Proposals:
     from models_app.predictors import get_predictor
 
@@ -328,7 +329,7 @@ def _labels_from_prediction(
 
 
 def model_evaluate(
-    *, dataset: Dataset, model_version: ModelVersion, precision: str = "fp32", job: Job | None = None
+    *, dataset: Dataset, model_version: ModelVersion, precision: str = AUTO, job: Job | None = None
 ) -> dict[str, Any]:
     """The model's metrics against the dataset's gold labels (each metric only where gold exists),
     recorded as a ModelEvaluation that the model's page shows."""
@@ -338,13 +339,14 @@ def model_evaluate(
     examples = list(gold_examples([dataset]))
     if not examples:
         raise ApplicationError(f"Dataset {dataset.name!r} holds no dialogues.", extra={"field": "dataset"})
-    predictions = get_predictor(model_version, precision).predict(examples)
+    predictor = get_predictor(model_version, precision)
+    predictions = predictor.predict(examples)
     metrics = evaluate(examples, predictions)
     ModelEvaluation.objects.create(
         model_version=model_version,
         dataset=dataset,
         learned_from=model_version.trained_on.filter(pk=dataset.pk).exists(),
-        precision=precision,
+        precision=predictor.precision,
         dialogues=len(examples),
         metrics=metrics,
         job=job,

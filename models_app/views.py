@@ -13,7 +13,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from annotations.models import Role
 from annotations.selectors import dataset_get_for_user
 from models_app import job_services, selectors
-from models_app.forms import EvaluateForm, LabelForm, TrainForm
+from models_app.forms import PRESET_CHOICES, EvaluateForm, LabelForm, TrainForm
+from models_app.ml.hardware import cpu_info
 from selflearn_site.authenticated import AuthenticatedHttpRequest
 from selflearn_site.exceptions import ApplicationError, form_field_of
 
@@ -52,6 +53,7 @@ def model_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "models_app/model_detail.html",
         {
             "model": model,
+            "training": selectors.training_run(model),
             "headline": selectors.headline_metrics(model),
             "evaluation_columns": [label for _key, label in selectors.EVALUATION_METRICS],
             "evaluations": selectors.model_evaluation_rows(request.user, model),
@@ -116,9 +118,16 @@ def dataset_train(request: AuthenticatedHttpRequest, name: str) -> HttpResponse:
             form.add_error(form_field_of(error, form), error.message)
         else:
             return redirect("jobs:job-detail", pk=job.pk)
+    cpu = cpu_info()
+    labels = dict(PRESET_CHOICES)
     return render(
         request,
         "models_app/dataset_train.html",
-        {"dataset": dataset, "form": form},
+        {
+            "dataset": dataset,
+            "form": form,
+            "cpu": cpu,
+            "preset_costs": [(labels[cost.preset], cost) for cost in selectors.preset_costs(cpu)],
+        },
         status=400 if request.method == "POST" else 200,
     )

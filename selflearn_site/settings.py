@@ -309,6 +309,11 @@ SELFLEARN_ENCODER = os.environ.get("SELFLEARN_ENCODER", "").strip() or None
 SELFLEARN_TORCH_THREADS = (
     int(os.environ["SELFLEARN_TORCH_THREADS"]) if os.environ.get("SELFLEARN_TORCH_THREADS") else None
 )
+# The demo (`make run`): how many simulated dialogues of other people its models train on, and, when
+# set, how many epochs each trains (empty: the presets' own). CI's first-run test sets both small;
+# docs/OPERATIONS.md.
+SELFLEARN_DEMO_TRAINING_DIALOGUES = int(os.environ.get("SELFLEARN_DEMO_TRAINING_DIALOGUES", 8000))
+SELFLEARN_DEMO_EPOCHS = int(os.environ["SELFLEARN_DEMO_EPOCHS"]) if os.environ.get("SELFLEARN_DEMO_EPOCHS") else None
 # Dialogues per database transaction while importing: large enough to amortise round trips, small
 # enough that memory stays flat.
 SELFLEARN_IMPORT_BATCH_SIZE = int(os.environ.get("SELFLEARN_IMPORT_BATCH_SIZE", 1000))

@@ -32,7 +32,11 @@ def open_output(target: str) -> IO[bytes]:
 
 
 def write_jsonl(dialogues: Iterable[dict[str, Any]], target: str, chunk: int = 256) -> int:
-    """Write one dialogue per line; returns how many were written."""
+    """Write one dialogue per line; returns how many were written.
+
+    Only "-" touches standard output: a Celery worker replaces ``sys.stdout`` with a logging proxy
+    that has no ``buffer``, and a job that writes to a file must not care."""
+    to_stdout = target == "-"
     stream = open_output(target)
     count = 0
     batch: list[str] = []
@@ -46,7 +50,7 @@ def write_jsonl(dialogues: Iterable[dict[str, Any]], target: str, chunk: int = 2
         if batch:
             stream.write(("\n".join(batch) + "\n").encode("utf-8"))
     finally:
-        if stream is sys.stdout.buffer:
+        if to_stdout:
             stream.flush()
         else:
             fileobj = getattr(stream, "fileobj", None)

@@ -7,7 +7,7 @@ and a ModelVersion row can record exactly how a model was made.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 T = TypeVar("T")
 
@@ -92,7 +92,9 @@ class TrainConfig:
     seed: int = 0
     # Stop training (then select and calibrate as usual) once this many seconds have passed; None = no limit.
     max_seconds: float | None = None
-    # "fp32" or "bf16" (CPU autocast for the forward pass; weights and optimiser stay fp32).
+    # "fp32", "bf16" (CPU autocast for the forward pass; weights and optimiser stay fp32) or "auto":
+    # bf16 where the training machine's CPU has it in hardware, fp32 otherwise (models_app.ml.hardware;
+    # emulated bf16 is 62 times slower than fp32). Training records what "auto" became.
     precision: str = "fp32"
     # Share of the training dialogues held out for model selection and calibration when no validation
     # set is given (0 = none: the last epoch is kept and confidences are uncalibrated softmax).
@@ -117,12 +119,22 @@ class TrainConfig:
     # optimiser state): each step costs less backward work, so a time budget buys more steps.
     frozen_encoder_layers: int = 0
 
+    # The named presets, in the order the Train form offers them.
+    PRESETS: ClassVar[tuple[str, ...]] = ("default", "snips", "dialogues", "demo_quick", "demo")
+
     def asdict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> TrainConfig:
         return _from_dict(cls, data)
+
+    @classmethod
+    def preset(cls, name: str) -> TrainConfig:
+        """The preset called ``name`` (one of ``PRESETS``); ValueError for any other name."""
+        if name not in cls.PRESETS:
+            raise ValueError(f"preset must be one of {', '.join(cls.PRESETS)}, not {name!r}")
+        return cls() if name == "default" else getattr(cls, name)()
 
     # Named presets (``manage.py train --preset snips``), each the setting measured in the experiments
     # on 2 CPU cores (torch 2.13, the packaged MiniLM).
@@ -146,6 +158,22 @@ class TrainConfig:
         )
 
     @classmethod
+    def demo_quick(cls) -> TrainConfig:
+        """The demo's first model (``make run``): one pass over the demo's training dialogues,
+        time-boxed to 4 minutes, so that model labels show within minutes whatever the CPU; the
+        schedule decays by time used, so the pass ends at a low learning rate wherever it stops. The
+        full demo model then replaces it."""
+        return cls(
+            epochs=1,
+            batch_size=32,
+            encoder_lr=1e-4,
+            head_lr=2e-3,
+            precision="auto",
+            threads=1,
+            max_seconds=4 * 60,
+        )
+
+    @classmethod
     def demo(cls) -> TrainConfig:
         """The demo model (``make run``): 3 epochs over 8,000 simulated dialogues (25k turns, 2,070
         steps) in bf16, the whole encoder trained. bench/demo_model.py (one thread, 16.6 CPU minutes of
@@ -159,7 +187,7 @@ class TrainConfig:
             batch_size=32,
             encoder_lr=1e-4,
             head_lr=2e-3,
-            precision="bf16",
+            precision="auto",
             evaluations_per_epoch=2,
             # One thread: two make each step faster but cost a fifth more CPU time (22.9 CPU minutes
             # for 11.7 minutes of training), and the site beside the worker keeps a core.

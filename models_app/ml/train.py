@@ -28,6 +28,7 @@ from models_app.ml.config import ModelConfig, TrainConfig
 from models_app.ml.data import DialogueExample
 from models_app.ml.encoder import load_pretrained_encoder, load_tokenizer, resolve_encoder
 from models_app.ml.features import Featurizer, build_inventories, tasks_with_gold
+from models_app.ml.hardware import AUTO, cpu_info, resolve_precision
 from models_app.ml.inference import autocast_context, run_model
 from models_app.ml.losses import multitask_loss, pretraining_loss
 from models_app.ml.metrics import evaluate, selection_score
@@ -39,6 +40,8 @@ from models_app.ml.self_training import pseudo_labelled
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int, dict[str, Any]], None]
+# Training runs its forward pass in fp32 or under bf16 autocast; "auto" picks by the CPU's flags.
+TRAIN_PRECISIONS = ("fp32", "bf16", AUTO)
 
 
 class TrainingConfigurationError(ValueError):
@@ -360,8 +363,11 @@ def train_model(
     """
     if not train:
         raise ValueError("No training dialogues.")
-    if train_config.precision not in ("fp32", "bf16"):
-        raise ValueError(f"TrainConfig.precision must be 'fp32' or 'bf16', not {train_config.precision!r}")
+    if train_config.precision not in TRAIN_PRECISIONS:
+        allowed = ", ".join(TRAIN_PRECISIONS)
+        raise ValueError(f"TrainConfig.precision must be one of {allowed}, not {train_config.precision!r}")
+    # "auto" is decided here, on the machine that trains, and the config keeps what was used.
+    train_config.precision = resolve_precision(train_config.precision)
     if train_config.threads:
         torch.set_num_threads(train_config.threads)
     clock = _Clock(train_config.max_seconds)
@@ -395,6 +401,9 @@ def train_model(
         tasks=tasks,
     )
     history: dict[str, Any] = {
+        **cpu_info().describe(),
+        "precision": train_config.precision,
+        "threads": torch.get_num_threads(),
         "encoder_path": encoder_path,
         "train_dialogues": len(train_examples),
         "validation_dialogues": len(held_out),

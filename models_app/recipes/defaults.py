@@ -49,3 +49,12 @@ class SimulatedSet:
 DEMO_DIALOGUES = 300
 DEMO_SEED = 7
 DEMO_TRAINING = SimulatedSet(dialogues=8000, users=800, seed=DEMO_SEED + 1)
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A second model that a training job's data trains once the first has succeeded."""
+
+    name: str
+    preset: str
+    epochs: int | None = None

@@ -18,7 +18,7 @@ from models_app.job_services import (
     train_job_create,
 )
 from models_app.models import ModelEvaluation, ModelVersion
-from models_app.recipes.defaults import SimulatedSet
+from models_app.recipes.defaults import FollowUp, SimulatedSet
 from review.models import AutoAcceptRule
 
 pytestmark = pytest.mark.django_db
@@ -246,6 +246,68 @@ def test_a_train_job_labels_and_evaluates_the_datasets_named_after_it(
     assert evaluation.learned_from is True  # it trained on it: the page marks the figures
     assert evaluation.dialogues == simulated_dataset.dialogues.count()
     assert 0.0 <= evaluation.metrics["intent_accuracy"] <= 1.0
+
+
+def test_a_train_job_says_how_its_training_went_and_whether_it_was_cut_short(
+    simulated_dataset, admin_user, tiny_training, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        train = train_job_create(
+            name="told", datasets=[simulated_dataset], user=admin_user, preset="demo_quick", epochs=1
+        )
+    train.refresh_from_db()
+    assert train.status == Job.Status.SUCCEEDED, train.error
+    history = ModelVersion.objects.get(name="told").config["history"]
+    assert train.result["cut_short"] is False
+    assert train.result["training"].startswith(f"{history['steps']} of {history['total_steps']} steps in ")
+    assert history["precision"] in train.result["training"]
+
+
+def test_a_train_job_with_a_follow_up_trains_it_after_labelling_and_evaluating_with_the_first(
+    simulated_dataset, admin_user, tiny_training, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        quick = train_job_create(
+            name="quick",
+            datasets=[simulated_dataset],
+            user=admin_user,
+            preset="demo_quick",
+            epochs=1,
+            label_after=[simulated_dataset],
+            evaluate_after=[simulated_dataset],
+            follow_up=FollowUp(name="full", preset="demo", epochs=1),
+        )
+    quick.refresh_from_db()
+    assert quick.status == Job.Status.SUCCEEDED, quick.error
+    jobs = list(Job.objects.order_by("pk").values_list("kind", "status", "params__model"))
+    # Queued in this order, so one worker labels with the quick model before the full one trains.
+    assert [kind for kind, _status, _model in jobs] == [
+        "train",
+        "label",
+        "evaluate",
+        "train",
+        "label",
+        "evaluate",
+    ]
+    assert {status for _kind, status, _model in jobs} == {Job.Status.SUCCEEDED}
+    full = Job.objects.get(pk=quick.result["follow_up_job"])
+    assert (full.params["name"], full.params["preset"], full.params["epochs"]) == ("full", "demo", 1)
+    assert full.params["label_after"] == full.params["evaluate_after"] == ["simulated"]
+    assert full.params["follow_up"] is None
+    assert set(ModelEvaluation.objects.values_list("model_version__name", flat=True)) == {"quick", "full"}
+
+
+def test_a_follow_up_needs_its_own_free_name(simulated_dataset, model, admin_user):
+    from selflearn_site.exceptions import ApplicationError
+
+    with pytest.raises(ApplicationError, match="A model named 'tiny' already exists"):
+        train_job_create(
+            name="fresh", datasets=[simulated_dataset], user=admin_user, follow_up=FollowUp("tiny", "demo")
+        )
+    with pytest.raises(ApplicationError, match="needs a name of its own"):
+        train_job_create(
+            name="same", datasets=[simulated_dataset], user=admin_user, follow_up=FollowUp("same", "demo")
+        )
 
 
 def test_a_train_job_first_fills_an_empty_dataset_it_was_told_to_simulate(

@@ -86,6 +86,53 @@ def test_the_model_page_shows_all_metrics_and_its_inventories(client, viewer):
     assert "Slot types" in html
 
 
+def _history(steps: int, total: int, seconds: float, cut: bool, cpu: str, precision: str = "fp32") -> dict:
+    return {
+        "history": {
+            "steps": steps,
+            "total_steps": total,
+            "seconds": seconds,
+            "stopped_at_max_seconds": cut,
+            "precision": precision,
+            "cpu": cpu,
+        },
+        "train": {"max_seconds": 1200.0, "precision": "auto"},
+    }
+
+
+def test_the_model_page_says_how_training_went_and_when_its_cap_cut_it_short(client, viewer):
+    whole = registered("whole", config=_history(2070, 2070, 994.0, False, "AMD EPYC 9R14", "bf16"))
+    cut = registered("cut", config=_history(53, 2070, 1200.0, True, "AMD EPYC 7R13"))
+    client.force_login(viewer)
+
+    whole_page = client.get(reverse("models_app:model-detail", args=[whole.pk])).content.decode()
+    cut_page = client.get(reverse("models_app:model-detail", args=[cut.pk])).content.decode()
+
+    assert "2,070 of 2,070 steps in 16.6 min, bf16 on AMD EPYC 9R14" in whole_page
+    assert "cut short" not in whole_page
+    assert "Cut short by its 20-minute cap: 53 of 2,070 steps in 20.0 min, fp32 on AMD EPYC 7R13" in cut_page
+    assert "(3% of the planned training)" in cut_page
+
+
+def test_the_training_form_says_what_each_preset_costs_on_this_cpu(client, cast, simulated_dataset):
+    from models_app.ml.hardware import cpu_info
+
+    cpu = cpu_info()
+    best = cpu.best_precision
+    registered("measured-here", config=_history(100, 100, 50.0, False, cpu.model, best))
+    client.force_login(cast["admin"])
+
+    html = client.get(reverse("models_app:dataset-train", args=[simulated_dataset.name])).content.decode()
+
+    assert "What each preset costs on this CPU" in html and cpu.model in html
+    # This machine's own last training (0.50 s a step) prices the presets that train in its precision.
+    assert (
+        f"3 epochs in {best}, about 0.50 s per step of 32 turns (this machine&#x27;s last training)" in html
+    )
+    assert "the demo&#x27;s 8,000 dialogues take about 17 min; stops at 20 min whatever it reached" in html
+    assert "Demo, quick (time-boxed first model)" in html
+
+
 def test_the_model_page_shows_its_held_out_evaluations_beside_the_full_recipes_figures(
     client, cast, simulated_dataset
 ):

@@ -26,8 +26,8 @@ def test_the_demo_comes_with_teaching_and_rewriting_ready(settings, tmp_path, ca
     assert RewriterVersion.objects.filter(dataset=demo, active=True).count() == 1
 
 
-def test_the_demo_model_trains_as_a_job_that_labels_the_demo_and_the_pages_say_so(
-    settings, tmp_path, client, monkeypatch
+def test_the_demo_models_train_as_jobs_that_label_the_demo_and_the_pages_say_so(
+    settings, tmp_path, client, monkeypatch, capsys
 ):
     settings.SELFLEARN_REWRITERS_DIR = tmp_path / "rewriters"
     # No worker here: the job stays pending, as it does until `make run`'s worker takes it.
@@ -36,15 +36,29 @@ def test_the_demo_model_trains_as_a_job_that_labels_the_demo_and_the_pages_say_s
     demo = Dataset.objects.get(name="demo")
     (job,) = Job.objects.filter(kind=Job.Kind.TRAIN)
     assert job.dataset == demo and job.status == Job.Status.PENDING
-    assert job.params["preset"] == "demo" and job.params["label_after"] == ["demo"]
+    # A quick model first, time-boxed, then the full one once its labels are queued.
+    assert (job.params["name"], job.params["preset"]) == ("demo-quick", "demo_quick")
+    assert job.params["follow_up"] == {"name": "demo", "preset": "demo", "epochs": None}
+    assert job.params["label_after"] == ["demo"]
     assert job.params["evaluate_after"] == ["demo"]  # held out: the model page shows its figures
     assert job.params["datasets"] == ["demo-training"]
     # The worker simulates the training dialogues: the site serves before they exist.
     assert job.params["simulate"] == {"demo-training": {"dialogues": 8000, "users": 800, "seed": 8}}
     assert not Dataset.objects.get(name="demo-training").dialogues.exists()
+    assert "a quick model first (4 minutes at most), then the full one (about" in capsys.readouterr().out
     call_command("setup_demo", "--dialogues", "300")  # idempotent: the waiting job is the one
     assert Job.objects.filter(kind=Job.Kind.TRAIN).count() == 1
     client.force_login(User.objects.get(username="admin"))
     page = client.get(f"/datasets/{demo.name}/").content.decode()
     assert "A model is training for this dataset and will label demo when it ends" in page
     assert f'href="/jobs/{job.pk}/"' in page
+
+
+def test_a_smaller_demo_comes_from_the_settings(settings, tmp_path, monkeypatch):
+    settings.SELFLEARN_REWRITERS_DIR = tmp_path / "rewriters"
+    settings.SELFLEARN_DEMO_TRAINING_DIALOGUES, settings.SELFLEARN_DEMO_EPOCHS = 120, 1
+    monkeypatch.setattr("jobs.services.job_enqueue_on_commit", lambda **kwargs: None)
+    call_command("setup_demo", "--dialogues", "300")
+    (job,) = Job.objects.filter(kind=Job.Kind.TRAIN)
+    assert job.params["simulate"] == {"demo-training": {"dialogues": 120, "users": 12, "seed": 8}}
+    assert job.params["epochs"] == 1 and job.params["follow_up"]["epochs"] == 1

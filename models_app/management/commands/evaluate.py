@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from models_app.job_services import evaluate_job_create
 from models_app.management.commands._common import add_async_arguments, dataset_named, follow_job, model_named
+from models_app.ml.hardware import AUTO
 from models_app.predictors import PRECISIONS
 from models_app.services import model_evaluate
 from selflearn_site.exceptions import ApplicationError
@@ -19,7 +20,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--dataset", required=True)
         parser.add_argument("--model", required=True)
-        parser.add_argument("--precision", choices=PRECISIONS, default="fp32")
+        parser.add_argument(
+            "--precision",
+            choices=PRECISIONS,
+            default=AUTO,
+            help="auto: bf16 where the CPU has it in hardware, else fp32",
+        )
         add_async_arguments(parser)
 
     def handle(self, *args, dataset: str, model: str, precision: str, **options) -> None:

@@ -7,6 +7,7 @@ from tqdm import tqdm
 
 from models_app.job_services import label_job_create
 from models_app.management.commands._common import add_async_arguments, dataset_named, follow_job, model_named
+from models_app.ml.hardware import AUTO
 from models_app.predictors import PRECISIONS
 from models_app.services import DEFAULT_LABEL_CHUNK_SIZE, label_dataset
 from selflearn_site.exceptions import ApplicationError
@@ -18,7 +19,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--dataset", required=True)
         parser.add_argument("--model", required=True)
-        parser.add_argument("--precision", choices=PRECISIONS, default="fp32")
+        parser.add_argument(
+            "--precision",
+            choices=PRECISIONS,
+            default=AUTO,
+            help="auto: bf16 where the CPU has it in hardware, else fp32",
+        )
         parser.add_argument(
             "--chunk-size", type=int, default=DEFAULT_LABEL_CHUNK_SIZE, help="dialogues per chunk"
         )

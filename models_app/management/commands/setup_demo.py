@@ -1,14 +1,19 @@
 """python manage.py setup_demo: the demo admin, a simulated demo dataset and a demo model, once.
 
-Run by ``make run``; running it again changes nothing and prints how to log in. The demo model is
-trained on simulated dialogues of other people ("demo-training") and labels the demo dataset, so its
-labels can be compared with the demo dataset's own gold. It trains as a job in the worker that
+Run by ``make run``; running it again changes nothing and prints how to log in. The demo models are
+trained on simulated dialogues of other people ("demo-training") and label the demo dataset, so their
+labels can be compared with the demo dataset's own gold. They train as jobs in the worker that
 ``make run`` starts (the site serves at once, the Jobs page shows the training, and the demo's pages
-say its labels are coming); ``--foreground`` trains and labels here instead.
+say labels are coming): first a quick model, time-boxed so that its labels show within minutes on
+any CPU, then the full one, whose proposals replace the quick model's (the newest model's proposal
+is the one under review). ``--foreground`` trains the full model and labels here instead.
+The size comes from settings (``SELFLEARN_DEMO_TRAINING_DIALOGUES``, ``SELFLEARN_DEMO_EPOCHS``), so a
+worker can be given a smaller demo, as CI's first-run test does.
 """
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandParser
 
@@ -18,9 +23,11 @@ from jobs.models import Job
 from models_app.job_services import train_job_create
 from models_app.management.commands._common import StageBar
 from models_app.ml.config import TrainConfig
+from models_app.ml.hardware import cpu_info
 from models_app.models import ModelVersion
-from models_app.recipes.defaults import DEMO_DIALOGUES, DEMO_SEED, DEMO_TRAINING, SimulatedSet
+from models_app.recipes.defaults import DEMO_DIALOGUES, DEMO_SEED, DEMO_TRAINING, FollowUp, SimulatedSet
 from models_app.recipes.run import simulated_dataset
+from models_app.selectors import DEMO_STEPS_PER_EPOCH, preset_costs
 from models_app.services import label_dataset, model_evaluate, model_train
 from rewrites.services import MiningOptions, rewriter_build, rewrites_mine
 from selflearn_site.exceptions import ApplicationError
@@ -31,8 +38,7 @@ DEMO_PASSWORD = "selflearn"
 DEMO_DATASET = "demo"
 DEMO_TRAINING_DATASET = "demo-training"
 DEMO_MODEL = "demo"
-# What the demo model costs on the 2-core machine (bench/demo_model.py).
-DEMO_MINUTES = "about 17 minutes on one core"
+DEMO_QUICK_MODEL = "demo-quick"
 
 
 class Command(BaseCommand):
@@ -44,8 +50,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--training-dialogues",
             type=int,
-            default=DEMO_TRAINING.dialogues,
-            help="simulated dialogues of other people the demo model trains on",
+            default=None,
+            help="simulated dialogues of other people the demo models train on "
+            f"(default: SELFLEARN_DEMO_TRAINING_DIALOGUES, {DEMO_TRAINING.dialogues:,} unless set)",
         )
         parser.add_argument("--no-model", action="store_true", help="skip training and labelling")
         parser.add_argument(
@@ -59,7 +66,7 @@ class Command(BaseCommand):
         *args,
         dialogues: int,
         seed: int,
-        training_dialogues: int,
+        training_dialogues: int | None,
         no_model: bool,
         foreground: bool,
         **options,
@@ -82,6 +89,7 @@ class Command(BaseCommand):
                 f"Mined {mined['pairs']} rewrite pairs to review; the online rewriter is built."
             )
         if not no_model and not ModelVersion.objects.filter(name=DEMO_MODEL).exists():
+            training_dialogues = training_dialogues or settings.SELFLEARN_DEMO_TRAINING_DIALOGUES
             people = max(10, training_dialogues // 10)  # as many dialogues per person as the default
             training_set = SimulatedSet(training_dialogues, people, DEMO_TRAINING.seed)
             if foreground:
@@ -98,9 +106,10 @@ class Command(BaseCommand):
         self.stdout.write(f"Log in as {DEMO_USERNAME!r} with password {DEMO_PASSWORD!r}.")
 
     def _train_in_the_worker(self, training_set: SimulatedSet, dataset: Dataset, admin) -> None:
-        """The demo model trains as a job the Jobs page shows, filed under the demo dataset (whose
-        pages say it is on its way): the worker simulates its training dialogues (so the site serves
-        at once), trains, then labels the demo and measures the model on the demo's gold."""
+        """The demo models train as jobs the Jobs page shows, filed under the demo dataset (whose
+        pages say labels are on their way): the worker simulates their training dialogues (so the
+        site serves at once), trains the quick model, which labels the demo and is measured on the
+        demo's gold, then trains the full model, which does the same."""
         waiting = Job.objects.filter(
             kind=Job.Kind.TRAIN,
             dataset=dataset,
@@ -109,23 +118,41 @@ class Command(BaseCommand):
         if waiting is None:
             training = dataset_get_or_create(name=DEMO_TRAINING_DATASET, user=admin)
             membership_set(dataset=training, user=admin, role=Role.ADMIN)
+            epochs = settings.SELFLEARN_DEMO_EPOCHS
+            full = FollowUp(name=DEMO_MODEL, preset="demo", epochs=epochs)
+            quick_exists = ModelVersion.objects.filter(name=DEMO_QUICK_MODEL).exists()
             waiting = train_job_create(
-                name=DEMO_MODEL,
+                name=full.name if quick_exists else DEMO_QUICK_MODEL,
                 dataset=dataset,
                 datasets=[training],
                 user=admin,
-                preset="demo",
+                preset=full.preset if quick_exists else "demo_quick",
+                epochs=epochs,
                 label_after=[dataset],
                 evaluate_after=[dataset],
                 simulate={training.name: training_set},
+                follow_up=None if quick_exists else full,
             )
         self.stdout.write(
-            f"The demo model trains in the worker (job #{waiting.pk}, {DEMO_MINUTES}) and then "
-            "labels the demo dataset; the Jobs page shows its progress."
+            f"The demo models train in the worker (job #{waiting.pk}) and label the demo dataset: "
+            f"{self._cost_on_this_cpu(training_set)} The Jobs page shows their progress."
+        )
+
+    def _cost_on_this_cpu(self, training_set: SimulatedSet) -> str:
+        """What the two demo models cost here, from the presets' measured rates on this CPU."""
+        cpu = cpu_info()
+        costs = {cost.preset: cost for cost in preset_costs(cpu)}
+        quick, full = costs["demo_quick"], costs["demo"]
+        steps = round(DEMO_STEPS_PER_EPOCH * training_set.dialogues / DEMO_TRAINING.dialogues)
+        epochs = settings.SELFLEARN_DEMO_EPOCHS or full.epochs
+        full_minutes = full.minutes_for(steps * epochs)
+        return (
+            f"a quick model first ({quick.max_minutes:g} minutes at most), then the full one (about "
+            f"{full_minutes:.0f} minutes in {full.precision} on this {cpu.model or 'CPU'})."
         )
 
     def _train_here(self, training: Dataset, dataset: Dataset, admin, *, quiet: bool) -> None:
-        self.stdout.write(f"Training the demo model {DEMO_MODEL!r} ({DEMO_MINUTES})...")
+        self.stdout.write(f"Training the demo model {DEMO_MODEL!r} here...")
         bar = StageBar(disable=quiet)
         try:
             model_version = model_train(

@@ -12,7 +12,7 @@ from models_app.ml.config import CONTEXT_FIELDS, ModelConfig, TrainConfig
 from models_app.services import model_train
 from selflearn_site.exceptions import ApplicationError
 
-PRESETS = ("default", "snips", "dialogues", "demo")
+PRESETS = TrainConfig.PRESETS
 
 
 class Command(BaseCommand):
@@ -62,7 +62,7 @@ class Command(BaseCommand):
         if options["run_async"]:
             self._start_job(options)
             return
-        train_config = _preset(options["preset"])
+        train_config = TrainConfig.preset(options["preset"])
         for option, field in (("epochs", "epochs"), ("pretrain_epochs", "pretrain_epochs"), ("seed", "seed")):
             if options[option] is not None:
                 setattr(train_config, field, options[option])
@@ -118,9 +118,3 @@ class Command(BaseCommand):
         self.stdout.write(f"Started training job {job.pk}.")
         if not options["no_follow"]:
             follow_job(job, stdout=self.stdout, show_progress=options["verbosity"] > 0)
-
-
-def _preset(name: str) -> TrainConfig:
-    if name == "default":
-        return TrainConfig()
-    return getattr(TrainConfig, name)()

@@ -7,6 +7,7 @@ from models_app.ml.config import ModelConfig, TrainConfig
 from models_app.ml.data import DialogueExample, TurnTargets
 from models_app.ml.encoder import load_pretrained_encoder, load_tokenizer
 from models_app.ml.features import Featurizer, build_inventories
+from models_app.ml.hardware import cpu_info
 from models_app.ml.losses import multitask_loss
 from models_app.ml.model import LabelModel
 from models_app.ml.predict import predict_with
@@ -135,10 +136,39 @@ def test_max_seconds_stops_early_and_still_returns_a_calibrated_model(
     assert trained.temperatures and trained.validation_metrics["score"] > 0
 
 
+def test_auto_precision_trains_in_what_this_cpu_does_best_and_the_history_says_so(
+    handmade_examples: list[DialogueExample], tiny_model_config: ModelConfig
+) -> None:
+    trained = train_model(
+        handmade_examples, None, tiny_model_config, fast_train_config(epochs=2, precision="auto")
+    )
+    best = cpu_info().best_precision
+    assert trained.train_config.precision == best and trained.history["precision"] == best
+    assert trained.history["cpu"] == cpu_info().model
+    assert trained.history["bf16_in_hardware"] is cpu_info().bf16_in_hardware
+    assert trained.history["stopped_at_max_seconds"] is False
+
+
+def test_an_unknown_precision_is_refused(
+    handmade_examples: list[DialogueExample], tiny_model_config: ModelConfig
+) -> None:
+    with pytest.raises(ValueError, match="must be one of fp32, bf16, auto, not 'fp8'"):
+        train_model(handmade_examples, None, tiny_model_config, fast_train_config(epochs=1, precision="fp8"))
+
+
+def test_every_preset_is_found_by_name_and_an_unknown_one_is_refused() -> None:
+    assert TrainConfig.preset("default") == TrainConfig()
+    assert TrainConfig.preset("demo_quick").max_seconds and TrainConfig.preset("demo").precision == "auto"
+    assert [TrainConfig.preset(name) for name in TrainConfig.PRESETS]
+    with pytest.raises(ValueError, match="preset must be one of"):
+        TrainConfig.preset("asdict")
+
+
 def test_configs_round_trip_through_dicts() -> None:
     model_config = ModelConfig(encoder="roberta-base", context_fields=("response",))
     assert ModelConfig.from_dict(model_config.asdict()) == model_config
-    for preset in (TrainConfig(), TrainConfig.snips(), TrainConfig.dialogues(), TrainConfig.demo()):
+    for name in TrainConfig.PRESETS:
+        preset = TrainConfig.preset(name)
         assert TrainConfig.from_dict(preset.asdict()) == preset
     assert TrainConfig.from_dict({"epochs": 2, "unknown": 1}).epochs == 2
 
