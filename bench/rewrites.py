@@ -1,20 +1,32 @@
-"""Query rewriting, replayed A/B on simulated held-out traffic; one JSON line.
+"""Query rewriting, replayed A/B on simulated traffic and judged two ways; one JSON line.
 
-    python bench/rewrites.py [--mined-dialogues 20000] [--test-dialogues 5000] [--transitions 1000000]
+    python bench/rewrites.py [--dialogues 24000] [--new-dialogues 6000] [--per-person 32]
+        [--served-sizes 10000 100000] [--transitions 100000 1000000] [--index-sizes 1000000]
 
-- **mining and building**: simulated logs of some people (seed 101) are imported with their gold labels
-  (``rephrase_of``, ``defect``, ``rewrite``); rephrase pairs are mined (the Markov solve) and the online
-  rewriter is built from them (index, ranker, thresholds for 12 : 1).
-- **A/B replay**: held-out traffic of *other* people (seed 707), each goal's first attempt in time
-  order, through the built rewriter: the global layer alone, then with the personal layer (each
-  person's served wordings joining their history as the traffic goes by). A rewrite *wins* when the
-  attempt failed (a defect) and the rewrite is the wording that would have served the person (the
-  simulator's ``rewrite`` label); it *loses* when the attempt had worked and was rewritten. Defect
-  rate without and with rewriting, win/loss ratio and coverage (share of attempts rewritten).
+- **logs**: simulated people with habits (seed 101; ``--per-person`` dialogues each, over weeks of
+  their clocks). Each person's first ``--first-weeks`` of dialogues are imported with their gold labels
+  (intent, slots, ``rephrase_of``, ``defect``, ``rewrite``); rephrase pairs are mined (the Markov
+  solve) and the online rewriter is built from them (index, meanings, personal histories, ranker,
+  thresholds for 12 : 1).
+- **A/B replay**, on two kinds of traffic, each goal's first attempt in time order: the *later days
+  of the same people* (their dialogues after the first weeks) and *new people* (seed 707, never seen).
+  Each goes through the global layer alone, then with the personal layer (the built histories, and
+  each person's requests joining theirs as the traffic goes by). Two judges, side by side:
+  ``exact`` (a rewrite wins when the attempt failed and the rewrite is a wording known to serve it:
+  the one that did, or the misheard words heard right; it loses when the attempt had worked) and
+  ``assistant`` (the simulator's own assistant reads the rewrite instead of what it heard: a win when
+  the attempt failed and it would have served the person's goal, a loss when the attempt had worked
+  and the rewrite would not have; ``simulator/judge.py``). For each: the defect rate with rewriting,
+  the cut as a share of all defects and of the fixable ones (failures some known wording would have
+  served), wins, losses and win/loss; coverage (the share of attempts rewritten), the layers that
+  rewrote, and the assistant's defects, fixable ones and wins by failure point.
 - **solve at scale**: the Markov solve alone on synthetic chains of N transitions: seconds and peak
   memory.
-- **latency**: ``POST /api/datasets/{name}/rewrite/`` through Django's test Client with the mined
-  pairs served, p50 and p99 in milliseconds.
+- **latency**: ``POST /api/datasets/{name}/rewrite/`` through gunicorn with token auth, the built
+  ranker over ``--served-sizes`` wordings and ``--people`` personal histories: p50 and p99 in
+  milliseconds, and the worker's memory.
+
+Empty ``--served-sizes``, ``--transitions`` or ``--index-sizes`` skip those parts.
 """
 
 from __future__ import annotations
