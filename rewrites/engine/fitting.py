@@ -56,6 +56,7 @@ MONOTONIC = {
     "request_unseen": 1,
     "removed_unseen": 1,
     "substitution": 1,
+    "sounds_alike": 1,
     "meaning_source_misread": 1,
     "meaning_target_read": 1,
     "personal_pair": 1,
@@ -110,10 +111,18 @@ def fit_rewriter(
     people = sorted({a.user_key for a in attempts} | {str(c.user_key or "") for c in chains})
     folds = max(2, min(folds, len(people)))
     rows = _Rows(_Meanings(final))
+    timed = all(a.time for a in attempts)
     for fold in range(folds):
-        rows.add_fold(fold, folds, attempts, chains, readings, preferences)
+        rows.add_fold(fold, folds, attempts, chains, readings, preferences, returning=False)
+        if timed:
+            rows.add_fold(fold, folds, attempts, chains, readings, preferences, returning=True)
     labels = rows.labels
-    report: dict[str, float] = {"pairs": float(len(labels)), "positives": float(sum(labels)), "folds": folds}
+    report: dict[str, float] = {
+        "pairs": float(len(labels)),
+        "positives": float(sum(labels)),
+        "folds": folds,
+        "returning_rows": float(timed),
+    }
     if len(set(labels)) < 2 or len(set(rows.groups)) < 2:
         return Fit(final, {**report, "threshold": 1.0, "personal_threshold": 1.0}, [])
     matrix, target, fold_ids = np.vstack(rows.rows), np.array(labels), np.array(rows.groups)
@@ -163,47 +172,64 @@ class _Rows:
         chains: Sequence[Chain],
         readings: Sequence[Reading],
         preferences: Mapping[str, Sequence[str]],
+        *,
+        returning: bool,
     ) -> None:
-        """The fold's attempts featurised against a rewriter of the other folds, each person with
-        what they said before (in time order) and their likes, as the served rewriter meets them."""
-        inside = sorted((a for a in attempts if fold_of(a.user_key, folds) == fold), key=lambda a: a.time)
-        outside_chains = [c for c in chains if fold_of(str(c.user_key or ""), folds) != fold]
-        if not inside or not any(c.succeeded for c in outside_chains):
+        """The fold's people's requests featurised against a rewriter of the other folds' logs, each
+        person with their own history as it stood and their likes, as the served rewriter meets them.
+        New people (``returning`` false): all their requests, against the other folds alone. The same
+        people coming back (``returning``): the later half of each one's requests, against the other
+        folds and everything the fold's people said in their earlier half."""
+        own = [a for a in attempts if fold_of(a.user_key, folds) == fold]
+        earlier_own = _earlier_halves(own) if returning else []
+        seen = {a.dialogue_id for a in earlier_own}
+        inside = sorted(
+            (a for a in own if a.dialogue_id not in seen) if returning else own, key=lambda a: a.time
+        )
+        base_chains = [
+            c for c in chains if fold_of(str(c.user_key or ""), folds) != fold or c.dialogue_id in seen
+        ]
+        if not inside or not any(c.succeeded for c in base_chains):
             return
         base = Rewriter.from_logs(
-            [a for a in attempts if fold_of(a.user_key, folds) != fold],
-            outside_chains,
-            [r for r in readings if fold_of(r.user_key, folds) != fold],
+            [a for a in attempts if fold_of(a.user_key, folds) != fold] + earlier_own,
+            base_chains,
+            [r for r in readings if fold_of(r.user_key, folds) != fold or r.dialogue_id in seen],
         )
-        history = PersonalLayer()
+        history = PersonalLayer.from_logs(earlier_own)
         for user in {a.user_key for a in inside}:
             history.like(user, preferences.get(user) or ())
         distinct = sorted({a.utterance for a in inside})
         nearest = dict(zip(distinct, base.index.nearest_many(distinct), strict=True))
         for attempt in inside:
             person = history.of(attempt.user_key)
-            for view, seen in (("global", EMPTY), ("personal", person)):
-                if view == "personal" and not seen:
+            for view, said in (("global", EMPTY), ("personal", person)):
+                if view == "personal" and not said:
                     continue  # no history yet: the personal view is the global one
-                pairs = base.combined(attempt.utterance, nearest[attempt.utterance], seen)
+                pairs = base.combined(attempt.utterance, nearest[attempt.utterance], said)
                 if pairs:
-                    features = base.features(attempt.utterance, pairs, seen, attempt.device)
-                    self._add(view, fold, attempt, pairs, features)
+                    features = base.features(attempt.utterance, pairs, said, attempt.device)
+                    self._add(view, fold, attempt, pairs, features, returning)
             history.observe(attempt)
 
-    def _add(self, view: str, fold: int, attempt: Attempt, pairs: list[Pair], rows: np.ndarray) -> None:
+    def _add(
+        self, view: str, fold: int, attempt: Attempt, pairs: list[Pair], rows: np.ndarray, returning: bool
+    ) -> None:
         positive = [_serves(self.meanings, attempt, candidate) for candidate, _ in pairs]
         same = [_same_meaning(self.meanings, attempt, candidate) for candidate, _ in pairs]
-        self.scored[view].append(_Scored(attempt, pairs, positive, same, len(self.labels)))
+        self.scored[view].append(_Scored(attempt, pairs, positive, same, len(self.labels), returning))
         self.rows.append(rows)
         self.labels += positive
         self.groups += [fold] * len(pairs)
 
     def decisions(self, scores: np.ndarray, threshold: float, personal_threshold: float) -> list[HeldOut]:
-        """Each attempt's held-out rewrite in the global view, and with the personal layer."""
-        personal = {id(item.attempt): item for item in self.scored["personal"]}
+        """Each attempt's held-out rewrite as a new person's, in the global view and with the
+        personal layer."""
+        personal = {id(item.attempt): item for item in self.scored["personal"] if not item.returning}
         found = []
         for item in self.scored["global"]:
+            if item.returning:
+                continue
             alone = item.rewrite(scores, threshold)
             own = personal.get(id(item.attempt))
             found.append(
@@ -221,6 +247,7 @@ class _Scored:
     positive: list[int]
     same: list[bool]  # the candidate means what the request meant
     start: int
+    returning: bool  # scored with the person's earlier half in the base (``_Rows.add_fold``)
 
     def _top(self, scores: np.ndarray) -> tuple[float, int]:
         own = scores[self.start : self.start + len(self.pairs)]
@@ -254,6 +281,14 @@ class _Meanings:
         if text not in self.read:
             self.read[text] = self.index.understood(text)
         return self.read[text]
+
+
+def _earlier_halves(attempts: Sequence[Attempt]) -> list[Attempt]:
+    """Each person's earlier half of these requests, by their dialogues' times."""
+    by_person: dict[str, list[Attempt]] = {}
+    for attempt in sorted(attempts, key=lambda a: a.time):
+        by_person.setdefault(attempt.user_key, []).append(attempt)
+    return [a for said in by_person.values() for a in said[: len(said) // 2]]
 
 
 def _serves(meanings: _Meanings, attempt: Attempt, candidate: Candidate) -> int:

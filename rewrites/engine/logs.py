@@ -49,6 +49,7 @@ class Reading:
     served: bool
     misread: bool  # its failure point is the NLU's
     user_key: str = ""
+    dialogue_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -128,8 +129,8 @@ def dialogue_readings(dialogue: Mapping[str, Any]) -> list[Reading]:
         read = carrier_of(str(turn.get("utterance") or ""), label.get("slots") or [])
         if read is not None:
             misread = label.get("failure_point") == "nlu"
-            user = str(dialogue.get("user_id") or "")
-            found.append(Reading(read[0], intent, read[1], not defect, misread, user))
+            user, dialogue_id = str(dialogue.get("user_id") or ""), str(dialogue.get("id") or "")
+            found.append(Reading(read[0], intent, read[1], not defect, misread, user, dialogue_id))
     return found
 
 

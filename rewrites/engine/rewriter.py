@@ -4,11 +4,11 @@ passing the request through.
 
 Candidates come from five places. The global layer: the Markov rewrite of the request when people
 said it before (Ponnusamy et al.), the nearest served utterances in the index, the request with one
-word corrected the way people corrected that word when they rephrased (it reaches requests nobody
-said before), and the request said in the best-read wording of its meaning when its wording is one
-the assistant misreads (``meaning.py``). The personal layer (``personal.py``): what served the person
-after this very request failed them, the wordings that served them before, and a misheard name put
-right by one they like.
+word corrected the way people corrected that word when they rephrased, or into a served word that
+sounds like it (``phonetics.py``; both reach requests nobody said before), and the request said in
+the best-read wording of its meaning when its wording is one the assistant misreads (``meaning.py``).
+The personal layer (``personal.py``): what served the person after this very request failed them,
+the wordings that served them before, and a misheard name put right by one they like.
 
 The ranker (scikit-learn's gradient-boosted trees) scores a (request, candidate) pair from edit
 similarity (rapidfuzz), closeness in the index, how often the candidate served people and how often
@@ -54,6 +54,7 @@ from rewrites.engine.logs import Attempt, Reading
 from rewrites.engine.markov import RephraseGraph, solve
 from rewrites.engine.meaning import Meaning, MeaningIndex, MeaningMatch
 from rewrites.engine.personal import PersonalLayer, PersonHistory
+from rewrites.engine.phonetics import Phonetics
 from rewrites.engine.retrieval import Candidate, ServedIndex
 
 FEATURES = (
@@ -68,11 +69,12 @@ FEATURES = (
     "personal",
     "device_share",
     *word_evidence.FEATURES,
+    "sounds_alike",
     *by_meaning.FEATURES,
     "meaning_agrees",
     *own.FEATURES,
 )
-FORMAT = 3  # of a saved rewriter; bumped whenever the features change
+FORMAT = 4  # of a saved rewriter; bumped whenever the features change
 PERSONAL_MIN_RATIO = 80.0
 PREFERENCE_MIN_RATIO = 70.0  # a misheard name differs more than a misheard wording ("worriers")
 MIN_LIKED_LENGTH = 4  # shorter values ("rap") resemble too many words
@@ -98,6 +100,7 @@ class Rewriter:
     failed_counts: dict[str, int] = field(default_factory=dict)  # first attempts that failed as said
     attempts_seen: int = 0  # the logs' first attempts: counts become rates, the same in every fold
     evidence: WordEvidence = field(default_factory=WordEvidence)
+    phonetics: Phonetics = field(default_factory=Phonetics)
     meanings: MeaningIndex = field(default_factory=lambda: MeaningIndex((), 0))
     people: PersonalLayer = field(default_factory=PersonalLayer)
     # The context: how often each wording served people on each kind of device (device_kind), and how
@@ -133,6 +136,10 @@ class Rewriter:
             served_on=_served_on(attempts),
             device_attempts=dict(Counter(a.device for a in attempts if a.device)),
             evidence=WordEvidence.from_logs(attempts, chains, served.items()),
+            phonetics=Phonetics.from_logs(
+                (word for a in attempts for word in a.utterance.split()),
+                Counter({word: n for wording, n in served.items() for word in wording.split()}),
+            ),
             meanings=MeaningIndex(readings, len(attempts)),
             people=PersonalLayer.from_logs(attempts, dict(likes or {})),
         )
@@ -189,8 +196,10 @@ class Rewriter:
         return [self._candidate(utterance, target, served=self.index.served_count(target))]
 
     def _corrections(self, utterance: str, known: set[str]) -> list[Candidate]:
-        """The request with a word corrected as people corrected it (see ``WordEvidence``)."""
-        corrected = [c for c in self.evidence.corrections(utterance) if c not in known]
+        """The request with a word corrected as people corrected it (see ``WordEvidence``), or into a
+        served word that sounds like it (``Phonetics``)."""
+        found = [*self.evidence.corrections(utterance), *self.phonetics.corrections(utterance)]
+        corrected = [c for c in dict.fromkeys(found) if c not in known]
         if not corrected:
             return []
         vectors = self.index.vectors([utterance, *corrected])
@@ -319,6 +328,7 @@ class Rewriter:
                     1.0 if personal else 0.0,
                     self._device_share(candidate.utterance, device),
                     *self.evidence.features(utterance, candidate.utterance),
+                    self.phonetics.likeness(*word_evidence.word_changes(utterance, candidate.utterance)),
                     *self.meanings.features(candidate.meaning),
                     1.0 if meaning is not None and meaning in hypotheses else 0.0,
                     *own.features(person, utterance, candidate.utterance, base),

@@ -50,8 +50,11 @@ def _logs() -> tuple[list[Attempt], list[Chain]]:
 
 
 def test_the_same_words_are_rewritten_for_the_person_they_fail_and_left_for_the_one_they_serve() -> None:
-    rewriter, report, held_out = fit_rewriter(*_logs())
+    attempts, chains = _logs()
+    rewriter, report, held_out = fit_rewriter(attempts, chains)
     assert report["held_out_personal_wins"] > 0 and report["held_out_personal_losses"] == 0
+    # Scored as new people and, for their later half, as the same people coming back; decided once each.
+    assert report["returning_rows"] == 1.0 and len(held_out) == len(attempts)
     missouri = rewriter.decide("weather in springfield", "u0")
     assert (missouri.rewrite, missouri.layer) == ("weather in springfield missouri", "personal")
     assert rewriter.decide("weather in springfield", "u1").rewrite is None  # Illinois: it serves them
