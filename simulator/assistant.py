@@ -21,6 +21,7 @@ how it would have read any other words for the same request (``simulator.judge``
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import random
 import re
@@ -57,6 +58,12 @@ def words(text: str) -> list[str]:
     return _NOT_WORD.sub(" ", text.casefold()).split()
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _token_words(token: str) -> tuple[str, ...]:
+    """``words`` of one heard token, cached: the vocabulary is small and carriers read it all the time."""
+    return tuple(words(token))
+
+
 def carrier(
     tokens: Sequence[str], tags: Sequence[int], slot_types: Sequence[str], silent: frozenset[str]
 ) -> str:
@@ -69,21 +76,23 @@ def carrier(
             if tag != last:
                 parts.append("{" + slot_types[tag] + "}")
         else:
-            parts.extend(word for word in words(token) if word not in silent)
+            parts.extend(word for word in _token_words(token) if word not in silent)
         last = tag
     return " ".join(parts)
 
 
 def leaves_no_doubt(tokens: Sequence[str], entity: Entity, slot_types: Sequence[str]) -> bool:
-    """Whether the words name ``entity`` without doubt: its specific form is in them ("springfield
-    missouri", "the chill hits playlist"), or a city comes with its state."""
+    """Whether the words name ``entity`` without doubt: its specific form ("springfield missouri",
+    "the chill hits playlist") or its resolved value ("springfield mo") is in them where either says
+    more than the plain name, or a city comes with its state."""
     if entity.kind == "city" and "state" in slot_types:
         return True
-    if entity.specific == entity.spoken:
-        return False
-    form = entity.specific.split()
-    width = len(form)
-    return any(list(tokens[start : start + width]) == form for start in range(len(tokens) - width + 1))
+    plain = entity.spoken.split()
+    for form in (entity.specific.split(), words(entity.value)):
+        width = len(form)
+        if form != plain and any(list(tokens[i : i + width]) == form for i in range(len(tokens) - width + 1)):
+            return True
+    return False
 
 
 def wording_carrier(wording: Wording, silent: frozenset[str]) -> str:

@@ -139,8 +139,9 @@ def fit_rewriter(
         models.append(model)
     final.model = FoldEnsemble(models)
     best = {view: [item.best(held_out) for item in items] for view, items in rows.scored.items()}
-    final.threshold = _threshold(best["global"], min_win_loss)
-    final.personal_threshold = _threshold(best["personal"], min_win_loss)
+    # Each view's threshold holds for new people and for people coming back, each on its own.
+    final.threshold = _threshold_for_both(rows.scored["global"], held_out, min_win_loss)
+    final.personal_threshold = _threshold_for_both(rows.scored["personal"], held_out, min_win_loss)
     report |= {
         "threshold": final.threshold,
         "personal_threshold": final.personal_threshold,
@@ -317,6 +318,37 @@ def _outcome(attempt: Attempt, serves: bool, same_meaning: bool) -> int:
     if attempt.failed:
         return 1 if serves else 0
     return 0 if same_meaning else -1
+
+
+def _threshold_for_both(scored: Sequence[_Scored], scores: np.ndarray, min_win_loss: float) -> float:
+    """The lowest threshold at or above the one for all requests (``_threshold``) at which new people's
+    and returning people's rewrites each still win ``min_win_loss`` times as often as they lose (or do
+    not lose at all)."""
+    best = [item.best(scores) for item in scored]
+    chosen = _threshold(best, min_win_loss)
+    groups = []
+    for returning in (False, True):
+        found = sorted(
+            (score, outcome)
+            for (score, outcome), item in zip(best, scored, strict=True)
+            if item.returning is returning
+        )
+        ordered = np.array([score for score, _ in found])
+        wins = np.cumsum([outcome == 1 for _, outcome in found][::-1])[::-1]  # at or above each position
+        losses = np.cumsum([outcome == -1 for _, outcome in found][::-1])[::-1]
+        groups.append((ordered, wins, losses))
+    for threshold in sorted({score for score, _ in best if score >= chosen} | {1.0}):
+        if all(_holds(group, threshold, min_win_loss) for group in groups):
+            return threshold
+    return 1.0
+
+
+def _holds(group: tuple[np.ndarray, np.ndarray, np.ndarray], threshold: float, min_win_loss: float) -> bool:
+    ordered, wins, losses = group
+    start = int(np.searchsorted(ordered, threshold, side="left"))
+    if start >= len(ordered):
+        return True
+    return bool(wins[start] >= min_win_loss * losses[start])
 
 
 def _threshold(best: Sequence[tuple[float, int]], min_win_loss: float) -> float:

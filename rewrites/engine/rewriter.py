@@ -25,10 +25,12 @@ candidates at the personal threshold. Each is chosen out of fold on its own view
 **Honest training.** A request seen in the logs knows its own outcome; a new one does not. Training on
 features computed with the request's own outcome inside them teaches the ranker that a request that
 never served is a failing one, which is false for every new request. So ``fitting.fit_rewriter``
-cross-fits by person: the logs are split into folds of people, and each fold's attempts are featurised
-against a rewriter built from the *other* folds only, with the person's own history from what they
-said before. The thresholds are then chosen on out-of-fold scores, so "wins at least 12 times as often
-as it loses" is a held-out estimate, on people the ranker never saw.
+cross-fits by person: the logs are split into folds of people, and each fold's requests are
+featurised against a rewriter built from the *other* folds only, as new people's; and, since most
+requests a served rewriter meets come from people it has seen, the later half of each of the fold's
+people's requests once more against the other folds *and* the earlier half, as the same people coming
+back. The thresholds are then chosen on out-of-fold scores, so "wins at least 12 times as often as it
+loses" is a held-out estimate, on people the ranker never saw.
 """
 
 from __future__ import annotations
