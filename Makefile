@@ -15,7 +15,7 @@ PYTEST_ARGS ?=
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install browser migrate demo run test lint format bench clean
+.PHONY: install browser migrate demo run test lint format bench screenshots clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@echo "==> Creating $(VENV) and installing the pinned requirements (the first time takes a few minutes)"
@@ -26,6 +26,14 @@ $(STAMP): requirements.txt requirements-dev.txt
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# The JavaScript linter (Biome), pinned in package.json and package-lock.json; nothing is bundled or
+# served from node_modules: the site's scripts are served as they are.
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package.json package-lock.json
+	@echo "==> Installing the pinned JavaScript linter (npm ci)"
+	npm ci --no-audit --no-fund --silent
+	touch $(NODE_STAMP)
 
 # The browser tests drive Debian's Chromium (never a browser that Playwright downloads). `make test`
 # installs it when missing and this user can (`make run` does not need it); otherwise a clear message
@@ -53,13 +61,15 @@ run: demo
 test: lint browser
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-# Style, the architecture's contracts (import-linter, pyproject.toml) and the types (mypy with the Django
-# and DRF stubs; strict on the ML code, the simulator and every services and selectors module).
-lint: install
+# Style, the architecture's contracts (import-linter, pyproject.toml: the apps' layers among them), the
+# types (mypy with the Django and DRF stubs; strict on the ML code, the simulator and every services and
+# selectors module) and the JavaScript (Biome, biome.json).
+lint: install $(NODE_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy
+	node_modules/.bin/biome lint static/js
 
 format: install
 	$(BIN)/ruff format .
@@ -68,5 +78,11 @@ format: install
 bench: install
 	$(BIN)/python bench/run_all.py
 
+# The pictures the docs show, taken by the browser tests that check those pages; other runs of the
+# tests write them to a temporary folder, so only this target changes docs/*.png.
+screenshots: install browser
+	SELFLEARN_SCREENSHOTS_DIR=$(CURDIR)/docs $(BIN)/pytest -p no:randomly \
+		tests/e2e/test_dashboards.py tests/e2e/test_review_keyboard.py -k "photographed or draws_every_plot or whole_dialogue"
+
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache .import_linter_cache
+	rm -rf $(VENV) var node_modules .pytest_cache .ruff_cache .mypy_cache .import_linter_cache

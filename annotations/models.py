@@ -324,7 +324,7 @@ class DatasetStats(models.Model):
     turns = models.PositiveIntegerField(default=0)
     # [[kind, status, source_type, count], ...]: every combination present.
     labels = models.JSONField(default=list, blank=True)
-    # What the quality dashboards plot, counted with the rest (annotations.services.quality_counts):
+    # What the quality dashboards plot, counted with the rest (annotations.stats.quality_counts):
     # {"failures_by_day": [[day, failure point, turns]], "defects_by_day": [[day, defects, turns]],
     # "failing_intents": [[intent, failed turns, turns]], "proposed_confidence": [[kind, bin, n]]}.
     quality = models.JSONField(default=dict, blank=True)

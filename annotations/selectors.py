@@ -3,7 +3,7 @@ whatever the size of the dataset or the length of the dialogue."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypedDict
@@ -27,6 +27,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
+from annotations.formats.export_dicts import iter_export_dicts
+from annotations.formats.exporting import LabelSelection
 from annotations.label_filters import (
     DialogueFilter,
     LabelFilter,
@@ -192,6 +194,14 @@ def dialogue_get_with_labels(
     return dialogue
 
 
+def dialogue_external_id(dataset: Dataset, pk: int) -> str | None:
+    """The id in the logs of the dataset's dialogue with database number ``pk``, or None."""
+    found: str | None = (
+        Dialogue.objects.filter(dataset=dataset, pk=pk).values_list("external_id", flat=True).first()
+    )
+    return found
+
+
 def dataset_has_proposals(dataset: Dataset) -> bool:
     """Whether any model ever proposed a label in the dataset (an empty review queue means "all done"
     only then; before, it means "label it first")."""
@@ -326,3 +336,31 @@ def dataset_stats_overview(stats: DatasetStats | None) -> list[KindProgress]:
         for kind in LabelKind
         if kind.value in kinds
     ]
+
+
+# ---------------------------------------------------------------------------------------------------
+# The corpus as other apps read it
+# ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DialogueRecord:
+    """One dialogue as the corpus holds it, with the labels of one set: ``data`` is its FORMAT.md object
+    (what its export line reads as), built from the rows without JSON text in between."""
+
+    pk: int
+    dataset: str
+    data: dict[str, Any]
+
+    @property
+    def external_id(self) -> str:
+        return str(self.data["id"])
+
+
+def dialogue_records(dataset: Dataset, *, labels: str = "gold") -> Iterator[DialogueRecord]:
+    """Every dialogue of the dataset in import order, a batch at a time (flat memory), with the labels
+    of ``labels``: ``gold``, ``reviewed``, ``best`` (for each target the best there is) or
+    ``model:NAME``. How the model, the rewriter and the teachable-moment finder read the corpus."""
+    selection = LabelSelection.parse(labels)
+    for pk, data in iter_export_dicts(dataset=dataset, selection=selection):
+        yield DialogueRecord(pk=pk, dataset=dataset.name, data=data)

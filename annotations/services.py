@@ -7,11 +7,9 @@ from __future__ import annotations
 import contextlib
 import time
 import uuid
-from collections.abc import Callable, Iterable
-from datetime import timedelta
-from functools import partial
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
-from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -21,10 +19,6 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Count, F, OuterRef, Q, Subquery
-from django.db.models.functions import Floor, Substr
-from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from annotations.formats.importing import (
     DuplicatePolicy,
@@ -35,31 +29,58 @@ from annotations.formats.importing import (
     import_dialogues,
 )
 from annotations.models import (
-    CONFIDENCE_BINS,
-    REVIEWED_STATUSES,
     Dataset,
-    DatasetStats,
-    Dialogue,
-    Label,
-    LabelKind,
-    LabelSource,
-    LabelStatus,
     Membership,
     Role,
-    Turn,
 )
-from annotations.selectors import datasets_changed_since_counted
+from annotations.stats import (
+    STATS_REFRESH,
+    dataset_counts_ensure,
+    dataset_stats_refresh,
+    dataset_stats_refresh_if_it_exists,
+    dataset_stats_request_refresh,
+    quality_counts,
+)
 from jobs.models import Job
+from jobs.selectors import jobs_ended_before
 from jobs.services import (
     JobCancelCheck,
     JobProgress,
     job_cancelled,
     job_create,
     job_fail,
+    job_params_update,
     job_start,
     job_succeed,
 )
 from selflearn_site.exceptions import ApplicationError
+
+IMPORT_JOB = "import"  # the kind of an import job (registered in annotations.apps)
+# The kept counts live in annotations.stats; other apps reach them here.
+__all__ = [
+    "IMPORT_JOB",
+    "STATS_REFRESH",
+    "UPLOAD_DUPLICATE_HINT",
+    "dataset_counts_ensure",
+    "dataset_create",
+    "dataset_delete",
+    "dataset_get_or_create",
+    "dataset_import_file",
+    "dataset_stats_refresh",
+    "dataset_stats_refresh_if_it_exists",
+    "dataset_stats_request_refresh",
+    "dataset_update",
+    "import_job_before_retry",
+    "import_job_create",
+    "import_job_run",
+    "import_uploads_sweep",
+    "membership_add",
+    "membership_remove",
+    "membership_role_change",
+    "membership_set",
+    "quality_counts",
+    "upload_temp_files_sweep",
+]
 
 # Uploads come from the Import page or the API, never the command line: say it in their words.
 UPLOAD_DUPLICATE_HINT = (
@@ -123,7 +144,7 @@ def import_job_create(
     try:
         with transaction.atomic():
             return job_create(
-                kind=Job.Kind.IMPORT,
+                kind=IMPORT_JOB,
                 dataset=dataset,
                 user=user,
                 params={
@@ -139,8 +160,10 @@ def import_job_create(
 
 
 def import_job_run(*, job: Job) -> Job:
-    """Run an import job to its end; called by the worker. The upload is removed however it ends
-    (the rejected lines of a ``skip_invalid`` import are kept beside it for the person to fetch)."""
+    """Run an import job to its end; called by the worker. The upload is removed once the import
+    succeeds; after a failure or a cancel it is kept (``SELFLEARN_IMPORT_UPLOAD_RETENTION_SECONDS``)
+    so the job can be retried, nothing having been written (the import is one transaction). The
+    rejected lines of a ``skip_invalid`` import are kept beside it for the person to fetch."""
     dataset = job.dataset
     assert dataset is not None  # an import job is always filed under its dataset
     stored_name: str = job.params["file"]
@@ -151,34 +174,63 @@ def import_job_run(*, job: Job) -> Job:
         rejects_path=None,
         duplicate_hint=UPLOAD_DUPLICATE_HINT,
     )
+    job_start(job=job, phase="validating")
+    source = ImportSource(name=display_name, open=lambda: default_storage.open(stored_name, "rb"))
+    progress = JobProgress(job)
     try:
-        job_start(job=job, phase="validating")
-        source = ImportSource(name=display_name, open=lambda: default_storage.open(stored_name, "rb"))
-        progress = JobProgress(job)
-        try:
-            report = import_dialogues(
-                source=source,
-                dataset=dataset,
-                options=options,
-                progress=progress,
-                job=job,
-                should_stop=JobCancelCheck(job),
-            )
-        except ImportCancelled:
-            return job_cancelled(job=job)
-        except ApplicationError as error:
-            return job_fail(job=job, error=error.message)
-        finally:
-            progress.close()
-        result = report.as_dict()
-        if report.rejected_lines:
-            result["rejects_file"] = _store_rejects(stored_name, report)
-        job = job_succeed(job=job, result=result)
-        if job.dataset_id is not None:
-            dataset_stats_refresh(dataset_id=job.dataset_id)
-        return job
+        report = import_dialogues(
+            source=source,
+            dataset=dataset,
+            options=options,
+            progress=progress,
+            job=job,
+            should_stop=JobCancelCheck(job),
+        )
+    except ImportCancelled:
+        return job_cancelled(job=job)
+    except ApplicationError as error:
+        return job_fail(job=job, error=error.message)
     finally:
+        progress.close()
+    result = report.as_dict()
+    if report.rejected_lines:
+        result["rejects_file"] = _store_rejects(stored_name, report)
+    job = job_succeed(job=job, result=result)
+    default_storage.delete(stored_name)
+    if job.dataset_id is not None:
+        dataset_stats_refresh(dataset_id=job.dataset_id)
+    return job
+
+
+def import_job_before_retry(job: Job) -> None:
+    """An import runs again only while its upload is kept; after that the file must come again."""
+    stored_name = job.params.get("file")
+    if not stored_name or job.params.get("upload_removed") or not default_storage.exists(stored_name):
+        raise ApplicationError(
+            "The uploaded file of this import is no longer kept (uploads are kept "
+            f"{_retention_display()} after an import fails); upload the file again."
+        )
+
+
+def _retention_display() -> str:
+    seconds = settings.SELFLEARN_IMPORT_UPLOAD_RETENTION_SECONDS
+    days, rest = divmod(seconds, 86400)
+    return f"{days} day{'s' if days != 1 else ''}" if not rest else f"{seconds // 3600} hours"
+
+
+def import_uploads_sweep(now: datetime) -> int:
+    """Remove the uploads of imports that failed or were cancelled longer than the retention ago (the
+    workers' housekeeping, or ``manage.py jobs_housekeeping``). Returns how many were removed."""
+    before = now - timedelta(seconds=settings.SELFLEARN_IMPORT_UPLOAD_RETENTION_SECONDS)
+    removed = 0
+    for job in jobs_ended_before(kind=IMPORT_JOB, before=before):
+        stored_name = job.params.get("file")
+        if not stored_name or job.params.get("upload_removed"):
+            continue
         default_storage.delete(stored_name)
+        job_params_update(job=job, upload_removed=True)
+        removed += 1
+    return removed
 
 
 def _store_rejects(stored_name: str, report: ImportReport) -> str:
@@ -188,12 +240,6 @@ def _store_rejects(stored_name: str, report: ImportReport) -> str:
     assert rejects is not None  # without a rejects_path the report keeps them in a temporary file
     with rejects:
         return default_storage.save(str(folder / "rejects.jsonl"), File(rejects))
-
-
-def import_upload_discard(*, job: Job) -> None:
-    """Remove the upload of an import job that ended without running (cancelled while pending)."""
-    if job.kind == Job.Kind.IMPORT and job.is_finished and job.params.get("file"):
-        default_storage.delete(job.params["file"])
 
 
 def upload_temp_files_sweep() -> int:
@@ -290,169 +336,3 @@ def membership_remove(*, dataset: Dataset, user: User) -> None:
         raise ApplicationError(f"{user} is not a member of {dataset.name}.")
     _ensure_another_admin(dataset=dataset, membership=membership)
     membership.delete()
-
-
-# ---------------------------------------------------------------------------------------------------
-# The kept counts of a dataset (DatasetStats)
-# ---------------------------------------------------------------------------------------------------
-
-# A page asks for a refresh at most this often per dataset, however many people look.
-REFRESH_EVERY = timedelta(seconds=30)
-REFRESH_TASK = "annotations.tasks.dataset_stats_refresh_task"
-
-
-def dataset_stats_refresh(*, dataset_id: int) -> DatasetStats:
-    """Count the dataset's dialogues, turns and labels (by kind, status and source) and keep them."""
-    now = timezone.now()
-    dialogues = Dialogue.objects.filter(dataset_id=dataset_id).count()
-    turns = Turn.objects.filter(dialogue__dataset_id=dataset_id).count()
-    rows = (
-        Label.objects.filter(dialogue__dataset_id=dataset_id)
-        .order_by()
-        .values_list("kind", "status", "source_type")
-        .annotate(n=Count("id"))
-    )
-    stats, _ = DatasetStats.objects.update_or_create(
-        dataset_id=dataset_id,
-        defaults={
-            "dialogues": dialogues,
-            "turns": turns,
-            "labels": sorted([list(row) for row in rows]),
-            "quality": quality_counts(dataset_id=dataset_id),
-            "computed_at": now,
-            "refresh_requested_at": None,
-        },
-    )
-    return stats
-
-
-def quality_counts(*, dataset_id: int) -> dict[str, list[list[Any]]]:
-    """What the quality dashboards plot, as aggregate queries over the settled labels (gold, accepted
-    or corrected): failure points and defects by the day the dialogue started, the intents whose turns
-    fail, and the waiting proposals by kind and confidence bin. A turn counts once per value, however
-    many settled labels say it (an imported gold label and an accepted proposal agree)."""
-    settled = Label.objects.filter(dialogue__dataset_id=dataset_id, status__in=REVIEWED_STATUSES).order_by()
-    day = Substr("dialogue__started_at", 1, 10)
-    failures = (
-        settled.filter(kind=LabelKind.FAILURE_POINT, dialogue__started_at__isnull=False)
-        .annotate(day=day)
-        .values_list("day", "value")
-        .annotate(n=Count("turn_id", distinct=True))
-    )
-    defects: dict[str, list[int]] = {}
-    for when, value, n in (
-        settled.filter(kind=LabelKind.DEFECT, dialogue__started_at__isnull=False)
-        .annotate(day=day)
-        .values_list("day", "value")
-        .annotate(n=Count("turn_id", distinct=True))
-    ):
-        counts = defects.setdefault(when, [0, 0])
-        counts[0] += n if value is True else 0
-        counts[1] += n
-    # The intent a failed turn should have had: its settled intent label.
-    intent = Subquery(
-        Label.objects.filter(
-            turn_id=OuterRef("turn_id"), kind=LabelKind.INTENT, status__in=REVIEWED_STATUSES
-        ).values("value")[:1]
-    )
-    failed: dict[str, int] = {}
-    for name, n in (
-        settled.filter(kind=LabelKind.FAILURE_POINT)
-        .exclude(value="none")
-        .annotate(intent=intent)
-        .values_list("intent")
-        .annotate(n=Count("turn_id", distinct=True))
-    ):
-        if isinstance(name, str):
-            failed[name] = failed.get(name, 0) + n
-    turns_by_intent = dict(
-        settled.filter(kind=LabelKind.INTENT)
-        .values_list("value")
-        .annotate(n=Count("turn_id", distinct=True))
-        .values_list("value", "n")
-    )
-    proposed = (
-        Label.objects.filter(
-            dialogue__dataset_id=dataset_id,
-            source_type=LabelSource.MODEL,
-            status=LabelStatus.PROPOSED,
-            confidence__isnull=False,
-        )
-        .order_by()
-        .annotate(bin=Floor(F("confidence") * CONFIDENCE_BINS))
-        .values_list("kind", "bin")
-        .annotate(n=Count("id"))
-    )
-    confidence: dict[tuple[str, int], int] = {}
-    for kind, bin_, n in proposed:
-        key = (kind, min(int(bin_), CONFIDENCE_BINS - 1))  # a confidence of 1 joins the top bin
-        confidence[key] = confidence.get(key, 0) + n
-    return {
-        "failures_by_day": sorted([when, value, n] for when, value, n in failures if isinstance(value, str)),
-        "defects_by_day": sorted([when, *counts] for when, counts in defects.items()),
-        "failing_intents": sorted(
-            ([name, n, turns_by_intent.get(name, n)] for name, n in failed.items()),
-            key=lambda row: (-row[1], row[0]),
-        ),
-        "proposed_confidence": sorted([kind, bin_, n] for (kind, bin_), n in confidence.items()),
-    }
-
-
-def dataset_stats_request_refresh(*, dataset_ids: list[int]) -> None:
-    """Ask the workers to count these datasets again, unless asked within ``REFRESH_EVERY``."""
-    now = timezone.now()
-    asked = []
-    for dataset_id in dataset_ids:
-        DatasetStats.objects.get_or_create(
-            dataset_id=dataset_id, defaults={"computed_at": now - timedelta(days=3650)}
-        )
-        # One of many pages wins the conditional update; only it sends the task.
-        won = DatasetStats.objects.filter(
-            Q(refresh_requested_at__isnull=True) | Q(refresh_requested_at__lt=now - REFRESH_EVERY),
-            dataset_id=dataset_id,
-        ).update(refresh_requested_at=now)
-        if won:
-            asked.append(dataset_id)
-    # By its dotted path, as jobs/dispatch.py does: the task imports this module, not the reverse.
-    for dataset_id in asked:
-        transaction.on_commit(partial(_refresh_in_a_worker, dataset_id))
-
-
-def _refresh_in_a_worker(dataset_id: int) -> None:
-    import_string(REFRESH_TASK).delay(dataset_id)
-
-
-# Counts behind a change are counted again at once for a dataset this small (a few milliseconds); a
-# larger one shows its kept counts, marked with their time, while a worker counts.
-SYNC_REFRESH_DIALOGUES = 5_000
-
-
-def dataset_counts_ensure(*, datasets: Iterable[Dataset]) -> None:
-    """Give each dataset (from ``dataset_list_for_user``) its counts as attributes: ``stats``,
-    ``dialogue_count``, ``turn_count``, ``label_count``, ``labels_<status>`` and ``counts_pending``
-    (the counts are older than a change and a worker is counting)."""
-    datasets = list(datasets)
-    changed = datasets_changed_since_counted(datasets)
-    behind = []
-    for dataset in datasets:
-        # A missing one-to-one raises an AttributeError too: read as the selector reads it.
-        stats: DatasetStats | None = getattr(dataset, "stats", None)
-        is_behind = stats is None or dataset.pk in changed
-        if is_behind and (stats is None or stats.dialogues < SYNC_REFRESH_DIALOGUES):
-            stats = dataset_stats_refresh(dataset_id=dataset.pk)
-            is_behind = False
-        elif is_behind:
-            behind.append(dataset.pk)
-        assert stats is not None
-        dataset.stats = stats
-        counts = {
-            "dialogue_count": stats.dialogues,
-            "turn_count": stats.turns,
-            "label_count": stats.label_count(),
-            "counts_pending": is_behind,
-        }
-        counts.update({f"labels_{status}": stats.label_count(statuses=(status,)) for status in LabelStatus})
-        for name, value in counts.items():
-            setattr(dataset, name, value)
-    if behind:
-        dataset_stats_request_refresh(dataset_ids=behind)

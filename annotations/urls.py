@@ -1,6 +1,7 @@
 from django.urls import path
 
 from annotations import views
+from selflearn_site import converters  # noqa: F401  (registers <imported_id:...>)
 
 app_name = "annotations"
 
@@ -12,5 +13,6 @@ urlpatterns = [
     path("<str:name>/export/", views.dataset_export, name="dataset-export"),
     path("<str:name>/import/", views.dataset_import, name="dataset-import"),
     path("<str:name>/members/", views.dataset_members, name="dataset-members"),
-    path("<str:name>/dialogues/<int:pk>/", views.dialogue_detail, name="dialogue-detail"),
+    # A dialogue's own id (any text, "/" included), or the database number older links carry.
+    path("<str:name>/dialogues/<imported_id:dialogue_id>/", views.dialogue_detail, name="dialogue-detail"),
 ]

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AnonymousUser, User
-from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -170,9 +170,18 @@ def dataset_export(request: HttpRequest, name: str) -> HttpResponse | StreamingH
 
 @login_required
 @require_GET
-def dialogue_detail(request: HttpRequest, name: str, pk: int) -> HttpResponse:
+def dialogue_detail(request: HttpRequest, name: str, dialogue_id: str) -> HttpResponse:
+    """A dialogue by its own id in the dataset (``sim-7-000002``), as the logs and exports name it.
+    Links made when the page took the database number still arrive: a number that is no dialogue's id
+    redirects to the page of the dialogue with that number."""
     dataset = selectors.dataset_get_for_user(request.user, name)
-    dialogue = selectors.dialogue_get_with_labels(dataset, pk=pk)
+    try:
+        dialogue = selectors.dialogue_get_with_labels(dataset, external_id=dialogue_id)
+    except Http404:
+        moved = selectors.dialogue_external_id(dataset, int(dialogue_id)) if dialogue_id.isdigit() else None
+        if moved is None:
+            raise
+        return redirect("annotations:dialogue-detail", dataset.name, moved)
     return render(
         request,
         "annotations/dialogue_detail.html",

@@ -58,7 +58,7 @@ def train_and_measure(
     stage: str, training: Any, held_out_sets: list[Any], args: argparse.Namespace
 ) -> dict[str, Any]:
     """Train one stage's model as its job does and measure it on each held-out set."""
-    from models_app.ml.config import TrainConfig
+    from models_app.ml.config import ModelConfig, TrainConfig
     from models_app.services import model_evaluate, model_train
 
     name, preset = STAGES[stage]
@@ -68,7 +68,9 @@ def train_and_measure(
     if args.threads:
         config.threads = args.threads
     cpu_before, started = cpu_seconds(), time.perf_counter()
-    model = model_train(name=name, datasets=[training], train_config=config)
+    model = model_train(
+        name=name, datasets=[training], train_config=config, model_config=ModelConfig.for_preset(preset)
+    )
     train_seconds, train_cpu = time.perf_counter() - started, cpu_seconds() - cpu_before
     history = model.config.get("history", {})
     evaluations = {}

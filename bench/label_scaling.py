@@ -1,5 +1,6 @@
 """Label the same ~20,000 simulated turns as a job with one worker process and with two, through real
-Celery workers; measure the per-task broker overhead with the default broker and with Redis. Prints
+Celery workers; measure what one chunk costs beyond its work (the broker and the job's bookkeeping:
+a labelling job of one-dialogue chunks with no turns) with the default broker and with Redis. Prints
 one JSON line.
 
     python bench/label_scaling.py [--turns 20000] [--model-dir var/models/demo]
@@ -18,6 +19,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _setup import ROOT, database_backend, emit, fresh_database
@@ -69,12 +71,42 @@ def wait_finished(job, timeout: float = 3600) -> None:
     raise TimeoutError(f"job {job.pk} did not finish")
 
 
+def empty_chunk_ms(
+    model: Any, base_env: dict, default_broker: str, args: Any, folder: Path
+) -> dict[str, float]:
+    """What one chunk costs beyond its work, with the default broker and with Redis: a labelling job of
+    one-dialogue chunks over dialogues without turns, each claimed, counted and closed with nothing to
+    predict."""
+    from annotations.models import Dialogue
+    from annotations.services import dataset_create
+    from models_app.job_services import label_job_create
+    from selflearn_site.celery import switch_broker
+
+    empty = dataset_create(name="empty")
+    Dialogue.objects.bulk_create(
+        Dialogue(dataset=empty, external_id=f"e{index}") for index in range(args.empty_chunks)
+    )
+    overhead = {}
+    for name, url in (("default", default_broker), ("redis", args.redis_url)):
+        switch_broker(url)
+        worker = start_worker({**base_env, "CELERY_BROKER_URL": url}, 1, folder / f"empty-{name}.log")
+        time.sleep(3)
+        started = time.perf_counter()
+        job = label_job_create(dataset=empty, model_version=model, user=None, chunk_dialogues=1)
+        wait_finished(job)
+        overhead[name] = round((time.perf_counter() - started) / args.empty_chunks * 1000, 2)
+        stop(worker)
+    return overhead
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=20_000)
     parser.add_argument("--model-dir", type=Path, help="a trained checkpoint to use instead of training one")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
-    parser.add_argument("--ticks", type=int, default=300, help="no-op tasks for the broker overhead")
+    parser.add_argument(
+        "--empty-chunks", type=int, default=300, help="chunks with no work, for the cost of a chunk"
+    )
     parser.add_argument(
         "--chunk-dialogues", type=int, help="dialogues per chunk (default: the job's default)"
     )
@@ -85,8 +117,6 @@ def main() -> None:
         from label_throughput import _simulated, _tasks_of, encoded_pairs, raw_encoder_rate
 
         from annotations.models import Label, Turn
-        from jobs.models import Job, JobChunk
-        from jobs.tasks import job_tick_task
         from models_app.job_services import label_job_create
         from models_app.ml.config import TrainConfig
         from models_app.models import ModelVersion
@@ -128,7 +158,7 @@ def main() -> None:
             wait_finished(job)
             seconds = time.perf_counter() - started
             stop(worker)
-            in_chunks = sum(JobChunk.objects.filter(job=job).values_list("seconds", flat=True))
+            in_chunks = (job.result or {}).get("seconds_in_chunks", 0.0)
             scaling[workers] = {
                 "status": job.status,
                 "seconds": round(seconds, 2),
@@ -136,21 +166,7 @@ def main() -> None:
                 "bookkeeping_share": round(max(0.0, 1 - in_chunks / (seconds * workers)), 4),
             }
 
-        overhead = {}
-        for name, url in (("default", default_broker), ("redis", args.redis_url)):
-            switch_broker(url)
-            worker = start_worker(
-                {**base_env, "CELERY_BROKER_URL": url}, 1, Path(folder) / f"ticks-{name}.log"
-            )
-            time.sleep(3)
-            job = Job.objects.create(kind=Job.Kind.LABEL, dataset=dataset, status=Job.Status.RUNNING)
-            started = time.perf_counter()
-            for _ in range(args.ticks):
-                job_tick_task.delay(job.pk)
-            while Job.objects.get(pk=job.pk).progress_done < args.ticks:
-                time.sleep(0.05)
-            overhead[name] = round((time.perf_counter() - started) / args.ticks * 1000, 2)
-            stop(worker)
+        overhead = empty_chunk_ms(model, base_env, default_broker, args, Path(folder))
 
         # Like for like: the bare encoder on what the model encodes per turn (its context fields).
         from models_app.ml.checkpoint import load_trained
@@ -168,7 +184,7 @@ def main() -> None:
                 "context_fields": list(context_fields),
                 "raw_encoder_turns_per_s_fp32": round(raw, 1),
                 "one_worker_share_of_raw": round(scaling[1]["turns_per_s"] / raw, 3),
-                "broker_ms_per_task": overhead,
+                "ms_per_empty_chunk": overhead,
             }
         )
 

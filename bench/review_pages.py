@@ -255,14 +255,12 @@ def main() -> None:
         simulate_seconds = time.perf_counter() - started
         with fresh_database():
             from django.conf import settings
-            from django.contrib.auth import get_user_model
             from django.db import connection
-            from django.test import Client
             from django.test.utils import CaptureQueriesContext
             from django.urls import reverse
 
             from annotations.formats.importing import ImportSource, import_dialogues
-            from annotations.models import Dataset, Dialogue, Label, Membership, Role
+            from annotations.models import Dataset, Dialogue
             from annotations.services import dataset_stats_refresh
 
             settings.DEBUG = False  # as in production: no query log kept per request
@@ -279,58 +277,15 @@ def main() -> None:
                 cursor.execute("ANALYZE")
             propose_seconds = time.perf_counter() - started
 
-            users = get_user_model().objects
-            reviewers = [users.create_user(f"reviewer{number}") for number in range(REVIEWERS)]
-            Membership.objects.bulk_create(
-                Membership(dataset=dataset, user=user, role=Role.REVIEWER) for user in reviewers
-            )
-            clients = []
-            for user in reviewers:
-                client = Client()
-                client.force_login(user)
-                clients.append(client)
-
-            results: dict[str, Any] = {"queue_ms": {}}
-            for policy in ("least_confident", "disagreement", "random"):
-                current: dict[int, int] = {}
-                turn = iter(range(10**9))
-
-                def next_dialogue(policy: str = policy, current: dict = current, turn: Any = turn) -> Any:
-                    number = next(turn) % REVIEWERS
-                    body = {"policy": policy, **({"leave": current[number]} if number in current else {})}
-                    response = clients[number].post(reverse("review:review-next", args=[dataset.name]), body)
-                    current[number] = int(response["Location"].split("/review/")[1].split("/")[0])
-                    return response
-
-                samples = timed(next_dialogue, args.requests, lambda r: _expect(r, 302))
-                results["queue_ms"][policy] = percentiles(samples)
-
+            reviewers, clients = _reviewers_logged_in(dataset)
+            results: dict[str, Any] = {"queue_ms": _queue_ms(dataset, clients, args.requests)}
             long = Dialogue.objects.get(dataset=dataset, external_id="bench-20-turns")
             page_url = reverse("review:review-dialogue", args=[dataset.name, long.pk])
             reader = clients[0]
             results["page_ms"] = percentiles(
                 timed(lambda: reader.get(page_url), args.requests, lambda r: _expect(r, 200))
             )
-
-            intents = list(
-                Label.objects.filter(dialogue=long, kind="intent", source_type="model").values_list(
-                    "pk", "revision"
-                )
-            )
-            revision = dict(intents)
-            saves = iter(range(10**9))
-
-            def save() -> Any:
-                number = next(saves)
-                label_id = intents[number % len(intents)][0]
-                value = inventory["intents"][number % len(inventory["intents"])]
-                url = reverse("api-review-decision", args=[dataset.name, label_id])
-                body = {"action": "correct", "revision": revision[label_id], "value": value}
-                response = reader.post(url, body, content_type="application/json")
-                for label in response.json().get("labels", []):
-                    revision[label["id"]] = label["revision"]
-                return response
-
+            save = _saver(dataset, reader, long, inventory)
             results["save_ms"] = percentiles(timed(save, args.requests, lambda r: _expect(r, 200)))
             started = time.perf_counter()
             verdicts = review_some(dataset, reviewers, REVIEWED_DIALOGUES)
@@ -339,38 +294,7 @@ def main() -> None:
             dataset_stats_refresh(dataset_id=dataset.pk)  # as the worker does after the changes
             stats_seconds = time.perf_counter() - started
 
-            detail_url = reverse("annotations:dataset-detail", args=[dataset.name])
-            reading = {
-                "datasets": (reverse("annotations:dataset-list"), {}),
-                "overview": (detail_url, {}),
-                **{f"filtered_{name}": (detail_url, params) for name, params in FILTERS.items()},
-                "search": (detail_url, {"q": SEARCH}),
-                "quality": (reverse("review:agreement", args=[dataset.name]), {}),
-            }
-            # A served process freezes what it loaded at start (selflearn_site/wsgi.py), so that full
-            # garbage collections do not walk it during requests; the fill's objects are as long-lived.
-            gc.collect()
-            gc.freeze()
-            results["pages_ms"], results["pages_cpu_ms"] = {}, {}
-            listed: dict[str, int] = {}
-            for name, (url, params) in reading.items():
-                cpu: list[float] = []
-                results["pages_ms"][name] = percentiles(
-                    timed(
-                        lambda url=url, params=params: reader.get(url, params),
-                        args.requests,
-                        lambda r: _expect(r, 200),
-                        cpu,
-                    )
-                )
-                results["pages_cpu_ms"][name] = percentiles(cpu)
-                if url == detail_url:  # the rows of the page's dialogue table
-                    listed[name] = reader.get(url, params).content.count(b'<th scope="row"><a href=')
-            reading_queries = {}
-            for name, (url, params) in reading.items():
-                with CaptureQueriesContext(connection) as queries:
-                    reader.get(url, params)
-                reading_queries[name] = len(queries)
+            listed, reading_queries = _reading_pages(dataset, reader, args.requests, results)
             with CaptureQueriesContext(connection) as page_queries:
                 reader.get(page_url)
             with CaptureQueriesContext(connection) as save_queries:
@@ -398,6 +322,116 @@ def main() -> None:
                     "peak_rss_mb": peak_rss_mb(),
                 }
             )
+
+
+def _reviewers_logged_in(dataset: Any) -> tuple[list[Any], list[Any]]:
+    """REVIEWERS reviewers of the dataset, each with a client logged in."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from annotations.models import Membership, Role
+
+    users = get_user_model().objects
+    reviewers = [users.create_user(f"reviewer{number}") for number in range(REVIEWERS)]
+    Membership.objects.bulk_create(
+        Membership(dataset=dataset, user=user, role=Role.REVIEWER) for user in reviewers
+    )
+    clients = []
+    for user in reviewers:
+        client = Client()
+        client.force_login(user)
+        clients.append(client)
+    return reviewers, clients
+
+
+def _queue_ms(dataset: Any, clients: list[Any], requests: int) -> dict[str, Any]:
+    """ "Next dialogue" by each policy, the reviewers taking turns, each moving on from the one before."""
+    from django.urls import reverse
+
+    found = {}
+    for policy in ("least_confident", "disagreement", "random"):
+        current: dict[int, int] = {}
+        turn = iter(range(10**9))
+
+        def next_dialogue(policy: str = policy, current: dict = current, turn: Any = turn) -> Any:
+            number = next(turn) % REVIEWERS
+            body = {"policy": policy, **({"leave": current[number]} if number in current else {})}
+            response = clients[number].post(reverse("review:review-next", args=[dataset.name]), body)
+            current[number] = int(response["Location"].split("/review/")[1].split("/")[0])
+            return response
+
+        found[policy] = percentiles(timed(next_dialogue, requests, lambda r: _expect(r, 302)))
+    return found
+
+
+def _saver(dataset: Any, reader: Any, long: Any, inventory: dict[str, Any]) -> Any:
+    """One correction through the review API at a time, each on the label's current revision."""
+    from django.urls import reverse
+
+    from annotations.models import Label
+
+    intents = list(
+        Label.objects.filter(dialogue=long, kind="intent", source_type="model").values_list("pk", "revision")
+    )
+    revision = dict(intents)
+    saves = iter(range(10**9))
+
+    def save() -> Any:
+        number = next(saves)
+        label_id = intents[number % len(intents)][0]
+        value = inventory["intents"][number % len(inventory["intents"])]
+        url = reverse("api-review-decision", args=[dataset.name, label_id])
+        body = {"action": "correct", "revision": revision[label_id], "value": value}
+        response = reader.post(url, body, content_type="application/json")
+        for label in response.json().get("labels", []):
+            revision[label["id"]] = label["revision"]
+        return response
+
+    return save
+
+
+def _reading_pages(
+    dataset: Any, reader: Any, requests: int, results: dict[str, Any]
+) -> tuple[dict[str, int], dict[str, int]]:
+    """The reading pages' wall and CPU percentiles (into ``results``); the rows each dataset page
+    listed and the queries of each page."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    detail_url = reverse("annotations:dataset-detail", args=[dataset.name])
+    reading = {
+        "datasets": (reverse("annotations:dataset-list"), {}),
+        "overview": (detail_url, {}),
+        **{f"filtered_{name}": (detail_url, params) for name, params in FILTERS.items()},
+        "search": (detail_url, {"q": SEARCH}),
+        "quality": (reverse("review:agreement", args=[dataset.name]), {}),
+    }
+    # A served process freezes what it loaded at start (selflearn_site/wsgi.py), so that full
+    # garbage collections do not walk it during requests; the fill's objects are as long-lived.
+    gc.collect()
+    gc.freeze()
+    results["pages_ms"], results["pages_cpu_ms"] = {}, {}
+    listed: dict[str, int] = {}
+    for name, (url, params) in reading.items():
+        cpu: list[float] = []
+        results["pages_ms"][name] = percentiles(
+            timed(
+                lambda url=url, params=params: reader.get(url, params),
+                requests,
+                lambda r: _expect(r, 200),
+                cpu,
+            )
+        )
+        results["pages_cpu_ms"][name] = percentiles(cpu)
+        if url == detail_url:  # the rows of the page's dialogue table
+            listed[name] = reader.get(url, params).content.count(b'<th scope="row"><a href=')
+    queries = {}
+    for name, (url, params) in reading.items():
+        with CaptureQueriesContext(connection) as captured:
+            reader.get(url, params)
+        queries[name] = len(captured)
+    return listed, queries
 
 
 def _expect(response: Any, status: int) -> None:

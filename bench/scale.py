@@ -39,13 +39,17 @@ from review_pages import percentiles, propose, timed
 SEARCH_WORDS = ("kitchen", "paris", "queen", "alarm")
 
 
-def main() -> None:
+def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dialogues", type=int, default=1_000_000)
     parser.add_argument("--labelled", type=float, default=0.1, help="share of dialogues a model labels")
     parser.add_argument("--requests", type=int, default=100, help="timed requests of each kind")
     parser.add_argument("--seed", type=int, default=17)
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = arguments()
 
     timings: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="selflearn-bench-") as folder:
@@ -97,7 +101,9 @@ def main() -> None:
             client.force_login(reviewer)
             rng = random.Random(args.seed)
             ids = list(
-                Dialogue.objects.filter(dataset=dataset).order_by("?").values_list("pk", flat=True)[:500]
+                Dialogue.objects.filter(dataset=dataset)
+                .order_by("?")
+                .values_list("external_id", flat=True)[:500]
             )
             current: dict[str, int] = {}
 
@@ -108,8 +114,9 @@ def main() -> None:
                 return response
 
             def dialogue_page() -> Any:
-                pk = rng.choice(ids)
-                return client.get(reverse("annotations:dialogue-detail", args=[dataset.name, pk]))
+                return client.get(
+                    reverse("annotations:dialogue-detail", args=[dataset.name, rng.choice(ids)])
+                )
 
             def search() -> Any:
                 words = " ".join(rng.sample(SEARCH_WORDS, 1) + rng.sample(WORDS, 1))

@@ -5,7 +5,16 @@ from jobs.models import Job
 
 @admin.register(Job)
 class JobAdmin(admin.ModelAdmin):
-    list_display = ["id", "kind", "status", "phase", "dataset", "created_by", "created_at", "finished_at"]
+    list_display = [
+        "id",
+        "kind",
+        "status",
+        "phase",
+        "dataset",
+        "created_by",
+        "created_at",
+        "finished_at",
+    ]
     list_filter = ["kind", "status"]
     list_select_related = ["dataset", "created_by"]
     search_fields = ["dataset__name", "created_by__username"]

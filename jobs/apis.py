@@ -1,9 +1,10 @@
-"""REST for jobs: list and follow them, cancel them, resume a labelling job. Who sees a job and who
-controls it is the pages' rule (``jobs.selectors``, ``jobs.selectors.job_may_control``)."""
+"""REST for jobs: list and follow them, cancel them, retry a failed or cancelled one. Who sees a job and
+who controls it is the pages' rule (``jobs.selectors``, ``jobs.selectors.job_may_control``)."""
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from typing import Any
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -11,21 +12,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from jobs.models import Job
-from jobs.selectors import job_get_for_user, job_list_for_user, job_may_control
+from jobs.registry import job_kind_choices
+from jobs.selectors import job_get_for_user, job_get_to_control, job_list_for_user
 from jobs.serializers import JobDetailSerializer, JobSerializer
-from jobs.services import job_request_cancel
-from models_app.job_services import label_job_resume
+from jobs.services import job_request_cancel, job_retry
 from selflearn_site.api_docs import BAD_REQUEST, CONFLICT, NOT_ALLOWED
 from selflearn_site.api_errors import refusals_as_conflicts
 from selflearn_site.pagination import PageNumberPagination
-
-
-def _job_to_control(request: Request, pk: int) -> Job:
-    """404 for those who may not see the job, 403 for those who see it but may not control it."""
-    job = job_get_for_user(request.user, pk)
-    if not job_may_control(request.user, job):
-        raise PermissionDenied("Only the person who started this job or an admin of its dataset may do this.")
-    return job
 
 
 class JobListApi(APIView):
@@ -33,8 +26,14 @@ class JobListApi(APIView):
 
     class FilterSerializer(serializers.Serializer):
         status = serializers.ChoiceField(choices=Job.Status.choices, required=False)
-        kind = serializers.ChoiceField(choices=Job.Kind.choices, required=False)
+        kind = serializers.ChoiceField(choices=[], required=False)
         dataset = serializers.CharField(required=False, max_length=200, help_text="A dataset's name.")
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            kind = self.fields["kind"]
+            assert isinstance(kind, serializers.ChoiceField)
+            kind.choices = job_kind_choices()  # the kinds the apps registered
 
     @extend_schema(parameters=[FilterSerializer], responses={200: JobSerializer(many=True), **BAD_REQUEST})
     def get(self, request: Request) -> Response:
@@ -65,15 +64,17 @@ class JobCancelApi(APIView):
     def post(self, request: Request, pk: int) -> Response:
         """Cancel a pending job at once, or ask a running one to stop after the work in hand. A job
         that has ended is left as it is."""
-        job = job_request_cancel(job=_job_to_control(request, pk))
+        job = job_request_cancel(job=job_get_to_control(request.user, pk))
         return Response(JobDetailSerializer(job).data)
 
 
-class JobResumeApi(APIView):
+class JobRetryApi(APIView):
     @extend_schema(request=None, responses={200: JobDetailSerializer, **NOT_ALLOWED, **CONFLICT})
     def post(self, request: Request, pk: int) -> Response:
-        """Run a failed or cancelled labelling job's unfinished chunks again."""
-        job = _job_to_control(request, pk)
+        """Run a failed or cancelled job again: a labelling job its unfinished chunks (the labels of
+        the finished ones are kept, none written twice), any other kind from the top. 409 when the job
+        cannot run again, with the reason (it has not ended, or an import's upload was removed)."""
+        job = job_get_to_control(request.user, pk)
         with refusals_as_conflicts():
-            label_job_resume(job=job)
+            job_retry(job=job)
         return Response(JobDetailSerializer(job).data)

@@ -1,59 +1,41 @@
-"""The table from a job's kind to the Celery task that runs it.
-
-Services name a kind; only this table names tasks. The tasks are found by their dotted path when a job
-is enqueued, never imported by a service, so no service imports a task and no module imports another
-in a circle (tasks import the services they call). ``tests/jobs/test_dispatch.py`` checks that every
-kind has a task and that every path names one.
+"""The one place that names the Celery tasks: jobs are sent to ``jobs.tasks`` by dotted path, so the
+services that send them never import a task (the tasks import the services they call, and a service
+importing a task would close a circle). ``tests/jobs/test_dispatch.py`` checks each path names a task.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Final, Protocol
+from collections.abc import Iterable
+from typing import Any, Final, Protocol
 
 from django.utils.module_loading import import_string
 
-from jobs.models import Job
-
 
 class _Enqueueable(Protocol):
-    def delay(self, *args: int) -> object: ...
+    def delay(self, *args: Any, **kwargs: Any) -> object: ...
 
 
-# The task that runs a job of each kind from the top: it takes the job's id.
-JOB_TASKS: Final[Mapping[str, str]] = {
-    Job.Kind.IMPORT: "annotations.tasks.import_dialogues_task",
-    Job.Kind.LABEL: "models_app.tasks.label_job_plan_task",
-    Job.Kind.TRAIN: "models_app.tasks.train_job_task",
-    Job.Kind.EVALUATE: "models_app.tasks.evaluate_job_task",
-    Job.Kind.FIND_MOMENTS: "teachable.tasks.find_moments_job_task",
-    Job.Kind.MINE_REWRITES: "rewrites.tasks.mine_rewrites_job_task",
-    Job.Kind.BUILD_REWRITER: "rewrites.tasks.build_rewriter_job_task",
-}
-
-# The task that runs one chunk of a chunked job: it takes the job's id and the chunk's index.
-CHUNK_TASKS: Final[Mapping[str, str]] = {
-    Job.Kind.LABEL: "models_app.tasks.label_chunk_task",
-}
+JOB_TASK: Final = "jobs.tasks.job_run_task"  # runs a job from the top (a one-task job, or a plan)
+CHUNK_TASK: Final = "jobs.tasks.job_chunk_task"  # runs one chunk of a chunked job
+BACKGROUND_TASK: Final = "jobs.tasks.background_action_task"  # runs an app's background action
 
 
-def job_task(kind: str) -> _Enqueueable:
-    task: _Enqueueable = import_string(JOB_TASKS[kind])
-    return task
+def task(path: str) -> _Enqueueable:
+    found: _Enqueueable = import_string(path)
+    return found
 
 
-def chunk_task(kind: str) -> _Enqueueable:
-    task: _Enqueueable = import_string(CHUNK_TASKS[kind])
-    return task
+def job_enqueue(*, job_id: int) -> None:
+    """Send the job to a worker: it runs from the top."""
+    task(JOB_TASK).delay(job_id)
 
 
-def job_enqueue(*, job_id: int, kind: str) -> None:
-    """Send the job to a worker: its kind's task runs it from the top."""
-    job_task(kind).delay(job_id)
-
-
-def job_chunks_enqueue(*, job_id: int, kind: str, indices: Iterable[int]) -> None:
+def job_chunks_enqueue(*, job_id: int, indices: Iterable[int]) -> None:
     """Send chunks of a chunked job to the workers, one task each."""
-    task = chunk_task(kind)
+    chunk_task = task(CHUNK_TASK)
     for index in indices:
-        task.delay(job_id, index)
+        chunk_task.delay(job_id, index)
+
+
+def background_enqueue(*, name: str, kwargs: dict[str, Any]) -> None:
+    task(BACKGROUND_TASK).delay(name, kwargs)

@@ -8,15 +8,6 @@ from django.db import models
 
 
 class Job(models.Model):
-    class Kind(models.TextChoices):
-        IMPORT = "import", "Import"
-        LABEL = "label", "Labelling"
-        TRAIN = "train", "Training"
-        EVALUATE = "evaluate", "Evaluation"
-        FIND_MOMENTS = "find_moments", "Finding teachable moments"
-        MINE_REWRITES = "mine_rewrite", "Mining rewrites"
-        BUILD_REWRITER = "rewriter", "Building the rewriter"
-
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
         RUNNING = "running", "Running"
@@ -26,7 +17,8 @@ class Job(models.Model):
 
     FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
 
-    kind = models.CharField(max_length=12, choices=Kind.choices)
+    # A kind that an app registered (``jobs.registry``): what runs the job and how it reads.
+    kind = models.CharField(max_length=12)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     dataset = models.ForeignKey(
         "annotations.Dataset", null=True, blank=True, on_delete=models.CASCADE, related_name="jobs"
@@ -61,7 +53,7 @@ class Job(models.Model):
         indexes = [models.Index(fields=["status", "created_at"], name="job_status_created")]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} job {self.pk} ({self.status})"
+        return f"{self.kind} job {self.pk} ({self.status})"
 
     @property
     def is_finished(self) -> bool:

@@ -5,13 +5,16 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from jobs.display import kind_label
 from jobs.models import Job
+from jobs.registry import UnknownJobKind, job_kind
 from jobs.selectors import job_chunk_counts, job_rate_and_eta
 
 
 class JobSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    kind = serializers.ChoiceField(choices=Job.Kind.choices)
+    kind = serializers.CharField(help_text="The kind of job (labelling is 'label').")
+    kind_label = serializers.SerializerMethodField(help_text="The kind in words.")
     status = serializers.ChoiceField(choices=Job.Status.choices)
     phase = serializers.CharField()
     progress_done = serializers.IntegerField()
@@ -29,6 +32,9 @@ class JobSerializer(serializers.Serializer):
     started_at = serializers.DateTimeField(allow_null=True)
     finished_at = serializers.DateTimeField(allow_null=True)
 
+    def get_kind_label(self, job: Job) -> str:
+        return kind_label(job)
+
     @extend_schema_field(serializers.FloatField(allow_null=True))
     def get_percent(self, job: Job) -> float | None:
         fraction = job.fraction_done
@@ -44,10 +50,14 @@ class JobSerializer(serializers.Serializer):
 
 
 class JobDetailSerializer(JobSerializer):
-    chunks = serializers.SerializerMethodField(help_text="Labelling jobs: chunks by status (one query).")
+    chunks = serializers.SerializerMethodField(help_text="Chunked jobs (labelling): chunks by status.")
 
     @extend_schema_field(
         serializers.DictField(child=serializers.IntegerField(), allow_null=True),
     )
     def get_chunks(self, job: Job) -> dict[str, int] | None:
-        return job_chunk_counts(job) if job.kind == Job.Kind.LABEL else None
+        try:
+            chunked = job_kind(job.kind).is_chunked
+        except UnknownJobKind:
+            chunked = False
+        return job_chunk_counts(job) if chunked else None

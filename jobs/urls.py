@@ -9,6 +9,6 @@ urlpatterns = [
     path("<int:pk>/", views.job_detail, name="job-detail"),
     path("<int:pk>/status.json", views.job_status, name="job-status"),
     path("<int:pk>/cancel/", views.job_cancel, name="job-cancel"),
-    path("<int:pk>/resume/", views.job_resume, name="job-resume"),
+    path("<int:pk>/retry/", views.job_retry_view, name="job-retry"),
     path("<int:pk>/rejects.jsonl", views.job_rejects, name="job-rejects"),
 ]

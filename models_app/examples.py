@@ -1,32 +1,29 @@
 """Reads for the model: dialogues from the database as the ML package's examples.
 
-Training and evaluation read gold labels through the exporter (one streamed path from the database to
-FORMAT.md dicts, so a model sees exactly what an export would give); labelling reads only what the log
+Training and evaluation read gold labels as the corpus's records (``annotations.selectors.
+dialogue_records``: what an export would give, as Python objects); labelling reads only what the log
 says, a chunk of dialogues at a time, keeping the turn primary keys to write labels back.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from annotations.formats.exporting import LabelSelection, iter_export_lines
 from annotations.models import Dataset, Dialogue, Turn
+from annotations.selectors import dialogue_records
 from models_app.ml.data import DialogueExample, TurnInput
-from models_app.ml.format_adapter import example_from_format, spans_from_format
+from models_app.ml.format_adapter import example_from_format, parse_time, seconds_between, spans_from_format
 
 
 def gold_examples(datasets: Sequence[Dataset], *, labels: str = "gold") -> Iterator[DialogueExample]:
     """Every dialogue of the datasets with its gold labels as targets; key = (dataset name, id)."""
-    selection = LabelSelection.parse(labels)
     for dataset in datasets:
-        for line in iter_export_lines(dataset=dataset, selection=selection):
-            data = json.loads(line)
-            yield example_from_format(data, key=(dataset.name, data["id"]))
+        for record in dialogue_records(dataset, labels=labels):
+            yield example_from_format(record.data, key=(dataset.name, record.external_id))
 
 
 def unlabelled_examples(datasets: Sequence[Dataset]) -> Iterator[DialogueExample]:
@@ -109,8 +106,8 @@ def _turn_inputs(rows: list[tuple]) -> list[TurnInput]:
             feedback,
             slots,
         ) = row
-        moment = _parse_time(timestamp)
-        gap = _seconds_between(previous, moment)
+        moment = parse_time(timestamp)
+        gap = seconds_between(previous, moment)
         previous = moment
         turns.append(
             TurnInput(
@@ -130,21 +127,3 @@ def _turn_inputs(rows: list[tuple]) -> list[TurnInput]:
             )
         )
     return turns
-
-
-def _seconds_between(earlier: datetime | None, later: datetime | None) -> float | None:
-    if earlier is None or later is None:
-        return None
-    try:
-        return (later - earlier).total_seconds()
-    except TypeError:  # one with a time zone, one without: no honest answer
-        return None
-
-
-def _parse_time(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        return None

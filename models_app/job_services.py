@@ -1,45 +1,40 @@
-"""Labelling, training and evaluation as jobs in the Celery workers.
+"""Labelling, training and evaluation as jobs in the Celery workers (their kinds are registered in
+``models_app.apps``; ``jobs`` runs them).
 
-A labelling job is planned once into chunks (JobChunk rows); each chunk is a task that any worker may
-take. A chunk's labels and its "done" mark are committed together, and labels are unique per (target,
-kind, model version), so whatever happens (a retried chunk, a worker killed mid-chunk and its message
-redelivered, a resumed job) every label is written exactly once and the progress counts each chunk once.
+A labelling job is planned once into chunks of dialogues; each chunk is a task that any worker may
+take. ``jobs`` claims, counts and marks each chunk done in the transaction that writes its labels, and
+labels are unique per (target, kind, model version), so whatever happens (a retried chunk, a worker
+killed mid-chunk and its message redelivered, a job retried after a failure) every label is written
+exactly once. This module supplies the work on a chunk's dialogues.
 """
 
 from __future__ import annotations
 
 import logging
-import time
-import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
-from django.db.models import Count, F, Sum
-from django.utils import timezone
+from django.db.models import Count
 
 from annotations.models import Dataset, Dialogue, Role, Turn
 from annotations.permissions import has_role
 from annotations.services import dataset_stats_refresh
-from jobs.models import Job, JobChunk
+from jobs.models import Job
+from jobs.registry import ChunkTotals, PlannedChunk
+from jobs.selectors import job_find
 from jobs.services import (
     JobCancelCheck,
     JobProgress,
     job_cancelled,
-    job_chunk_claim,
-    job_chunks_enqueue_on_commit,
     job_create,
-    job_enqueue_on_commit,
     job_fail,
-    job_finish_if_running,
-    job_heartbeat,
     job_start,
     job_succeed,
 )
-from models_app.ml.config import TrainConfig
+from models_app.ml.config import ModelConfig, TrainConfig
 from models_app.ml.hardware import AUTO, resolve_precision
 from models_app.models import ModelVersion
 from models_app.recipes.defaults import FollowUp, SimulatedSet
@@ -56,6 +51,11 @@ from models_app.services import (
 from selflearn_site.exceptions import ApplicationError
 
 logger = logging.getLogger(__name__)
+
+# The kinds of this app's jobs (registered in models_app.apps).
+LABEL_JOB = "label"
+TRAIN_JOB = "train"
+EVALUATE_JOB = "evaluate"
 
 DEFAULT_CHUNK_DIALOGUES = DEFAULT_LABEL_CHUNK_SIZE
 # A chunk predicts this many dialogues at a time and counts them on the job's progress in between:
@@ -83,7 +83,7 @@ def label_job_create(
     if chunk_dialogues < 1:
         raise ApplicationError("chunk_dialogues must be at least 1.", extra={"field": "chunk_dialogues"})
     return job_create(
-        kind=Job.Kind.LABEL,
+        kind=LABEL_JOB,
         dataset=dataset,
         user=user,
         params={
@@ -96,183 +96,70 @@ def label_job_create(
     )
 
 
-def label_job_plan(*, job: Job) -> list[int]:
-    """Split the job into chunks (once: a redelivered plan finds them made) and return the indices of
-    the chunks still to do, for the caller to enqueue."""
-    with transaction.atomic():
-        if not JobChunk.objects.filter(job=job).exists():
-            ids = job.params.get("dialogue_ids")
-            dialogues = Dialogue.objects.filter(dataset=job.dataset).order_by("id")
-            if ids is not None:
-                dialogues = dialogues.filter(pk__in=ids)
-            turn_counts = dict(
-                Turn.objects.filter(dialogue__in=dialogues).values_list("dialogue_id").annotate(n=Count("id"))
-            )
-            ordered = list(dialogues.values_list("id", flat=True))
-            size = job.params["chunk_dialogues"]
-            JobChunk.objects.bulk_create(
-                JobChunk(
-                    job=job,
-                    index=index,
-                    items=ordered[start : start + size],
-                    size=sum(turn_counts.get(pk, 0) for pk in ordered[start : start + size]),
-                )
-                for index, start in enumerate(range(0, len(ordered), size))
-            )
-            total = sum(turn_counts.values())
-            Job.objects.filter(pk=job.pk).update(progress_total=total, progress_done=0)
-        job_start(job=job, phase="labelling")
-    pending = list(
-        JobChunk.objects.filter(job=job, status=JobChunk.Status.PENDING).values_list("index", flat=True)
+def label_job_plan(job: Job) -> list[PlannedChunk]:
+    """The job's dialogues (all of its dataset, or ``dialogue_ids``) in chunks of ``chunk_dialogues``,
+    each standing for its turns on the progress."""
+    ids = job.params.get("dialogue_ids")
+    dialogues = Dialogue.objects.filter(dataset=job.dataset).order_by("id")
+    if ids is not None:
+        dialogues = dialogues.filter(pk__in=ids)
+    turn_counts = dict(
+        Turn.objects.filter(dialogue__in=dialogues).values_list("dialogue_id").annotate(n=Count("id"))
     )
-    if not pending:
-        label_job_finish_if_complete(job=job)
-    return pending
-
-
-def label_job_run_chunk(*, job: Job, index: int) -> None:
-    """Label one chunk, unless it is done already or the job was cancelled."""
-    chunk = JobChunk.objects.get(job=job, index=index)
-    if chunk.status != JobChunk.Status.PENDING:
-        return
-    if Job.objects.filter(pk=job.pk, cancel_requested=True).exists():
-        JobChunk.objects.filter(pk=chunk.pk, status=JobChunk.Status.PENDING).update(
-            status=JobChunk.Status.CANCELLED, finished_at=timezone.now()
+    ordered = list(dialogues.values_list("id", flat=True))
+    size = job.params["chunk_dialogues"]
+    return [
+        PlannedChunk(
+            items=ordered[start : start + size],
+            size=sum(turn_counts.get(pk, 0) for pk in ordered[start : start + size]),
         )
-        label_job_finish_if_complete(job=job)
-        return
-    if not job_chunk_claim(job=job, chunk_pk=chunk.pk):
-        return  # another worker holds it; if that worker is lost, the reaper sends the chunk out again
-    with transaction.atomic():
-        # A redone chunk starts over: it takes back what an attempt that died had counted.
-        counted_before = JobChunk.objects.select_for_update().get(pk=chunk.pk).progress
-        JobChunk.objects.filter(pk=chunk.pk).update(progress=0)
-        if counted_before:
-            Job.objects.filter(pk=job.pk).update(progress_done=F("progress_done") - counted_before)
-    started = time.monotonic()
+        for start in range(0, len(ordered), size)
+    ]
+
+
+def label_job_prepare(job: Job, dialogue_ids: Sequence[int], count: Callable[[int], None]) -> Proposals:
+    """Predict a chunk's labels (outside any transaction), a few dialogues at a time, counting their
+    turns as it goes so the bar moves within a chunk."""
     model_version = ModelVersion.objects.get(pk=job.params["model_version_id"])
     parts: list[Proposals] = []
-    counted = 0
-    try:
-        with job_heartbeat(job, chunk_pk=chunk.pk):
-            for start in range(0, len(chunk.items), PROGRESS_DIALOGUES):
-                part = propose_labels(
-                    model_version=model_version,
-                    dialogue_ids=chunk.items[start : start + PROGRESS_DIALOGUES],
-                    precision=job.params["precision"],
-                    job=job,
-                )
-                parts.append(part)
-                # Progress moves within the chunk, not once per chunk (the bar sat at 0% for a whole
-                # chunk).
-                with transaction.atomic():
-                    JobChunk.objects.filter(pk=chunk.pk).update(progress=F("progress") + part.turns)
-                    Job.objects.filter(pk=job.pk).update(
-                        progress_done=F("progress_done") + part.turns, updated_at=timezone.now()
-                    )
-                counted += part.turns
-    except BaseException:
-        # This attempt is over: its claim goes with it, so a retry need not wait for the lease to run
-        # out (a killed process cannot do this; the reaper frees its chunk when the lease expires).
-        JobChunk.objects.filter(pk=chunk.pk, status=JobChunk.Status.PENDING).update(lease_expires_at=None)
-        raise
-    proposals = Proposals(
+    for start in range(0, len(dialogue_ids), PROGRESS_DIALOGUES):
+        part = propose_labels(
+            model_version=model_version,
+            dialogue_ids=dialogue_ids[start : start + PROGRESS_DIALOGUES],
+            precision=job.params["precision"],
+            job=job,
+        )
+        parts.append(part)
+        count(part.turns)
+    return Proposals(
         model_version=model_version,
-        dialogue_ids=chunk.items,
+        dialogue_ids=dialogue_ids,
         labels=[row for part in parts for row in part.labels],
         dialogues=sum(part.dialogues for part in parts),
-        turns=counted,
+        turns=sum(part.turns for part in parts),
     )
-    with transaction.atomic():
-        report = write_proposals(proposals)
-        marked = JobChunk.objects.filter(pk=chunk.pk, status=JobChunk.Status.PENDING).update(
-            status=JobChunk.Status.DONE,
-            seconds=time.monotonic() - started,
-            finished_at=timezone.now(),
-            written=report.labels_written,
-        )
-        if marked:
-            # The chunk counts its planned size once; what this attempt already counted is part of it.
-            Job.objects.filter(pk=job.pk).update(
-                progress_done=F("progress_done") + chunk.size - counted,
-                updated_at=timezone.now(),
-                heartbeat_at=timezone.now(),
-            )
-    logger.info("job %s chunk %s: %s labels written", job.pk, index, report.labels_written)
-    label_job_finish_if_complete(job=job)
 
 
-def label_job_chunk_failed(*, job: Job, index: int, error: BaseException) -> None:
-    """Record a chunk that failed for good; the job fails with its error, finished chunks are kept."""
-    message = "".join(traceback.format_exception_only(type(error), error)).strip()
-    JobChunk.objects.filter(job=job, index=index, status=JobChunk.Status.PENDING).update(
-        status=JobChunk.Status.FAILED, error=message, finished_at=timezone.now()
-    )
-    label_job_finish_if_complete(job=job)
+def label_job_write(job: Job, proposals: Proposals) -> int:
+    """Inside the chunk's transaction: the labels not there yet; returns how many were written."""
+    return write_proposals(proposals).labels_written
 
 
-def label_job_finish_if_complete(*, job: Job) -> None:
-    """Once no chunk is pending, end the job: failed if a chunk failed, cancelled if any was, else
-    succeeded. Safe to call from every chunk: only one call changes the job's status."""
-    counts = dict(JobChunk.objects.filter(job=job).values_list("status").annotate(n=Count("id")))
-    if counts.get(JobChunk.Status.PENDING):
-        return
-    job.refresh_from_db()
-    if job.is_finished:
-        return
-    done = JobChunk.objects.filter(job=job, status=JobChunk.Status.DONE)
-    totals = done.aggregate(turns=Sum("size"), labels=Sum("written"), seconds=Sum("seconds"))
-    result = {
-        "chunks": counts,
-        "turns_labelled": totals["turns"] or 0,
-        "labels_written": totals["labels"] or 0,
-        "seconds_in_chunks": round(totals["seconds"] or 0.0, 3),
+def label_job_result(job: Job, totals: ChunkTotals) -> dict[str, Any]:
+    return {
+        "chunks": totals.chunks,
+        "turns_labelled": totals.units,
+        "labels_written": totals.written,
+        "seconds_in_chunks": round(totals.seconds, 3),
         # What "auto" became on the workers' CPU (the one that ends the job speaks for them).
         "precision": resolve_precision(job.params.get("precision") or AUTO),
     }
-    failed = JobChunk.objects.filter(job=job, status=JobChunk.Status.FAILED).first()
-    if failed is not None:
-        status, error = Job.Status.FAILED, f"Chunk {failed.index} failed: {failed.error}"
-    elif counts.get(JobChunk.Status.CANCELLED):
-        status, error = Job.Status.CANCELLED, ""
-    else:
-        status, error = Job.Status.SUCCEEDED, ""
-    # Only one of the chunks that may get here at once ends the job.
-    job_finish_if_running(job=job, status=status, error=error, result=result)
+
+
+def label_job_finished(job: Job) -> None:
     if job.dataset_id is not None:
         # The dataset's kept counts (the datasets list, the overview) now include the proposals.
         dataset_stats_refresh(dataset_id=job.dataset_id)
-
-
-@transaction.atomic
-def label_job_resume(*, job: Job) -> list[int]:
-    """Run a failed or cancelled labelling job again: its unfinished chunks only, enqueued on commit.
-    A job cancelled before it was planned is planned now. Returns the chunks to do."""
-
-    ended = (Job.Status.FAILED, Job.Status.CANCELLED)
-    # One conditional UPDATE: of two resumes at once, one runs the chunks.
-    resumed = Job.objects.filter(pk=job.pk, kind=Job.Kind.LABEL, status__in=ended).update(
-        status=Job.Status.RUNNING,
-        cancel_requested=False,
-        error="",
-        finished_at=None,
-        updated_at=timezone.now(),
-    )
-    if not resumed:
-        raise ApplicationError("Only a failed or cancelled labelling job can be resumed.")
-    JobChunk.objects.filter(job=job).exclude(status=JobChunk.Status.DONE).update(
-        status=JobChunk.Status.PENDING, error=""
-    )
-    job.refresh_from_db()
-    pending = list(
-        JobChunk.objects.filter(job=job, status=JobChunk.Status.PENDING).values_list("index", flat=True)
-    )
-    if pending:
-        job_chunks_enqueue_on_commit(job=job, indices=pending)
-    else:
-        # Planning ends a job that has nothing left to do.
-        job_enqueue_on_commit(job=job)
-    return pending
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -340,7 +227,7 @@ def train_job_create(
             extra={"field": "simulate"},
         )
     return job_create(
-        kind=Job.Kind.TRAIN,
+        kind=TRAIN_JOB,
         dataset=dataset,
         reads=reads,
         user=user,
@@ -375,32 +262,37 @@ def train_job_run(*, job: Job) -> Job:
         job.phase = f"simulating {spec['dialogues']:,} dialogues into {name}"
         job.save(update_fields=["phase"])
         simulated_dataset(name, spec["dialogues"], users=spec["users"], seed=spec["seed"])
-    progress = JobProgress(job)
-    cancel = JobCancelCheck(job, interval=2.0)
-    try:
-        model_version = model_train(
-            name=params["name"],
-            datasets=_datasets(params["datasets"]),
-            valid_datasets=_datasets(params["valid_datasets"]),
-            unlabelled_datasets=_datasets(params.get("unlabelled_datasets", [])),
-            train_config=config,
-            progress=lambda stage, done, total, info: progress(stage, done, total),
-            should_stop=cancel,
-            user=job.created_by,
-            job=job,
-        )
-    except TrainingCancelled:
-        return job_cancelled(job=job)
-    except ApplicationError as error:
-        return job_fail(job=job, error=error.message)
-    finally:
-        progress.close()
+    # A run again after a failure (a retry) keeps what the last run finished: the model it registered,
+    # the jobs it started.
+    model_version = ModelVersion.objects.filter(name=params["name"], created_by_job=job).first()
+    if model_version is None:
+        progress = JobProgress(job)
+        cancel = JobCancelCheck(job, interval=2.0)
+        try:
+            model_version = model_train(
+                name=params["name"],
+                datasets=_datasets(params["datasets"]),
+                valid_datasets=_datasets(params["valid_datasets"]),
+                unlabelled_datasets=_datasets(params.get("unlabelled_datasets", [])),
+                train_config=config,
+                model_config=ModelConfig.for_preset(params["preset"]),
+                progress=lambda stage, done, total, info: progress(stage, done, total),
+                should_stop=cancel,
+                user=job.created_by,
+                job=job,
+            )
+        except TrainingCancelled:
+            return job_cancelled(job=job)
+        except ApplicationError as error:
+            return job_fail(job=job, error=error.message)
+        finally:
+            progress.close()
     labelling = [
-        label_job_create(dataset=labelled, model_version=model_version, user=job.created_by).pk
+        _follow_up(LABEL_JOB, labelled, model_version, job, label_job_create)
         for labelled in _datasets(params.get("label_after") or [])
     ]
     evaluating = [
-        evaluate_job_create(dataset=evaluated, model_version=model_version, user=job.created_by).pk
+        _follow_up(EVALUATE_JOB, evaluated, model_version, job, evaluate_job_create)
         for evaluated in _datasets(params.get("evaluate_after") or [])
     ]
     result: dict[str, Any] = {"model": model_version.name, "metrics": model_version.metrics}
@@ -418,13 +310,26 @@ def train_job_run(*, job: Job) -> Job:
     return job_succeed(job=job, result=result)
 
 
+def _follow_up(
+    kind: str,
+    dataset: Dataset,
+    model_version: ModelVersion,
+    training: Job,
+    create: Callable[..., Job],
+) -> int:
+    """The job of ``kind`` with the new model on ``dataset`` that the training job starts: the one a
+    run before this one started, or a new one."""
+    started = job_find(kind=kind, dataset_id=dataset.pk, params={"model_version_id": model_version.pk})
+    if started is not None:
+        return started.pk
+    return create(dataset=dataset, model_version=model_version, user=training.created_by).pk
+
+
 def _train_follow_up(job: Job, follow_up: FollowUp) -> Job:
     """The follow-up training job of ``job``: the same data and the same labelling and evaluation
     after it, under the follow-up's name and preset (made once: a rerun of ``job`` finds it)."""
     params = job.params
-    existing = Job.objects.filter(
-        kind=Job.Kind.TRAIN, dataset=job.dataset, params__name=follow_up.name
-    ).first()
+    existing = job_find(kind=TRAIN_JOB, dataset_id=job.dataset_id, params={"name": follow_up.name})
     if existing is not None:
         return existing
     return train_job_create(
@@ -444,7 +349,7 @@ def _train_follow_up(job: Job, follow_up: FollowUp) -> Job:
 def evaluate_job_create(*, dataset: Dataset, model_version: ModelVersion, user: User | None) -> Job:
 
     return job_create(
-        kind=Job.Kind.EVALUATE,
+        kind=EVALUATE_JOB,
         dataset=dataset,
         user=user,
         params={"model": model_version.name, "model_version_id": model_version.pk},
@@ -476,7 +381,3 @@ def _datasets(names: Sequence[str]) -> list[Dataset]:
     if missing:
         raise ApplicationError(f"No dataset named {missing[0]!r}.", extra={"field": "datasets"})
     return [found[name] for name in names]
-
-
-def job_chunk_counts(job: Job) -> dict[str, Any]:
-    return dict(JobChunk.objects.filter(job=job).values_list("status").annotate(n=Count("id")))

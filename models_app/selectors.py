@@ -11,6 +11,7 @@ from django.http import Http404
 
 from annotations.models import Dataset, Membership, Role
 from models_app.ml.config import TrainConfig
+from models_app.ml.format_adapter import number_or_none
 from models_app.ml.hardware import CpuInfo, resolve_precision
 from models_app.models import ModelEvaluation, ModelVersion
 from models_app.recipes.defaults import RECIPE_REFERENCE_FIGURES
@@ -50,15 +51,14 @@ def model_version_get(user: User | AnonymousUser, pk: int) -> ModelVersion:
     return model_version
 
 
-def _metric(metrics: Any, key: str) -> float | None:
+def metric(metrics: Any, key: str) -> float | None:
     """A metric from a metrics JSON as a float, None where it is missing or not a number."""
-    value = metrics.get(key) if isinstance(metrics, dict) else None
-    return None if isinstance(value, bool) or not isinstance(value, int | float) else float(value)
+    return number_or_none(metrics.get(key) if isinstance(metrics, dict) else None)
 
 
 def headline_metrics(model_version: ModelVersion) -> list[tuple[str, float | None]]:
     """(label, value in [0, 1] or None) for each headline metric, from the metrics JSON: no query."""
-    return [(label, _metric(model_version.metrics, key)) for key, label in HEADLINE_METRICS]
+    return [(label, metric(model_version.metrics, key)) for key, label in HEADLINE_METRICS]
 
 
 # The held-out metrics the model page compares, in this order.
@@ -85,7 +85,7 @@ class EvaluationRow:
 
 
 def _metric_values(metrics: Any) -> list[float | None]:
-    return [_metric(metrics, key) for key, _label in EVALUATION_METRICS]
+    return [metric(metrics, key) for key, _label in EVALUATION_METRICS]
 
 
 def model_evaluations_latest(
@@ -102,6 +102,17 @@ def model_evaluations_latest(
     latest: dict[int, ModelEvaluation] = {}
     for evaluation in evaluations.order_by("dataset__name", "-created_at", "-id"):
         latest.setdefault(evaluation.dataset_id, evaluation)
+    return list(latest.values())
+
+
+def dataset_evaluations_latest(dataset: Dataset, *, limit: int = 200) -> list[ModelEvaluation]:
+    """The latest evaluation of each model version on the dataset's gold, newest first, whoever
+    recorded it (an evaluation job, the command, a recipe, the demo): what the Quality page compares.
+    One query over the newest ``limit`` evaluations."""
+    latest: dict[int, ModelEvaluation] = {}
+    evaluations = ModelEvaluation.objects.filter(dataset=dataset).select_related("model_version")
+    for evaluation in evaluations.order_by("-created_at", "-id")[:limit]:
+        latest.setdefault(evaluation.model_version_id, evaluation)
     return list(latest.values())
 
 

@@ -91,7 +91,9 @@ def precision_coverage_chart(kinds: list[KindQuality]) -> dict[str, Any]:
                             "kind": kind.kind,
                             "threshold": point.threshold,
                             "tip": f"{kind.name} at {point.threshold:.2f}: precision "
-                            f"{point.precision:.1%}, coverage {point.coverage:.0%}, "
+                            f"{point.precision:.1%} (95% interval {point.precision_low:.0%} to "
+                            f"{point.precision_high:.0%}, from {point.reviewed:,} "
+                            f"review{'' if point.reviewed == 1 else 's'}), coverage {point.coverage:.0%}, "
                             f"would accept {point.would_accept:,} waiting",
                         }
                         for point in kind.curve

@@ -1,7 +1,7 @@
 """Reads for the quality dashboards: the model against reviewers' verdicts (accuracy, reliability and
 the precision-coverage curve that auto-accept thresholds are chosen on), reviewer agreement and
 throughput by day, the logs' failures (from the dataset's kept counts), and model versions compared on
-the same gold (their evaluation jobs).
+the same gold (their recorded evaluations).
 
 Every read is an aggregate query or reads kept counts, so a dashboard costs a fixed number of queries
 whatever the dataset's size: verdicts are as many as people made, and the per-label counts over
@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+import numpy as np
 from django.db.models import CharField, Count, F, Func, Q, Sum
 from django.db.models.functions import Floor
 
 from annotations.models import CONFIDENCE_BINS, Dataset, DatasetStats, LabelKind, LabelSource
-from jobs.models import Job
-from models_app.selectors import HEADLINE_METRICS
+from models_app.selectors import HEADLINE_METRICS, dataset_evaluations_latest, metric
 from review.models import LabelReview, ReviewDecision
 from review.rules import verdict_key
 from review.selectors import dataset_verdicts
@@ -42,16 +42,29 @@ class ConfidenceBin:
         return self.right / self.verdicts
 
 
+# A threshold resting on fewer reviews than this is shown as a rough guess: at 50 reviews and 90%
+# precision, the 95% interval still runs from 79% to 96%.
+FEW_REVIEWS = 50
+
+
 @dataclass
 class CurvePoint:
     """Auto-accept at ``threshold``: the share of reviewed proposals at or above it (coverage), how
-    many of those reviewers accepted (precision), and how many waiting proposals it would accept."""
+    many of those reviewers accepted (precision) with its 95% Wilson interval (how far the precision
+    of all such proposals may be from what these reviews show), and how many waiting proposals it
+    would accept."""
 
     threshold: float
     reviewed: int
     precision: float
     coverage: float
     would_accept: int
+    precision_low: float = 0.0
+    precision_high: float = 1.0
+
+    @property
+    def few(self) -> bool:
+        return self.reviewed < FEW_REVIEWS
 
 
 @dataclass
@@ -66,6 +79,11 @@ class KindQuality:
     @property
     def accuracy(self) -> float | None:
         return self.right / self.verdicts if self.verdicts else None
+
+    @property
+    def few(self) -> bool:
+        """Too few reviews for a threshold chosen from them to be more than a rough guess."""
+        return self.verdicts < FEW_REVIEWS
 
 
 def model_quality(dataset: Dataset, stats: DatasetStats | None) -> list[KindQuality]:
@@ -117,8 +135,11 @@ def model_quality(dataset: Dataset, stats: DatasetStats | None) -> list[KindQual
 
 
 def _curve(bins: dict[int, ConfidenceBin], waiting: dict[int, int], total: int) -> list[CurvePoint]:
-    """From the top bin down, the running counts at each lower edge (thresholds ascending)."""
+    """From the top bin down, the running counts at each lower edge (thresholds ascending), each
+    precision with its interval (statsmodels' ``proportion_confint``, Wilson's method: right near 0 and
+    1 and at small counts, where the normal approximation's interval leaves [0, 1])."""
     points = []
+    accepts = []
     reviewed = right = accepted = 0
     for number in range(CONFIDENCE_BINS - 1, -1, -1):
         found = bins.get(number)
@@ -126,6 +147,7 @@ def _curve(bins: dict[int, ConfidenceBin], waiting: dict[int, int], total: int) 
             reviewed, right = reviewed + found.verdicts, right + found.right
         accepted += waiting.get(number, 0)
         if reviewed:
+            accepts.append(right)
             points.append(
                 CurvePoint(
                     threshold=number / CONFIDENCE_BINS,
@@ -135,6 +157,15 @@ def _curve(bins: dict[int, ConfidenceBin], waiting: dict[int, int], total: int) 
                     would_accept=accepted,
                 )
             )
+    if points:
+        # Imported here: statsmodels takes seconds to import, and only this page needs it.
+        from statsmodels.stats.proportion import proportion_confint
+
+        low, high = proportion_confint(
+            np.array(accepts), np.array([p.reviewed for p in points]), alpha=0.05, method="wilson"
+        )
+        for point, lower, upper in zip(points, low, high, strict=True):
+            point.precision_low, point.precision_high = float(lower), float(upper)
     return points[::-1]
 
 
@@ -305,40 +336,23 @@ class ModelComparison:
 
 
 def model_comparison(dataset: Dataset, *, chosen: list[str] | None = None) -> ModelComparison:
-    """Model versions on the dataset's gold: each version's latest finished evaluation job here (one
-    query). The two newest by default, or the versions ``chosen`` by name."""
-    latest: dict[str, Job] = {}
-    for job in Job.objects.filter(
-        dataset=dataset, kind=Job.Kind.EVALUATE, status=Job.Status.SUCCEEDED
-    ).order_by("-finished_at", "-id")[:200]:
-        result = job.result if isinstance(job.result, dict) else {}
-        name = result.get("model") or job.params.get("model")
-        if isinstance(name, str) and name not in latest:
-            latest[name] = job
+    """Model versions on the dataset's gold: each version's latest evaluation here (``ModelEvaluation``,
+    whether a job, the command or a recipe recorded it; one query). The two newest by default, or the
+    versions ``chosen`` by name."""
+    latest = {evaluation.model_version.name: evaluation for evaluation in dataset_evaluations_latest(dataset)}
     names = [name for name in (chosen or []) if name in latest] or list(latest)[:2]
-    results: list[dict[str, Any]] = [latest[name].result or {} for name in names]
+    evaluations = [latest[name] for name in names]
     return ModelComparison(
         models=names,
-        evaluated_at=[latest[name].finished_at for name in names],
-        dialogues=[int(result.get("dialogues") or 0) for result in results],
+        evaluated_at=[evaluation.created_at for evaluation in evaluations],
+        dialogues=[evaluation.dialogues for evaluation in evaluations],
         metrics=[
-            (label, [_metric(result.get(key)) for result in results]) for key, label in HEADLINE_METRICS
+            (label, [metric(evaluation.metrics, key) for evaluation in evaluations])
+            for key, label in HEADLINE_METRICS
         ],
     )
 
 
 def evaluated_models(dataset: Dataset) -> list[str]:
     """The names of the versions evaluated on this dataset (for the comparison's choice)."""
-    names = (
-        Job.objects.filter(dataset=dataset, kind=Job.Kind.EVALUATE, status=Job.Status.SUCCEEDED)
-        .order_by()
-        .values_list("params__model", flat=True)
-        .distinct()
-    )
-    return sorted(name for name in names if isinstance(name, str))
-
-
-def _metric(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)
+    return sorted(evaluation.model_version.name for evaluation in dataset_evaluations_latest(dataset))

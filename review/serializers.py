@@ -2,7 +2,7 @@
 
 The answers themselves are built by ``review_payload`` and ``review_selectors`` (the page embeds the
 same JSON), so these serializers describe and never build them; the permission matrix
-(``tests/api/test_permission_matrix.py``) holds every allowed answer to its documented shape. Every
+(``tests/selflearn_site/test_permission_matrix.py``) holds every allowed answer to its documented shape. Every
 name starts with "Review": the schema's components are named after the classes and must not meet the
 dataset API's ``Label``, ``Turn`` or ``Dataset``.
 """

@@ -285,6 +285,7 @@ def dataset_auto_accept(request: AuthenticatedHttpRequest, name: str) -> HttpRes
             "kinds": kinds,
             "current": current,
             "curve_chart": charts.precision_coverage_chart(kinds),
+            "few_reviews": quality.FEW_REVIEWS,
         },
         status=400 if request.method == "POST" else 200,
     )

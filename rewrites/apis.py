@@ -18,7 +18,7 @@ from annotations.api_access import dataset_for_request
 from annotations.models import Role
 from jobs.serializers import JobSerializer
 from rewrites import selectors, services
-from rewrites.building import rewriter_build_job_create
+from rewrites.building import build_rewriter_job_create
 from rewrites.models import UTTERANCE_LENGTH, RewritePair
 from rewrites.serializers import RewriteAnswerSerializer, RewriteBlockSerializer, RewritePairSerializer
 from selflearn_site.api_docs import BAD_REQUEST, NOT_ALLOWED
@@ -46,7 +46,7 @@ class RewriteMiningApi(APIView):
         dataset = dataset_for_request(request, name, Role.ADMIN)
         serializer = self.MiningInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        job = services.rewrites_mine_job_create(
+        job = services.mine_rewrites_job_create(
             dataset=dataset, user=request.user, options=services.MiningOptions(**serializer.validated_data)
         )
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
@@ -65,7 +65,7 @@ class RewriterBuildApi(APIView):
         dataset = dataset_for_request(request, name, Role.ADMIN)
         serializer = self.BuildInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        job = rewriter_build_job_create(
+        job = build_rewriter_job_create(
             dataset=dataset, user=request.user, labels=serializer.validated_data["labels"]
         )
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)

@@ -4,7 +4,6 @@ from the dataset's logs and their best labels."""
 
 from __future__ import annotations
 
-import json
 import logging
 import pickle
 import threading
@@ -15,8 +14,9 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
-from annotations.formats.exporting import LabelSelection, iter_export_lines
+from annotations.formats.exporting import LabelSelection
 from annotations.models import Dataset
+from annotations.selectors import dialogue_records
 from jobs.models import Job
 from jobs.services import JobProgress, job_create, job_fail, job_start, job_succeed
 from rewrites.engine.fitting import fit_rewriter
@@ -33,12 +33,15 @@ _loaded: dict[int, Rewriter] = {}
 _lock = threading.Lock()
 
 
-def rewriter_build_job_create(*, dataset: Dataset, user: Any, labels: str = "best") -> Job:
+BUILD_REWRITER_JOB = "rewriter"  # the kind of a build job (registered in rewrites.apps)
+
+
+def build_rewriter_job_create(*, dataset: Dataset, user: Any, labels: str = "best") -> Job:
     LabelSelection.parse(labels)
-    return job_create(kind=Job.Kind.BUILD_REWRITER, dataset=dataset, user=user, params={"labels": labels})
+    return job_create(kind=BUILD_REWRITER_JOB, dataset=dataset, user=user, params={"labels": labels})
 
 
-def rewriter_build_job_run(*, job: Job) -> Job:
+def build_rewriter_job_run(*, job: Job) -> Job:
     dataset = job.dataset
     assert dataset is not None  # a rewriter job is always filed under its dataset
     job_start(job=job, phase="reading the logs")
@@ -54,8 +57,7 @@ def rewriter_build_job_run(*, job: Job) -> Job:
 
 def rewriter_build(*, dataset: Dataset, labels: str = "best", job: Job | None = None) -> RewriterVersion:
     started = time.perf_counter()
-    selection = LabelSelection.parse(labels)
-    lines = TruthWatch(json.loads(line) for line in iter_export_lines(dataset=dataset, selection=selection))
+    lines = TruthWatch(record.data for record in dialogue_records(dataset, labels=labels))
     logs = logged_attempts(lines)
     attempts, chains = logs.attempts, logs.chains
     if not attempts:
@@ -71,7 +73,7 @@ def rewriter_build(*, dataset: Dataset, labels: str = "best", job: Job | None = 
     )
     # Simulated logs know how the assistant would have read any words: the held-out decisions are
     # judged by it too (the Rewrites page shows the figures).
-    replay = held_out_replay(dataset=dataset, selection=selection, held_out=held_out) if lines.seen else None
+    replay = held_out_replay(dataset=dataset, labels=labels, held_out=held_out) if lines.seen else None
     with transaction.atomic():
         version = RewriterVersion.objects.create(dataset=dataset, path="", built_by_job=job)
         path = Path(settings.SELFLEARN_REWRITERS_DIR) / dataset.name / f"{version.pk}.pkl"

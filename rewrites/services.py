@@ -3,7 +3,6 @@ reviewing pairs, the blocklist, and answering a rewrite request (which logs ever
 
 from __future__ import annotations
 
-import json
 import time
 from collections import defaultdict
 from collections.abc import Mapping
@@ -14,13 +13,19 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from annotations.formats.exporting import LabelSelection, iter_export_lines
+from annotations.formats.exporting import LabelSelection
 from annotations.models import Dataset, LabelKind
-from annotations.selectors import dialogue_pks_by_external_id, dialogue_turns
+from annotations.selectors import dialogue_pks_by_external_id, dialogue_records, dialogue_turns
 from jobs.models import Job
 from jobs.services import JobProgress, job_cancelled, job_create, job_fail, job_start, job_succeed
 from review.services import ReviewConflict, review_label_create
-from rewrites.building import active_rewriter, rewriter_build, rewriter_build_job_create
+from rewrites.building import (
+    BUILD_REWRITER_JOB,
+    active_rewriter,
+    build_rewriter_job_create,
+    build_rewriter_job_run,
+    rewriter_build,
+)
 from rewrites.engine.chains import DEFAULT_WINDOW, dialogue_chains, normalise
 from rewrites.engine.logs import device_kind
 from rewrites.engine.markov import RephraseGraph, Rewrite, solve
@@ -34,17 +39,20 @@ from teachable.selectors import liked_values
 EVIDENCE_DIALOGUES = 5
 # Building the online rewriter lives in rewrites.building; other apps reach it through this module.
 __all__ = [
+    "BUILD_REWRITER_JOB",
+    "MINE_REWRITES_JOB",
     "MiningOptions",
     "RewriteAnswer",
+    "build_rewriter_job_create",
+    "build_rewriter_job_run",
+    "mine_rewrites_job_create",
+    "mine_rewrites_job_run",
     "rewrite_block_add",
     "rewrite_block_remove",
     "rewrite_pair_decide",
     "rewrite_request",
     "rewriter_build",
-    "rewriter_build_job_create",
     "rewrites_mine",
-    "rewrites_mine_job_create",
-    "rewrites_mine_job_run",
 ]
 
 
@@ -70,13 +78,14 @@ class MiningOptions:
         return self
 
 
-def rewrites_mine_job_create(*, dataset: Dataset, user: User | None, options: MiningOptions) -> Job:
-    return job_create(
-        kind=Job.Kind.MINE_REWRITES, dataset=dataset, user=user, params=asdict(options.validated())
-    )
+MINE_REWRITES_JOB = "mine_rewrite"  # the kind of a mining job (registered in rewrites.apps)
 
 
-def rewrites_mine_job_run(*, job: Job) -> Job:
+def mine_rewrites_job_create(*, dataset: Dataset, user: User | None, options: MiningOptions) -> Job:
+    return job_create(kind=MINE_REWRITES_JOB, dataset=dataset, user=user, params=asdict(options.validated()))
+
+
+def mine_rewrites_job_run(*, job: Job) -> Job:
     dataset = job.dataset
     assert dataset is not None  # a mining job is always filed under its dataset
     job_start(job=job, phase="reading rephrase chains")
@@ -115,17 +124,17 @@ def rewrites_mine(
 
     Reviewed pairs keep their decision and target (their figures are refreshed); proposed pairs that
     no longer pass are dropped; blocked utterances are never a source or a target."""
+    # Long: reading the chains, solving and writing the pairs in one transaction; the rewriting engine
+    # is being reworked now, and the read and write halves split out with it.
     started = time.perf_counter()
-    selection = LabelSelection.parse(options.labels)
     graph = RephraseGraph()
     evidence: defaultdict[str, list[str]] = defaultdict(list)
     dialogues = chains = 0
     simulated = False
-    for line in iter_export_lines(dataset=dataset, selection=selection):
+    for record in dialogue_records(dataset, labels=options.labels):
         dialogues += 1
-        data = json.loads(line)
-        simulated = simulated or has_truth(data)
-        for chain in dialogue_chains(data, options.window_seconds, single_turns=True):
+        simulated = simulated or has_truth(record.data)
+        for chain in dialogue_chains(record.data, options.window_seconds, single_turns=True):
             graph.add(chain)
             if len(chain.utterances) < 2:
                 continue
@@ -159,7 +168,7 @@ def rewrites_mine(
         and len(rewrite.source) <= UTTERANCE_LENGTH
         and len(rewrite.target) <= UTTERANCE_LENGTH
     }
-    judged = _judged(dataset, selection, chosen) if simulated else {}
+    judged = _judged(dataset, options.labels, chosen) if simulated else {}
     with transaction.atomic():
         existing = {
             pair.source: pair for pair in RewritePair.objects.filter(dataset=dataset).select_for_update()
@@ -227,7 +236,7 @@ def rewrites_mine(
     }
 
 
-def _judged(dataset: Dataset, selection: LabelSelection, chosen: Mapping[str, Rewrite]) -> dict[str, Tally]:
+def _judged(dataset: Dataset, labels: str, chosen: Mapping[str, Rewrite]) -> dict[str, Tally]:
     """Each chosen pair judged by the assistant, with the target it will serve: a reviewer's where a
     reviewer decided (read without a lock: the next mining refreshes a figure a decision overtook)."""
     reviewed = dict(
@@ -236,7 +245,7 @@ def _judged(dataset: Dataset, selection: LabelSelection, chosen: Mapping[str, Re
         .values_list("source", "target")
     )
     targets = {source: reviewed.get(source, rewrite.target) for source, rewrite in chosen.items()}
-    return pair_replays(dataset=dataset, selection=selection, targets=targets)
+    return pair_replays(dataset=dataset, labels=labels, targets=targets)
 
 
 def _replayed(pair: RewritePair, judged: Mapping[str, Tally]) -> None:

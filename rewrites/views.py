@@ -68,7 +68,7 @@ def _act(request: AuthenticatedHttpRequest, dataset: Dataset) -> HttpResponse:
             form = MiningForm(request.POST)
             if not form.is_valid():
                 raise ApplicationError("Check the mining settings: " + form.errors.as_text())
-            job = services.rewrites_mine_job_create(
+            job = services.mine_rewrites_job_create(
                 dataset=dataset, user=request.user, options=services.MiningOptions(**form.cleaned_data)
             )
             return redirect("jobs:job-detail", pk=job.pk)

@@ -83,7 +83,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI and Redoc as static files: the API docs work offline
-    "axes",  # failed logins and API token attempts, and lockout (README: Limits and hardening)
+    "axes",  # failed logins and API token attempts, and lockout (docs/OPERATIONS.md: Limits and hardening)
     "csp",
     "accounts",
     "annotations",
@@ -284,12 +284,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # Label and job kinds and statuses are different choice sets with the same field names.
+    # Label kinds and label and job statuses are different choice sets with the same field names.
     "ENUM_NAME_OVERRIDES": {
         "LabelKindEnum": "annotations.models.LabelKind",
         "LabelStatusEnum": "annotations.models.LabelStatus",
         "LabelSourceEnum": "annotations.models.LabelSource",
-        "JobKindEnum": "jobs.models.Job.Kind",
         "JobStatusEnum": "jobs.models.Job.Status",
     },
 }
@@ -313,12 +312,14 @@ SELFLEARN_TORCH_THREADS = (
 # set, how many epochs each trains (empty: the presets' own). CI's first-run test sets both small;
 # docs/OPERATIONS.md.
 SELFLEARN_DEMO_TRAINING_DIALOGUES = int(os.environ.get("SELFLEARN_DEMO_TRAINING_DIALOGUES", 8000))
-SELFLEARN_DEMO_EPOCHS = int(os.environ["SELFLEARN_DEMO_EPOCHS"]) if os.environ.get("SELFLEARN_DEMO_EPOCHS") else None
+SELFLEARN_DEMO_EPOCHS = (
+    int(os.environ["SELFLEARN_DEMO_EPOCHS"]) if os.environ.get("SELFLEARN_DEMO_EPOCHS") else None
+)
 # Dialogues per database transaction while importing: large enough to amortise round trips, small
 # enough that memory stays flat.
 SELFLEARN_IMPORT_BATCH_SIZE = int(os.environ.get("SELFLEARN_IMPORT_BATCH_SIZE", 1000))
 # ------------------------------------------------------------------------------------------------------
-# Limits on what strangers send (README: Limits and hardening). Each refusal names the line or field.
+# Limits on what strangers send (docs/OPERATIONS.md: Limits and hardening); each refusal names where.
 # ------------------------------------------------------------------------------------------------------
 # How deeply a JSON body or an imported line may nest: Python's parser recurses per level, and pages
 # and serializers walk what was stored, so a few hundred levels already break them.
@@ -344,6 +345,13 @@ SELFLEARN_UPLOAD_TEMP_MAX_AGE_SECONDS = int(
 # reaping interval, whatever the broker's visibility timeout (an hour on Redis).
 SELFLEARN_JOB_LEASE_SECONDS = float(os.environ.get("SELFLEARN_JOB_LEASE_SECONDS", 30))
 SELFLEARN_JOB_REAP_SECONDS = float(os.environ.get("SELFLEARN_JOB_REAP_SECONDS", 10))
+# How often each worker's reaper runs the job kinds' housekeeping (uploads past their retention).
+SELFLEARN_JOB_HOUSEKEEPING_SECONDS = float(os.environ.get("SELFLEARN_JOB_HOUSEKEEPING_SECONDS", 3600))
+# An import's upload is removed once the import succeeds; after a failure or a cancel it is kept this
+# long, so the import can be retried without uploading the file again, then removed by housekeeping.
+SELFLEARN_IMPORT_UPLOAD_RETENTION_SECONDS = int(
+    os.environ.get("SELFLEARN_IMPORT_UPLOAD_RETENTION_SECONDS", 7 * 24 * 3600)
+)
 # How long the review queue holds a dialogue for the reviewer it gave it to; every saved decision
 # renews the hold. After that, anyone may be given it.
 SELFLEARN_REVIEW_LOCK_SECONDS = int(os.environ.get("SELFLEARN_REVIEW_LOCK_SECONDS", 600))
@@ -361,7 +369,7 @@ LOGGING = {
 }
 
 # ------------------------------------------------------------------------------------------------------
-# Security headers and TLS (README: Limits and hardening); `manage.py check --deploy` is clean with
+# Security headers and TLS (docs/OPERATIONS.md: Production settings); `manage.py check --deploy` is clean with
 # DEBUG=0 and the defaults below (tests/selflearn_site/test_deploy_check.py).
 # ------------------------------------------------------------------------------------------------------
 # Content-Security-Policy on every response (django-csp): scripts and styles from this site only; the

@@ -286,20 +286,12 @@ class Catalogues:
         return any(e.spoken == entity.spoken for e in self.confusable(entity))
 
 
-# Which corpus slot types are filled from which catalogue. `place_name` is a city only where the
-# intent is about a place on a map (weather, travel), not for "the office".
+# Which slot types (corpora.py's one vocabulary) are filled from which catalogue. `place_name` is a city
+# only where the intent is about a place on a map (weather, travel, a restaurant's town), not for "the
+# office".
 SLOT_KINDS: dict[str, str] = {
-    # SNIPS
-    "artist": "artist",
-    "track": "song",
-    "playlist": "playlist",
-    "city": "city",
-    "restaurant_name": "restaurant",
     "cuisine": "cuisine",
-    "served_dish": "dish",
     "movie_name": "movie",
-    "genre": "genre",
-    # HWU64 / SLURP
     "artist_name": "artist",
     "song_name": "song",
     "playlist_name": "playlist",
@@ -313,8 +305,8 @@ SLOT_KINDS: dict[str, str] = {
     "place_name": "city",
     "business_name": "restaurant",
 }
-PLACE_SCENARIOS = ("weather", "transport", "GetWeather")
-BUSINESS_SCENARIOS = ("takeaway", "BookRestaurant")
+PLACE_SCENARIOS = ("weather", "transport", "restaurant")
+BUSINESS_SCENARIOS = ("takeaway", "restaurant")
 CONTACT_SCENARIOS = ("email", "social", "calendar")
 DEVICE_INTENTS = ("iot_wemo_on", "iot_wemo_off")
 # SLURP and HWU64 label "hey siri", "alexa" etc. nowhere; `person` in qa_factoid is a celebrity.

@@ -1,9 +1,12 @@
 """Load SNIPS, HWU64 and SLURP into one form: Utterance(text, intent, domain, slots as character spans).
 
-Each corpus keeps its own intent and slot names (SNIPS `PlayMusic`, HWU64 and SLURP `scenario_action`),
-so the combined inventory stays the union of three documented inventories rather than a fourth,
-invented one. The loaders read the corpora's original file layouts, so the bundled subset under
-`simulator/data/` and the full copies under `../shared/data/` go through the same code.
+One vocabulary: HWU64's and SLURP's `scenario_action` intents and their slot types, which the two
+share. SNIPS's own names are mapped onto it as they load (`PlayMusic` is `play_music`, `GetWeather`
+`weather_query`, its `city` slot `place_name`; SNIPS_INTENTS and SNIPS_SLOT_TYPES), so that a log
+never spells one request two ways: filters, failure counts, resolution rules and the label model each
+see one name. SNIPS intents HWU64 lacks get a name in its style (`music_addtoplaylist`). The loaders
+read the corpora's original file layouts, so the bundled subset under `simulator/data/` and the full
+copies under `../shared/data/` go through the same code.
 """
 
 from __future__ import annotations
@@ -16,14 +19,28 @@ from pathlib import Path
 # (start, end, type, value): end exclusive, text[start:end] == value for corpus data.
 SpanTuple = tuple[int, int, str, str]
 
-SNIPS_DOMAINS = {
-    "PlayMusic": "music",
-    "AddToPlaylist": "music",
-    "GetWeather": "weather",
-    "BookRestaurant": "restaurant",
-    "RateBook": "books",
-    "SearchCreativeWork": "creative_work",
-    "SearchScreeningEvent": "movies",
+# SNIPS's intents in the one vocabulary: HWU64's name where HWU64 has the intent, else one in its
+# `scenario_action` style whose scenario is the assistant's domain.
+SNIPS_INTENTS = {
+    "PlayMusic": "play_music",
+    "AddToPlaylist": "music_addtoplaylist",
+    "GetWeather": "weather_query",
+    "BookRestaurant": "restaurant_book",
+    "RateBook": "books_rate",
+    "SearchCreativeWork": "media_query",
+    "SearchScreeningEvent": "movies_query",
+}
+# SNIPS's slot types that HWU64 and SLURP name otherwise, for the same thing. The rest (`object_name`,
+# `timeRange`, `party_size_number`...) have no counterpart there and keep SNIPS's name.
+SNIPS_SLOT_TYPES = {
+    "artist": "artist_name",
+    "track": "song_name",
+    "album": "music_album",
+    "playlist": "playlist_name",
+    "genre": "music_genre",
+    "city": "place_name",
+    "restaurant_name": "business_name",
+    "served_dish": "food_type",
 }
 
 # HWU64's scenarios; SLURP shares them. A SLURP intent outside this set is an annotation slip
@@ -60,13 +77,11 @@ class Utterance:
 
 
 def domain_of(intent: str) -> str:
-    """The domain an assistant would route to: SNIPS by table, the others by scenario.
+    """The domain an assistant would route to: the intent's scenario.
 
     `play_*` intents are split by what is played (music, audiobook, radio...), because that is where a
     real assistant's domains differ, and where "a video for an audiobook" kind of NLU errors happen.
     """
-    if intent in SNIPS_DOMAINS:
-        return SNIPS_DOMAINS[intent]
     scenario, _, action = intent.partition("_")
     if scenario == "play":
         return {"podcasts": "podcasts", "game": "games"}.get(action, action)
@@ -78,7 +93,8 @@ def _clean(text: str) -> str:
 
 
 def load_snips(root: Path) -> list[Utterance]:
-    """SNIPS train: whitespace tokens with BIO tags, turned into character spans."""
+    """SNIPS train: whitespace tokens with BIO tags, turned into character spans; intents and slot
+    types in the one vocabulary (SNIPS_INTENTS, SNIPS_SLOT_TYPES)."""
     folder = root / "snips" / "train"
     texts = (folder / "seq.in").read_text(encoding="utf-8").splitlines()
     tags = (folder / "seq.out").read_text(encoding="utf-8").splitlines()
@@ -86,7 +102,7 @@ def load_snips(root: Path) -> list[Utterance]:
     out: list[Utterance] = []
     for line, tag_line, intent in zip(texts, tags, labels, strict=True):
         tokens, bio = line.split(), tag_line.split()
-        if len(tokens) != len(bio) or intent not in SNIPS_DOMAINS:
+        if len(tokens) != len(bio) or intent not in SNIPS_INTENTS:
             continue
         text = " ".join(tokens)
         spans: list[SpanTuple] = []
@@ -105,7 +121,11 @@ def load_snips(root: Path) -> list[Utterance]:
                 open_type, open_start, open_end = tag[2:], start, end
         if open_type:
             spans.append((open_start, open_end, open_type, text[open_start:open_end]))
-        out.append(Utterance(text, intent, domain_of(intent), tuple(spans), "snips"))
+        named = tuple(
+            (start, end, SNIPS_SLOT_TYPES.get(kind, kind), value) for start, end, kind, value in spans
+        )
+        ours = SNIPS_INTENTS[intent]
+        out.append(Utterance(text, ours, domain_of(ours), named, "snips"))
     return out
 
 

@@ -1,3 +1,5 @@
+# Long: the conversation of one person, turn by turn; its request-and-reaction part (request_goal,
+# rephrase) is being reworked for people's habits and moves to a module of its own with that change.
 """The conversation generator: people pursuing goals through a failing pipeline, written as FORMAT.md lines.
 
 Every label is true by construction: the generator decides what the person meant, what went wrong and
@@ -396,6 +398,8 @@ class _DialogueBuilder:
         self.goal_truth.append({"intent": goal.intent, "slots": answered, "implicit": None})
 
     def request_goal(self, goal: Goal, rng: random.Random) -> None:
+        # Long: a request and every reaction to it (rephrase, repeat, barge in, give up) in one loop,
+        # reworked for people's habits now; it splits by reaction with that change.
         config, user, sim = self.config, self.user, self.sim
         wording, fills = goal.wording, goal.fills
         tids: list[str] = []

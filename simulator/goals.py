@@ -121,11 +121,9 @@ class GoalMaker:
                     city = fill
             fills.setdefault(slot_type, []).append(fill)
         # Keep co-occurring slots consistent: the song's own artist, the city's own state.
-        if song is not None:
-            for artist_type in ("artist", "artist_name"):
-                if artist_type in fills:
-                    name = song.value[song.value.index("(") + 1 : -1]
-                    fills[artist_type] = [Fill(name.lower(), name) for _ in fills[artist_type]]
+        if song is not None and "artist_name" in fills:
+            name = song.value[song.value.index("(") + 1 : -1]
+            fills["artist_name"] = [Fill(name.lower(), name) for _ in fills["artist_name"]]
         if city is not None and city.entity is not None and "state" in fills:
             state = STATE_NAMES.get(city.entity.tag, city.entity.tag.lower())
             fills["state"] = [Fill(state, state) for _ in fills["state"]]

@@ -68,6 +68,79 @@ class Outcome:
     meant: str = ""  # the entity the person meant, where the entity stage ran
 
 
+@dataclass(slots=True)
+class _Heard:
+    """What the recogniser made of the request, which every later outcome of the turn carries."""
+
+    tokens: list[str]
+    tags: list[int]
+    asr: str
+    confidence: float
+
+    def outcome(
+        self,
+        *,
+        nlu_confidence: float,
+        failure: str,
+        intent: str | None,
+        domain: str,
+        values: list[str] | None,
+        status: str,
+        response: str,
+        resolved: str = "",
+        meant: str = "",
+    ) -> Outcome:
+        return Outcome(
+            tokens=self.tokens,
+            tags=self.tags,
+            asr=self.asr,
+            asr_confidence=self.confidence,
+            nlu_confidence=nlu_confidence,
+            failure=failure,
+            intent=intent,
+            domain=domain,
+            values=values,
+            status=status,
+            response=response,
+            resolved=resolved,
+            meant=meant,
+        )
+
+
+@dataclass(slots=True)
+class _Understood:
+    """A request the NLU read right: what entity resolution and the result stage start from."""
+
+    heard: _Heard
+    nlu_confidence: float
+    intent: str
+    domain: str
+    values: list[str]
+
+    def outcome(self, failure: str, status: str, response: str, resolved: str, meant: str) -> Outcome:
+        return self.heard.outcome(
+            nlu_confidence=self.nlu_confidence,
+            failure=failure,
+            intent=self.intent,
+            domain=self.domain,
+            values=self.values,
+            status=status,
+            response=response,
+            resolved=resolved,
+            meant=meant,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Resolving:
+    """What entity resolution reads besides the words: who asks, the wording's slot types, and
+    whether the assistant was taught the preference the request leaves implicit."""
+
+    user: str
+    slot_types: Sequence[str]
+    known: bool
+
+
 def _conf(rng: random.Random, low: float, high: float) -> float:
     return round(low + (high - low) * rng.random(), 3)
 
@@ -122,24 +195,53 @@ class Pipeline:
         """One request turn through every stage. `known`: the assistant was taught this preference;
         `user`: who speaks (the resolver reads it); `slot_types`: the wording's, one per fill;
         `accent`: a name this person says that the recogniser keeps mis-hearing."""
-        config, counts = self.config, self.counts
-        heard, heard_tags = list(tokens), list(tags)
-        intent, domain = goal.intent, goal.wording.domain
-        main = 0 if fills else -1
-        for i, fill in enumerate(fills):
-            if fill.entity is not None:
-                main = i
-                break
+        main = next((i for i, fill in enumerate(fills) if fill.entity is not None), 0 if fills else -1)
         display = (
             fills[main].value
             if main >= 0
             else (f"some {goal.implicit_text} music" if goal.implicit_kind == "genre" else goal.implicit_text)
         )
+        types = slot_types or goal.wording.slot_types
+        heard = self._recognise(goal, list(tokens), list(tags), fills, main, rng, types, accent)
+        if isinstance(heard, Outcome):
+            return heard
+        self.counts["nlu_reached"] += 1
+        key = carrier(heard.tokens, heard.tags, types, self.assistant.silent)
+        if self.assistant.misreads(goal.intent, key):
+            self.counts["nlu_error"] += 1
+            wrong = self.assistant.misreading(goal.intent, key, " ".join(heard.tokens))
+            raw = [f.text for f in fills] if rng.random() < 0.5 else None
+            return heard.outcome(
+                nlu_confidence=_conf(rng, 0.35, 0.75),
+                failure="nlu",
+                intent=wrong,
+                domain=domain_of(wrong),
+                values=raw,
+                status="SUCCESS",
+                response=respond(wrong, fills[main].text if main >= 0 else "", rng),
+            )
+        nlu_conf = _conf(rng, 0.5, 0.75) if rng.random() < 0.08 else _conf(rng, 0.75, 0.99)
+        understood = _Understood(heard, nlu_conf, goal.intent, goal.wording.domain, [f.value for f in fills])
+        resolving = _Resolving(user, types, known)
+        return self._resolve_and_answer(goal, understood, fills, main, display, resolving, rng)
 
-        # --- ASR -------------------------------------------------------------------------------------
+    def _recognise(
+        self,
+        goal: Goal,
+        heard: list[str],
+        heard_tags: list[int],
+        fills: list[Fill],
+        main: int,
+        rng: random.Random,
+        slot_types: Sequence[str],
+        accent: Accent | None,
+    ) -> _Heard | Outcome:
+        """The ASR stage: what was heard, or the turn's outcome when a mis-hearing ended it."""
+        config, counts = self.config, self.counts
         # A perfect recogniser (asr_error_rate 0) hears every accent.
-        accented = accent is not None and config.asr_error_rate > 0
-        misheard = self._mishears(accent, heard, heard_tags, rng) if accented and accent else -1
+        misheard = (
+            self._mishears(accent, heard, heard_tags, rng) if accent and config.asr_error_rate > 0 else -1
+        )
         if misheard >= 0:
             return self._asr_failure(goal, heard, heard_tags, fills, True, misheard, rng)
         counts["asr_reached"] += 1
@@ -169,119 +271,49 @@ class Pipeline:
             asr_conf = _conf(rng, 0.55, 0.8) if rng.random() < 0.08 else _conf(rng, 0.8, 0.99)
         else:
             asr_conf = _conf(rng, 0.6, 0.9)
+        return _Heard(heard, heard_tags, asr, asr_conf)
 
-        # --- NLU -------------------------------------------------------------------------------------
-        counts["nlu_reached"] += 1
-        key = carrier(heard, heard_tags, slot_types or goal.wording.slot_types, self.assistant.silent)
-        if self.assistant.misreads(intent, key):
-            counts["nlu_error"] += 1
-            wrong = self.assistant.misreading(intent, key, " ".join(heard))
-            wrong_domain = domain_of(wrong)
-            raw = [f.text for f in fills] if rng.random() < 0.5 else None
-            return Outcome(
-                heard,
-                heard_tags,
-                asr,
-                asr_conf,
-                _conf(rng, 0.35, 0.75),
-                "nlu",
-                wrong,
-                wrong_domain,
-                raw,
-                "SUCCESS",
-                respond(wrong, fills[main].text if main >= 0 else "", rng),
-            )
-        nlu_conf = _conf(rng, 0.5, 0.75) if rng.random() < 0.08 else _conf(rng, 0.75, 0.99)
-        values = [f.value for f in fills]
-
-        # --- entity resolution -------------------------------------------------------------------------
+    def _resolve_and_answer(
+        self,
+        goal: Goal,
+        understood: _Understood,
+        fills: list[Fill],
+        main: int,
+        display: str,
+        resolving: _Resolving,
+        rng: random.Random,
+    ) -> Outcome:
+        """Entity resolution, then the result: the turn's outcome once the request was understood."""
+        config, counts = self.config, self.counts
         entity = fills[main].entity if main >= 0 else goal.implicit
         meant = resolved = ""
         if entity is not None:
-            types = slot_types or goal.wording.slot_types
-            specific = leaves_no_doubt(heard, entity, types) if main >= 0 else known
+            heard = understood.heard.tokens
+            specific = leaves_no_doubt(heard, entity, resolving.slot_types) if main >= 0 else resolving.known
             counts["entity_reached_specific" if specific else "entity_reached"] += 1
             meant = resolved = entity.value
-            if self.assistant.misresolves(user, meant, specific):
+            if self.assistant.misresolves(resolving.user, meant, specific):
                 counts["entity_error_specific" if specific else "entity_error"] += 1
                 others = self._catalogues.confusable(entity)
                 # The same wrong one every time this person names it so.
-                wrong_entity = others[
-                    int(draw(self.assistant.seed, "resolved", user, meant, specific) * len(others))
-                ]
-                resolved = wrong_entity.value
+                wrong = draw(self.assistant.seed, "resolved", resolving.user, meant, specific)
+                resolved = others[int(wrong * len(others))].value
                 if main >= 0:
-                    values[main] = resolved
-                return Outcome(
-                    heard,
-                    heard_tags,
-                    asr,
-                    asr_conf,
-                    nlu_conf,
-                    "entity",
-                    intent,
-                    domain,
-                    values,
-                    "SUCCESS",
-                    respond(intent, resolved, rng, True),
-                    resolved,
-                    meant,
-                )
+                    understood.values[main] = resolved
+                response = respond(understood.intent, resolved, rng, True)
+                return understood.outcome("entity", "SUCCESS", response, resolved, meant)
             display = resolved
-
-        # --- result ----------------------------------------------------------------------------------
         counts["result_reached"] += 1
         if goal.unfulfillable:
             counts["unfulfillable"] += 1
             text = UNFULFILLABLE[int(rng.random() * len(UNFULFILLABLE))].format(v=display or "that")
-            return Outcome(
-                heard,
-                heard_tags,
-                asr,
-                asr_conf,
-                nlu_conf,
-                "none",
-                intent,
-                domain,
-                values,
-                "NO_RESULT",
-                text,
-                resolved,
-                meant,
-            )
+            return understood.outcome("none", "NO_RESULT", text, resolved, meant)
         if rng.random() < config.result_error_rate:
             counts["result_error"] += 1
             status, text = RESULT_FAILURES[int(rng.random() * len(RESULT_FAILURES))]
-            return Outcome(
-                heard,
-                heard_tags,
-                asr,
-                asr_conf,
-                nlu_conf,
-                "result",
-                intent,
-                domain,
-                values,
-                status,
-                text,
-                resolved,
-                meant,
-            )
-        return Outcome(
-            heard,
-            heard_tags,
-            asr,
-            asr_conf,
-            nlu_conf,
-            "none",
-            intent,
-            domain,
-            values,
-            "SUCCESS",
-            respond(intent, display, rng, bool(resolved)),
-            resolved,
-            meant,
-        )
+            return understood.outcome("result", status, text, resolved, meant)
+        response = respond(understood.intent, display, rng, bool(resolved))
+        return understood.outcome("none", "SUCCESS", response, resolved, meant)
 
     def _mishears(self, accent: Accent, heard: list[str], tags: list[int], rng: random.Random) -> int:
         """The person's name mis-heard their usual way, in place (``habits.py``), where they say it:
@@ -309,7 +341,7 @@ class Pipeline:
     ) -> bool:
         """Whether mis-heard words still read as the request: a carrier of its intent, and where the
         words of slot ``slot`` changed (its ``fill``), another way of naming the same entity."""
-        key = carrier(heard, tags, slot_types or goal.wording.slot_types, self.assistant.silent)
+        key = carrier(heard, tags, slot_types, self.assistant.silent)
         if goal.intent not in self.assistant.carriers.get(key, ()):
             return False
         if fill is None:
@@ -329,6 +361,7 @@ class Pipeline:
     ) -> Outcome:
         """The assistant acts on the mis-heard words: a wrong slot value, a wrong intent, or no match."""
         asr_conf = _conf(rng, 0.75, 0.9) if rng.random() < 0.1 else _conf(rng, 0.3, 0.75)
+        misheard = _Heard(heard, tags, "error", asr_conf)
         if in_slot:
             # The right intent, but the slot value is what was heard, which nothing resolves to.
             heard_value = " ".join(t for t, g in zip(heard, tags, strict=True) if g == main)
@@ -339,46 +372,33 @@ class Pipeline:
                 status = "NO_RESULT"
             else:
                 text, status = respond(goal.intent, heard_value, rng), "SUCCESS"
-            return Outcome(
-                heard,
-                tags,
-                "error",
-                asr_conf,
-                _conf(rng, 0.6, 0.95),
-                "asr",
-                goal.intent,
-                goal.wording.domain,
-                values,
-                status,
-                text,
+            return misheard.outcome(
+                nlu_confidence=_conf(rng, 0.6, 0.95),
+                failure="asr",
+                intent=goal.intent,
+                domain=goal.wording.domain,
+                values=values,
+                status=status,
+                response=text,
             )
         if rng.random() < 0.45:
-            return Outcome(
-                heard,
-                tags,
-                "error",
-                asr_conf,
-                _conf(rng, 0.05, 0.35),
-                "asr",
-                None,
-                "unknown",
-                None,
-                "NO_MATCH",
-                NO_MATCH[int(rng.random() * len(NO_MATCH))],
+            return misheard.outcome(
+                nlu_confidence=_conf(rng, 0.05, 0.35),
+                failure="asr",
+                intent=None,
+                domain="unknown",
+                values=None,
+                status="NO_MATCH",
+                response=NO_MATCH[int(rng.random() * len(NO_MATCH))],
             )
         wrong = self.nlu.misreading(" ".join(heard), goal.intent, rng)
-        wrong_domain = domain_of(wrong)
         raw = [f.text for f in fills] if fills and rng.random() < 0.5 else None
-        return Outcome(
-            heard,
-            tags,
-            "error",
-            asr_conf,
-            _conf(rng, 0.3, 0.7),
-            "asr",
-            wrong,
-            wrong_domain,
-            raw,
-            "SUCCESS",
-            respond(wrong, fills[main].text if main >= 0 else "", rng),
+        return misheard.outcome(
+            nlu_confidence=_conf(rng, 0.3, 0.7),
+            failure="asr",
+            intent=wrong,
+            domain=domain_of(wrong),
+            values=raw,
+            status="SUCCESS",
+            response=respond(wrong, fills[main].text if main >= 0 else "", rng),
         )

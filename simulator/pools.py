@@ -7,6 +7,7 @@ so a rephrase is another real wording of the same request, not a paraphrase gene
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from simulator.catalogues import Entity, slot_kind
@@ -26,6 +27,13 @@ REACTION_INTENTS = (
 )
 MAX_TOKENS = 16  # longer SLURP lines are mostly dictation noise, not requests
 _PUNCT = str.maketrans("", "", '.,!?;:"()')
+# Corpus lines nobody says to an assistant: a crowd worker's template left in ("set generic calendar
+# event for next saturday", "remove sample meeting", "how is weather on such and such day"), a code
+# word ("turn_down speakers"), or a line cut off mid-phrase ("check the weather app to see if").
+PLACEHOLDER_WORDS = frozenset({"generic", "sample", "placeholder", "xyz", "blah"})
+PLACEHOLDER_PHRASES = (("such", "and", "such"), ("so", "and", "so"))
+# Words a request cannot end with: the line was cut off.
+DANGLING_ENDS = frozenset({"if", "the", "a", "an", "and", "my", "your"})
 
 
 @dataclass(slots=True)
@@ -58,7 +66,24 @@ def normalise(text: str) -> list[str]:
     return text.lower().translate(_PUNCT).split()
 
 
+def leftover(tokens: Sequence[str]) -> str | None:
+    """Why a line (its words as they would be said) is a template leftover, or None when it is not."""
+    for token in tokens:
+        if token in PLACEHOLDER_WORDS or "_" in token:
+            return f"placeholder {token!r}"
+    for phrase in PLACEHOLDER_PHRASES:
+        size = len(phrase)
+        if any(tuple(tokens[i : i + size]) == phrase for i in range(len(tokens) - size + 1)):
+            return f"placeholder {' '.join(phrase)!r}"
+    if tokens and tokens[-1] in DANGLING_ENDS:
+        return f"cut off after {tokens[-1]!r}"
+    return None
+
+
 def compile_utterance(utt: Utterance) -> Wording | None:
+    """The utterance as a fillable wording; None for a line no person would say (too long, empty, or a
+    template leftover in the words that reach the logs: the literal text and the slot values kept as
+    the corpus wrote them)."""
     literals: list[tuple[str, ...]] = []
     types: list[str] = []
     originals: list[str] = []
@@ -76,6 +101,13 @@ def compile_utterance(utt: Utterance) -> Wording | None:
     if n_tokens == 0 or n_tokens > MAX_TOKENS:
         return None
     kinds = tuple(slot_kind(t, utt.intent) for t in types)
+    said: list[str] = list(literals[0])
+    for index, run in enumerate(literals[1:]):
+        # A catalogue's value replaces a swapped slot; a kept one is said as the corpus wrote it.
+        said.extend(originals[index].split() if kinds[index] is None else ["<slot>"])
+        said.extend(run)
+    if leftover(said) is not None:
+        return None
     return Wording(utt.intent, utt.domain, utt.source, tuple(literals), tuple(types), kinds, tuple(originals))
 
 
@@ -166,7 +198,7 @@ class Pools:
             if seeds:
                 self.seeds[intent] = seeds
         # Seeds by corpus, so that `corpus_weights` decides whose wordings open goals; rephrases may
-        # come from either of HWU64 and SLURP, which share their intent names.
+        # come from any corpus, since all three speak one vocabulary (corpora.py).
         self.corpus_seeds: dict[str, dict[str, list[Wording]]] = {}
         for corpus, names in intents_by_corpus.items():
             own = {i: [w for w in self.seeds.get(i, []) if w.source == corpus] for i in names}

@@ -6,7 +6,8 @@
 
 from __future__ import annotations
 
-# Requests the three corpora do not cover. Intents follow the HWU64 `scenario_action` style.
+# Requests the three corpora do not cover. Intents follow the HWU64 `scenario_action` style, the one
+# vocabulary of every simulated log (corpora.py).
 TEMPLATE_REQUESTS: dict[str, tuple[str, ...]] = {
     "sports_query": (
         "how did {team} do last night",
@@ -151,9 +152,9 @@ INTENT_RESPONSES: dict[str, tuple[str, ...]] = {
     "recommendation_events": ("Here are some events near {v}.",),
     "recommendation_locations": ("There's a great place near {v}.",),
     "recommendation_movies": ("You might like {v}.",),
-    "AddToPlaylist": ("I added {v} to your playlist.",),
-    "RateBook": ("Rating saved for {v}.",),
-    "SearchScreeningEvent": ("{v} is showing at {h} pm nearby.",),
+    "music_addtoplaylist": ("I added {v} to your playlist.",),
+    "books_rate": ("Rating saved for {v}.",),
+    "movies_query": ("{v} is showing at {h} pm nearby.",),
     "sports_query": ("The {v} won by {n} points.", "The {v} play tomorrow at {h} pm."),
     "sports_watch": ("Here's the {v} game.",),
 }
@@ -165,7 +166,7 @@ SUCCESS_RESPONSES: dict[str, tuple[str, ...]] = {
         "Expect a high of {n} in {v} today.",
     ),
     "restaurant": ("I booked a table at {v}.", "Your table at {v} is reserved."),
-    "creative_work": ("Here's what I found for {v}.", "{v} is available now."),
+    "media": ("Here's what I found for {v}.", "{v} is available now."),
     "cooking": ("Here's a recipe for {v}.",),
     "news": ("Here's the latest news on {v}.", "Here are today's headlines."),
     "audiobook": ("Resuming {v}.", "Playing the audiobook {v}."),

@@ -167,7 +167,7 @@ class MomentsFindApi(APIView):
         """Find the teachable moments of the dataset's logs, in the workers (reviewers); 409 when the
         dataset has no resolution rules (no request leans on a preference)."""
         dataset = dataset_for_request(request, name, Role.REVIEWER)
-        job = services.moments_find_job_create(dataset=dataset, user=request.user)
+        job = services.find_moments_job_create(dataset=dataset, user=request.user)
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -235,6 +235,13 @@ class QuestionSetApi(APIView):
         class QuestionInputSerializer(serializers.Serializer):
             key = serializers.CharField(max_length=64)
             text = serializers.CharField(max_length=300)
+            confirm = serializers.CharField(
+                max_length=300,
+                required=False,
+                allow_blank=True,
+                default="",
+                help_text="How an understood answer is said back, with {value}: “So you live in {value}.”",
+            )
             domain = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
             answer_type = serializers.ChoiceField(choices=AnswerType.choices, default=AnswerType.ENTITY)
             catalogue = serializers.CharField(max_length=64, required=False, allow_null=True, default=None)
@@ -274,6 +281,7 @@ class QuestionSetApi(APIView):
                 services.QuestionInput(
                     key=q["key"],
                     text=q["text"],
+                    confirm=q["confirm"],
                     domain=q["domain"],
                     answer_type=q["answer_type"],
                     catalogue=q["catalogue"],

@@ -58,6 +58,13 @@ class QuestionForm(forms.Form):
     key = forms.CharField(max_length=64)
     domain = forms.CharField(max_length=64, required=False)
     text = forms.CharField(max_length=300)
+    confirm = forms.CharField(
+        max_length=300,
+        required=False,
+        label="Said back",
+        help_text="How an understood answer is said back, with {value}: “So you live in {value}.” "
+        "Empty: “So you like {value}.”",
+    )
     answer_type = forms.ChoiceField(choices=AnswerType.choices, initial=AnswerType.ENTITY)
     catalogue = forms.CharField(max_length=64, required=False)
     next = forms.CharField(

@@ -179,6 +179,9 @@ class Question(models.Model):
     key = models.CharField(max_length=64)
     domain = models.CharField(max_length=64, blank=True)  # blank: the set's domain
     text = models.CharField(max_length=300)
+    # How the session says back what it understood ("So you live in {value}."); blank: "So you like
+    # {value}." Only for likes: a dislike is said as "So you don't like {value}." whatever the question.
+    confirm = models.CharField(max_length=300, blank=True)
     answer_type = models.CharField(max_length=8, choices=AnswerType.choices, default=AnswerType.ENTITY)
     catalogue = models.ForeignKey(
         Catalogue, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -211,7 +214,8 @@ class GuidedSession(models.Model):
     question = models.ForeignKey(Question, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     # What the last answer was understood as, awaiting "yes" ({"value": ..., "entity": pk or None}).
     pending = models.JSONField(null=True, blank=True)
-    # One entry per question asked: {"key", "answer", "value", "outcome": stored|skipped|unresolved}.
+    # One entry per answer: {"key", "question" (what the session said just before: the question, a
+    # confirmation or a choice), "answer", "value", "outcome": stored|skipped|unresolved|...}.
     transcript = models.JSONField(default=list, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -11,17 +11,21 @@ Four kinds, each a proposed question with its evidence:
 
 A moment proposes a value where the dialogue shows it (the person's own explicit wording later on,
 resolved through the catalogue); otherwise the question stays open for the person to answer.
+
+One episode, one question: the turns of one attempt at a request (its goal, its rephrases and
+repeats) would each give a moment ("richmond" said four times gave four), so an episode keeps one
+moment per preference key, with every turn's evidence.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rapidfuzz import fuzz
 
+from models_app.ml.format_adapter import parse_time
 from teachable.matching import CatalogueIndex, Rule
 
 REPEAT_SECONDS = 60.0
@@ -40,15 +44,7 @@ class MomentProposal:
     proposed_value: str = ""
     candidates: tuple[str, ...] = ()
     evidence: dict[str, Any] = field(default_factory=dict)
-
-
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
+    episode: tuple[str, ...] = ()  # the ids of the turns of its episode, the moment's own included
 
 
 def _spans(turn: dict[str, Any], label: dict[str, Any]) -> list[dict[str, Any]]:
@@ -67,9 +63,10 @@ def _said(turn: dict[str, Any], span: dict[str, Any]) -> str:
     return str(span.get("value") or "")
 
 
-def _turn_evidence(turn: dict[str, Any]) -> dict[str, Any]:
-    keep = ("id", "utterance", "response", "intent", "status", "feedback", "barge_in", "timestamp")
-    return {name: turn[name] for name in keep if turn.get(name) is not None}
+def _turn_evidence(turn: dict[str, Any], turn_id: str) -> dict[str, Any]:
+    """What a moment shows of a turn; ``turn_id`` is its id, given or by position ("t3")."""
+    keep = ("utterance", "response", "intent", "status", "feedback", "barge_in", "timestamp")
+    return {"id": turn_id, **{name: turn[name] for name in keep if turn.get(name) is not None}}
 
 
 def dialogue_moments(
@@ -77,7 +74,7 @@ def dialogue_moments(
     rules: Sequence[Rule],
     catalogues: Mapping[str, CatalogueIndex],
 ) -> list[MomentProposal]:
-    """The moments of one FORMAT.md dialogue (one per turn and kind)."""
+    """The moments of one FORMAT.md dialogue: one per episode and preference key."""
     user_key = dialogue.get("user_id")
     if not user_key:
         return []
@@ -93,9 +90,12 @@ def dialogue_moments(
         if isinstance(target, str):
             restated_by.setdefault(target, []).append(position)
     found: list[MomentProposal] = []
+    repeats: list[int] = []  # positions whose next turn says the same again
     for position, (turn, turn_id) in enumerate(zip(turns, ids, strict=True)):
         label = turn_labels.get(turn_id) or {}
-        intent = label.get("intent") or turn.get("intent")
+        # The label's reading where there is one: a null intent says the speech was not meant for the
+        # assistant (a false wake), and nothing was asked of a preference, whatever the assistant read.
+        intent = label["intent"] if "intent" in label else turn.get("intent")
         spans = _spans(turn, label)
         for rule in by_intent.get(str(intent), []):
             base: dict[str, Any] = {
@@ -118,7 +118,7 @@ def dialogue_moments(
                             kind="ambiguous_entity",
                             question=f"When you say “{said}”, which do you mean: {' or '.join(names)}?",
                             candidates=names,
-                            evidence={"turns": [_turn_evidence(turn)], "said": said},
+                            evidence={"turns": [_turn_evidence(turn, turn_id)], "said": said},
                         )
                     )
                     break
@@ -128,6 +128,8 @@ def dialogue_moments(
             if reaction is None:
                 continue
             kind, later = reaction
+            if kind == "repeat":
+                repeats.append(position)
             proposed = _explicit_value(turns, ids, turn_labels, later, rule, index)
             found.append(
                 MomentProposal(
@@ -135,10 +137,75 @@ def dialogue_moments(
                     kind=kind,
                     question=f"Which {rule.key} should I use when you ask “{turn.get('utterance', '')}”?",
                     proposed_value=proposed,
-                    evidence={"turns": [_turn_evidence(turns[p]) for p in [position, *later]]},
+                    evidence={"turns": [_turn_evidence(turns[p], ids[p]) for p in [position, *later]]},
                 )
             )
-    return found
+    goals = (dialogue.get("labels") or {}).get("goals")
+    episodes = _episodes(ids, turn_labels, goals if isinstance(goals, list) else [], repeats)
+    return _one_per_episode(found, ids, episodes)
+
+
+def _episodes(
+    ids: Sequence[str], turn_labels: Mapping[str, Any], goals: Sequence[Any], repeats: Iterable[int]
+) -> list[int]:
+    """Each turn's episode (the position of its first turn): turns join by a goal segment, by
+    ``rephrase_of`` and by saying the same again straight after."""
+    root = list(range(len(ids)))
+
+    def find(position: int) -> int:
+        while root[position] != position:
+            root[position] = root[root[position]]
+            position = root[position]
+        return position
+
+    def join(first: int, second: int) -> None:
+        low, high = sorted((find(first), find(second)))
+        root[high] = low
+
+    position_of = {turn_id: position for position, turn_id in enumerate(ids)}
+    for position, turn_id in enumerate(ids):
+        target = (turn_labels.get(turn_id) or {}).get("rephrase_of")
+        if isinstance(target, str) and target in position_of:
+            join(position, position_of[target])
+    for goal in goals:
+        members = [position_of[t] for t in (goal or {}).get("turns") or [] if t in position_of]
+        for member in members[1:]:
+            join(members[0], member)
+    for position in repeats:
+        if position + 1 < len(ids):
+            join(position, position + 1)
+    return [find(position) for position in range(len(ids))]
+
+
+def _one_per_episode(
+    found: Sequence[MomentProposal], ids: Sequence[str], episodes: Sequence[int]
+) -> list[MomentProposal]:
+    """One moment per episode and key: an ambiguous name's if there is one (a choice answers it),
+    else the first; it carries every merged moment's evidence turns and the first proposed value."""
+    position_of = {turn_id: position for position, turn_id in enumerate(ids)}
+    groups: dict[tuple[int, str], list[MomentProposal]] = {}
+    for moment in found:
+        groups.setdefault((episodes[position_of[moment.turn_id]], moment.key), []).append(moment)
+    kept: list[MomentProposal] = []
+    for (episode, _key), moments in groups.items():
+        chosen = next((m for m in moments if m.kind == "ambiguous_entity"), moments[0])
+        evidence: dict[str, dict[str, Any]] = {}
+        for moment in [chosen, *moments]:
+            for turn in moment.evidence.get("turns", []):
+                evidence.setdefault(str(turn.get("id")), turn)
+        proposed = chosen.proposed_value or next((m.proposed_value for m in moments if m.proposed_value), "")
+        kept.append(
+            replace(
+                chosen,
+                proposed_value=proposed,
+                evidence={
+                    **chosen.evidence,
+                    "turns": sorted(evidence.values(), key=lambda t: position_of.get(str(t.get("id")), 0)),
+                },
+                episode=tuple(ids[p] for p in range(len(ids)) if episodes[p] == episode),
+            )
+        )
+    return kept
 
 
 def _reaction(
@@ -158,7 +225,7 @@ def _reaction(
     if position + 1 < len(turns):
         after = turns[position + 1]
         gap = None
-        earlier, later = _time(turn.get("timestamp")), _time(after.get("timestamp"))
+        earlier, later = parse_time(turn.get("timestamp")), parse_time(after.get("timestamp"))
         if earlier is not None and later is not None:
             gap = (later - earlier).total_seconds()
         similar = fuzz.ratio(

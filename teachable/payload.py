@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from teachable.models import GuidedSession, Polarity
+from teachable.models import GuidedSession, Polarity, Question
 
 
 def _learned(session: GuidedSession) -> list[dict[str, Any]]:
@@ -25,29 +25,50 @@ def _summary(learned: list[dict[str, Any]]) -> str:
     return f"I learned {said}."
 
 
-def guided_session_turn(session: GuidedSession) -> dict[str, Any]:
-    """The session's state and its next prompt."""
+def _confirmation(question: Question | None, understood: dict[str, Any]) -> str:
+    """What was understood, said back in the question's own words: "So you live in Springfield, MO."
+    after "Which city do you live in?", not "So you like Springfield, MO."."""
+    value = str(understood["value"])
+    confirm = question.confirm if question is not None else ""
+    if understood.get("polarity") == Polarity.DISLIKE:
+        # What is stored is a dislike, whatever the question asked: said as one.
+        said = f"So you don't like {value}."
+    else:
+        said = (confirm or "So you like {value}.").replace("{value}", value)
+    return f"{said} Is that right?"
+
+
+def guided_prompt(session: GuidedSession) -> str:
+    """What the session says now: the open question, a choice among names, a confirmation of what it
+    understood, or the closing words. The transcript keeps it beside the answer it got."""
     last = session.transcript[-1] if session.transcript else {}
     question = session.question
     pending = session.pending or {}
     choices = [choice["value"] for choice in pending.get("choose", [])]
-    learned = _learned(session)
     if session.status == GuidedSession.Status.DONE:
-        prompt = f"Thanks! {_summary(learned)}"
-    elif session.status == GuidedSession.Status.STOPPED:
-        prompt = f"Okay, I'll stop here. {_summary(learned)}"
-    elif session.status == GuidedSession.Status.CONFIRMING:
-        understood = pending["understood"]
-        verb = "don't like" if understood["polarity"] == Polarity.DISLIKE else "like"
-        prompt = f"So you {verb} {understood['value']}. Is that right?"
-    elif choices:
-        prompt = f"Which one do you mean: {' or '.join(choices)}?"
-    elif last.get("outcome") == "unresolved" and question is not None:
-        prompt = f"Sorry, I didn't catch a {question.key} in that. {question.text}"
-    elif last.get("outcome") == "rejected" and question is not None:
-        prompt = f"Let's try again. {question.text}"
-    else:
-        prompt = question.text if question is not None else ""
+        return f"Thanks! {_summary(_learned(session))}"
+    if session.status == GuidedSession.Status.STOPPED:
+        return f"Okay, I'll stop here. {_summary(_learned(session))}"
+    if session.status == GuidedSession.Status.CONFIRMING:
+        return _confirmation(question, pending["understood"])
+    if choices:
+        return f"Which one do you mean: {' or '.join(choices)}?"
+    if question is None:
+        return ""
+    if last.get("outcome") == "unresolved":
+        return f"Sorry, I didn't catch a {question.key} in that. {question.text}"
+    if last.get("outcome") == "rejected":
+        return f"Let's try again. {question.text}"
+    return question.text
+
+
+def guided_session_turn(session: GuidedSession) -> dict[str, Any]:
+    """The session's state and its next prompt."""
+    question = session.question
+    pending = session.pending or {}
+    choices = [choice["value"] for choice in pending.get("choose", [])]
+    learned = _learned(session)
+    prompt = guided_prompt(session)
     return {
         "id": session.pk,
         "user_id": session.user_key,

@@ -7,7 +7,6 @@ from rest_framework import serializers
 
 from teachable.models import (
     Preference,
-    PreferenceEvent,
     Question,
     QuestionSet,
     ResolutionRule,
@@ -52,21 +51,13 @@ class PreferenceSerializer(serializers.ModelSerializer):
         return {"dialogue": preference.turn.dialogue.external_id, "turn": preference.turn.external_id}
 
 
-class PreferenceEventSerializer(serializers.ModelSerializer):
-    actor = serializers.CharField(source="actor.username", allow_null=True, default=None)
-
-    class Meta:
-        model = PreferenceEvent
-        fields = ["preference", "action", "actor", "before", "after", "at"]
-
-
 class QuestionSerializer(serializers.ModelSerializer):
     catalogue = serializers.CharField(source="catalogue.name", allow_null=True, default=None)
     next = serializers.CharField(source="next_question.key", allow_null=True, default=None)
 
     class Meta:
         model = Question
-        fields = ["key", "domain", "text", "answer_type", "catalogue", "next"]
+        fields = ["key", "domain", "text", "confirm", "answer_type", "catalogue", "next"]
 
 
 class QuestionSetSerializer(serializers.ModelSerializer):

@@ -3,6 +3,8 @@ forget, try a request), guided sessions in the browser, and the question sets an
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -42,7 +44,7 @@ def people_list(request: AuthenticatedHttpRequest, name: str) -> HttpResponse:
             return HttpResponse("Teaching needs the reviewer role.", status=403)
         if request.POST.get("action") == "find-moments":
             try:
-                job = services.moments_find_job_create(dataset=dataset, user=request.user)
+                job = services.find_moments_job_create(dataset=dataset, user=request.user)
             except ApplicationError as error:
                 messages.error(request, error.message)
                 return redirect("teachable:people-list", dataset.name)
@@ -75,6 +77,8 @@ def person_detail(request: AuthenticatedHttpRequest, name: str, user_id: str) ->
     dataset = dataset_get_for_user(request.user, name)
     user_key = _person(dataset, user_id)
     add_form = PreferenceForm(request.POST if request.POST.get("action") == "add" else None, prefix="add")
+    # A moment's answer that was refused: shown again beside its moment, with why.
+    moment_error: dict[str, Any] | None = None
     if request.method == "POST":
         if not role_at_least(dataset, Role.REVIEWER):
             return HttpResponse("Teaching needs the reviewer role.", status=403)
@@ -122,6 +126,12 @@ def person_detail(request: AuthenticatedHttpRequest, name: str, user_id: str) ->
         except ApplicationError as error:
             if action == "add":
                 add_form.add_error(form_field_of(error, add_form), error.message)
+            elif action == "moment-confirm" and error.status == 400:
+                moment_error = {
+                    "pk": int(request.POST.get("moment", "0") or 0),
+                    "message": error.message,
+                    "value": request.POST.get("value", ""),
+                }
             else:
                 messages.error(request, error.message)
                 return redirect("teachable:person-detail", dataset.name, user_key)
@@ -150,8 +160,9 @@ def person_detail(request: AuthenticatedHttpRequest, name: str, user_id: str) ->
             "resolution": resolution,
             "may_teach": role_at_least(dataset, Role.REVIEWER),
             "may_forget": role_at_least(dataset, Role.ADMIN),
+            "moment_error": moment_error,
         },
-        status=400 if add_form.errors else 200,
+        status=400 if add_form.errors or moment_error else 200,
     )
 
 
@@ -241,6 +252,7 @@ def teaching_settings(request: AuthenticatedHttpRequest, name: str) -> HttpRespo
                 "key": q.key,
                 "domain": q.domain,
                 "text": q.text,
+                "confirm": q.confirm,
                 "answer_type": q.answer_type,
                 "catalogue": q.catalogue.name if q.catalogue else "",
                 "next": q.next_question.key if q.next_question else "",
@@ -269,6 +281,7 @@ def teaching_settings(request: AuthenticatedHttpRequest, name: str) -> HttpRespo
                         services.QuestionInput(
                             key=row["key"],
                             text=row["text"],
+                            confirm=row.get("confirm", ""),
                             domain=row.get("domain", ""),
                             answer_type=row["answer_type"],
                             catalogue=row.get("catalogue") or None,

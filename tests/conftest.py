@@ -1,4 +1,5 @@
-"""The cast every test can ask for: a dataset with an admin, a reviewer, a viewer and a stranger."""
+"""The cast every test can ask for: a dataset with an admin, a reviewer, a viewer and a stranger; an API
+client, and a small labelled dataset to read."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from rest_framework.test import APIClient
 
 from annotations.models import Dataset, Membership, Role
 from selflearn_site.celery import app as celery_app
+from tests.annotations.page_helpers import make_dialogue
 
 pytest_plugins = ["tests.model_fixtures"]
 
@@ -63,3 +66,25 @@ def viewer(make_user, dataset):
 @pytest.fixture
 def stranger(make_user):
     return make_user("sam")
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashing(settings) -> None:
+    """The cast's passwords are hashed with a fast hasher: PBKDF2 would make each test's setup take a
+    second (autouse fixtures run before the cast is made)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def api() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def labelled(dataset, reviewer):
+    """Two dialogues of the shared dataset, each turn with an imported (gold) intent, a model's slots
+    (confidence 0.7, proposed) and a person's defect label (accepted, by the reviewer)."""
+    return [
+        make_dialogue(dataset, "d1", ["play purple haze", "louder please"], author=reviewer),
+        make_dialogue(dataset, "d2", ["what is the weather in paris"], author=reviewer),
+    ]

@@ -118,6 +118,25 @@ def iter_export_lines(
     progress: Callable[[int], None] | None = None,
 ) -> Iterator[str]:
     """Yield one JSON line (with its newline) per dialogue of the dataset, in import order."""
+    for dialogue, turns, labels, with_extras in export_rows(
+        dataset, selection, label_filter, changed_since, batch_size, progress
+    ):
+        yield _dialogue_line(dialogue, turns, labels, with_extras)
+
+
+_Bundle = tuple[tuple, list[tuple], "ChosenLabels", bool]
+
+
+def export_rows(
+    dataset: Dataset,
+    selection: LabelSelection,
+    label_filter: LabelFilter | None,
+    changed_since: datetime | None,
+    batch_size: int,
+    progress: Callable[[int], None] | None,
+) -> Iterator[_Bundle]:
+    """A batch of dialogues at a time (three queries): each dialogue's row, its turns' rows and the
+    chosen labels of its batch, JSON columns as the database keeps them (text)."""
     label_filter = label_filter or LabelFilter()
     label_condition = selection.filter() & label_filter.q()
     with_extras = selection.includes_file_extras and label_filter.is_empty
@@ -152,7 +171,7 @@ def iter_export_lines(
             turns_of[row[0]].append(row)
         labels = _select_labels(Label.objects.filter(label_condition, **in_batch), selection)
         for dialogue in dialogues:
-            yield _dialogue_line(dialogue, turns_of[dialogue[0]], labels, with_extras)
+            yield dialogue, turns_of[dialogue[0]], labels, with_extras
         if progress is not None:
             progress(len(dialogues))
 
@@ -174,7 +193,7 @@ _INDEX_ORDER = ("dialogue_id", "kind", "id")
 
 
 @dataclass
-class _ChosenLabels:
+class ChosenLabels:
     """The one label chosen for each target of a batch, as JSON text: turn-level by turn pk, then kind;
     dialogue-level (goal segments) by (dialogue pk, kind)."""
 
@@ -182,7 +201,7 @@ class _ChosenLabels:
     by_dialogue: dict[tuple[int, str], str]
 
 
-def _select_labels(labels: QuerySet, selection: LabelSelection) -> _ChosenLabels:
+def _select_labels(labels: QuerySet, selection: LabelSelection) -> ChosenLabels:
     """Choose a label per target: the best status, then the highest confidence, then the newest row.
 
     A batch holds some 30 labels per dialogue: the loops below are written out (no call per label),
@@ -206,7 +225,7 @@ def _select_labels(labels: QuerySet, selection: LabelSelection) -> _ChosenLabels
             if of_turn is None:
                 by_turn[turn_id] = of_turn = {}
             of_turn[kind] = value
-        return _ChosenLabels(by_turn=by_turn, by_dialogue=by_dialogue)
+        return ChosenLabels(by_turn=by_turn, by_dialogue=by_dialogue)
     ranks: dict[tuple, tuple] = {}
     status_rank = _STATUS_RANK
     columns = ("dialogue_id", "turn_id", "kind", "value", "status", "confidence")
@@ -227,14 +246,14 @@ def _select_labels(labels: QuerySet, selection: LabelSelection) -> _ChosenLabels
         if of_turn is None:
             by_turn[turn_id] = of_turn = {}
         of_turn[kind] = value
-    return _ChosenLabels(by_turn=by_turn, by_dialogue=by_dialogue)
+    return ChosenLabels(by_turn=by_turn, by_dialogue=by_dialogue)
 
 
 def _number(value: float | int) -> str:
     return repr(value) if value.__class__ is float else str(value)
 
 
-def _dialogue_line(dialogue: tuple, turns: list[tuple], labels: _ChosenLabels, with_extras: bool) -> str:
+def _dialogue_line(dialogue: tuple, turns: list[tuple], labels: ChosenLabels, with_extras: bool) -> str:
     # Written out field by field, in FORMAT.md's order (see _DIALOGUE_COLUMNS).
     _, external_id, user_key, device, locale, started_at, metadata, extra, _labels_extra = dialogue
     text = '{"id":' + _quote(external_id)
@@ -313,12 +332,12 @@ def _turn_text(turn: tuple) -> str:
     return text + "}"
 
 
-def _labels_text(dialogue: tuple, turns: list[tuple], labels: _ChosenLabels, with_extras: bool) -> str:
+def _labels_text(dialogue: tuple, turns: list[tuple], labels: ChosenLabels, with_extras: bool) -> str:
     members: list[str] = []
     by_turn = labels.by_turn
     segments = labels.by_dialogue.get((dialogue[0], LabelKind.GOAL_SEGMENTS))
     if segments is not None and segments != "null":
-        members.append('"goals":' + _encode(_goals(json.loads(segments), turns, by_turn)))
+        members.append('"goals":' + _encode(goals_with_success(json.loads(segments), turns, by_turn)))
     entries = []
     member_key = _MEMBER_KEY
     for turn in turns:
@@ -342,7 +361,7 @@ def _labels_text(dialogue: tuple, turns: list[tuple], labels: _ChosenLabels, wit
     return "{" + ",".join(members) + "}" if members else ""
 
 
-def _goals(
+def goals_with_success(
     segments: list[dict[str, Any]], turns: list[tuple], by_turn: dict[int, dict[str, str]]
 ) -> list[dict]:
     """Goal segments with each goal's success (a label on the goal's first turn) put back in."""

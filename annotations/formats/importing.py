@@ -14,11 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import gzip
-import json
-import re
 import time
-import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -26,38 +22,41 @@ from typing import IO, Any, Literal
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.utils import timezone
 
 from annotations.formats.bulk_sql import (
-    LABEL_COLUMNS,
-    ForeignKeyChecks,
-    datetime_value,
     foreign_keys_checked_per_statement,
-    insert_rows,
-    json_value,
 )
-from annotations.formats.dialogue_format import (
-    DIALOGUE_FIELDS,
-    LABELS_FIELDS,
-    TURN_FIELDS,
-    TURN_LABEL_FIELDS,
-    parse_json_line,
-    turn_ids,
-    validate_dialogue,
+from annotations.formats.import_reading import (
+    MAX_LISTED_ERRORS,
+    ImportCancelled,
+    ImportFailed,
+    ImportLimits,
+    ImportSource,
+    read_lines,
 )
-from annotations.models import Dataset, Dialogue, Label, LabelKind, LabelSource, LabelStatus, Turn
-from annotations.turn_search import BulkIndex, bulk_indexing
+from annotations.formats.import_rows import BatchWriter
+from annotations.models import Dataset, Dialogue, Label, Turn
+from annotations.turn_search import bulk_indexing
 from selflearn_site.exceptions import ApplicationError
-from selflearn_site.json_limits import json_too_deep
 
 DuplicatePolicy = Literal["error", "skip", "replace"]
 DUPLICATE_POLICIES: tuple[DuplicatePolicy, ...] = ("error", "skip", "replace")
-# How many bad lines an error message lists; the count of all of them is given too.
-MAX_LISTED_ERRORS = 100
 # Ids per query when looking for dialogues that are already in the dataset.
 EXISTING_ID_QUERY_SIZE = 500
 
 ProgressCallback = Callable[[str, int, "int | None"], None]
+# The reading side's names that the callers of an import use (the CLI, the services, the recipes).
+__all__ = [
+    "DUPLICATE_POLICIES",
+    "DuplicatePolicy",
+    "ImportCancelled",
+    "ImportFailed",
+    "ImportLimits",
+    "ImportOptions",
+    "ImportReport",
+    "ImportSource",
+    "import_dialogues",
+]
 
 
 @dataclass(frozen=True)
@@ -69,18 +68,6 @@ class ImportOptions:
     # How a duplicate error tells its reader to let duplicates through, in the words of where they
     # imported: the command line's option here; the upload page and the API pass their own.
     duplicate_hint: str = "use --on-duplicate skip or replace"
-
-
-@dataclass(frozen=True)
-class ImportSource:
-    """A named file to import; ``open`` gives a fresh binary stream each time it is called."""
-
-    name: str
-    open: Callable[[], contextlib.AbstractContextManager[IO[bytes]]]
-
-    @classmethod
-    def from_path(cls, path: Path) -> ImportSource:
-        return cls(name=str(path), open=lambda: path.open("rb"))
 
 
 @dataclass
@@ -118,214 +105,6 @@ class ImportReport:
             where = f" to {self.rejects_path}" if self.rejects_path else ""
             parts.append(f"; rejected {self.rejected_lines} invalid lines{where}")
         return " ".join(parts[:2]) + "".join(parts[2:]) + "."
-
-
-class ImportFailed(ApplicationError):
-    """Nothing was written. ``errors`` lists the bad lines as ``FILE:LINE: field: reason``."""
-
-    def __init__(self, errors: list[str], total: int) -> None:
-        listed = "\n".join(errors)
-        more = f"\n... and {total - len(errors)} more" if total > len(errors) else ""
-        noun = "line" if total == 1 else "lines"
-        super().__init__(
-            f"Import failed: {total} invalid {noun}; nothing was imported.\n{listed}{more}",
-            extra={"errors": errors, "error_count": total},
-        )
-        self.errors = errors
-        self.total = total
-
-
-# ---------------------------------------------------------------------------------------------------
-# Reading
-# ---------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class _Line:
-    number: int
-    raw: bytes
-    data: Any = None
-    errors: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class ImportLimits:
-    """What one import may hold (settings ``SELFLEARN_IMPORT_MAX_*`` and ``SELFLEARN_JSON_MAX_DEPTH``):
-    each refusal is a line-numbered error, found before the line is parsed where it can be."""
-
-    decompressed_bytes: int
-    line_bytes: int
-    depth: int
-    turns: int
-    slots: int
-
-    @classmethod
-    def from_settings(cls) -> ImportLimits:
-        return cls(
-            decompressed_bytes=settings.SELFLEARN_IMPORT_MAX_DECOMPRESSED_BYTES,
-            line_bytes=settings.SELFLEARN_IMPORT_MAX_LINE_BYTES,
-            depth=settings.SELFLEARN_JSON_MAX_DEPTH,
-            turns=settings.SELFLEARN_IMPORT_MAX_TURNS,
-            slots=settings.SELFLEARN_IMPORT_MAX_SLOTS,
-        )
-
-
-class ImportCancelled(Exception):
-    """The job was cancelled while importing; nothing was written."""
-
-
-# Bytes read (decompressed) at a time: every block, progress is reported and a cancel is looked for.
-BLOCK_BYTES = 1 << 20
-# Lines holding only whitespace, as many as follow each other: skipped at C speed (a newline bomb).
-_BLANK_LINES = re.compile(rb"(?:[ \t\r\f\v]*+\n)*+")
-
-
-def _read_lines(
-    source: ImportSource,
-    on_bytes: Callable[[int, int], None] | None = None,
-    *,
-    validate: bool = True,
-    limits: ImportLimits,
-    should_stop: Callable[[], bool] | None = None,
-) -> Iterator[_Line]:
-    """Yield each non-blank line with its number, decoded and parsed, or with the errors that stop it.
-
-    Plain and gzip files alike (told apart by their first bytes, not their name), read a block at a
-    time so memory stays flat whatever the file: a line longer than the limit is an error and is read
-    no further, and a file that decompresses beyond the limit ends the import. A truncated or corrupt
-    gzip stream ends it too: what comes after the break cannot be read, so it cannot be rejected line
-    by line either. Between blocks a cancel is looked for (``should_stop``), so even a file of nothing
-    but newlines stops within a second.
-    """
-    with source.open() as raw:
-        size = raw.seek(0, 2)
-        raw.seek(0)
-        compressed = raw.read(2) == b"\x1f\x8b"
-        raw.seek(0)
-        stream: IO[bytes] = gzip.GzipFile(fileobj=raw, mode="rb") if compressed else raw  # type: ignore[assignment]
-        number = 0  # lines read to their end
-        carry = b""  # the start of a line that goes on in the next block
-        overlong = False  # the rest of a line past the limit is skipped
-        total = 0
-        try:
-            while block := stream.read(BLOCK_BYTES):
-                total += len(block)
-                if total > limits.decompressed_bytes:
-                    raise ImportFailed(
-                        [
-                            f"{source.name}:{number + 1}: file: decompresses to more than the limit of "
-                            f"{limits.decompressed_bytes} bytes"
-                        ],
-                        1,
-                    )
-                if should_stop is not None and should_stop():
-                    raise ImportCancelled()
-                if on_bytes is not None:
-                    on_bytes(raw.tell(), size)
-                start = 0
-                while start < len(block):
-                    if not carry and not overlong:
-                        blank = _BLANK_LINES.match(block, start)
-                        assert blank is not None  # the pattern matches the empty string
-                        if blank.end() > start:
-                            number += block.count(b"\n", start, blank.end())
-                            start = blank.end()
-                            continue
-                    end = block.find(b"\n", start)
-                    piece = block[start:] if end == -1 else block[start : end + 1]
-                    start = len(block) if end == -1 else end + 1
-                    if overlong:
-                        if end != -1:
-                            overlong, number = False, number + 1
-                        continue
-                    if len(carry) + len(piece) > limits.line_bytes:
-                        kept, carry, too_long = (carry + piece)[: limits.line_bytes], b"", number + 1
-                        if end == -1:
-                            overlong = True  # its end is in a later block; number counts it there
-                        else:
-                            number += 1
-                        yield _Line(
-                            number=too_long,
-                            raw=kept,
-                            errors=[
-                                f"{source.name}:{too_long}: line: longer than the limit of "
-                                f"{limits.line_bytes} bytes"
-                            ],
-                        )
-                        continue
-                    if end == -1:
-                        carry += piece
-                        continue
-                    line, carry = carry + piece, b""
-                    number += 1
-                    if line.strip():
-                        yield _parse_line(source.name, number, line, validate=validate, limits=limits)
-            if carry.strip() and not overlong:
-                yield _parse_line(source.name, number + 1, carry, validate=validate, limits=limits)
-        except (EOFError, gzip.BadGzipFile, zlib.error, OSError) as error:
-            raise ImportFailed(
-                [f"{source.name}:{number + 1}: gzip: the compressed file is truncated or corrupt ({error})"],
-                1,
-            ) from error
-        if on_bytes is not None:
-            on_bytes(size, size)
-
-
-def _parse_line(name: str, number: int, raw: bytes, *, validate: bool, limits: ImportLimits) -> _Line:
-    line = _Line(number=number, raw=raw)
-    where = f"{name}:{number}"
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        bad = raw[error.start]
-        line.errors.append(f"{where}: encoding: not UTF-8 (byte 0x{bad:02x} at byte {error.start + 1})")
-        return line
-    if text.startswith("\ufeff"):
-        line.errors.append(f"{where}: encoding: a byte-order mark, which the format does not allow")
-        return line
-    if json_too_deep(raw, limits.depth):
-        line.errors.append(f"{where}: json: nested more than the limit of {limits.depth} levels")
-        return line
-    try:
-        line.data = parse_json_line(text)
-    except json.JSONDecodeError as error:
-        line.errors.append(f"{where}: json: not valid JSON: {error.msg} at column {error.colno}")
-        return line
-    except (ValueError, RecursionError) as error:
-        line.errors.append(f"{where}: json: not valid JSON: {error}")
-        return line
-    too_large = _beyond_limits(line.data, limits)
-    if too_large:
-        line.errors.extend(f"{where}: {problem}" for problem in too_large)
-        return line
-    if validate:
-        line.errors.extend(f"{where}: {problem}" for problem in validate_dialogue(line.data))
-    return line
-
-
-def _beyond_limits(data: Any, limits: ImportLimits) -> list[str]:
-    """The turns and slots past the limits, checked before the (costlier) validation."""
-    if not isinstance(data, dict) or not isinstance(data.get("turns"), list):
-        return []
-    turns = data["turns"]
-    if len(turns) > limits.turns:
-        return [f"turns: {len(turns)} turns, more than the limit of {limits.turns}"]
-    problems = []
-    for position, turn in enumerate(turns):
-        slots = turn.get("slots") if isinstance(turn, dict) else None
-        if isinstance(slots, list) and len(slots) > limits.slots:
-            problems.append(
-                f"turns[{position}].slots: {len(slots)} slots, more than the limit of {limits.slots}"
-            )
-    labelled = data.get("labels")
-    labelled_turns = labelled.get("turns") if isinstance(labelled, dict) else None
-    for turn_id, entry in (labelled_turns or {}).items() if isinstance(labelled_turns, dict) else ():
-        slots = entry.get("slots") if isinstance(entry, dict) else None
-        if isinstance(slots, list) and len(slots) > limits.slots:
-            problems.append(
-                f"labels.turns.{turn_id}.slots: {len(slots)} slots, more than the limit of {limits.slots}"
-            )
-    return problems
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -486,7 +265,7 @@ def _validate(
         unchecked.clear()
 
     on_bytes = (lambda done, total: progress("validating", done, total)) if progress else None
-    for line in _read_lines(source, on_bytes, limits=limits, should_stop=should_stop):
+    for line in read_lines(source, on_bytes, limits=limits, should_stop=should_stop):
         if line.errors:
             plan.invalid_lines.add(line.number)
             if rejects is not None:
@@ -541,7 +320,7 @@ def _write(
         foreign_keys_checked_per_statement() as foreign_keys,
         bulk_indexing() as search_index,
     ):
-        writer = _BatchWriter(
+        writer = BatchWriter(
             dataset=dataset,
             job=job,
             replace=options.on_duplicate == "replace",
@@ -549,7 +328,7 @@ def _write(
             foreign_keys=foreign_keys,
         )
         # The lines were validated by the first pass; this one only parses them again.
-        for line in _read_lines(source, validate=False, limits=limits, should_stop=should_stop):
+        for line in read_lines(source, validate=False, limits=limits, should_stop=should_stop):
             if line.number in plan.invalid_lines:
                 continue
             if should_stop is not None and should_stop():
@@ -576,161 +355,3 @@ def _write(
         progress("writing", writer.dialogues, to_write)
     report.dialogues, report.turns, report.labels = writer.dialogues, writer.turns, writer.labels
     report.replaced = writer.replaced
-
-
-# ---------------------------------------------------------------------------------------------------
-# From parsed lines to rows
-# ---------------------------------------------------------------------------------------------------
-
-
-class _BatchWriter:
-    """Turns validated dialogues into Dialogue, Turn and Label rows, a batch at a time."""
-
-    DIALOGUE_COLUMNS = (
-        "dataset_id",
-        "external_id",
-        "user_key",
-        "device",
-        "locale",
-        "started_at",
-        "metadata",
-        "extra",
-        "labels_extra",
-        "import_job_id",
-        "created_at",
-    )
-    # The turn's own fields are stored under their FORMAT.md names (the id as external_id).
-    TURN_COLUMNS = ("dialogue_id", "position", "external_id", *TURN_FIELDS[1:], "extra", "labels_extra")
-
-    def __init__(
-        self,
-        *,
-        dataset: Dataset,
-        job: Any,
-        replace: bool,
-        search_index: BulkIndex,
-        foreign_keys: ForeignKeyChecks,
-    ) -> None:
-        self.dataset, self.replace, self.search_index = dataset, replace, search_index
-        self.foreign_keys = foreign_keys
-        self.job_id = job.pk if job is not None else None
-        self.dialogues = self.turns = self.labels = self.replaced = 0
-
-    def write(self, batch: list[dict[str, Any]]) -> None:
-        external_ids = [data["id"] for data in batch]
-        if self.replace:
-            existing = Dialogue.objects.filter(dataset=self.dataset, external_id__in=external_ids)
-            self.replaced += existing.count()
-            with self.foreign_keys.deferred():
-                existing.delete()
-        now = datetime_value(timezone.now())
-        insert_rows(Dialogue, self.DIALOGUE_COLUMNS, (self._dialogue_row(data, now) for data in batch))
-        dialogue_pk = dict(
-            Dialogue.objects.filter(dataset=self.dataset, external_id__in=external_ids).values_list(
-                "external_id", "pk"
-            )
-        )
-        insert_rows(
-            Turn,
-            self.TURN_COLUMNS,
-            (row for data in batch for row in self._turn_rows(dialogue_pk[data["id"]], data)),
-        )
-        self.search_index.add_dialogues(list(dialogue_pk.values()))
-        turn_pk = {
-            (dialogue, position): pk
-            for dialogue, position, pk in Turn.objects.filter(
-                dialogue_id__in=dialogue_pk.values()
-            ).values_list("dialogue_id", "position", "pk")
-        }
-        label_rows = [
-            row for data in batch for row in self._label_rows(dialogue_pk[data["id"]], data, turn_pk, now)
-        ]
-        insert_rows(Label, LABEL_COLUMNS, label_rows)
-        self.dialogues += len(batch)
-        self.turns += len(turn_pk)
-        self.labels += len(label_rows)
-
-    def _dialogue_row(self, data: dict[str, Any], now: Any) -> tuple:
-        labels = data.get("labels") or {}
-        return (
-            self.dataset.pk,
-            data["id"],
-            data.get("user_id"),
-            json_value(data.get("device")),
-            data.get("locale"),
-            data.get("started_at"),
-            json_value(data.get("metadata")),
-            json_value({key: value for key, value in data.items() if key not in DIALOGUE_FIELDS}),
-            json_value({key: value for key, value in labels.items() if key not in LABELS_FIELDS}),
-            self.job_id,
-            now,
-        )
-
-    def _turn_rows(self, dialogue_pk: int, data: dict[str, Any]) -> Iterator[tuple]:
-        turn_labels = (data.get("labels") or {}).get("turns") or {}
-        for position, (turn_id, turn) in enumerate(zip(turn_ids(data["turns"]), data["turns"], strict=True)):
-            entry = turn_labels.get(turn_id)
-            get = turn.get
-            yield (
-                dialogue_pk,
-                position,
-                turn_id,
-                get("timestamp"),
-                turn["utterance"],
-                get("response"),
-                get("asr_confidence"),
-                get("nlu_confidence"),
-                get("domain"),
-                get("intent"),
-                json_value(get("slots")),
-                get("status"),
-                get("barge_in"),
-                get("feedback"),
-                json_value(get("metadata")),
-                # Unknown keys are rare: a subset test finds there are none without a loop in Python.
-                _unknown_keys(turn, _TURN_FIELD_SET),
-                _unknown_keys(entry, _TURN_LABEL_FIELD_SET) if entry else "{}",
-            )
-
-    def _label_rows(
-        self, dialogue_pk: int, data: dict[str, Any], turn_pk: dict[tuple[int, int], int], now: Any
-    ) -> Iterator[tuple]:
-        """Labels in the file are gold, with source "import".
-
-        Most of an import's rows are labels: the row is built inline from constants (the enum members'
-        ``.value`` went through a descriptor on every label)."""
-        labels = data.get("labels") or {}
-        position_of = {turn_id: position for position, turn_id in enumerate(turn_ids(data["turns"]))}
-        # dialogue_id, turn_id, kind, value | confidence, status, source_type, model_version_id,
-        # author_id, job_id, revision, created_at, updated_at (LABEL_COLUMNS).
-        tail = (None, _GOLD, _IMPORT, None, None, self.job_id, 1, now, now)
-
-        goals = labels.get("goals")
-        if goals is not None:
-            # Success is a label of its own (reviewed on its own); the rest of each goal stays together.
-            segments = [{key: value for key, value in goal.items() if key != "success"} for goal in goals]
-            yield (dialogue_pk, None, _GOAL_SEGMENTS, json_value(segments), *tail)
-            for goal in goals:
-                if goal.get("success") is not None:
-                    turn = turn_pk[(dialogue_pk, position_of[goal["turns"][0]])]
-                    yield (dialogue_pk, turn, _GOAL_SUCCESS, json_value(goal["success"]), *tail)
-        for turn_id, entry in (labels.get("turns") or {}).items():
-            turn = turn_pk[(dialogue_pk, position_of[turn_id])]
-            for kind in TURN_LABEL_FIELDS:
-                if kind in entry:
-                    yield (dialogue_pk, turn, kind, json_value(entry[kind]), *tail)
-
-
-def _unknown_keys(data: dict[str, Any], known: frozenset[str]) -> str | None:
-    """The keys of ``data`` the format does not name, in their order, as the database's JSON."""
-    if data.keys() <= known:
-        return "{}"
-    return json_value({key: value for key, value in data.items() if key not in known})
-
-
-_TURN_FIELD_SET = frozenset(TURN_FIELDS)
-_TURN_LABEL_FIELD_SET = frozenset(TURN_LABEL_FIELDS)
-_GOLD = LabelStatus.GOLD.value
-_IMPORT = LabelSource.IMPORT.value
-_GOAL_SEGMENTS = LabelKind.GOAL_SEGMENTS.value
-_GOAL_SUCCESS = LabelKind.GOAL_SUCCESS.value

@@ -17,7 +17,7 @@ Modules, one job each:
 - ``self_training``: a model's confident labels of unlabelled logs as training gold.
 - ``preferences``: preference statements read from the intent and slot heads.
 - ``train``: ``train_model`` (pretraining, multi-task training, self-training, model selection,
-  calibration).
+  calibration); ``loop``: the clock, optimiser and schedule, the rounds that keep the best point.
 - ``calibration``: temperature scaling per head.
 - ``inference``, ``decoding``: fast batched logits; logits to predictions with confidences.
 - ``checkpoint``: ``TrainedModel`` and its self-contained checkpoint directory.

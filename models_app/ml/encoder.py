@@ -9,7 +9,6 @@ from typing import Any
 
 import torch
 from transformers import (
-    AutoConfig,
     AutoModel,
     AutoTokenizer,
     BertConfig,
@@ -96,13 +95,6 @@ def load_tokenizer(name_or_path: str | None) -> Any:
 
 def load_pretrained_encoder(name_or_path: str | None) -> PreTrainedModel:
     encoder: PreTrainedModel = AutoModel.from_pretrained(resolve_encoder(name_or_path))
-    return encoder
-
-
-def encoder_from_config(config_dict: dict[str, Any]) -> PreTrainedModel:
-    """An encoder with the architecture of ``config_dict`` and random weights (a checkpoint fills them)."""
-    config = AutoConfig.for_model(**config_dict)
-    encoder: PreTrainedModel = AutoModel.from_config(config)  # type: ignore[no-untyped-call]  # transformers leaves it untyped
     return encoder
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from models_app.ml.config import ModelConfig
-from models_app.ml.data import FAILURE_POINTS, NO_INTENT, NOT_A_REPHRASE, DialogueExample, TurnInput
+from models_app.ml.data import FAILURE_POINTS, NOT_A_REPHRASE, DialogueExample, TurnInput
 from models_app.ml.evidence import EVIDENCE_SIZE, entity_evidence
 from models_app.ml.preferences import preference_inventories
 from models_app.ml.tokenization import (
@@ -277,8 +277,3 @@ class Featurizer:
             boundary=boundary_targets(example.goals, count),
             goals=goals,
         )
-
-
-def intent_name(inventories: dict[str, list[str]], index: int) -> str:
-    names = inventories["intents"]
-    return names[index] if 0 <= index < len(names) else NO_INTENT

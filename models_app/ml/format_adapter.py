@@ -17,7 +17,9 @@ from models_app.ml.data import (
 )
 
 
-def _parse_time(value: Any) -> datetime | None:
+def parse_time(value: Any) -> datetime | None:
+    """A FORMAT.md timestamp (ISO 8601) as a datetime, None where it is absent or not one: the one
+    parser every reader of the logs uses (labelling, training, rephrase chains)."""
     if not isinstance(value, str) or not value:
         return None
     try:
@@ -27,7 +29,7 @@ def _parse_time(value: Any) -> datetime | None:
         return None
 
 
-def _seconds_between(previous: datetime | None, current: datetime | None) -> float | None:
+def seconds_between(previous: datetime | None, current: datetime | None) -> float | None:
     if previous is None or current is None:
         return None
     if (previous.tzinfo is None) != (current.tzinfo is None):
@@ -35,7 +37,8 @@ def _seconds_between(previous: datetime | None, current: datetime | None) -> flo
     return (current - previous).total_seconds()
 
 
-def _float_or_none(value: Any) -> float | None:
+def number_or_none(value: Any) -> float | None:
+    """A JSON value as a float where it is a number (a boolean is not), else None."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return float(value)
@@ -74,8 +77,8 @@ def _turn_input(turn: dict[str, Any], seconds: float | None) -> TurnInput:
         domain=turn.get("domain"),
         intent=turn.get("intent"),
         status=turn.get("status"),
-        asr_confidence=_float_or_none(turn.get("asr_confidence")),
-        nlu_confidence=_float_or_none(turn.get("nlu_confidence")),
+        asr_confidence=number_or_none(turn.get("asr_confidence")),
+        nlu_confidence=number_or_none(turn.get("nlu_confidence")),
         seconds_since_previous=seconds,
         barge_in=barge_in if isinstance(barge_in, bool) else None,
         feedback=feedback if feedback in ("positive", "negative") else None,
@@ -139,8 +142,8 @@ def example_from_format(data: dict[str, Any], key: Any = None) -> DialogueExampl
     turns = []
     previous_time: datetime | None = None
     for position, turn in enumerate(raw_turns):
-        current_time = _parse_time(turn.get("timestamp"))
-        seconds = _seconds_between(previous_time, current_time) if position else None
+        current_time = parse_time(turn.get("timestamp"))
+        seconds = seconds_between(previous_time, current_time) if position else None
         turns.append(_turn_input(turn, seconds))
         previous_time = current_time
     device = data.get("device") or {}

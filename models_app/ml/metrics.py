@@ -22,8 +22,9 @@ how many turns or dialogues each one saw. All values are fractions in [0, 1].
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
 
 from seqeval.metrics import f1_score as seq_f1
 from seqeval.metrics import precision_score as seq_precision
@@ -38,6 +39,9 @@ from models_app.ml.data import (
     DialoguePrediction,
     Span,
     StatedPreference,
+    TurnInput,
+    TurnPrediction,
+    TurnTargets,
 )
 
 _WORD = re.compile(r"\S+")
@@ -68,101 +72,135 @@ def _normalised(goals: Sequence[Sequence[int]]) -> list[tuple[int, ...]]:
     return [tuple(sorted(goal)) for goal in goals if goal]
 
 
+T = TypeVar("T")
+
+
+@dataclass
+class _Pairs(Generic[T]):
+    """One head's gold values and the predictions beside them, in step."""
+
+    true: list[T] = field(default_factory=list)
+    pred: list[T] = field(default_factory=list)
+
+    def add(self, true: T, pred: T) -> None:
+        self.true.append(true)
+        self.pred.append(pred)
+
+
+@dataclass
+class _Heads:
+    """What ``evaluate`` gathers per head before scoring it."""
+
+    intent: _Pairs[str] = field(default_factory=_Pairs)
+    slots: _Pairs[list[str]] = field(default_factory=_Pairs)
+    frames: list[int] = field(default_factory=list)  # 1 where intent and every word's tag are right
+    failure_point: _Pairs[str] = field(default_factory=_Pairs)
+    rephrase: _Pairs[int] = field(default_factory=_Pairs)  # distances back (1 = the previous turn)
+    defect: _Pairs[int] = field(default_factory=_Pairs)
+    goal_starts: _Pairs[int] = field(default_factory=_Pairs)
+    exact_segments: list[int] = field(default_factory=list)
+    goal_success: _Pairs[int] = field(default_factory=_Pairs)
+    preferences: _Pairs[set[tuple[str, ...]]] = field(default_factory=_Pairs)
+
+    def add_turn(self, position: int, turn: TurnInput, gold: TurnTargets, predicted: TurnPrediction) -> None:
+        tags_true = tags_pred = None
+        if gold.slots is not None:
+            tags_true = word_tags(turn.utterance, gold.slots)
+            tags_pred = word_tags(turn.utterance, predicted.slots.value)
+            self.slots.add(tags_true, tags_pred)
+        if gold.intent is not None:
+            self.intent.add(gold.intent, str(predicted.intent.value))
+            if tags_true is not None:
+                self.frames.append(int(gold.intent == predicted.intent.value and tags_true == tags_pred))
+        if gold.failure_point is not None:
+            self.failure_point.add(gold.failure_point, str(predicted.failure_point.value))
+        if gold.rephrase_of is not None:
+            # Labels are distances back (1 = the previous turn), 0 = not a rephrase.
+            value = predicted.rephrase_of.value
+            self.rephrase.add(
+                0 if gold.rephrase_of == NOT_A_REPHRASE else position - gold.rephrase_of,
+                0 if value == NOT_A_REPHRASE else position - int(value),
+            )
+        if gold.defect is not None:
+            self.defect.add(int(gold.defect), int(bool(predicted.defect.value)))
+        if gold.preferences is not None:
+            self.preferences.add(
+                {_preference_key(p) for p in gold.preferences},
+                {_preference_key(p) for p in predicted.preferences.value},
+            )
+
+    def add_goals(self, example: DialogueExample, prediction: DialoguePrediction) -> None:
+        if example.goals is None:
+            return
+        count = len(example.turns)
+        predicted_goals = prediction.goals.value or []
+        self.goal_starts.true += _goal_starts(example.goals, count)
+        self.goal_starts.pred += _goal_starts(predicted_goals, count)
+        self.exact_segments.append(int(_normalised(example.goals) == _normalised(predicted_goals)))
+        predicted_success = {
+            tuple(sorted(goal)): success.value
+            for goal, success in zip(predicted_goals, prediction.goal_success, strict=False)
+        }
+        for goal, success in zip(example.goals, example.goal_success or [], strict=False):
+            key = tuple(sorted(goal))
+            if success is not None and key in predicted_success:
+                self.goal_success.add(int(success), int(bool(predicted_success[key])))
+
+
 def evaluate(
     examples: Sequence[DialogueExample], predictions: Sequence[DialoguePrediction]
 ) -> dict[str, Any]:
     if len(examples) != len(predictions):
         raise ValueError(f"{len(examples)} examples but {len(predictions)} predictions")
-    intent_true: list[str] = []
-    intent_pred: list[str] = []
-    slots_true: list[list[str]] = []
-    slots_pred: list[list[str]] = []
-    frames: list[int] = []
-    fp_true: list[str] = []
-    fp_pred: list[str] = []
-    rephrase_true: list[int] = []
-    rephrase_pred: list[int] = []
-    defect_true: list[int] = []
-    defect_pred: list[int] = []
-    starts_true: list[int] = []
-    starts_pred: list[int] = []
-    exact_segments: list[int] = []
-    success_true: list[int] = []
-    success_pred: list[int] = []
-    preferences_true: list[set[tuple[str, ...]]] = []
-    preferences_pred: list[set[tuple[str, ...]]] = []
-
+    heads = _Heads()
     for example, prediction in zip(examples, predictions, strict=True):
         for t, (turn, predicted) in enumerate(zip(example.turns, prediction.turns, strict=True)):
             gold = example.targets[t] if example.targets else None
-            if gold is None:
-                continue
-            tags_true = tags_pred = None
-            if gold.slots is not None:
-                tags_true = word_tags(turn.utterance, gold.slots)
-                tags_pred = word_tags(turn.utterance, predicted.slots.value)
-                slots_true.append(tags_true)
-                slots_pred.append(tags_pred)
-            if gold.intent is not None:
-                intent_true.append(gold.intent)
-                intent_pred.append(str(predicted.intent.value))
-                if tags_true is not None:
-                    frames.append(int(gold.intent == predicted.intent.value and tags_true == tags_pred))
-            if gold.failure_point is not None:
-                fp_true.append(gold.failure_point)
-                fp_pred.append(str(predicted.failure_point.value))
-            if gold.rephrase_of is not None:
-                # Labels are distances back (1 = the previous turn), 0 = not a rephrase.
-                rephrase_true.append(0 if gold.rephrase_of == NOT_A_REPHRASE else t - gold.rephrase_of)
-                value = predicted.rephrase_of.value
-                rephrase_pred.append(0 if value == NOT_A_REPHRASE else t - int(value))
-            if gold.defect is not None:
-                defect_true.append(int(gold.defect))
-                defect_pred.append(int(bool(predicted.defect.value)))
-            if gold.preferences is not None:
-                preferences_true.append({_preference_key(p) for p in gold.preferences})
-                preferences_pred.append({_preference_key(p) for p in predicted.preferences.value})
-        if example.goals is not None:
-            count = len(example.turns)
-            predicted_goals = prediction.goals.value or []
-            starts_true += _goal_starts(example.goals, count)
-            starts_pred += _goal_starts(predicted_goals, count)
-            gold_goals = _normalised(example.goals)
-            exact_segments.append(int(gold_goals == _normalised(predicted_goals)))
-            predicted_success = {
-                tuple(sorted(goal)): success.value
-                for goal, success in zip(predicted_goals, prediction.goal_success, strict=False)
-            }
-            for goal, success in zip(example.goals, example.goal_success or [], strict=False):
-                key = tuple(sorted(goal))
-                if success is not None and key in predicted_success:
-                    success_true.append(int(success))
-                    success_pred.append(int(bool(predicted_success[key])))
-
+            if gold is not None:
+                heads.add_turn(t, turn, gold, predicted)
+        heads.add_goals(example, prediction)
     metrics: dict[str, Any] = {}
     counts: dict[str, int] = {"dialogues": len(examples), "turns": sum(len(e.turns) for e in examples)}
-    if intent_true:
-        metrics["intent_accuracy"] = float(accuracy_score(intent_true, intent_pred))
-        counts["intent_turns"] = len(intent_true)
+    for score in _SCORES:
+        score(heads, metrics, counts)
+    metrics["counts"] = counts
+    return metrics
+
+
+def _score_intent(heads: _Heads, metrics: dict[str, Any], counts: dict[str, int]) -> None:
+    if heads.intent.true:
+        metrics["intent_accuracy"] = float(accuracy_score(heads.intent.true, heads.intent.pred))
+        counts["intent_turns"] = len(heads.intent.true)
+
+
+def _score_slots(heads: _Heads, metrics: dict[str, Any], counts: dict[str, int]) -> None:
+    slots_true, slots_pred = heads.slots.true, heads.slots.pred
     if slots_true:
         metrics["slot_precision"] = float(seq_precision(slots_true, slots_pred, zero_division=0))
         metrics["slot_recall"] = float(seq_recall(slots_true, slots_pred, zero_division=0))
         metrics["slot_f1"] = float(seq_f1(slots_true, slots_pred, zero_division=0))
         counts["slot_turns"] = len(slots_true)
-    if frames:
-        metrics["frame_exact_match"] = float(accuracy_score([1] * len(frames), frames))
-        counts["frame_turns"] = len(frames)
-    if fp_true:
-        labels = [name for name in FAILURE_POINTS if name in set(fp_true) | set(fp_pred)]
-        metrics["failure_point_accuracy"] = float(accuracy_score(fp_true, fp_pred))
-        metrics["failure_point_macro_f1"] = float(
-            f1_score(fp_true, fp_pred, labels=labels, average="macro", zero_division=0)
-        )
-        per_class = f1_score(fp_true, fp_pred, labels=labels, average=None, zero_division=0)
-        metrics["failure_point_f1"] = {
-            name: float(value) for name, value in zip(labels, per_class, strict=True)
-        }
-        counts["failure_point_turns"] = len(fp_true)
+    if heads.frames:
+        metrics["frame_exact_match"] = float(accuracy_score([1] * len(heads.frames), heads.frames))
+        counts["frame_turns"] = len(heads.frames)
+
+
+def _score_failure_point(heads: _Heads, metrics: dict[str, Any], counts: dict[str, int]) -> None:
+    fp_true, fp_pred = heads.failure_point.true, heads.failure_point.pred
+    if not fp_true:
+        return
+    labels = [name for name in FAILURE_POINTS if name in set(fp_true) | set(fp_pred)]
+    metrics["failure_point_accuracy"] = float(accuracy_score(fp_true, fp_pred))
+    metrics["failure_point_macro_f1"] = float(
+        f1_score(fp_true, fp_pred, labels=labels, average="macro", zero_division=0)
+    )
+    per_class = f1_score(fp_true, fp_pred, labels=labels, average=None, zero_division=0)
+    metrics["failure_point_f1"] = {name: float(value) for name, value in zip(labels, per_class, strict=True)}
+    counts["failure_point_turns"] = len(fp_true)
+
+
+def _score_rephrase_and_defect(heads: _Heads, metrics: dict[str, Any], counts: dict[str, int]) -> None:
+    rephrase_true, rephrase_pred = heads.rephrase.true, heads.rephrase.pred
     if rephrase_true:
         distances = sorted({d for d in rephrase_true + rephrase_pred if d > 0})
         metrics["rephrase_f1"] = (
@@ -171,35 +209,56 @@ def evaluate(
             else 1.0
         )
         counts["rephrase_turns"] = len(rephrase_true)
-    if defect_true:
-        metrics["defect_f1"] = float(f1_score(defect_true, defect_pred, pos_label=1, zero_division=0))
-        counts["defect_turns"] = len(defect_true)
-    if exact_segments:
-        metrics["goal_boundary_f1"] = float(f1_score(starts_true, starts_pred, pos_label=1, zero_division=0))
+    if heads.defect.true:
+        metrics["defect_f1"] = float(
+            f1_score(heads.defect.true, heads.defect.pred, pos_label=1, zero_division=0)
+        )
+        counts["defect_turns"] = len(heads.defect.true)
+
+
+def _score_goals(heads: _Heads, metrics: dict[str, Any], counts: dict[str, int]) -> None:
+    if heads.exact_segments:
+        starts = heads.goal_starts
+        metrics["goal_boundary_f1"] = float(f1_score(starts.true, starts.pred, pos_label=1, zero_division=0))
         metrics["goal_exact_segment_accuracy"] = float(
-            accuracy_score([1] * len(exact_segments), exact_segments)
+            accuracy_score([1] * len(heads.exact_segments), heads.exact_segments)
         )
-        counts["goal_dialogues"] = len(exact_segments)
-        counts["goal_turns"] = len(starts_true)
-    if success_true:
-        metrics["goal_success_accuracy"] = float(accuracy_score(success_true, success_pred))
-        metrics["goal_success_f1"] = float(f1_score(success_true, success_pred, pos_label=1, zero_division=0))
-        counts["goal_success_goals"] = len(success_true)
-    if preferences_true:
-        # Exact (domain, key, polarity, value) per turn; values compared as words (case, punctuation and
-        # a leading article aside): "the chicago bulls" states "Chicago Bulls".
-        binarizer = MultiLabelBinarizer().fit(preferences_true + preferences_pred)
-        precision, recall, f1, _ = precision_recall_fscore_support(
-            binarizer.transform(preferences_true),
-            binarizer.transform(preferences_pred),
-            average="micro",
-            zero_division=0,
-        )
-        metrics.update(preference_precision=float(precision), preference_recall=float(recall))
-        metrics["preference_f1"] = float(f1)
-        counts["preference_turns"] = len(preferences_true)
-    metrics["counts"] = counts
-    return metrics
+        counts["goal_dialogues"] = len(heads.exact_segments)
+        counts["goal_turns"] = len(starts.true)
+    success = heads.goal_success
+    if success.true:
+        metrics["goal_success_accuracy"] = float(accuracy_score(success.true, success.pred))
+        metrics["goal_success_f1"] = float(f1_score(success.true, success.pred, pos_label=1, zero_division=0))
+        counts["goal_success_goals"] = len(success.true)
+
+
+def _score_preferences(heads: _Heads, metrics: dict[str, Any], counts: dict[str, int]) -> None:
+    preferences_true, preferences_pred = heads.preferences.true, heads.preferences.pred
+    if not preferences_true:
+        return
+    # Exact (domain, key, polarity, value) per turn; values compared as words (case, punctuation and
+    # a leading article aside): "the chicago bulls" states "Chicago Bulls".
+    binarizer = MultiLabelBinarizer().fit(preferences_true + preferences_pred)
+    precision, recall, f1, _ = precision_recall_fscore_support(
+        binarizer.transform(preferences_true),
+        binarizer.transform(preferences_pred),
+        average="micro",
+        zero_division=0,
+    )
+    metrics.update(preference_precision=float(precision), preference_recall=float(recall))
+    metrics["preference_f1"] = float(f1)
+    counts["preference_turns"] = len(preferences_true)
+
+
+# In the order the metrics have always come out in (reports and checkpoints list them so).
+_SCORES: tuple[Callable[[_Heads, dict[str, Any], dict[str, int]], None], ...] = (
+    _score_intent,
+    _score_slots,
+    _score_failure_point,
+    _score_rephrase_and_defect,
+    _score_goals,
+    _score_preferences,
+)
 
 
 def _preference_key(preference: StatedPreference) -> tuple[str, ...]:

@@ -18,19 +18,17 @@ every machine and for every run, so ``valid`` and ``test`` are real held-out set
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from models_app.recipes.judged import JUDGED_CORPORA, JudgedCorpusError, judged_dialogues
+from models_app.recipes.splits import SPLITS, in_split
 from simulator.corpora import load_hwu64, load_slurp
 
-CORPORA = ("snips", "hwu64", "slurp", "sgd")
-SPLITS = ("train", "valid", "test")
-# A corpus without its own splits: of every ten utterances (or dialogues), by hash, the first is held
-# out for validation, the second for test, the other eight train.
-_HELD_OUT_TENTH = {"valid": 0, "test": 1}
+# The NLU corpora and SGD here; the dialogues people judged (ReDial, CCPE, Repair-QA) in recipes.judged.
+CORPORA = ("snips", "hwu64", "slurp", "sgd", *JUDGED_CORPORA)
 # SGD's "no active intent" (greetings, thanks, goodbyes).
 SGD_NO_INTENT = "NONE"
 
@@ -48,6 +46,12 @@ def corpus_dialogues(name: str, root: Path, split: str = "train") -> Iterator[di
     if name == "sgd":
         yield from sgd_dialogues(root, split)
         return
+    if name in JUDGED_CORPORA:
+        try:
+            yield from judged_dialogues(name, root, split)
+        except JudgedCorpusError as error:
+            raise CorpusError(str(error)) from error
+        return
     loader = {"hwu64": load_hwu64, "slurp": load_slurp}.get(name)
     if loader is None:
         raise CorpusError(f"unknown corpus {name!r}; known: {', '.join(CORPORA)}")
@@ -59,14 +63,6 @@ def corpus_dialogues(name: str, root: Path, split: str = "train") -> Iterator[di
         if in_split(f"{name}:{utterance.text}", split):
             spans = [{"start": s, "end": e, "type": t} for s, e, t, _ in utterance.slots]
             yield _single_turn(f"{name}-{number:06d}", utterance.text, utterance.intent, spans, name)
-
-
-def in_split(key: str, split: str) -> bool:
-    """Whether the item with this key belongs to ``split``: a stable hash, not Python's salted one."""
-    tenth = int(hashlib.sha256(key.encode("utf-8")).hexdigest(), 16) % 10
-    if split in _HELD_OUT_TENTH:
-        return tenth == _HELD_OUT_TENTH[split]
-    return tenth not in _HELD_OUT_TENTH.values()
 
 
 def snips_dialogues(root: Path, split: str) -> Iterator[dict[str, Any]]:

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 # What the dialogues recipe pairs with each utterance unless told otherwise: the response and the next
 # utterance, and what the assistant understood as text, so a single command's NLU error shows as a
-# mismatch between the words and the reading (measured in bench/model_quality.py; see the README).
+# mismatch between the words and the reading (measured in bench/model_quality.py; see bench/README.md).
 DIALOGUES_CONTEXT_FIELDS = ("response", "next", "nlu")
 
-# The full dialogues recipe's figures on held-out data, as published in the README (measured by
+# The full dialogues recipe's figures on held-out data, as published in bench/README.md (measured by
 # bench/model_quality.py on the 2-core machine: the recipe's defaults, 44.7 minutes with the data and
 # evaluations). Model pages print them beside a model's own held-out evaluations; rerunning the recipe
 # (``manage.py recipe dialogues``) records that model's own evaluations, which its page shows.

@@ -21,9 +21,9 @@ from typing import Any
 
 from django.contrib.auth.models import User
 
-from annotations.formats.importing import ImportOptions, ImportSource, import_dialogues
+from annotations.formats.importing import ImportOptions, ImportSource
 from annotations.models import Dataset
-from annotations.services import dataset_get_or_create
+from annotations.services import dataset_get_or_create, dataset_import_file
 from models_app.ml.config import ModelConfig, TrainConfig
 from models_app.models import ModelVersion
 from models_app.recipes.commands import single_commands
@@ -162,7 +162,9 @@ def simulated_dataset(
         with tempfile.TemporaryDirectory(prefix="selflearn-recipe-") as folder:
             path = Path(folder) / f"{name}.jsonl"
             _simulate(path, dialogues=dialogues, users=users, seed=seed)
-            import_dialogues(source=ImportSource.from_path(path), dataset=dataset)
+            dataset_import_file(
+                name=dataset.name, source=ImportSource.from_path(path), options=ImportOptions()
+            )
     return dataset
 
 
@@ -192,9 +194,9 @@ def _dataset_from_lines(name: str, lines: Callable[[], Iterator[dict[str, Any]]]
             with path.open("w", encoding="utf-8") as out:
                 for dialogue in lines():
                     out.write(json.dumps(dialogue, ensure_ascii=False) + "\n")
-            import_dialogues(
+            dataset_import_file(
+                name=dataset.name,
                 source=ImportSource.from_path(path),
-                dataset=dataset,
                 options=ImportOptions(on_duplicate="error"),
             )
     return dataset

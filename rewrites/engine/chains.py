@@ -12,8 +12,9 @@ import itertools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
+
+from models_app.ml.format_adapter import parse_time
 
 _NOT_WORD = re.compile(r"[^\w']+")
 DEFAULT_WINDOW = 300.0  # seconds between a turn and its rephrase
@@ -35,15 +36,6 @@ class Chain:
     @property
     def transitions(self) -> list[tuple[str, str]]:
         return list(itertools.pairwise(self.utterances))
-
-
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
 
 
 def _served(label: Mapping[str, Any]) -> bool | None:
@@ -71,7 +63,10 @@ def dialogue_chains(
         target = (turn_labels.get(turn_id) or {}).get("rephrase_of")
         source = position_of.get(target) if isinstance(target, str) else None
         if source is not None and source < position and source in chain_of:
-            earlier, later = _time(turns[source].get("timestamp")), _time(turns[position].get("timestamp"))
+            earlier, later = (
+                parse_time(turns[source].get("timestamp")),
+                parse_time(turns[position].get("timestamp")),
+            )
             if earlier is None or later is None or (later - earlier).total_seconds() <= window:
                 chain = chain_of[source]
                 if chain[-1] == source:  # a rephrase continues the chain from its end only

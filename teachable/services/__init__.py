@@ -11,11 +11,12 @@ from teachable.services.guided import (
 )
 from teachable.services.labels import SyncReport, preferences_learn_from_labels
 from teachable.services.moments import (
+    FIND_MOMENTS_JOB,
+    find_moments_job_create,
+    find_moments_job_run,
     moment_confirm,
     moment_dismiss,
     moments_find,
-    moments_find_job_create,
-    moments_find_job_run,
 )
 from teachable.services.preferences import (
     PreferenceInput,
@@ -28,20 +29,21 @@ from teachable.services.rules import RuleInput, resolution_rules_set, resolution
 from teachable.services.setup import teachable_dataset_prepare
 
 __all__ = [
+    "FIND_MOMENTS_JOB",
     "PreferenceInput",
     "QuestionInput",
     "RuleInput",
     "SyncReport",
     "catalogues_load",
     "catalogues_load_defaults",
+    "find_moments_job_create",
+    "find_moments_job_run",
     "guided_session_answer",
     "guided_session_start",
     "guided_session_stop",
     "moment_confirm",
     "moment_dismiss",
     "moments_find",
-    "moments_find_job_create",
-    "moments_find_job_run",
     "preference_correct",
     "preference_delete",
     "preference_learn",

@@ -21,6 +21,7 @@ from models_app.ml.preferences import is_negated
 from selflearn_site.exceptions import ApplicationError
 from teachable.matching import Entity, choose, normalise
 from teachable.models import AnswerType, Catalogue, GuidedSession, Polarity, Question, QuestionSet, Source
+from teachable.payload import guided_prompt
 from teachable.selectors import assistant_user_exists, catalogue_index
 from teachable.services.preferences import PreferenceInput, preference_learn
 
@@ -39,6 +40,7 @@ class QuestionInput:
     answer_type: str = AnswerType.ENTITY
     catalogue: str | None = None  # a catalogue name; entity answers need one
     next_key: str | None = None  # the key of the question that follows; None: the one listed next
+    confirm: str = ""  # how an understood answer is said back, with {value}; empty: "So you like {value}."
 
 
 def question_set_save(
@@ -77,6 +79,12 @@ def question_set_save(
                 f"{where}.catalogue: no catalogue {question.catalogue!r}.",
                 extra={"field": "questions"},
             )
+        if question.confirm.strip() and "{value}" not in question.confirm:
+            raise ApplicationError(
+                f"{where}.confirm must say where the answer goes with {{value}}, as in "
+                "“So you live in {value}.”",
+                extra={"field": "questions"},
+            )
         if question.next_key is not None and question.next_key not in keys:
             raise ApplicationError(
                 f"{where}.next: no question with key {question.next_key!r} in this set.",
@@ -101,6 +109,7 @@ def question_set_save(
                 key=key,
                 domain=q.domain.strip(),
                 text=q.text.strip(),
+                confirm=q.confirm.strip(),
                 answer_type=q.answer_type,
                 catalogue=catalogues.get(q.catalogue or ""),
             )
@@ -132,10 +141,26 @@ def _refuse_cycles(following: dict[str, str | None]) -> None:
 
 
 DEFAULT_QUESTIONS = [
-    QuestionInput("team", "Which sports team do you follow?", "sports", AnswerType.ENTITY, "team"),
-    QuestionInput("city", "Which city do you live in?", "weather", AnswerType.ENTITY, "city"),
-    QuestionInput("cuisine", "What kind of food do you like?", "food", AnswerType.ENTITY, "cuisine"),
-    QuestionInput("genre", "What music do you like?", "music", AnswerType.ENTITY, "genre"),
+    QuestionInput(
+        "team",
+        "Which sports team do you follow?",
+        "sports",
+        catalogue="team",
+        confirm="So you follow {value}.",
+    ),
+    QuestionInput(
+        "city", "Which city do you live in?", "weather", catalogue="city", confirm="So you live in {value}."
+    ),
+    QuestionInput(
+        "cuisine",
+        "What kind of food do you like?",
+        "food",
+        catalogue="cuisine",
+        confirm="So you like {value} food.",
+    ),
+    QuestionInput(
+        "genre", "What music do you like?", "music", catalogue="genre", confirm="So you like {value}."
+    ),
 ]
 
 
@@ -233,7 +258,8 @@ def guided_session_answer(*, session: GuidedSession, answer: str, actor: User | 
             raise ApplicationError(f"This session has ended ({session.status}); start a new one.", status=409)
         question = session.question
         assert question is not None  # an asking or confirming session always has its question
-        entry: dict[str, Any] = {"key": question.key, "question": question.text, "answer": answer}
+        # What the session said just before this answer: the question, a choice or a confirmation.
+        entry: dict[str, Any] = {"key": question.key, "question": guided_prompt(session), "answer": answer}
         pending = session.pending or {}
         if words in STOP:
             session.status = GuidedSession.Status.STOPPED

@@ -3,15 +3,14 @@ dismissing each. Confirming teaches the preference, with the moment's turn as it
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from annotations.formats.exporting import LabelSelection, iter_export_lines
 from annotations.models import Dataset, Turn
+from annotations.selectors import dialogue_records
 from jobs.models import Job
 from jobs.services import JobProgress, job_create, job_fail, job_start, job_succeed
 from selflearn_site.exceptions import ApplicationError
@@ -21,19 +20,20 @@ from teachable.selectors import catalogue_index, resolution_rules
 from teachable.services.preferences import PreferenceInput, preference_learn
 
 BATCH = 500
+FIND_MOMENTS_JOB = "find_moments"  # the kind of a moments job (registered in teachable.apps)
 
 
-def moments_find_job_create(*, dataset: Dataset, user: User | None) -> Job:
+def find_moments_job_create(*, dataset: Dataset, user: User | None) -> Job:
     if not resolution_rules(dataset):
         raise ApplicationError(
             "This dataset has no resolution rules, so no request leans on a preference: set them on the "
             "Teaching page first.",
             status=409,
         )
-    return job_create(kind=Job.Kind.FIND_MOMENTS, dataset=dataset, user=user, params={})
+    return job_create(kind=FIND_MOMENTS_JOB, dataset=dataset, user=user, params={})
 
 
-def moments_find_job_run(*, job: Job) -> Job:
+def find_moments_job_run(*, job: Job) -> Job:
     """Read every dialogue (with its best labels: reviewed ones, else a model's) and keep each moment
     found once; a rerun adds only new ones and leaves decided ones as they were."""
     dataset = job.dataset
@@ -58,9 +58,9 @@ def moments_find(*, dataset: Dataset, progress: Callable[[int], None] | None = N
     }
     found = created = dialogues = 0
     batch: list[MomentProposal] = []
-    for line in iter_export_lines(dataset=dataset, selection=LabelSelection.parse("best")):
+    for record in dialogue_records(dataset, labels="best"):
         dialogues += 1
-        batch.extend(dialogue_moments(json.loads(line), rules, catalogues))
+        batch.extend(dialogue_moments(record.data, rules, catalogues))
         if len(batch) >= BATCH:
             created += _save(dataset, batch)
             found += len(batch)
@@ -73,14 +73,27 @@ def moments_find(*, dataset: Dataset, progress: Callable[[int], None] | None = N
 
 
 def _save(dataset: Dataset, proposals: list[MomentProposal]) -> int:
+    """Keep the new moments; one whose episode already has a moment of its key (found by an earlier
+    run, perhaps on another of the episode's turns, before its labels changed) is not new."""
     if not proposals:
         return 0
+    dialogue_ids = {p.dialogue_id for p in proposals}
     turns = {
         (dialogue_id, turn_id): pk
         for pk, dialogue_id, turn_id in Turn.objects.filter(
-            dialogue__dataset=dataset, dialogue__external_id__in={p.dialogue_id for p in proposals}
+            dialogue__dataset=dataset, dialogue__external_id__in=dialogue_ids
         ).values_list("pk", "dialogue__external_id", "external_id")
     }
+    known = set(
+        TeachableMoment.objects.filter(
+            dataset=dataset, turn__dialogue__external_id__in=dialogue_ids
+        ).values_list("turn__dialogue__external_id", "turn__external_id", "key")
+    )
+    proposals = [
+        p
+        for p in proposals
+        if not any((p.dialogue_id, turn_id, p.key) in known for turn_id in p.episode or (p.turn_id,))
+    ]
     rows = [
         TeachableMoment(
             dataset=dataset,
@@ -105,7 +118,9 @@ def _save(dataset: Dataset, proposals: list[MomentProposal]) -> int:
 
 def moment_confirm(*, moment: TeachableMoment, value: str, actor: User) -> TeachableMoment:
     """Teach what the moment asked about: ``value`` (a candidate, the proposal, or the person's own
-    answer) becomes the person's preference; refused when the moment was decided already."""
+    answer) becomes the person's preference; refused when the moment was decided already. The
+    person's other open moments that the preference answers are settled with it: those about the same
+    key that offer no choice, and those whose choice includes the value."""
     if moment.status != TeachableMoment.Status.OPEN:
         raise ApplicationError(f"This moment was {moment.status} already.", status=409)
     value = (value or moment.proposed_value).strip()
@@ -123,10 +138,25 @@ def moment_confirm(*, moment: TeachableMoment, value: str, actor: User) -> Teach
             turn=moment.turn,
             actor=actor,
         )
+        now = timezone.now()
         moment.status = TeachableMoment.Status.CONFIRMED
         moment.preference = preference
-        moment.decided_by, moment.decided_at = actor, timezone.now()
+        moment.decided_by, moment.decided_at = actor, now
         moment.save(update_fields=["status", "preference", "decided_by", "decided_at"])
+        answered = [
+            other.pk
+            for other in TeachableMoment.objects.filter(
+                dataset=moment.dataset,
+                user_key=moment.user_key,
+                domain=moment.domain,
+                key=moment.key,
+                status=TeachableMoment.Status.OPEN,
+            ).only("pk", "candidates")
+            if not other.candidates or preference.value in other.candidates
+        ]
+        TeachableMoment.objects.filter(pk__in=answered).update(
+            status=TeachableMoment.Status.CONFIRMED, preference=preference, decided_by=actor, decided_at=now
+        )
     return moment
 
 

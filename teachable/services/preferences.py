@@ -71,12 +71,11 @@ def value_resolve(key: str, value: str) -> tuple[str, int | None]:
         mention = index.find(value)
         entities = list(mention.entities) if mention else []
     if not entities:
-        raise ApplicationError(
-            f"value: {value!r} names nothing in the {key} catalogue.", extra={"field": "value"}
-        )
+        raise ApplicationError(f"“{value}” names nothing in the {key} catalogue.", extra={"field": "value"})
     if len(entities) > 1:
+        # The message is shown beside the field it is about (``extra``): no "value:" in front of it.
         names = " or ".join(e.value for e in entities)
-        raise ApplicationError(f"value: {value!r} could be {names}; say which.", extra={"field": "value"})
+        raise ApplicationError(f"“{value}” could be {names}; say which.", extra={"field": "value"})
     return entities[0].value, entities[0].pk
 
 

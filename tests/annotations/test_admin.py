@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from annotations.services import IMPORT_JOB
 from jobs.models import Job
 from tests.annotations.page_helpers import make_dialogue
 
@@ -23,7 +24,7 @@ CHANGELISTS = [
 
 def test_admin_lists_render_for_a_superuser(client, dataset, make_user):
     make_dialogue(dataset, "d1", ["hello there"])
-    Job.objects.create(kind=Job.Kind.IMPORT, dataset=dataset)
+    Job.objects.create(kind=IMPORT_JOB, dataset=dataset)
     client.force_login(make_user("root", is_superuser=True, is_staff=True))
     for name in CHANGELISTS:
         assert client.get(reverse(f"admin:{name}_changelist")).status_code == 200, name

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from annotations.conversation import conversation_build
 from annotations.models import Label, LabelKind, LabelSource, LabelStatus
 from annotations.selectors import dialogue_get_with_labels
-from annotations.templatetags.selflearn import highlight_spans, slot_hue
+from annotations.templatetags.selflearn import HUES, highlight_spans, slot_hue
 from tests.annotations.page_helpers import make_dialogue
 
 pytestmark = pytest.mark.django_db
@@ -68,7 +71,7 @@ def test_goal_success_shows_on_the_band_it_starts(dataset):
 
 def test_slots_are_highlighted_with_their_type_and_escaped():
     html = highlight_spans("play <b>haze</b> now", [{"start": 5, "end": 16, "type": "song"}])
-    assert html.startswith('play <mark class="slot"')
+    assert html.startswith('play <mark class="slot slot-hue-')
     assert "&lt;b&gt;haze&lt;/b&gt;" in html and '<span class="slot-type">song</span></mark> now' in html
 
 
@@ -82,7 +85,15 @@ def test_overlapping_or_out_of_range_spans_are_not_drawn():
     assert highlight_spans("play it", None) == "play it"
 
 
-def test_a_slot_type_always_gets_the_same_colour():
+def test_a_slot_type_always_gets_the_same_colour_and_the_stylesheet_has_every_colour():
     assert slot_hue("song") == slot_hue("song")
-    assert 0 <= slot_hue("artist") < 360
     assert slot_hue("song") != slot_hue("artist")
+    stylesheet = (Path(settings.BASE_DIR) / "static" / "css" / "selflearn.css").read_text(encoding="utf-8")
+    for hue in range(HUES):
+        assert f".slot-hue-{hue} {{ --slot-hue: {hue * 360 // HUES}; }}" in stylesheet
+    assert {slot_hue(f"type{n}") for n in range(500)} == set(range(HUES))
+
+
+def test_slot_colours_are_classes_not_style_attributes_which_the_security_policy_refuses():
+    html = highlight_spans("play hello by adele", [{"start": 5, "end": 10, "type": "song"}])
+    assert f'class="slot slot-hue-{slot_hue("song")}"' in html and "style=" not in html

@@ -14,7 +14,7 @@ from django.utils import timezone
 from annotations.formats.importing import ImportSource, import_dialogues
 from annotations.models import Dataset, Dialogue, Label, Membership, Role
 from annotations.selectors import datasets_changed_since_counted
-from annotations.services import dataset_stats_refresh
+from annotations.services import IMPORT_JOB, dataset_stats_refresh
 from jobs.models import Job
 from tests.annotations.page_helpers import make_dialogue
 from tests.factories import dialogue as dialogue_data
@@ -40,7 +40,7 @@ def page_urls(dataset: Dataset, dialogue: Dialogue, job: Job) -> list[str]:
         reverse("annotations:dataset-detail", args=[dataset.name]),
         reverse("annotations:dataset-import", args=[dataset.name]),
         reverse("annotations:dataset-members", args=[dataset.name]),
-        reverse("annotations:dialogue-detail", args=[dataset.name, dialogue.pk]),
+        reverse("annotations:dialogue-detail", args=[dataset.name, dialogue.external_id]),
         reverse("jobs:job-list"),
         reverse("jobs:job-detail", args=[job.pk]),
         reverse("jobs:job-status", args=[job.pk]),
@@ -48,7 +48,7 @@ def page_urls(dataset: Dataset, dialogue: Dialogue, job: Job) -> list[str]:
 
 
 def test_login_is_required_for_every_page(client, dataset, dialogues):
-    job = Job.objects.create(kind=Job.Kind.IMPORT, dataset=dataset)
+    job = Job.objects.create(kind=IMPORT_JOB, dataset=dataset)
     for url in page_urls(dataset, dialogues[0], job):
         response = client.get(url)
         assert response.status_code == 302, url
@@ -63,7 +63,7 @@ def test_login_page_renders_and_logs_in(client, dataset_admin):
 
 
 def test_every_page_renders_for_the_dataset_admin(client, dataset, dataset_admin, dialogues):
-    job = Job.objects.create(kind=Job.Kind.IMPORT, dataset=dataset, created_by=dataset_admin)
+    job = Job.objects.create(kind=IMPORT_JOB, dataset=dataset, created_by=dataset_admin)
     client.force_login(dataset_admin)
     for url in page_urls(dataset, dialogues[0], job):
         assert client.get(url).status_code == 200, url
@@ -75,7 +75,7 @@ def test_stranger_gets_404_for_a_dataset(client, dataset, stranger, dialogues):
         reverse("annotations:dataset-detail", args=[dataset.name]),
         reverse("annotations:dataset-import", args=[dataset.name]),
         reverse("annotations:dataset-members", args=[dataset.name]),
-        reverse("annotations:dialogue-detail", args=[dataset.name, dialogues[0].pk]),
+        reverse("annotations:dialogue-detail", args=[dataset.name, dialogues[0].external_id]),
     ]:
         assert client.get(url).status_code == 404, url
 
@@ -89,8 +89,28 @@ def test_a_dialogue_of_another_dataset_is_404(client, dataset, dataset_admin, ma
     other = Dataset.objects.create(name="other")
     foreign = make_dialogue(other, "x1", ["hello"], with_labels=False)
     client.force_login(dataset_admin)
-    url = reverse("annotations:dialogue-detail", args=[dataset.name, foreign.pk])
+    url = reverse("annotations:dialogue-detail", args=[dataset.name, foreign.external_id])
     assert client.get(url).status_code == 404
+
+
+def test_a_dialogue_page_answers_to_the_dialogues_own_id_whatever_it_holds(client, dataset, viewer):
+    make_dialogue(dataset, "sim-7-000002", ["play jazz"], with_labels=False)
+    make_dialogue(dataset, "calls/2024/17 50%", ["what's the weather"], with_labels=False)
+    client.force_login(viewer)
+    assert client.get(f"/datasets/{dataset.name}/dialogues/sim-7-000002/").status_code == 200
+    listing = client.get(reverse("annotations:dataset-detail", args=[dataset.name])).content.decode()
+    link = reverse("annotations:dialogue-detail", args=[dataset.name, "calls/2024/17 50%"])
+    assert f'href="{link}"' in listing
+    assert client.get(link).context["dialogue"].external_id == "calls/2024/17 50%"
+
+
+def test_a_link_with_the_dialogues_database_number_still_arrives(client, dataset, viewer):
+    dialogue = make_dialogue(dataset, "sim-7-000002", ["play jazz"], with_labels=False)
+    client.force_login(viewer)
+    response = client.get(f"/datasets/{dataset.name}/dialogues/{dialogue.pk}/")
+    assert response.status_code == 302
+    assert response["Location"] == f"/datasets/{dataset.name}/dialogues/sim-7-000002/"
+    assert client.get(f"/datasets/{dataset.name}/dialogues/{dialogue.pk + 1000}/").status_code == 404
 
 
 def test_dataset_list_shows_only_member_datasets(client, dataset, viewer, dialogues):
@@ -147,11 +167,11 @@ def test_the_dataset_list_counts_from_kept_counts_and_recounts_after_a_change(
 def test_a_large_datasets_list_shows_its_kept_counts_and_asks_a_worker_to_recount(
     client, dataset, viewer, dialogues, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from annotations import services
+    from annotations import stats
 
     client.force_login(viewer)
     client.get(reverse("annotations:dataset-list"))
-    monkeypatch.setattr(services, "SYNC_REFRESH_DIALOGUES", 1)
+    monkeypatch.setattr(stats, "SYNC_REFRESH_DIALOGUES", 1)
     labels = Label.objects.filter(dialogue__dataset=dataset)
     labels.filter(pk=labels.first().pk).update(status="rejected", updated_at=timezone.now())
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
@@ -217,11 +237,11 @@ def test_search_finds_dialogues_by_utterance_text(client, dataset, viewer, dialo
 
 def test_dialogue_page_shows_turns_slots_labels_and_goals(client, dataset, viewer, dataset_admin, dialogues):
     client.force_login(viewer)
-    url = reverse("annotations:dialogue-detail", args=[dataset.name, dialogues[0].pk])
+    url = reverse("annotations:dialogue-detail", args=[dataset.name, dialogues[0].external_id])
     html = client.get(url).content.decode()
     assert " purple haze by jimi hendrix" in html
     assert "answer 1" in html  # the assistant's response bubble
-    assert '<mark class="slot"' in html and '<span class="slot-type">song</span>' in html
+    assert '<mark class="slot slot-hue-9"' in html and '<span class="slot-type">song</span>' in html
     assert "barge-in" in html and "negative feedback" in html
     assert "labeller-v1" in html  # a model label names its model version
     assert "alice" in html  # a person's label names its author
@@ -240,7 +260,7 @@ def test_dialogue_page_shows_preferences_as_chips_and_the_rewrite_as_text(client
     import_dialogues(source=ImportSource.from_path(path), dataset=dataset)
     client.force_login(viewer)
     html = client.get(
-        reverse("annotations:dialogue-detail", args=[dataset.name, Dialogue.objects.get().pk])
+        reverse("annotations:dialogue-detail", args=[dataset.name, Dialogue.objects.get().external_id])
     ).content.decode()
     assert '<span class="pref-chip pref-chip--like">music · artist = Jimi Hendrix (like)</span>' in html
     assert '<span class="pref-chip pref-chip--dislike">music · genre = polka (dislike)</span>' in html
@@ -251,7 +271,7 @@ def test_dialogue_page_escapes_what_people_said(client, dataset, viewer):
     dialogue = make_dialogue(dataset, "xss", ["play <script>alert(1)</script>"], with_labels=False)
     client.force_login(viewer)
     html = client.get(
-        reverse("annotations:dialogue-detail", args=[dataset.name, dialogue.pk])
+        reverse("annotations:dialogue-detail", args=[dataset.name, dialogue.external_id])
     ).content.decode()
     assert "<script>alert(1)" not in html
     assert "&lt;script&gt;" in html
@@ -265,7 +285,7 @@ def test_dialogue_page_costs_a_fixed_number_of_queries(client, dataset, viewer, 
     # author, the jobs working on the dataset (the header's notice)
     for dialogue in (short, long):
         with django_assert_num_queries(7):
-            client.get(reverse("annotations:dialogue-detail", args=[dataset.name, dialogue.pk]))
+            client.get(reverse("annotations:dialogue-detail", args=[dataset.name, dialogue.external_id]))
 
 
 def test_dataset_page_costs_a_fixed_number_of_queries(

@@ -7,6 +7,7 @@ CI must run them.
 
 from __future__ import annotations
 
+import base64
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -25,6 +26,9 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 IN_CI = os.environ.get("CI") == "true"
+# Where the tests photograph the pages the docs show: a temporary folder, unless `make screenshots`
+# names docs/ to refresh the pictures there.
+SCREENSHOTS = os.environ.get("SELFLEARN_SCREENSHOTS_DIR", "")
 
 
 def _require_browser() -> None:
@@ -56,6 +60,40 @@ def browser() -> Iterator[Any]:
             chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             yield chromium
             chromium.close()
+
+
+@pytest.fixture
+def screenshot(tmp_path: Path) -> Callable[[str], Path]:
+    """``screenshot("review.png")``: where a test saves a picture of a page the docs show."""
+    folder = Path(SCREENSHOTS) if SCREENSHOTS else tmp_path / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return lambda name: folder / name
+
+
+def assert_is_a_picture_of_the_page(page: Any, path: Path, *, least_colours: int = 50) -> None:
+    """A PNG as wide as the viewport, of many colours (slot hues, badges, plots), not a blank page."""
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert int.from_bytes(data[16:20], "big") == page.viewport_size["width"]
+    colours = page.evaluate(
+        """async (source) => {
+            const image = new Image();
+            image.src = source;
+            await image.decode();
+            const canvas = document.createElement("canvas");
+            canvas.width = image.width; canvas.height = image.height;
+            const context = canvas.getContext("2d");
+            context.drawImage(image, 0, 0);
+            const pixels = context.getImageData(0, 0, image.width, image.height).data;
+            const seen = new Set();
+            for (let i = 0; i < pixels.length; i += 4 * 97) {
+                seen.add(pixels[i] + "," + pixels[i + 1] + "," + pixels[i + 2]);
+            }
+            return seen.size;
+        }""",
+        "data:image/png;base64," + base64.b64encode(data).decode(),
+    )
+    assert colours > least_colours
 
 
 @pytest.fixture

@@ -1,20 +1,18 @@
 """The quality dashboards in a real browser: every plot is drawn (a canvas with marks, no script error),
 choosing a point of the precision-coverage curve puts its threshold in the rules, and the overview and
-the Quality page are photographed for the README (docs/overview.png, docs/dashboard.png)."""
+the Quality page are photographed for the guide (``make screenshots`` refreshes docs/overview.png and
+docs/dashboard.png; otherwise the pictures go to a temporary folder)."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
 
 from annotations.models import Dataset, Membership, Role
+from tests.e2e.conftest import assert_is_a_picture_of_the_page
 from tests.review.quality_helpers import make_quality_dataset
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
 @pytest.fixture
@@ -40,7 +38,7 @@ def _drawn(page, canvas_id: str) -> int:
     return int(canvas.get_attribute("data-points") or 0)
 
 
-def test_the_quality_page_draws_every_plot(page_as, reviewed):
+def test_the_quality_page_draws_every_plot(page_as, reviewed, screenshot):
     ada, dataset = reviewed
     page = page_as(ada)
     problems: list[str] = []
@@ -50,7 +48,27 @@ def test_the_quality_page_draws_every_plot(page_as, reviewed):
         assert _drawn(page, f"chart-{chart}-canvas") > 0, chart
     assert problems == []
     page.evaluate("document.getElementById('model-title').scrollIntoView({block: 'start'})")
-    page.screenshot(path=str(DOCS / "dashboard.png"), full_page=False)
+    page.screenshot(path=str(screenshot("dashboard.png")), full_page=False)
+    assert_is_a_picture_of_the_page(page, screenshot("dashboard.png"))
+
+
+def test_the_numbers_under_each_quality_plot_are_shown_whole(page_as, reviewed):
+    ada, dataset = reviewed
+    page = page_as(ada)
+    page.goto(reverse("review:agreement", args=[dataset.name]))
+    for summary in page.locator(".chart-pair details > summary").all():
+        summary.click()
+    tables = page.locator(".chart-pair .table-wrap")
+    assert tables.count() >= 5
+    for number in range(tables.count()):
+        wrap = tables.nth(number)
+        # What the box would need to show everything, against what it shows.
+        needed, shown = wrap.evaluate(
+            "w => [[w.scrollWidth, w.scrollHeight], [w.clientWidth, w.clientHeight]]"
+        )
+        assert needed[0] <= shown[0] and needed[1] <= shown[1], (number, needed, shown)
+        card, table = wrap.locator("xpath=ancestor::section[1]").bounding_box(), wrap.bounding_box()
+        assert table["x"] + table["width"] <= card["x"] + card["width"], number
 
 
 def test_choosing_a_point_of_the_curve_puts_its_threshold_in_the_rules(page_as, reviewed):
@@ -81,8 +99,12 @@ def test_choosing_a_point_of_the_curve_puts_its_threshold_in_the_rules(page_as, 
     assert page.get_by_label(name, exact=True).input_value() == f"{threshold:.2f}"
 
 
-def test_the_overview_is_photographed_for_the_readme(page_as, reviewed):
+def test_the_overview_counts_every_kind_and_is_photographed(page_as, reviewed, screenshot):
     ada, dataset = reviewed
     page = page_as(ada)
     page.goto(reverse("annotations:dataset-detail", args=[dataset.name]))
-    page.screenshot(path=str(DOCS / "overview.png"), full_page=False)
+    overview = page.get_by_role("table").first
+    for kind in ("Intent", "Defect", "Failure point"):
+        assert overview.get_by_text(kind, exact=True).count() == 1, kind
+    page.screenshot(path=str(screenshot("overview.png")), full_page=False)
+    assert_is_a_picture_of_the_page(page, screenshot("overview.png"), least_colours=10)

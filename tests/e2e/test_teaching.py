@@ -42,10 +42,18 @@ def test_a_guided_session_teaches_a_city_and_the_next_request_is_resolved_with_i
         prompt.inner_text() == "Which one do you mean: Springfield, IL or Springfield, MA or Springfield, MO?"
     )
     page.get_by_role("button", name="Springfield, MO").click()
-    assert prompt.inner_text() == "So you like Springfield, MO. Is that right?"
+    assert prompt.inner_text() == "So you live in Springfield, MO. Is that right?"
     page.get_by_role("button", name="Yes").click()
     page.get_by_role("button", name="Stop").click()
     assert prompt.inner_text() == "Okay, I'll stop here. I learned city: Springfield, MO."
+    # The transcript shows what the session said before each answer, not the open question every time.
+    assert page.locator(".chat__assistant").all_inner_texts() == [
+        "Which sports team do you follow?",
+        "Which city do you live in?",
+        "Which one do you mean: Springfield, IL or Springfield, MA or Springfield, MO?",
+        "So you live in Springfield, MO. Is that right?",
+        "What kind of food do you like?",
+    ]
 
     page.get_by_role("link", name="See what u7 taught").click()
     assert page.locator("#preferences .preference-value").all_inner_texts() == ["Springfield, MO"]

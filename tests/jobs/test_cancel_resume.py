@@ -1,4 +1,4 @@
-"""Cancelling and resuming jobs from the job page, who may, and the rate, time left and chunk counts
+"""Cancelling and retrying jobs from the job page, who may, and the rate, time left and chunk counts
 the page polls."""
 
 from __future__ import annotations
@@ -10,18 +10,18 @@ from django.urls import reverse
 from django.utils import timezone
 
 from annotations.models import Label, LabelKind, Membership, Role, Turn
+from annotations.services import IMPORT_JOB
 from jobs.models import Job, JobChunk
+from jobs.services import job_chunk_failed, job_chunk_run, job_plan
 from models_app import job_services
-from models_app.job_services import label_job_chunk_failed, label_job_plan, label_job_run_chunk
+from models_app.job_services import LABEL_JOB
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def pending_job(dataset, reviewer) -> Job:
-    return Job.objects.create(
-        kind=Job.Kind.LABEL, dataset=dataset, created_by=reviewer, params={"model": "m"}
-    )
+    return Job.objects.create(kind=LABEL_JOB, dataset=dataset, created_by=reviewer, params={"model": "m"})
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ def failed_labelling_job(simulated_dataset, model, make_user) -> Job:
     owner = make_user("owner")
     Membership.objects.create(dataset=simulated_dataset, user=owner, role=Role.REVIEWER)
     job = Job.objects.create(
-        kind=Job.Kind.LABEL,
+        kind=LABEL_JOB,
         dataset=simulated_dataset,
         created_by=owner,
         params={
@@ -41,10 +41,10 @@ def failed_labelling_job(simulated_dataset, model, make_user) -> Job:
             "dialogue_ids": None,
         },
     )
-    label_job_plan(job=job)
-    label_job_chunk_failed(job=job, index=0, error=RuntimeError("the worker fell over"))
+    job_plan(job=job)
+    job_chunk_failed(job=job, index=0, error=RuntimeError("the worker fell over"))
     for index in range(1, 4):
-        label_job_run_chunk(job=job, index=index)
+        job_chunk_run(job=job, index=index)
     job.refresh_from_db()
     assert job.status == Job.Status.FAILED
     return job
@@ -54,8 +54,8 @@ def cancel(client, job: Job):
     return client.post(reverse("jobs:job-cancel", args=[job.pk]))
 
 
-def resume(client, job: Job):
-    return client.post(reverse("jobs:job-resume", args=[job.pk]))
+def retry(client, job: Job):
+    return client.post(reverse("jobs:job-retry", args=[job.pk]))
 
 
 # --- Cancel ---------------------------------------------------------------------------------------
@@ -112,18 +112,18 @@ def test_a_finished_job_offers_no_cancel(client, reviewer, pending_job):
     assert reverse("jobs:job-cancel", args=[pending_job.pk]) not in html
 
 
-# --- Resume ---------------------------------------------------------------------------------------
+# --- Retry ----------------------------------------------------------------------------------------
 
 
-def test_resuming_a_failed_labelling_job_finishes_it(
+def test_retrying_a_failed_labelling_job_finishes_it(
     client, failed_labelling_job, simulated_dataset, model, django_capture_on_commit_callbacks
 ):
     client.force_login(failed_labelling_job.created_by)
     detail = client.get(reverse("jobs:job-detail", args=[failed_labelling_job.pk])).content.decode()
-    assert reverse("jobs:job-resume", args=[failed_labelling_job.pk]) in detail
+    assert reverse("jobs:job-retry", args=[failed_labelling_job.pk]) in detail
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = resume(client, failed_labelling_job)
+        response = retry(client, failed_labelling_job)
 
     assert response["Location"] == reverse("jobs:job-detail", args=[failed_labelling_job.pk])
     failed_labelling_job.refresh_from_db()
@@ -133,7 +133,7 @@ def test_resuming_a_failed_labelling_job_finishes_it(
     assert Label.objects.filter(model_version=model, kind=LabelKind.INTENT).count() == turns
 
 
-def test_resuming_a_job_cancelled_before_it_was_planned_plans_and_runs_it(
+def test_retrying_a_job_cancelled_before_it_was_planned_plans_and_runs_it(
     client, simulated_dataset, model, admin_user, django_capture_on_commit_callbacks
 ):
     job = job_services.label_job_create(dataset=simulated_dataset, model_version=model, user=admin_user)
@@ -141,24 +141,24 @@ def test_resuming_a_job_cancelled_before_it_was_planned_plans_and_runs_it(
     cancel(client, job)  # still pending: nothing was planned
 
     with django_capture_on_commit_callbacks(execute=True):
-        resume(client, job)
+        retry(client, job)
 
     job.refresh_from_db()
     assert job.status == Job.Status.SUCCEEDED
     assert JobChunk.objects.filter(job=job, status=JobChunk.Status.DONE).exists()
 
 
-def test_a_stranger_cannot_resume_a_job(client, failed_labelling_job, stranger):
+def test_a_stranger_cannot_retry_a_job(client, failed_labelling_job, stranger):
     client.force_login(stranger)
-    assert resume(client, failed_labelling_job).status_code == 404
+    assert retry(client, failed_labelling_job).status_code == 404
     failed_labelling_job.refresh_from_db()
     assert failed_labelling_job.status == Job.Status.FAILED
 
 
-def test_a_job_that_cannot_be_resumed_says_why(client, reviewer, pending_job):
+def test_a_job_that_cannot_be_retried_says_why(client, reviewer, pending_job):
     client.force_login(reviewer)
-    response = client.post(reverse("jobs:job-resume", args=[pending_job.pk]), follow=True)
-    assert "Only a failed or cancelled labelling job can be resumed." in response.content.decode()
+    response = client.post(reverse("jobs:job-retry", args=[pending_job.pk]), follow=True)
+    assert "Only a failed or cancelled job can be retried; job" in response.content.decode()
     pending_job.refresh_from_db()
     assert pending_job.status == Job.Status.PENDING
 
@@ -210,7 +210,7 @@ def test_status_json_has_no_rate_before_any_progress_and_no_eta_once_finished(cl
 
 
 def test_jobs_other_than_labelling_have_no_chunks(client, dataset_admin, dataset):
-    job = Job.objects.create(kind=Job.Kind.IMPORT, dataset=dataset, created_by=dataset_admin)
+    job = Job.objects.create(kind=IMPORT_JOB, dataset=dataset, created_by=dataset_admin)
     client.force_login(dataset_admin)
     assert client.get(reverse("jobs:job-status", args=[job.pk])).json()["chunks"] is None
 

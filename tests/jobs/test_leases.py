@@ -12,9 +12,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from annotations.services import IMPORT_JOB
 from jobs import services
 from jobs.models import Job, JobChunk
-from jobs.services import JobNotRunnable, job_chunk_claim, jobs_reap_lost
+from jobs.services import JobNotRunnable, job_chunk_claim, jobs_reap_lost, leases
+from models_app.job_services import LABEL_JOB, TRAIN_JOB
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +26,7 @@ def sent(monkeypatch) -> list[tuple[int, list[int]]]:
     """The chunks the reaper sends to the workers."""
     calls: list[tuple[int, list[int]]] = []
     monkeypatch.setattr(
-        services, "job_chunks_enqueue", lambda *, job_id, kind, indices: calls.append((job_id, list(indices)))
+        leases, "job_chunks_enqueue", lambda *, job_id, indices: calls.append((job_id, list(indices)))
     )
     return calls
 
@@ -34,7 +36,7 @@ def labelling(dataset, settings) -> Job:
     """A running labelling job of three chunks whose last heartbeat is a minute old (lease: 30 s)."""
     settings.SELFLEARN_JOB_LEASE_SECONDS = 30
     job = Job.objects.create(
-        kind=Job.Kind.LABEL,
+        kind=LABEL_JOB,
         dataset=dataset,
         status=Job.Status.RUNNING,
         heartbeat_at=timezone.now() - timedelta(minutes=1),
@@ -116,7 +118,7 @@ def test_a_chunk_that_loses_its_worker_again_and_again_fails(labelling, sent):
 def test_a_one_task_job_whose_heartbeat_stopped_fails_with_the_reason(dataset, settings, sent):
     settings.SELFLEARN_JOB_LEASE_SECONDS = 30
     job = Job.objects.create(
-        kind=Job.Kind.TRAIN,
+        kind=TRAIN_JOB,
         dataset=dataset,
         status=Job.Status.RUNNING,
         heartbeat_at=timezone.now() - timedelta(minutes=2),
@@ -130,7 +132,7 @@ def test_a_one_task_job_whose_heartbeat_stopped_fails_with_the_reason(dataset, s
 
 
 def test_a_job_started_records_its_heartbeat(dataset):
-    job = Job.objects.create(kind=Job.Kind.TRAIN, dataset=dataset)
+    job = Job.objects.create(kind=TRAIN_JOB, dataset=dataset)
 
     services.job_start(job=job)
 
@@ -140,7 +142,7 @@ def test_a_job_started_records_its_heartbeat(dataset):
 
 def running_train_job(dataset, *, runner: str, heartbeat_age: timedelta) -> Job:
     return Job.objects.create(
-        kind=Job.Kind.TRAIN,
+        kind=TRAIN_JOB,
         dataset=dataset,
         status=Job.Status.RUNNING,
         runner=runner,
@@ -178,7 +180,7 @@ def test_a_delivery_takes_over_a_job_without_a_heartbeat_for_a_lease(dataset, se
 
 
 def test_a_process_may_start_its_own_job_again(dataset):
-    job = Job.objects.create(kind=Job.Kind.TRAIN, dataset=dataset)
+    job = Job.objects.create(kind=TRAIN_JOB, dataset=dataset)
     services.job_start(job=job, phase="preparing")
 
     services.job_start(job=job, phase="training")
@@ -190,12 +192,12 @@ def test_a_process_may_start_its_own_job_again(dataset):
 def enqueued(monkeypatch) -> list[int]:
     """The jobs the reaper sends to the workers again."""
     calls: list[int] = []
-    monkeypatch.setattr(services, "job_enqueue", lambda *, job_id, kind: calls.append(job_id))
+    monkeypatch.setattr(leases, "job_enqueue", lambda *, job_id: calls.append(job_id))
     return calls
 
 
 def pending_job(dataset, *, waited: timedelta, last_sent: timedelta) -> Job:
-    job = Job.objects.create(kind=Job.Kind.IMPORT, dataset=dataset)
+    job = Job.objects.create(kind=IMPORT_JOB, dataset=dataset)
     now = timezone.now()
     Job.objects.filter(pk=job.pk).update(created_at=now - waited, updated_at=now - last_sent)
     return job

@@ -10,7 +10,10 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from annotations.models import Dataset
+from annotations.services import IMPORT_JOB
 from jobs.models import Job
+from models_app.job_services import LABEL_JOB, TRAIN_JOB
+from teachable.services import FIND_MOMENTS_JOB
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +21,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def running_job(dataset, dataset_admin) -> Job:
     return Job.objects.create(
-        kind=Job.Kind.IMPORT,
+        kind=IMPORT_JOB,
         dataset=dataset,
         created_by=dataset_admin,
         status=Job.Status.RUNNING,
@@ -46,7 +49,7 @@ def test_job_status_json_reports_progress(client, viewer, running_job):
 
 
 def test_job_status_json_without_a_total_has_no_percent(client, dataset_admin, dataset):
-    job = Job.objects.create(kind=Job.Kind.IMPORT, dataset=dataset, progress_done=3)
+    job = Job.objects.create(kind=IMPORT_JOB, dataset=dataset, progress_done=3)
     client.force_login(dataset_admin)
     assert client.get(reverse("jobs:job-status", args=[job.pk])).json()["percent"] is None
 
@@ -86,7 +89,7 @@ def test_a_finished_import_shows_its_result_and_rejects_link(client, dataset_adm
 
 def test_a_finished_labelling_job_says_what_it_wrote_in_words(client, dataset, dataset_admin):
     job = Job.objects.create(
-        kind=Job.Kind.LABEL,
+        kind=LABEL_JOB,
         dataset=dataset,
         status=Job.Status.SUCCEEDED,
         started_at=timezone.now(),
@@ -113,7 +116,7 @@ def test_a_finished_labelling_job_says_what_it_wrote_in_words(client, dataset, d
 def test_an_import_rate_carries_its_unit(client, dataset, dataset_admin):
     started = timezone.now() - timezone.timedelta(seconds=10)
     job = Job.objects.create(
-        kind=Job.Kind.IMPORT,
+        kind=IMPORT_JOB,
         dataset=dataset,
         status=Job.Status.RUNNING,
         phase="validating",
@@ -151,8 +154,8 @@ def test_job_list_shows_jobs_of_my_datasets_and_jobs_i_started(
     client, dataset, viewer, stranger, running_job
 ):
     elsewhere = Dataset.objects.create(name="elsewhere")
-    mine = Job.objects.create(kind=Job.Kind.TRAIN, created_by=viewer)
-    Job.objects.create(kind=Job.Kind.IMPORT, dataset=elsewhere, created_by=stranger)
+    mine = Job.objects.create(kind=TRAIN_JOB, created_by=viewer)
+    Job.objects.create(kind=IMPORT_JOB, dataset=elsewhere, created_by=stranger)
     client.force_login(viewer)
     response = client.get(reverse("jobs:job-list"))
     assert list(response.context["page"].object_list) == [mine, running_job]
@@ -160,7 +163,7 @@ def test_job_list_shows_jobs_of_my_datasets_and_jobs_i_started(
 
 def test_job_list_costs_a_fixed_number_of_queries(client, dataset, dataset_admin, django_assert_num_queries):
     for _ in range(8):
-        Job.objects.create(kind=Job.Kind.IMPORT, dataset=dataset, created_by=dataset_admin)
+        Job.objects.create(kind=IMPORT_JOB, dataset=dataset, created_by=dataset_admin)
     client.force_login(dataset_admin)
     with django_assert_num_queries(4):  # session, user, count, page with datasets and people
         client.get(reverse("jobs:job-list"))
@@ -190,5 +193,87 @@ def test_job_api_is_404_for_a_stranger_and_names_no_dataset_for_a_job_without_on
     api = APIClient()
     api.force_authenticate(stranger)
     assert api.get(f"/api/jobs/{running_job.pk}/").status_code == 404
-    own = Job.objects.create(kind=Job.Kind.TRAIN, created_by=stranger)
+    own = Job.objects.create(kind=TRAIN_JOB, created_by=stranger)
     assert api.get(f"/api/jobs/{own.pk}/").json()["dataset"] is None
+
+
+# --- How each kind reads: the registry's words, not another kind's ------------------------------
+
+
+def test_the_jobs_list_says_what_a_succeeded_job_did_and_where_a_failed_one_stopped(
+    client, dataset, dataset_admin
+):
+    Job.objects.create(
+        kind=FIND_MOMENTS_JOB,
+        dataset=dataset,
+        status=Job.Status.SUCCEEDED,
+        result={"dialogues": 300, "moments_found": 12, "moments_new": 9},
+    )
+    Job.objects.create(
+        kind=IMPORT_JOB,
+        dataset=dataset,
+        status=Job.Status.FAILED,
+        phase="validating",
+        progress_done=3_400_000,
+        progress_total=3_400_000,
+        error="logs.jsonl:3: id: required",
+    )
+    client.force_login(dataset_admin)
+
+    html = client.get(reverse("jobs:job-list")).content.decode()
+
+    assert "<td>9 new teachable moments in 300 dialogues</td>" in html
+    assert "<td>Stopped while validating, 3.4 MB of 3.4 MB</td>" in html
+    assert "100%" not in html and "<td>0</td>" not in html
+
+
+def test_a_teachable_moments_result_reads_in_its_own_words(client, dataset, dataset_admin):
+    job = Job.objects.create(
+        kind=FIND_MOMENTS_JOB,
+        dataset=dataset,
+        status=Job.Status.SUCCEEDED,
+        result={"dialogues": 300, "moments_found": 12, "moments_new": 9},
+    )
+    client.force_login(dataset_admin)
+
+    html = client.get(reverse("jobs:job-detail", args=[job.pk])).content.decode()
+
+    assert "<dt>Dialogues read</dt><dd>300</dd>" in html
+    assert "<dt>New moments</dt><dd>9</dd>" in html
+    assert "imported" not in html.lower()
+
+
+def test_a_dataset_page_says_why_a_job_failed_and_offers_a_retry_to_those_who_may(
+    client, dataset, dataset_admin, viewer
+):
+    failed = Job.objects.create(
+        kind=TRAIN_JOB,
+        dataset=dataset,
+        status=Job.Status.FAILED,
+        error="AttributeError: 'LoggingProxy' object has no attribute 'buffer'",
+        finished_at=timezone.now(),
+    )
+    page = reverse("annotations:dataset-detail", args=[dataset.name])
+
+    client.force_login(dataset_admin)
+    html = client.get(page).content.decode()
+    assert "Training failed on this dataset." in html
+    assert "AttributeError: &#x27;LoggingProxy&#x27; object has no attribute &#x27;buffer&#x27;" in html
+    assert reverse("jobs:job-retry", args=[failed.pk]) in html
+    client.force_login(viewer)
+    html = client.get(page).content.decode()
+    assert "Training failed on this dataset." in html
+    assert reverse("jobs:job-retry", args=[failed.pk]) not in html
+
+
+def test_a_failure_answered_by_a_later_job_of_its_kind_leaves_the_dataset_pages(
+    client, dataset, dataset_admin
+):
+    Job.objects.create(kind=TRAIN_JOB, dataset=dataset, status=Job.Status.FAILED, error="out of memory")
+    Job.objects.create(kind=TRAIN_JOB, dataset=dataset, status=Job.Status.RUNNING, params={"label_after": []})
+    client.force_login(dataset_admin)
+
+    html = client.get(reverse("annotations:dataset-detail", args=[dataset.name])).content.decode()
+
+    assert "out of memory" not in html
+    assert "A model is training for this dataset" in html

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from annotations.models import Dialogue, Label
+from annotations.models import DatasetStats, Dialogue, Label
 from models_app.recipes.corpora import (
     SPLITS,
     CorpusError,
@@ -63,7 +63,7 @@ def test_a_snips_split_with_mismatched_files_is_refused(tmp_path):
 
 @pytest.mark.skipif(not (SHARED_DATA / "snips").exists(), reason="needs ../shared/data")
 @pytest.mark.django_db
-def test_the_snips_valid_split_imports_every_line_with_gold_intent_and_slots():
+def test_the_snips_valid_split_imports_every_line_with_gold_intent_and_slots_and_is_counted():
     call_command(
         "import_corpus",
         "snips",
@@ -77,6 +77,8 @@ def test_the_snips_valid_split_imports_every_line_with_gold_intent_and_slots():
 
     assert Dialogue.objects.count() == 700
     assert Label.objects.filter(kind="intent").count() == 700
+    # Imported through annotations.services, as every other import: the dataset's counts are kept.
+    assert DatasetStats.objects.get(dataset__name="snips-valid").dialogues == 700
 
 
 @pytest.mark.django_db

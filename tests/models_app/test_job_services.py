@@ -7,14 +7,13 @@ import pytest
 
 from annotations.models import Dataset, Label, LabelKind, LabelStatus, ReviewEvent, Turn
 from jobs.models import Job, JobChunk
-from jobs.services import job_request_cancel
+from jobs.services import job_chunk_failed, job_chunk_run, job_plan, job_request_cancel, job_retry
 from models_app import job_services
 from models_app.job_services import (
+    EVALUATE_JOB,
+    LABEL_JOB,
     evaluate_job_create,
     label_job_create,
-    label_job_plan,
-    label_job_resume,
-    label_job_run_chunk,
     train_job_create,
 )
 from models_app.models import ModelEvaluation, ModelVersion
@@ -38,7 +37,7 @@ def labels_per_turn_and_dialogue(dataset) -> int:
 
 def planned_job(dataset, model, chunk_dialogues=5) -> Job:
     job = Job.objects.create(
-        kind=Job.Kind.LABEL,
+        kind=LABEL_JOB,
         dataset=dataset,
         params={
             "model": model.name,
@@ -48,7 +47,7 @@ def planned_job(dataset, model, chunk_dialogues=5) -> Job:
             "dialogue_ids": None,
         },
     )
-    label_job_plan(job=job)
+    job_plan(job=job)
     job.refresh_from_db()
     return job
 
@@ -82,7 +81,7 @@ def test_progress_moves_within_a_chunk(simulated_dataset, model, monkeypatch):
         return real(**kwargs)
 
     monkeypatch.setattr(job_services, "propose_labels", propose)
-    label_job_run_chunk(job=job, index=0)
+    job_chunk_run(job=job, index=0)
 
     job.refresh_from_db()
     assert len(seen) == 6  # one chunk of 24 dialogues, predicted four at a time
@@ -106,10 +105,10 @@ def test_an_attempt_that_died_within_a_chunk_is_counted_once_when_retried(
 
     monkeypatch.setattr(job_services, "propose_labels", dies_on_the_second_part)
     with pytest.raises(RuntimeError):
-        label_job_run_chunk(job=job, index=0)
+        job_chunk_run(job=job, index=0)
     assert Job.objects.get(pk=job.pk).progress_done > 0  # the first part was counted
 
-    label_job_run_chunk(job=job, index=0)  # redelivered
+    job_chunk_run(job=job, index=0)  # redelivered
 
     chunk = JobChunk.objects.get(job=job, index=0)
     assert Job.objects.get(pk=job.pk).progress_done == chunk.size
@@ -117,11 +116,11 @@ def test_an_attempt_that_died_within_a_chunk_is_counted_once_when_retried(
 
 def test_a_chunk_delivered_twice_writes_nothing_twice_and_counts_once(simulated_dataset, model):
     job = planned_job(simulated_dataset, model)
-    label_job_run_chunk(job=job, index=0)
+    job_chunk_run(job=job, index=0)
     labels = Label.objects.filter(model_version=model).count()
     progress = Job.objects.get(pk=job.pk).progress_done
 
-    label_job_run_chunk(job=job, index=0)  # the same message delivered again
+    job_chunk_run(job=job, index=0)  # the same message delivered again
 
     assert Label.objects.filter(model_version=model).count() == labels
     assert Job.objects.get(pk=job.pk).progress_done == progress
@@ -129,12 +128,12 @@ def test_a_chunk_delivered_twice_writes_nothing_twice_and_counts_once(simulated_
 
 def test_cancelling_stops_within_a_chunk_and_keeps_what_was_written(simulated_dataset, model):
     job = planned_job(simulated_dataset, model)
-    label_job_run_chunk(job=job, index=0)
+    job_chunk_run(job=job, index=0)
     written = Label.objects.filter(model_version=model).count()
 
     job_request_cancel(job=job)
     for index in range(1, 5):
-        label_job_run_chunk(job=job, index=index)
+        job_chunk_run(job=job, index=index)
 
     job.refresh_from_db()
     assert job.status == Job.Status.CANCELLED
@@ -154,10 +153,10 @@ def test_a_failing_chunk_fails_the_job_with_its_error_and_keeps_finished_chunks(
         return real(**kwargs)
 
     monkeypatch.setattr(job_services, "propose_labels", propose)
-    from models_app.tasks import label_chunk_task
+    from jobs.tasks import job_chunk_task
 
     for index in range(5):
-        label_chunk_task.delay(job.pk, index)
+        job_chunk_task.delay(job.pk, index)
 
     job.refresh_from_db()
     assert job.status == Job.Status.FAILED
@@ -169,17 +168,17 @@ def test_a_failing_chunk_fails_the_job_with_its_error_and_keeps_finished_chunks(
     )
 
 
-def test_a_failed_job_resumes_with_its_unfinished_chunks_only(simulated_dataset, model):
+def test_a_failed_job_is_retried_with_its_unfinished_chunks_only(simulated_dataset, model):
     job = planned_job(simulated_dataset, model)
-    job_services.label_job_chunk_failed(job=job, index=0, error=RuntimeError("boom"))
+    job_chunk_failed(job=job, index=0, error=RuntimeError("boom"))
     for index in range(1, 5):
-        label_job_run_chunk(job=job, index=index)
+        job_chunk_run(job=job, index=index)
     job.refresh_from_db()
     assert job.status == Job.Status.FAILED
 
-    pending = label_job_resume(job=job)
+    pending = job_retry(job=job)
     for index in pending:
-        label_job_run_chunk(job=job, index=index)
+        job_chunk_run(job=job, index=index)
 
     job.refresh_from_db()
     assert pending == [0]
@@ -191,7 +190,7 @@ def test_auto_accept_accepts_confident_labels_and_says_so(simulated_dataset, mod
     AutoAcceptRule.objects.create(dataset=simulated_dataset, kind=LabelKind.INTENT, threshold=0.0)
     job = planned_job(simulated_dataset, model, chunk_dialogues=50)
 
-    label_job_run_chunk(job=job, index=0)
+    job_chunk_run(job=job, index=0)
 
     intents = Label.objects.filter(model_version=model, kind=LabelKind.INTENT)
     assert set(intents.values_list("status", flat=True)) == {LabelStatus.ACCEPTED}
@@ -238,7 +237,7 @@ def test_a_train_job_labels_and_evaluates_the_datasets_named_after_it(
         )
     train.refresh_from_db()
     assert train.status == Job.Status.SUCCEEDED, train.error
-    (evaluation_job,) = Job.objects.filter(kind=Job.Kind.EVALUATE)
+    (evaluation_job,) = Job.objects.filter(kind=EVALUATE_JOB)
     assert train.result["evaluation_jobs"] == [evaluation_job.pk]
     assert evaluation_job.status == Job.Status.SUCCEEDED, evaluation_job.error
     (evaluation,) = ModelEvaluation.objects.filter(model_version__name="then-measured")
@@ -389,6 +388,6 @@ def test_the_commands_run_as_jobs_with_async(simulated_dataset, model, capsys):
     out = capsys.readouterr().out
     assert "Started labelling job" in out and "succeeded" in out
     assert '"intent_accuracy"' in out
-    job = Job.objects.filter(kind=Job.Kind.LABEL).get()
+    job = Job.objects.filter(kind=LABEL_JOB).get()
     assert job.status == Job.Status.SUCCEEDED
     assert JobChunk.objects.filter(job=job).count() == 4

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from annotations.models import Dataset, Label, LabelKind, Membership, Role, Turn
 from jobs.models import Job
+from models_app.job_services import EVALUATE_JOB, LABEL_JOB, TRAIN_JOB
 from models_app.models import ModelEvaluation, ModelVersion
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +40,7 @@ def test_login_is_required_for_the_model_pages(client):
 
 
 def test_the_models_page_lists_models_with_who_made_them_and_their_metrics(client, dataset_admin, dataset):
-    job = Job.objects.create(kind=Job.Kind.TRAIN, dataset=dataset, created_by=dataset_admin)
+    job = Job.objects.create(kind=TRAIN_JOB, dataset=dataset, created_by=dataset_admin)
     registered(
         "intent-v2",
         tasks=["intent", "slots"],
@@ -62,7 +63,7 @@ def test_the_models_page_costs_a_fixed_number_of_queries(
     client, dataset_admin, dataset, django_assert_num_queries
 ):
     for number in range(6):
-        job = Job.objects.create(kind=Job.Kind.TRAIN, dataset=dataset, created_by=dataset_admin)
+        job = Job.objects.create(kind=TRAIN_JOB, dataset=dataset, created_by=dataset_admin)
         registered(
             f"m{number}", metrics={"intent_accuracy": 0.5}, created_by=dataset_admin, created_by_job=job
         )
@@ -183,7 +184,7 @@ def test_evaluation_can_be_started_on_a_dataset_the_person_reviews(client, cast,
 
     response = client.post(url, {"dataset": simulated_dataset.pk})
 
-    job = Job.objects.get(kind=Job.Kind.EVALUATE)
+    job = Job.objects.get(kind=EVALUATE_JOB)
     assert response.status_code == 302
     assert response["Location"] == reverse("jobs:job-detail", args=[job.pk])
     assert (job.dataset, job.params["model"], job.created_by) == (simulated_dataset, "tiny", cast["reviewer"])
@@ -226,7 +227,7 @@ def test_labelling_from_the_dataset_page_runs_a_job_that_writes_labels(
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url, {"model_version": model.pk, "precision": "fp32"})
 
-    job = Job.objects.get(kind=Job.Kind.LABEL)
+    job = Job.objects.get(kind=LABEL_JOB)
     assert response["Location"] == reverse("jobs:job-detail", args=[job.pk])
     assert job.status == Job.Status.SUCCEEDED, job.error
     turns = Turn.objects.filter(dialogue__dataset=simulated_dataset).count()
@@ -298,7 +299,7 @@ def test_training_from_the_dataset_page_registers_a_model(
             url, {"name": "from-the-page", "datasets": [simulated_dataset.pk], "preset": "demo", "epochs": 1}
         )
 
-    job = Job.objects.get(kind=Job.Kind.TRAIN)
+    job = Job.objects.get(kind=TRAIN_JOB)
     assert response["Location"] == reverse("jobs:job-detail", args=[job.pk])
     assert job.status == Job.Status.SUCCEEDED, job.error
     model = ModelVersion.objects.get(name="from-the-page")

@@ -6,6 +6,7 @@ from django.core.management import call_command
 
 from annotations.models import Dataset
 from jobs.models import Job
+from models_app.job_services import TRAIN_JOB
 from rewrites.models import RewritePair, RewriterVersion
 from teachable.models import Preference, QuestionSet
 
@@ -34,7 +35,7 @@ def test_the_demo_models_train_as_jobs_that_label_the_demo_and_the_pages_say_so(
     monkeypatch.setattr("jobs.services.job_enqueue_on_commit", lambda **kwargs: None)
     call_command("setup_demo", "--dialogues", "300")
     demo = Dataset.objects.get(name="demo")
-    (job,) = Job.objects.filter(kind=Job.Kind.TRAIN)
+    (job,) = Job.objects.filter(kind=TRAIN_JOB)
     assert job.dataset == demo and job.status == Job.Status.PENDING
     # A quick model first, time-boxed, then the full one once its labels are queued.
     assert (job.params["name"], job.params["preset"]) == ("demo-quick", "demo_quick")
@@ -47,7 +48,7 @@ def test_the_demo_models_train_as_jobs_that_label_the_demo_and_the_pages_say_so(
     assert not Dataset.objects.get(name="demo-training").dialogues.exists()
     assert "a quick model first (4 minutes at most), then the full one (about" in capsys.readouterr().out
     call_command("setup_demo", "--dialogues", "300")  # idempotent: the waiting job is the one
-    assert Job.objects.filter(kind=Job.Kind.TRAIN).count() == 1
+    assert Job.objects.filter(kind=TRAIN_JOB).count() == 1
     client.force_login(User.objects.get(username="admin"))
     page = client.get(f"/datasets/{demo.name}/").content.decode()
     assert "A model is training for this dataset and will label demo when it ends" in page
@@ -59,6 +60,6 @@ def test_a_smaller_demo_comes_from_the_settings(settings, tmp_path, monkeypatch)
     settings.SELFLEARN_DEMO_TRAINING_DIALOGUES, settings.SELFLEARN_DEMO_EPOCHS = 120, 1
     monkeypatch.setattr("jobs.services.job_enqueue_on_commit", lambda **kwargs: None)
     call_command("setup_demo", "--dialogues", "300")
-    (job,) = Job.objects.filter(kind=Job.Kind.TRAIN)
+    (job,) = Job.objects.filter(kind=TRAIN_JOB)
     assert job.params["simulate"] == {"demo-training": {"dialogues": 120, "users": 12, "seed": 8}}
     assert job.params["epochs"] == 1 and job.params["follow_up"]["epochs"] == 1

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from annotations.models import Dataset, Label, LabelKind, LabelSource, LabelStatus
 from annotations.services import dataset_stats_refresh
-from jobs.models import Job
+from models_app.models import ModelEvaluation, ModelVersion
 from review.models import LabelReview
 from tests.review.review_helpers import make_reviewable
 
@@ -70,17 +70,11 @@ def make_quality_dataset(dataset: Dataset, reviewers: list[Any], *, dialogues: i
     Label.objects.bulk_create(gold)
     LabelReview.objects.bulk_create(verdicts)
     for name, accuracy in (("labeller-v1", 0.62), ("labeller-v2", 0.91)):
-        Job.objects.create(
-            kind=Job.Kind.EVALUATE,
-            status=Job.Status.SUCCEEDED,
+        # Recorded as the evaluate command and the recipes record them: no job.
+        ModelEvaluation.objects.create(
+            model_version=ModelVersion.objects.get_or_create(name=name)[0],
             dataset=dataset,
-            params={"model": name},
-            result={
-                "model": name,
-                "dialogues": dialogues,
-                "intent_accuracy": accuracy,
-                "slot_f1": accuracy - 0.1,
-            },
-            finished_at=now,
+            dialogues=dialogues,
+            metrics={"intent_accuracy": accuracy, "slot_f1": accuracy - 0.1},
         )
     dataset_stats_refresh(dataset_id=dataset.pk)

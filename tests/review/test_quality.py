@@ -13,7 +13,16 @@ from django.utils import timezone
 
 from annotations.models import CONFIDENCE_BINS, DatasetStats, Label, LabelKind, LabelStatus, Membership, Role
 from review.models import AutoAcceptRule, LabelReview
-from review.quality import MAX_PERIODS, failure_quality, model_comparison, model_quality, review_activity
+from review.quality import (
+    FEW_REVIEWS,
+    MAX_PERIODS,
+    ConfidenceBin,
+    _curve,
+    failure_quality,
+    model_comparison,
+    model_quality,
+    review_activity,
+)
 from tests.review.quality_helpers import make_quality_dataset
 
 pytestmark = pytest.mark.django_db
@@ -71,6 +80,39 @@ def test_each_threshold_gives_precision_coverage_and_the_proposals_it_would_acce
     assert curve[-1].would_accept == waiting.filter(confidence__gte=curve[-1].threshold).count()
 
 
+def test_each_precision_carries_its_95_percent_wilson_interval_which_narrows_with_more_reviews():
+    # 18 of 20 accepted in the top bin, 180 of 200 from the next one up: the same 90%, told apart.
+    top = CONFIDENCE_BINS - 1
+    bins = {
+        top: ConfidenceBin(top / CONFIDENCE_BINS, 20, 18, 19.0),
+        top - 1: ConfidenceBin(0.9, 180, 162, 165.0),
+    }
+    high, low = _curve(bins, {}, 200)[::-1][:2]
+    assert (high.threshold, high.reviewed, high.precision) == (top / CONFIDENCE_BINS, 20, 0.9)
+    assert (high.precision_low, high.precision_high) == pytest.approx((0.699, 0.972), abs=0.001)
+    assert (low.reviewed, low.precision) == (200, 0.9)
+    assert (low.precision_low, low.precision_high) == pytest.approx((0.851, 0.934), abs=0.001)
+    assert high.few and not low.few
+
+
+def test_the_auto_accept_page_says_how_many_reviews_a_threshold_rests_on_and_warns_when_few(
+    client, reviewed, make_user
+):
+    admin = make_user("ada")
+    Membership.objects.create(dataset=reviewed, user=admin, role=Role.ADMIN)
+    client.force_login(admin)
+    intent = _intent(reviewed)
+    assert intent.verdicts < FEW_REVIEWS
+    html = client.get(reverse("review:dataset-auto-accept", args=[reviewed.name])).content.decode()
+    assert (
+        f"Only {intent.verdicts} reviews of intent labels: a threshold chosen from so few is a rough guess"
+        in html
+    )
+    top = intent.curve[-1]
+    assert f"{top.precision_low:.0%} to {top.precision_high:.0%}" in html
+    assert f"from {top.reviewed} review" in html  # in the curve's tips
+
+
 def test_reviewers_days_count_verdicts_and_agreement(reviewed):
     (day,) = review_activity(reviewed)
     assert day.verdicts == LabelReview.objects.count()
@@ -124,6 +166,14 @@ def test_failures_of_logs_spanning_decades_come_by_year():
     failures = failure_quality(_spread_over(["2001-05-02", "2026-11-30"]))
     assert failures.period == "year"
     assert failures.periods == ["2001", "2026"]
+
+
+def test_the_quality_page_compares_the_evaluations_the_model_page_lists(client, reviewed, reviewer):
+    """Whoever recorded them (a job, the evaluate command, a recipe, the demo's foreground set-up)."""
+    client.force_login(reviewer)
+    html = client.get(reverse("review:agreement", args=[reviewed.name])).content.decode()
+    assert "No model has been evaluated on this dataset yet" not in html
+    assert "labeller-v1" in html and "labeller-v2" in html
 
 
 def test_two_model_versions_are_compared_on_the_same_gold(reviewed):

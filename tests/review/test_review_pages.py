@@ -167,6 +167,23 @@ def test_an_admin_settles_a_disagreement_on_the_adjudication_page(
     assert Adjudication.objects.get().resolved_by == dataset_admin
 
 
+@pytest.mark.parametrize(
+    ("required", "said"),
+    [
+        (1, "this dataset asks for one review per label, so only labels reviewed while it asked for more"),
+        (2, "Labels whose independent reviews disagree (this dataset asks for 2 reviews per label)."),
+        (3, "(this dataset asks for 3 reviews per label)."),
+    ],
+)
+def test_the_adjudication_page_says_how_many_reviews_a_label_needs_in_words_that_fit_the_number(
+    client, dataset, dataset_admin, required, said
+):
+    dataset_required_reviews_set(dataset=dataset, required_reviews=required)
+    client.force_login(dataset_admin)
+    html = client.get(reverse("review:adjudication", args=[dataset.name])).content.decode()
+    assert said in html and "whose 1 independent" not in html
+
+
 def test_only_admins_adjudicate_and_set_the_reviews_per_label(client, dataset, reviewer, dataset_admin):
     client.force_login(reviewer)
     assert client.get(reverse("review:adjudication", args=[dataset.name])).status_code == 403

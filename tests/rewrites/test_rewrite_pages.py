@@ -30,7 +30,7 @@ def test_the_page_lists_proposals_with_their_evidence_and_counts(client, dataset
     page = client.get(reverse("rewrites:rewrite-pairs", args=[dataset.name]))
     assert page.status_code == 200 and page.context["counts"]["proposed"] == 1
     html = page.content.decode()
-    assert reverse("annotations:dialogue-detail", args=[dataset.name, dialogue.pk]) in html
+    assert reverse("annotations:dialogue-detail", args=[dataset.name, dialogue.external_id]) in html
     assert not page.context["may_review"]
     assert (
         client.post(

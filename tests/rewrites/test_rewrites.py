@@ -179,12 +179,12 @@ def test_an_accepted_pair_labels_its_evidence_turns_and_the_export_carries_them(
 
 def test_a_cancelled_mining_job_stops_reading_and_writes_no_pair(rephrased, dataset_admin, monkeypatch):
     monkeypatch.setattr(rewrites_services, "CHECK_EVERY", 1)
-    job = rewrites_services.rewrites_mine_job_create(
+    job = rewrites_services.mine_rewrites_job_create(
         dataset=rephrased, user=dataset_admin, options=MiningOptions(min_support=1)
     )
     Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, cancel_requested=True)
     job.refresh_from_db()
-    finished = rewrites_services.rewrites_mine_job_run(job=job)
+    finished = rewrites_services.mine_rewrites_job_run(job=job)
     assert finished.status == Job.Status.CANCELLED
     assert finished.result == {"dialogues_read": 1, "pairs_written": 0}
     assert not RewritePair.objects.filter(dataset=rephrased).exists()

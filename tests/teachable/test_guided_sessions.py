@@ -29,7 +29,7 @@ def test_a_session_asks_confirms_and_stores_each_answer(people, session) -> None
     turn = _say(session, "definitely the golden state warriors")
     assert (turn["status"], turn["prompt"]) == (
         "confirming",
-        "So you like Golden State Warriors. Is that right?",
+        "So you follow Golden State Warriors. Is that right?",
     )
     turn = _say(session, "yes")
     assert turn["question"]["key"] == "city"
@@ -42,6 +42,45 @@ def test_a_session_asks_confirms_and_stores_each_answer(people, session) -> None
         ("genre", "jazz"),
         ("team", "Golden State Warriors"),
     ]
+
+
+def test_the_transcript_keeps_the_question_each_answer_answered_in_words_that_fit_it(session) -> None:
+    turn = _say(session, "the giants", "new york", "yes", "springfield", "missouri", "no", "skip")
+    assert [(entry["question"], entry["answer"]) for entry in turn["transcript"]] == [
+        ("Which sports team do you follow?", "the giants"),
+        ("Which one do you mean: New York Giants or San Francisco Giants?", "new york"),
+        ("So you follow New York Giants. Is that right?", "yes"),
+        ("Which city do you live in?", "springfield"),
+        ("Which one do you mean: Springfield, IL or Springfield, MA or Springfield, MO?", "missouri"),
+        ("So you live in Springfield, MO. Is that right?", "no"),
+        ("Let's try again. Which city do you live in?", "skip"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("answer", "understood"),
+    [("oh definitely sushi", "japanese"), ("pizza mostly", "italian"), ("tacos", "mexican")],
+)
+def test_a_food_question_answered_with_a_dish_resolves_to_its_cuisine(session, answer, understood) -> None:
+    turn = _say(session, "skip", "skip", answer)
+    assert turn["prompt"] == f"So you like {understood} food. Is that right?"
+
+
+def test_a_dish_of_two_cuisines_is_asked_back_as_a_choice(session) -> None:
+    assert _say(session, "skip", "skip", "curry")["choices"] == ["indian", "thai"]
+
+
+def test_a_question_without_its_own_confirmation_says_you_like(people) -> None:
+    question_set_save(
+        dataset=people,
+        name="drinks",
+        domain="food",
+        questions=[QuestionInput("cuisine", "Where do you like to eat?", catalogue="cuisine")],
+    )
+    session = guided_session_start(
+        dataset=people, user_key="u1", question_set=question_set_get(people, "drinks")
+    )
+    assert _say(session, "greek")["prompt"] == "So you like greek. Is that right?"
 
 
 def test_a_shared_name_is_asked_back_as_a_choice(people, session) -> None:

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from annotations.formats.importing import ImportSource, import_dialogues
+from annotations.models import Label, LabelKind, LabelSource, LabelStatus, Turn
 from jobs.models import Job
 from selflearn_site.exceptions import ApplicationError
 from teachable.matching import CatalogueIndex, Entity, Rule
@@ -10,12 +12,13 @@ from teachable.models import TeachableMoment
 from teachable.moments import dialogue_moments
 from teachable.selectors import known_preferences
 from teachable.services import (
+    find_moments_job_create,
     moment_confirm,
     moment_dismiss,
-    moments_find_job_create,
     resolution_rules_set,
     teachable_dataset_prepare,
 )
+from teachable.services.moments import moments_find
 
 RULES = [Rule("weather_query", "place_name", "weather", "city", "city")]
 CITIES = {
@@ -82,10 +85,66 @@ def test_a_request_restated_and_never_served_is_a_failed_chain() -> None:
 
 def test_no_reaction_no_speaker_or_no_rule_means_no_moment() -> None:
     assert dialogue_moments(_dialogue(_turn("t1", "what's the weather")), RULES, CITIES) == []
+    # Speech not meant for the assistant (its label's intent is null), though the assistant acted on it.
+    false_wake = _dialogue(
+        _turn("t1", "put your shoes on", barge_in=True), labels={"turns": {"t1": {"intent": None}}}
+    )
+    assert dialogue_moments(false_wake, RULES, CITIES) == []
     silent = {**_dialogue(_turn("t1", "what's the weather", feedback="negative")), "user_id": None}
     assert dialogue_moments(silent, RULES, CITIES) == []
     music = _dialogue({"id": "t1", "utterance": "play music", "intent": "play_music", "feedback": "negative"})
     assert dialogue_moments(music, RULES, CITIES) == []
+
+
+RICHMOND = {
+    "city": CatalogueIndex(
+        [
+            Entity(3, "Richmond, CA", ("richmond", "richmond california")),
+            Entity(4, "Richmond, VA", ("richmond",)),
+        ]
+    )
+}
+
+
+def _richmond(turn_id: str, utterance: str, **fields) -> dict:
+    start = utterance.index("richmond")
+    return _turn(
+        turn_id, utterance, slots=[{"start": start, "end": start + 8, "type": "place_name"}], **fields
+    )
+
+
+def test_one_episode_said_four_ways_is_one_moment_with_every_turn_as_evidence() -> None:
+    # As the demo's sim-7-000190: one goal, each attempt restating the one before.
+    turns = (
+        _turn("t1", "play some music", intent="play_music"),
+        _richmond("t2", "what is the weather forecast for richmond"),
+        _richmond("t3", "what's the weather like in richmond", feedback="negative"),
+        _richmond("t4", "one is richmond weather"),
+        _richmond("t5", "what is richmond weather"),
+        _richmond("t6", "how is the traffic in richmond"),  # another goal: a moment of its own
+    )
+    labels = {
+        "turns": {"t3": {"rephrase_of": "t2"}, "t4": {"rephrase_of": "t3"}, "t5": {"rephrase_of": "t4"}},
+        "goals": [{"turns": ["t1"]}, {"turns": ["t2", "t3", "t4", "t5"]}, {"turns": ["t6"]}],
+    }
+    moment, other = dialogue_moments(_dialogue(*turns, labels=labels), RULES, RICHMOND)
+    assert (other.turn_id, other.episode) == ("t6", ("t6",))
+    assert (moment.kind, moment.turn_id, moment.candidates) == (
+        "ambiguous_entity",
+        "t2",
+        ("Richmond, CA", "Richmond, VA"),
+    )
+    assert [turn["id"] for turn in moment.evidence["turns"]] == ["t2", "t3", "t4", "t5"]
+    assert moment.episode == ("t2", "t3", "t4", "t5")
+
+
+def test_a_repeat_straight_after_is_the_same_episode() -> None:
+    turns = (
+        _turn("t1", "what's the weather", timestamp="2026-11-02T08:00:00Z"),
+        _turn("t2", "what's the weather", timestamp="2026-11-02T08:00:20Z", feedback="negative"),
+    )
+    (moment,) = dialogue_moments(_dialogue(*turns), RULES, CITIES)
+    assert (moment.kind, moment.episode) == ("repeat", ("t1", "t2"))
 
 
 @pytest.fixture
@@ -109,12 +168,12 @@ def test_the_job_finds_each_moment_once_and_a_confirmed_one_teaches_the_preferen
     logged, reviewer, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        job = moments_find_job_create(dataset=logged, user=reviewer)
+        job = find_moments_job_create(dataset=logged, user=reviewer)
     job.refresh_from_db()
     assert job.status == Job.Status.SUCCEEDED, job.error
     assert job.result == {"dialogues": 2, "moments_found": 2, "moments_new": 2}
     with django_capture_on_commit_callbacks(execute=True):
-        again = moments_find_job_create(dataset=logged, user=reviewer)
+        again = find_moments_job_create(dataset=logged, user=reviewer)
     again.refresh_from_db()
     assert again.result["moments_new"] == 0
     assert TeachableMoment.objects.count() == 2
@@ -135,8 +194,61 @@ def test_the_job_finds_each_moment_once_and_a_confirmed_one_teaches_the_preferen
 
 
 @pytest.mark.django_db
+def test_a_rerun_finds_nothing_new_where_the_episode_has_its_moment_on_another_turn(logged, reviewer):
+    # d1's two turns are one goal; an earlier run, on other labels, had put its moment on the second.
+    dialogue = logged.dialogues.get(external_id="d1")
+    now = timezone.now()
+    Label.objects.create(
+        dialogue=dialogue,
+        kind=LabelKind.GOAL_SEGMENTS,
+        value=[{"turns": ["t1", "t2"]}],
+        status=LabelStatus.GOLD,
+        source_type=LabelSource.IMPORT,
+        created_at=now,
+        updated_at=now,
+    )
+    turn = Turn.objects.get(dialogue=dialogue, external_id="t2")
+    TeachableMoment.objects.create(
+        dataset=logged, user_key="u1", turn=turn, kind="repeat", domain="weather", key="city", question="?"
+    )
+    assert moments_find(dataset=logged)["moments_new"] == 1  # d2's: d1's episode has its moment
+    assert TeachableMoment.objects.filter(turn__dialogue__external_id="d1").count() == 1
+
+
+@pytest.mark.django_db
+def test_teaching_one_moment_settles_the_persons_other_moments_it_answers(logged, reviewer):
+    def moment(
+        dialogue: str, kind: str, *, user: str = "u1", key: str = "city", candidates=()
+    ) -> TeachableMoment:
+        return TeachableMoment.objects.create(
+            dataset=logged,
+            user_key=user,
+            turn=Turn.objects.get(dialogue__external_id=dialogue, external_id="t1"),
+            kind=kind,
+            domain="weather" if key == "city" else "sports",
+            key=key,
+            question="?",
+            candidates=list(candidates),
+        )
+
+    taught = moment("d1", "repeat")
+    implicit = moment("d2", "repeat")
+    offered = moment("d1", "ambiguous_entity", candidates=["Springfield, IL", "Springfield, MO"])
+    not_offered = moment("d2", "ambiguous_entity", candidates=["Portland, OR", "Portland, ME"])
+    other_key = moment("d1", "barge_in", key="team")
+    someone_else = moment("d2", "barge_in", user="u2")
+    moment_confirm(moment=taught, value="springfield missouri", actor=reviewer)
+    status = dict(TeachableMoment.objects.values_list("pk", "status"))
+    assert status[implicit.pk] == status[offered.pk] == "confirmed"
+    assert status[not_offered.pk] == status[other_key.pk] == status[someone_else.pk] == "open"
+    preference = TeachableMoment.objects.get(pk=taught.pk).preference
+    assert preference is not None and preference.value == "Springfield, MO"
+    assert TeachableMoment.objects.get(pk=offered.pk).preference == preference
+
+
+@pytest.mark.django_db
 def test_a_dataset_without_rules_has_no_moments_to_find(logged, reviewer):
     resolution_rules_set(dataset=logged, rules=[])
     with pytest.raises(ApplicationError, match="no resolution rules"):
-        moments_find_job_create(dataset=logged, user=reviewer)
+        find_moments_job_create(dataset=logged, user=reviewer)
     assert not Job.objects.exists()

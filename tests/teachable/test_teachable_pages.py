@@ -202,6 +202,34 @@ def test_a_moment_is_found_from_the_people_page_and_taught_from_the_persons(
     assert list(client.get(_person_url(people)).context["moments"]) == []
 
 
+def test_an_ambiguous_answer_to_a_moment_is_asked_back_beside_it_and_keeps_what_was_typed(
+    client, people, reviewer
+):
+    from annotations.models import Turn
+    from teachable.models import TeachableMoment
+
+    moment = TeachableMoment.objects.create(
+        dataset=people,
+        user_key="u1",
+        turn=Turn.objects.get(dialogue__external_id="d2"),
+        kind="barge_in",
+        domain="weather",
+        key="city",
+        question="Which city should I use when you ask “what's the weather”?",
+    )
+    client.force_login(reviewer)
+    response = client.post(
+        _person_url(people), {"action": "moment-confirm", "moment": moment.pk, "value": "springfield"}
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'value="springfield"' in html and 'aria-invalid="true"' in html
+    assert "“springfield” could be Springfield, IL or Springfield, MA or Springfield, MO; say which." in html
+    assert "value:" not in html
+    moment.refresh_from_db()
+    assert moment.status == "open" and not Preference.objects.exists()
+
+
 def test_a_statement_learned_from_the_logs_links_to_the_turn_that_said_it(client, people, viewer):
     from teachable.services import preferences_learn_from_labels
 
@@ -209,5 +237,5 @@ def test_a_statement_learned_from_the_logs_links_to_the_turn_that_said_it(client
     preferences_learn_from_labels(dataset=people)
     client.force_login(viewer)
     page = client.get(_person_url(people)).content.decode()
-    link = reverse("annotations:dialogue-detail", args=[people.name, turn.dialogue_id]) + "#turn-t1"
+    link = reverse("annotations:dialogue-detail", args=[people.name, turn.dialogue.external_id]) + "#turn-t1"
     assert "Golden State Warriors" in page and link in page

@@ -28,7 +28,7 @@ def model_named(name: str) -> ModelVersion:
 
 def follow_job(job: Job, *, stdout, show_progress: bool = True, poll_seconds: float = 0.5) -> Job:
     """Show a job's progress until it ends; raise CommandError if it failed."""
-    with tqdm(total=job.progress_total, desc=job.get_kind_display(), disable=not show_progress) as bar:
+    with tqdm(total=job.progress_total, desc=job.kind, disable=not show_progress) as bar:
         while True:
             job.refresh_from_db()
             bar.total = job.progress_total

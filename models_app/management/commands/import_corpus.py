@@ -9,8 +9,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from annotations.formats.importing import DuplicatePolicy, ImportOptions, ImportSource, import_dialogues
-from annotations.services import dataset_get_or_create
+from annotations.formats.importing import DuplicatePolicy, ImportOptions, ImportSource
+from annotations.services import dataset_import_file
 from models_app.recipes.corpora import CORPORA, SPLITS, CorpusError, corpus_dialogues
 from selflearn_site.exceptions import ApplicationError
 
@@ -51,9 +51,11 @@ class Command(BaseCommand):
                 with path.open("w", encoding="utf-8") as out:
                     for dialogue in corpus_dialogues(corpus, data_dir, split):
                         out.write(json.dumps(dialogue, ensure_ascii=False) + "\n")
-                report = import_dialogues(
+                # Through the service the other imports take: a dataset made here goes again if the
+                # import fails, and the one imported into is counted.
+                report = dataset_import_file(
+                    name=dataset,
                     source=ImportSource(name=f"{corpus}/{split}", open=lambda: path.open("rb")),
-                    dataset=dataset_get_or_create(name=dataset),
                     options=ImportOptions(on_duplicate=on_duplicate),
                 )
             except (CorpusError, ApplicationError) as error:

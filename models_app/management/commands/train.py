@@ -70,7 +70,7 @@ class Command(BaseCommand):
             train_config.max_seconds = options["max_minutes"] * 60
         if options["unlabelled_dataset"]:
             train_config.self_training_epochs = options["self_training_epochs"] or 1
-        model_config = ModelConfig()
+        model_config = ModelConfig.for_preset(options["preset"])
         if options["encoder"]:
             model_config.encoder = options["encoder"]
         if options["context_fields"]:

@@ -5,7 +5,8 @@ export function byId(id) {
   return document.getElementById(id);
 }
 
-// Attributes: `text` sets the text, `className` the class; null, undefined and false are left out.
+// Attributes: `text` sets the text, `className` the class; null, undefined and false are left out. No
+// style attribute: the Content-Security-Policy refuses it, so looks are classes in the stylesheets.
 // Children: nodes or strings; null and undefined are skipped.
 export function el(tag, attrs, children) {
   const node = document.createElement(tag);
@@ -13,8 +14,6 @@ export function el(tag, attrs, children) {
     const value = attrs[key];
     if (key === "text") node.textContent = value;
     else if (key === "className") node.className = value;
-    // The Content-Security-Policy forbids style attributes; properties set through the CSSOM are fine.
-    else if (key === "style") setStyle(node, value);
     else if (value !== null && value !== undefined && value !== false) node.setAttribute(key, value);
   });
   (children || []).forEach((child) => {
@@ -22,13 +21,6 @@ export function el(tag, attrs, children) {
     node.append(typeof child === "string" ? document.createTextNode(child) : child);
   });
   return node;
-}
-
-function setStyle(node, declarations) {
-  String(declarations).split(";").forEach((declaration) => {
-    const colon = declaration.indexOf(":");
-    if (colon > 0) node.style.setProperty(declaration.slice(0, colon).trim(), declaration.slice(colon + 1).trim());
-  });
 }
 
 export function focusOn(node) {

@@ -48,7 +48,9 @@ function utteranceOf(turn) {
     const end = mode.words[mode.to].end;
     utterance.append(turn.utterance.slice(0, start), el("mark", { className: "span-pick", text: turn.utterance.slice(start, end) }), turn.utterance.slice(end));
   } else if (turn.utterance) {
-    highlight(turn.utterance, shownValue(turn.pk, "slots", []), true).forEach((part) => utterance.append(part));
+    highlight(turn.utterance, shownValue(turn.pk, "slots", []), true).forEach((part) => {
+      utterance.append(part);
+    });
   } else {
     utterance.append(el("span", { className: "muted", text: "(nothing heard)" }));
   }
@@ -144,7 +146,7 @@ export function render() {
   root.replaceChildren();
   const segmentation = segmentationItem(goals);
   if (segmentation) root.append(segmentation);
-  bandsOf(goals).forEach((band) => root.append(bandItem(band, goals)));
+  root.append(...bandsOf(goals).map((band) => bandItem(band, goals)));
   renderStatus();
   restoreFocus(focus);
 }

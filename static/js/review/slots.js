@@ -2,8 +2,10 @@
 
 import { el } from "./dom.js";
 
-// The same hue per slot type as the server's slot_hue template filter (CRC32 of the name, modulo 360),
-// so a type has one colour on every page.
+// The same colour per slot type as the server's slot_hue template filter (CRC32 of the name, modulo the
+// 24 hues of the `.slot-hue-N` classes in selflearn.css), so a type has one colour on every page. A class,
+// not a style attribute: the Content-Security-Policy refuses those.
+const HUES = 24;
 const CRC_TABLE = (() => {
   const table = [];
   for (let n = 0; n < 256; n++) {
@@ -14,11 +16,15 @@ const CRC_TABLE = (() => {
   return table;
 })();
 
-export function slotHue(name) {
+function slotHue(name) {
   const bytes = new TextEncoder().encode(String(name));
   let crc = 0xFFFFFFFF;
   for (let i = 0; i < bytes.length; i++) crc = CRC_TABLE[(crc ^ bytes[i]) & 0xFF] ^ (crc >>> 8);
-  return ((crc ^ 0xFFFFFFFF) >>> 0) % 360;
+  return ((crc ^ 0xFFFFFFFF) >>> 0) % HUES;
+}
+
+function hueClass(name) {
+  return "slot-hue-" + slotHue(name);
 }
 
 // The spans that can be drawn: whole, in order, inside the text, not overlapping (with their index).
@@ -48,7 +54,7 @@ export function highlight(text, spans, interactive) {
     const value = span.value !== undefined && span.value !== covered ? " = " + span.value : "";
     parts.push(text.slice(cursor, span.start));
     parts.push(el("mark", {
-      className: "slot", style: "--slot-hue: " + slotHue(type), title: type + value + " (" + covered + ")",
+      className: "slot " + hueClass(type), title: type + value + " (" + covered + ")",
       "data-span": interactive ? String(item.index) : null, tabindex: interactive ? "-1" : null,
     }, [covered, el("span", { className: "slot-type", "data-skip": "", text: type })]));
     cursor = span.end;
@@ -58,7 +64,7 @@ export function highlight(text, spans, interactive) {
 }
 
 export function slotChip(span, utterance) {
-  return el("span", { className: "slot-chip", style: "--slot-hue: " + slotHue(span.type) }, [
+  return el("span", { className: "slot-chip " + hueClass(span.type) }, [
     el("b", { text: span.type }), " " + (utterance ? utterance.slice(span.start, span.end) : ""),
   ]);
 }

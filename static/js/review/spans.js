@@ -25,7 +25,7 @@ function selectionIn(turn) {
     before.setStart(container, 0);
     before.setEnd(node, at);
     const fragment = before.cloneContents();
-    fragment.querySelectorAll("[data-skip]").forEach((tag) => tag.remove());
+    for (const tag of fragment.querySelectorAll("[data-skip]")) tag.remove();
     return fragment.textContent.length;
   }
   let start = offset(range.startContainer, range.startOffset);

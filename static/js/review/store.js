@@ -14,7 +14,7 @@ export const state = {
   spanMode: null, // choosing a slot span word by word: { turn, words, from, to }
 };
 
-let kinds = {}; // kind -> { kind, name, target }
+const kinds = {}; // kind -> { kind, name, target }
 let underReviewIds = []; // as the server's latest answer listed them
 let underReview = {}; // "turnPk:kind" -> the label under review there
 

@@ -40,6 +40,7 @@ def _span(utterance: str, text: str, slot_type: str) -> dict[str, Any]:
 def handmade_dialogues() -> list[dict[str, Any]]:
     """Four dialogues in FORMAT.md with every label kind: failures of several kinds, rephrases,
     defects, goals that succeed and fail, and a false wake in no goal."""
+    # Long: the four dialogues themselves, as data.
     song = "play purple haze by jimi hendrix"
     song2 = "play purple haze by jimi hendrix please"
     weather = "what is the weather tomorrow"

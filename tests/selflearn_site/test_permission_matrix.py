@@ -22,7 +22,9 @@ from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 
 from annotations.models import Dialogue, Label, LabelKind, LabelSource, Role
+from annotations.services import IMPORT_JOB
 from jobs.models import Job
+from models_app.job_services import LABEL_JOB
 from models_app.models import ModelVersion
 from review.services.decisions import DecisionInput, review_decide
 from rewrites.models import RewriteBlock, RewritePair
@@ -118,8 +120,9 @@ MATRIX = [
     Row("POST", "/api/datasets/{name}/evaluation-jobs/", Role.REVIEWER, 202, {"model": "labeller-v1"}),
     Row("GET", "/api/jobs/", SIGNED_IN, 200),
     Row("GET", "/api/jobs/{id}/", Role.VIEWER, 200, target="job"),
-    # Cancel and resume: whoever started the job, or an admin of its dataset (nobody started these).
+    # Cancel and retry: whoever started the job, or an admin of its dataset (nobody started these).
     Row("POST", "/api/jobs/{id}/cancel/", Role.ADMIN, 200, target="job"),
+    Row("POST", "/api/jobs/{id}/retry/", Role.ADMIN, 200, target="failed_job"),
     Row("POST", "/api/jobs/{id}/resume/", Role.ADMIN, 200, target="failed_job"),
     # Teaching: viewers read, reviewers teach, admins edit question sets and rules and forget people.
     Row(
@@ -230,8 +233,8 @@ def expected_status(row: Row, person: str) -> int:
 
 @pytest.fixture
 def world(dataset, dataset_admin, reviewer, viewer, stranger, labelled) -> dict[str, Any]:
-    pending = Job.objects.create(kind=Job.Kind.IMPORT, dataset=dataset)
-    failed = Job.objects.create(kind=Job.Kind.LABEL, status=Job.Status.FAILED, dataset=dataset)
+    pending = Job.objects.create(kind=IMPORT_JOB, dataset=dataset)
+    failed = Job.objects.create(kind=LABEL_JOB, status=Job.Status.FAILED, dataset=dataset)
     dialogue = Dialogue.objects.filter(dataset=dataset).order_by("pk").first()
     # The model's slots proposal on the first turn: open for review, at revision 1.
     proposal = Label.objects.get(

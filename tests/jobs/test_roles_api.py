@@ -11,6 +11,7 @@ from annotations.models import Dataset, Membership, Role
 from annotations.services import membership_remove
 from jobs.models import Job
 from models_app import job_services
+from models_app.job_services import LABEL_JOB
 from models_app.models import ModelVersion
 
 pytestmark = pytest.mark.django_db
@@ -75,17 +76,17 @@ def test_a_job_is_hidden_from_those_who_do_not_belong_to_every_dataset_it_reads(
     assert api.get(f"/api/jobs/{job.pk}/").status_code == 200
 
 
-def test_a_member_removed_from_a_dataset_can_no_longer_read_cancel_or_resume_its_jobs(
+def test_a_member_removed_from_a_dataset_can_no_longer_read_cancel_or_retry_its_jobs(
     api, dataset, dataset_admin, reviewer
 ):
-    job = Job.objects.create(kind=Job.Kind.LABEL, dataset=dataset, created_by=reviewer, status="failed")
+    job = Job.objects.create(kind=LABEL_JOB, dataset=dataset, created_by=reviewer, status="failed")
     job.reads.set([dataset])
     membership_remove(dataset=dataset, user=reviewer)
 
     api.force_authenticate(reviewer)
     assert api.get(f"/api/jobs/{job.pk}/").status_code == 404
     assert api.post(f"/api/jobs/{job.pk}/cancel/").status_code == 404
-    assert api.post(f"/api/jobs/{job.pk}/resume/").status_code == 404
+    assert api.post(f"/api/jobs/{job.pk}/retry/").status_code == 404
     assert api.get("/api/jobs/").json()["count"] == 0
     job.refresh_from_db()
     assert job.status == "failed"
@@ -94,7 +95,7 @@ def test_a_member_removed_from_a_dataset_can_no_longer_read_cancel_or_resume_its
 def test_a_member_demoted_below_the_role_a_job_needs_can_no_longer_cancel_the_job_they_started(
     api, dataset, dataset_admin, reviewer
 ):
-    job = Job.objects.create(kind=Job.Kind.LABEL, dataset=dataset, created_by=reviewer)
+    job = Job.objects.create(kind=LABEL_JOB, dataset=dataset, created_by=reviewer)
     job.reads.set([dataset])
     Membership.objects.filter(dataset=dataset, user=reviewer).update(role=Role.VIEWER)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from annotations.models import Dataset, Dialogue, Label, LabelKind, LabelStatus, Membership, Role
+from annotations.services import IMPORT_JOB
 from jobs.models import Job
 from review.models import Adjudication, AutoAcceptRule, DialogueReviewState
 from review.services.adjudication import dataset_required_reviews_set
@@ -111,7 +112,7 @@ def test_lowering_the_reviews_needed_settles_the_labels_that_now_have_enough_ver
 
 
 def test_deleting_a_dataset_takes_everything_in_it(api, dataset, dataset_admin, labelled):
-    Job.objects.create(kind=Job.Kind.IMPORT, dataset=dataset)
+    Job.objects.create(kind=IMPORT_JOB, dataset=dataset)
     other = Dataset.objects.create(name="other")
     api.force_authenticate(dataset_admin)
     assert api.delete(URL).status_code == 204

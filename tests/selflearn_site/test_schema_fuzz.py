@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from accounts.services import api_token_create
 from annotations.models import Dialogue, Label
 from jobs.models import Job
+from models_app.job_services import LABEL_JOB
 from models_app.models import ModelVersion
 from tests.annotations.page_helpers import make_dialogue
 
@@ -43,9 +44,7 @@ def cast(db, dataset, dataset_admin, reviewer, viewer) -> dict:
     """The dataset with two labelled dialogues, a model version and jobs, and the admin's API key."""
     make_dialogue(dataset, "d1", ["play purple haze", "louder please"], author=reviewer)
     make_dialogue(dataset, "d2", ["what is the weather in paris"])
-    Job.objects.create(
-        kind=Job.Kind.LABEL, status=Job.Status.FAILED, dataset=dataset, created_by=dataset_admin
-    )
+    Job.objects.create(kind=LABEL_JOB, status=Job.Status.FAILED, dataset=dataset, created_by=dataset_admin)
     _, key = api_token_create(user=dataset_admin, name="fuzz")
     return {
         "key": key,

@@ -9,7 +9,9 @@ import pytest
 from django.utils import timezone
 
 from annotations.models import Dataset, Membership, Role
+from annotations.services import IMPORT_JOB
 from jobs.models import Job, JobChunk
+from models_app.job_services import EVALUATE_JOB, LABEL_JOB
 from models_app.models import ModelVersion
 
 pytestmark = pytest.mark.django_db
@@ -83,13 +85,13 @@ def test_a_reviewer_starts_an_evaluation(api, dataset, reviewer, model_version):
     api.force_authenticate(reviewer)
     response = api.post(URL + "evaluation-jobs/", {"model": "demo"}, format="json")
     assert response.status_code == 202
-    assert Job.objects.get().kind == Job.Kind.EVALUATE
+    assert Job.objects.get().kind == EVALUATE_JOB
 
 
 def test_the_job_status_has_progress_rate_eta_and_chunks(api, dataset, viewer):
     started = timezone.now() - timedelta(seconds=10)
     job = Job.objects.create(
-        kind=Job.Kind.LABEL,
+        kind=LABEL_JOB,
         status=Job.Status.RUNNING,
         dataset=dataset,
         progress_done=100,
@@ -112,9 +114,9 @@ def test_the_job_status_has_progress_rate_eta_and_chunks(api, dataset, viewer):
 
 
 def test_the_job_list_filters_by_status_kind_and_dataset(api, dataset, viewer):
-    Job.objects.create(kind=Job.Kind.IMPORT, dataset=dataset, status=Job.Status.SUCCEEDED)
-    Job.objects.create(kind=Job.Kind.LABEL, dataset=dataset)
-    Job.objects.create(kind=Job.Kind.LABEL, dataset=Dataset.objects.create(name="secret"))
+    Job.objects.create(kind=IMPORT_JOB, dataset=dataset, status=Job.Status.SUCCEEDED)
+    Job.objects.create(kind=LABEL_JOB, dataset=dataset)
+    Job.objects.create(kind=LABEL_JOB, dataset=Dataset.objects.create(name="secret"))
     api.force_authenticate(viewer)
     assert api.get("/api/jobs/").json()["count"] == 2
     assert [row["kind"] for row in api.get("/api/jobs/?kind=label").json()["results"]] == ["label"]
@@ -124,8 +126,8 @@ def test_the_job_list_filters_by_status_kind_and_dataset(api, dataset, viewer):
 
 
 def test_cancelling_a_pending_job_ends_it_and_a_running_one_is_asked_to_stop(api, dataset, dataset_admin):
-    pending = Job.objects.create(kind=Job.Kind.LABEL, dataset=dataset)
-    running = Job.objects.create(kind=Job.Kind.LABEL, dataset=dataset, status=Job.Status.RUNNING)
+    pending = Job.objects.create(kind=LABEL_JOB, dataset=dataset)
+    running = Job.objects.create(kind=LABEL_JOB, dataset=dataset, status=Job.Status.RUNNING)
     api.force_authenticate(dataset_admin)
     assert api.post(f"/api/jobs/{pending.pk}/cancel/").json()["status"] == "cancelled"
     body = api.post(f"/api/jobs/{running.pk}/cancel/").json()
@@ -133,24 +135,30 @@ def test_cancelling_a_pending_job_ends_it_and_a_running_one_is_asked_to_stop(api
 
 
 def test_the_person_who_started_a_job_may_cancel_it_without_being_admin(api, dataset, reviewer):
-    job = Job.objects.create(kind=Job.Kind.LABEL, dataset=dataset, created_by=reviewer)
+    job = Job.objects.create(kind=LABEL_JOB, dataset=dataset, created_by=reviewer)
     api.force_authenticate(reviewer)
     assert api.post(f"/api/jobs/{job.pk}/cancel/").status_code == 200
 
 
-def test_resuming_a_job_that_cannot_resume_is_a_conflict(api, dataset, dataset_admin):
-    job = Job.objects.create(kind=Job.Kind.LABEL, dataset=dataset, status=Job.Status.SUCCEEDED)
+def test_retrying_a_job_that_did_not_fail_is_a_conflict(api, dataset, dataset_admin):
+    job = Job.objects.create(kind=LABEL_JOB, dataset=dataset, status=Job.Status.SUCCEEDED)
     api.force_authenticate(dataset_admin)
-    response = api.post(f"/api/jobs/{job.pk}/resume/")
+    response = api.post(f"/api/jobs/{job.pk}/retry/")
     assert response.status_code == 409
-    assert "resumed" in response.json()["detail"]
+    assert "Only a failed or cancelled job can be retried" in response.json()["detail"]
 
 
-def test_resuming_a_failed_labelling_job_runs_its_unfinished_chunks(api, dataset, dataset_admin):
-    job = Job.objects.create(kind=Job.Kind.LABEL, dataset=dataset, status=Job.Status.FAILED)
+def test_resume_is_the_same_operation_as_retry(api, dataset, dataset_admin):
+    job = Job.objects.create(kind=LABEL_JOB, dataset=dataset, status=Job.Status.SUCCEEDED)
+    api.force_authenticate(dataset_admin)
+    assert "can be retried" in api.post(f"/api/jobs/{job.pk}/resume/").json()["detail"]
+
+
+def test_retrying_a_failed_labelling_job_runs_its_unfinished_chunks(api, dataset, dataset_admin):
+    job = Job.objects.create(kind=LABEL_JOB, dataset=dataset, status=Job.Status.FAILED)
     JobChunk.objects.create(job=job, index=0, status=JobChunk.Status.DONE)
     JobChunk.objects.create(job=job, index=1, status=JobChunk.Status.FAILED, error="boom")
     api.force_authenticate(dataset_admin)
-    body = api.post(f"/api/jobs/{job.pk}/resume/").json()
+    body = api.post(f"/api/jobs/{job.pk}/retry/").json()
     assert body["status"] == "running"
     assert body["chunks"] == {"pending": 1, "done": 1, "failed": 0, "cancelled": 0}

@@ -1,6 +1,7 @@
-"""The bad inputs of issue 16, each sent the way an attacker or an unlucky operator would: none may
-answer 5xx, leave a job running, or leave anything written (no dialogue, no stored upload, no empty
-dataset). Limits are set small here so that each case costs little; the refusals name the line."""
+"""Bad inputs, each sent the way an attacker or an unlucky operator would: none may answer 5xx, leave a
+job running, or leave anything written (no dialogue, no empty dataset; a failed import's upload is
+kept only for a retry). Limits are set small here so that each case costs little; the refusals name
+the line."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import io
 import json
 import os
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -16,12 +18,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from annotations.formats import importing
+from annotations.formats import import_reading
 from annotations.formats.importing import ImportCancelled, ImportSource, import_dialogues
 from annotations.models import Dataset, Dialogue
 from annotations.services import upload_temp_files_sweep
 from jobs.models import Job
-from jobs.services import job_request_cancel
+from jobs.services import job_request_cancel, jobs_housekeeping
+from jobs.tasks import job_run_task
 from tests.factories import dialogue as dialogue_data
 
 pytestmark = pytest.mark.django_db
@@ -45,10 +48,19 @@ def import_over_api(api, admin, body: bytes, name: str = "logs.jsonl", capture=N
     return job
 
 
+def stored_files(settings) -> set[str]:
+    media = Path(settings.MEDIA_ROOT)
+    imports = media / "imports"
+    found = imports.rglob("*") if imports.exists() else ()
+    return {str(path.relative_to(media)) for path in found if path.is_file()}
+
+
 def nothing_left(settings) -> bool:
-    media = Path(settings.MEDIA_ROOT) / "imports"
-    stored = [path for path in media.rglob("*") if path.is_file()] if media.exists() else []
-    return not Dialogue.objects.exists() and not stored
+    """Nothing written, and nothing stored but the uploads of imports that failed or were cancelled,
+    kept for a retry."""
+    ended = Job.objects.filter(status__in=(Job.Status.FAILED, Job.Status.CANCELLED))
+    kept = {job.params.get("file") for job in ended}
+    return not Dialogue.objects.exists() and stored_files(settings) <= kept
 
 
 @pytest.mark.parametrize("levels", [100_000, 950])
@@ -85,7 +97,7 @@ def test_every_page_of_a_dialogue_nested_just_within_the_limit_answers(
 
     pages = [
         reverse("annotations:dataset-detail", args=[dataset.name]),
-        reverse("annotations:dialogue-detail", args=[dataset.name, dialogue.pk]),
+        reverse("annotations:dialogue-detail", args=[dataset.name, dialogue.external_id]),
         reverse("review:review-dialogue", args=[dataset.name, dialogue.pk]),
         f"/api/datasets/{dataset.name}/dialogues/",
         f"/api/datasets/{dataset.name}/dialogues/{dialogue.pk}/",
@@ -133,18 +145,18 @@ def test_a_newline_bomb_is_skipped_a_block_at_a_time_not_a_line_at_a_time(datase
     bomb = gzip.compress(b"\n" * (64 << 20), compresslevel=9)  # ~64 KB on the wire
     source = ImportSource(name="nl.jsonl.gz", open=lambda: io.BytesIO(bomb))
     steps = []
-    pattern = importing._BLANK_LINES
+    pattern = import_reading.BLANK_LINES
 
     class CountingPattern:
         def match(self, *args):
             steps.append(1)
             return pattern.match(*args)
 
-    monkeypatch.setattr(importing, "_BLANK_LINES", CountingPattern())
+    monkeypatch.setattr(import_reading, "BLANK_LINES", CountingPattern())
     report = import_dialogues(source=source, dataset=dataset)
 
     assert report.dialogues == 0
-    assert len(steps) <= 2 * ((64 << 20) // importing.BLOCK_BYTES + 1)
+    assert len(steps) <= 2 * ((64 << 20) // import_reading.BLOCK_BYTES + 1)
 
 
 def test_a_cancel_stops_an_import_in_any_phase_and_writes_nothing(dataset):
@@ -182,13 +194,13 @@ def test_an_import_job_cancelled_while_it_runs_ends_cancelled_within_a_second(
         return original(self, phase, done, total)
 
     monkeypatch.setattr(services.JobProgress, "__call__", cancel_once_running)
-    body = b"\n" * (512 << 20)
+    packed = gzip.compress(b"\n" * (512 << 20), 9)  # made before the clock starts: it is not the import
     started = time.monotonic()
 
     job = import_over_api(
         api,
         dataset_admin,
-        gzip.compress(body, 9),
+        packed,
         name="nl.jsonl.gz",
         capture=django_capture_on_commit_callbacks,
     )
@@ -239,31 +251,48 @@ def test_an_upload_over_the_limit_is_a_400_and_is_not_stored(api, dataset, datas
     assert nothing_left(settings)
 
 
-def test_a_failed_import_removes_its_upload(
+def test_a_failed_import_keeps_its_upload_for_a_retry_until_its_retention_has_passed(
     api, dataset, dataset_admin, settings, django_capture_on_commit_callbacks
 ):
     job = import_over_api(api, dataset_admin, b"not json\n", capture=django_capture_on_commit_callbacks)
-
     assert job.status == Job.Status.FAILED
-    assert nothing_left(settings)
+    assert stored_files(settings) == {job.params["file"]}
+
+    jobs_housekeeping(now=job.finished_at + timedelta(seconds=10), force=True)
+    assert stored_files(settings) == {job.params["file"]}  # within the retention
+
+    after = job.finished_at + timedelta(seconds=settings.SELFLEARN_IMPORT_UPLOAD_RETENTION_SECONDS + 1)
+    assert jobs_housekeeping(now=after, force=True) == {"import": 1}
+    assert stored_files(settings) == set()
+    job.refresh_from_db()
+    assert job.params["upload_removed"] is True
 
 
-def test_an_import_cancelled_while_pending_removes_its_upload(
+def test_an_import_that_succeeds_removes_its_upload(
     api, dataset, dataset_admin, settings, django_capture_on_commit_callbacks
 ):
-    from annotations.tasks import import_dialogues_task
+    body = json.dumps(dialogue_data("ok")).encode() + b"\n"
+    job = import_over_api(api, dataset_admin, body, capture=django_capture_on_commit_callbacks)
 
+    assert job.status == Job.Status.SUCCEEDED
+    assert stored_files(settings) == set()
+
+
+def test_an_import_cancelled_while_pending_runs_no_import_and_keeps_its_upload_for_a_resume(
+    api, dataset, dataset_admin, settings, django_capture_on_commit_callbacks
+):
     api.force_authenticate(dataset_admin)
     with django_capture_on_commit_callbacks(execute=False):
         api.post(IMPORT_URL, {"file": SimpleUploadedFile("a.jsonl", b"{}\n")}, format="multipart")
     job = Job.objects.get()
     job_request_cancel(job=job)
 
-    import_dialogues_task(job.pk)  # the message arrives after the cancel
+    job_run_task(job.pk)  # the message arrives after the cancel
 
     job.refresh_from_db()
     assert job.status == Job.Status.CANCELLED
-    assert nothing_left(settings)
+    assert not Dialogue.objects.exists()
+    assert stored_files(settings) == {job.params["file"]}
 
 
 def test_a_failed_command_line_import_leaves_no_empty_dataset(tmp_path):
