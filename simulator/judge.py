@@ -32,10 +32,9 @@ from simulator.config import SimConfig
 from simulator.corpora import load_all
 from simulator.nlu import WeakNlu
 from simulator.pools import Pools
+from simulator.requests import EXPLICIT_SLOT  # where a rewrite naming an implicit preference puts it
 
 MAX_PLACEMENTS = 64  # ways of placing the values in the words tried before taking the first
-# Where a rewrite that names an implicit preference puts it (the simulator's own explicit rephrases).
-EXPLICIT_SLOT = {"city": "place_name", "team": "sport_team"}
 
 
 @dataclass(frozen=True)
