@@ -57,6 +57,13 @@ class SimConfig:
     guided_qa_rate: float = 0.03  # share of goals where the person asks "learn my preferences"
     teach_after_preference_miss: float = 0.5  # P(person teaches the preference after a wrong implicit one)
 
+    # --- habits (habits.py; the README says where these rates come from) --------------------------
+    habits_per_person: int = 3  # recurring requests per person, on average (one more or less)
+    habit_rate: float = 0.35  # share of a person's goals that are one of their recurring requests
+    preferred_wording_rate: float = 0.85  # P(a recurring request comes in the person's usual words)
+    accent_rate: float = 0.2  # share of people with a name the recogniser keeps mis-hearing
+    accent_mishearing_rate: float = 0.6  # P(it mis-hears that name | that person says it)
+
     # --- the pipeline: each stage's error rate, conditional on the turn reaching that stage ------------
     false_wake_rate: float = 0.06  # P(a false wake precedes a goal); it sits between goals, in none
     asr_error_rate: float = 0.2  # P(ASR changes the words of a request turn)
@@ -66,6 +73,10 @@ class SimConfig:
     specific_entity_factor: float = 0.15  # multiplier on entity_error_rate when the person disambiguated
     result_error_rate: float = 0.12  # P(right reading, wrong or unhelpful answer | everything before right)
     unfulfillable_rate: float = 0.04  # P(nobody could do it; the assistant says so correctly: labelled none)
+    # Which assistant: NLU and entity resolution read the same words the same way (assistant.py), and
+    # this fixes which words those are. Keep it when simulating other people meeting the same assistant
+    # (a rewriter learned from one run's logs is then replayed on another's).
+    assistant_seed: int = 1
 
     # --- how people react to a failure (normalised to sum to 1) ----------------------------------
     reactions: dict[str, float] = field(
@@ -91,6 +102,8 @@ class SimConfig:
             raise ConfigError("max_goals and max_attempts must be >= 1")
         if self.goals_mean < 1:
             raise ConfigError("goals_mean must be >= 1")
+        if self.habits_per_person < 0:
+            raise ConfigError("habits_per_person must be >= 0")
         for f in fields(self):
             value = getattr(self, f.name)
             if f.name.endswith(("_rate", "_share", "_factor")) and not 0.0 <= value <= 1.0:
