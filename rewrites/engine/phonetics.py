@@ -23,9 +23,11 @@ from rapidfuzz.distance import Levenshtein
 MAX_REPLACEMENTS = 3  # served words per misheard one, the most served first
 LONG = 6  # phonemes: a word this long may be misheard two phonemes away, a shorter one one
 # ARPAbet without stress: one character each, so a pronunciation is a short string rapidfuzz compares.
-PHONEMES = ("AA", "AE", "AH", "AO", "AW", "AY", "B", "CH", "D", "DH", "EH", "ER", "EY", "F", "G", "HH", "IH")
-PHONEMES += ("IY", "JH", "K", "L", "M", "N", "NG", "OW", "OY", "P", "R", "S", "SH", "T", "TH", "UH", "UW")
-PHONEMES += ("V", "W", "Y", "Z", "ZH")
+PHONEMES: tuple[str, ...] = (
+    *("AA", "AE", "AH", "AO", "AW", "AY", "B", "CH", "D", "DH", "EH", "ER", "EY", "F", "G", "HH", "IH"),
+    *("IY", "JH", "K", "L", "M", "N", "NG", "OW", "OY", "P", "R", "S", "SH", "T", "TH", "UH", "UW"),
+    *("V", "W", "Y", "Z", "ZH"),
+)
 _CHAR = {phoneme: chr(ord("A") + index) for index, phoneme in enumerate(PHONEMES)}
 
 
