@@ -132,7 +132,7 @@ def import_dialogues(
     job: Any = None,
     limits: ImportLimits | None = None,
     should_stop: Callable[[], bool] | None = None,
-    on_written: Callable[[ImportReport], None] | None = None,
+    on_written: Callable[[ImportReport], object] | None = None,
 ) -> ImportReport:
     """Import every dialogue of ``source`` into ``dataset``, or nothing: see the module's docstring.
     ``should_stop`` is asked often (it should answer from a clock most times); when it answers True
@@ -312,7 +312,7 @@ def _write(
     job: Any,
     limits: ImportLimits,
     should_stop: Callable[[], bool] | None,
-    on_written: Callable[[ImportReport], None] | None = None,
+    on_written: Callable[[ImportReport], object] | None = None,
 ) -> None:
     to_write = len(plan.chosen_line) - (len(plan.existing) if options.on_duplicate == "skip" else 0)
     if progress:
