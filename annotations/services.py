@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -167,6 +168,10 @@ def import_job_run(*, job: Job) -> Job:
         duplicate_hint=UPLOAD_DUPLICATE_HINT,
     )
     job_start(job=job, phase="validating")
+    if job.params.get("written"):
+        # A run before this one wrote everything and then lost its worker or its connection: the
+        # dialogues are in (the note commits with them), so this run only ends the job.
+        return _import_job_end(job, dict(job.params["written"]))
     source = ImportSource(name=display_name, open=lambda: default_storage.open(stored_name, "rb"))
     progress = JobProgress(job)
     try:
@@ -177,6 +182,7 @@ def import_job_run(*, job: Job) -> Job:
             progress=progress,
             job=job,
             should_stop=JobCancelCheck(job),
+            on_written=lambda written: job_params_update(job=job, written=written.as_dict()),
         )
     except ImportCancelled:
         return job_cancelled(job=job)
@@ -187,8 +193,13 @@ def import_job_run(*, job: Job) -> Job:
     result = report.as_dict()
     if report.rejected_lines:
         result["rejects_file"] = _store_rejects(stored_name, report)
+    return _import_job_end(job, result)
+
+
+def _import_job_end(job: Job, result: dict[str, Any]) -> Job:
+    """An import whose dialogues are written: the job succeeds, its upload goes, the counts follow."""
     job = job_succeed(job=job, result=result)
-    default_storage.delete(stored_name)
+    default_storage.delete(job.params["file"])
     if job.dataset_id is not None:
         dataset_stats_refresh(dataset_id=job.dataset_id)
     return job

@@ -332,7 +332,10 @@ def model_evaluate(
     *, dataset: Dataset, model_version: ModelVersion, precision: str = AUTO, job: Job | None = None
 ) -> dict[str, Any]:
     """The model's metrics against the dataset's gold labels (each metric only where gold exists),
-    recorded as a ModelEvaluation that the model's page shows."""
+    with the trivial baselines on the same gold beside them (``baselines``) and the reliability of
+    each label's confidences (``calibration``), recorded as a ModelEvaluation that the model's page
+    shows."""
+    from models_app.ml.baselines import trivial_baselines
     from models_app.ml.metrics import evaluate
     from models_app.predictors import get_predictor
 
@@ -342,6 +345,7 @@ def model_evaluate(
     predictor = get_predictor(model_version, precision)
     predictions = predictor.predict(examples)
     metrics = evaluate(examples, predictions)
+    metrics["baselines"] = trivial_baselines(examples)
     ModelEvaluation.objects.create(
         model_version=model_version,
         dataset=dataset,

@@ -21,7 +21,9 @@ from jobs.models import Job
 from jobs.services import JobProgress, job_create, job_fail, job_start, job_succeed
 from rewrites.engine.fitting import fit_rewriter
 from rewrites.engine.logs import logged_attempts
+from rewrites.engine.replay import TruthWatch
 from rewrites.engine.rewriter import Rewriter
+from rewrites.judging import held_out_replay
 from rewrites.models import RewriterVersion
 from selflearn_site.exceptions import ApplicationError
 
@@ -55,7 +57,7 @@ def build_rewriter_job_run(*, job: Job) -> Job:
 
 def rewriter_build(*, dataset: Dataset, labels: str = "best", job: Job | None = None) -> RewriterVersion:
     started = time.perf_counter()
-    lines = (record.data for record in dialogue_records(dataset, labels=labels))
+    lines = TruthWatch(record.data for record in dialogue_records(dataset, labels=labels))
     logs = logged_attempts(lines)
     attempts, chains = logs.attempts, logs.chains
     if not attempts:
@@ -66,7 +68,12 @@ def rewriter_build(*, dataset: Dataset, labels: str = "best", job: Job | None = 
         )
     if not any(chain.succeeded for chain in chains):
         raise ApplicationError("No request in this dataset was served: there is nothing to rewrite into.")
-    rewriter, fitted = fit_rewriter(attempts, chains, logs.preferences, min_win_loss=MIN_WIN_LOSS)
+    rewriter, fitted, held_out = fit_rewriter(
+        attempts, chains, logs.preferences, logs.readings, min_win_loss=MIN_WIN_LOSS
+    )
+    # Simulated logs know how the assistant would have read any words: the held-out decisions are
+    # judged by it too (the Rewrites page shows the figures).
+    replay = held_out_replay(dataset=dataset, labels=labels, held_out=held_out) if lines.seen else None
     with transaction.atomic():
         version = RewriterVersion.objects.create(dataset=dataset, path="", built_by_job=job)
         path = Path(settings.SELFLEARN_REWRITERS_DIR) / dataset.name / f"{version.pk}.pkl"
@@ -77,11 +84,13 @@ def rewriter_build(*, dataset: Dataset, labels: str = "best", job: Job | None = 
             "attempts": len(attempts),
             "failed": sum(a.failed for a in attempts),
             "served_utterances": len(rewriter.index.utterances),
-            "people": len(rewriter.personal),
+            "people": len(rewriter.people.people),
             "markov_rewrites": len(rewriter.markov_rewrite),
             **{key: round(value, 4) for key, value in fitted.items()},
             "seconds": round(time.perf_counter() - started, 1),
         }
+        if replay is not None:
+            version.stats["assistant_replay"] = replay
         version.save(update_fields=["path", "stats"])
         RewriterVersion.objects.filter(dataset=dataset).exclude(pk=version.pk).update(active=False)
     return version

@@ -43,6 +43,11 @@ class RewritePair(models.Model):
     mined_by_job = models.ForeignKey(
         "jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
+    # The pair served to every logged first attempt of its source, judged by the assistant that logged
+    # them (simulated logs only: null when the logs carry no such truth). Refreshed by each mining.
+    assistant_attempts = models.PositiveIntegerField(null=True, blank=True)
+    assistant_wins = models.PositiveIntegerField(null=True, blank=True)
+    assistant_losses = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -28,7 +28,9 @@ from rewrites.building import (
 )
 from rewrites.engine.chains import DEFAULT_WINDOW, dialogue_chains, normalise
 from rewrites.engine.logs import device_kind
-from rewrites.engine.markov import RephraseGraph, solve
+from rewrites.engine.markov import RephraseGraph, Rewrite, solve
+from rewrites.engine.replay import Tally, has_truth
+from rewrites.judging import pair_replays
 from rewrites.models import UTTERANCE_LENGTH, RewriteBlock, RewriteLog, RewritePair
 from rewrites.selectors import blocked_utterances, served_pair
 from selflearn_site.exceptions import ApplicationError
@@ -128,8 +130,10 @@ def rewrites_mine(
     graph = RephraseGraph()
     evidence: defaultdict[str, list[str]] = defaultdict(list)
     dialogues = chains = 0
+    simulated = False
     for record in dialogue_records(dataset, labels=options.labels):
         dialogues += 1
+        simulated = simulated or has_truth(record.data)
         for chain in dialogue_chains(record.data, options.window_seconds, single_turns=True):
             graph.add(chain)
             if len(chain.utterances) < 2:
@@ -164,6 +168,7 @@ def rewrites_mine(
         and len(rewrite.source) <= UTTERANCE_LENGTH
         and len(rewrite.target) <= UTTERANCE_LENGTH
     }
+    judged = _judged(dataset, options.labels, chosen) if simulated else {}
     with transaction.atomic():
         existing = {
             pair.source: pair for pair in RewritePair.objects.filter(dataset=dataset).select_for_update()
@@ -178,20 +183,21 @@ def rewrites_mine(
         for source, rewrite in chosen.items():
             pair = existing.get(source)
             if pair is None:
-                creates.append(
-                    RewritePair(
-                        dataset=dataset,
-                        source=source,
-                        target=rewrite.target,
-                        proposed_target=rewrite.target,
-                        probability=rewrite.probability,
-                        support=rewrite.support,
-                        users=rewrite.users,
-                        evidence=evidence[source],
-                        mined_by_job=job,
-                    )
+                pair = RewritePair(
+                    dataset=dataset,
+                    source=source,
+                    target=rewrite.target,
+                    proposed_target=rewrite.target,
+                    probability=rewrite.probability,
+                    support=rewrite.support,
+                    users=rewrite.users,
+                    evidence=evidence[source],
+                    mined_by_job=job,
                 )
+                _replayed(pair, judged)
+                creates.append(pair)
                 continue
+            _replayed(pair, judged)
             pair.probability, pair.support, pair.users = rewrite.probability, rewrite.support, rewrite.users
             pair.proposed_target, pair.evidence, pair.mined_by_job = rewrite.target, evidence[source], job
             if pair.status == RewritePair.Status.PROPOSED:
@@ -209,6 +215,9 @@ def rewrites_mine(
                 "users",
                 "evidence",
                 "mined_by_job",
+                "assistant_attempts",
+                "assistant_wins",
+                "assistant_losses",
                 "updated_at",
             ],
             batch_size=1000,
@@ -220,10 +229,30 @@ def rewrites_mine(
         "states": solved.states,
         "iterations": solved.iterations,
         "pairs": len(chosen),
+        "judged_by_the_assistant": bool(judged),
         "new_pairs": len(creates),
         "dropped_pairs": len(stale),
         "seconds": round(time.perf_counter() - started, 2),
     }
+
+
+def _judged(dataset: Dataset, labels: str, chosen: Mapping[str, Rewrite]) -> dict[str, Tally]:
+    """Each chosen pair judged by the assistant, with the target it will serve: a reviewer's where a
+    reviewer decided (read without a lock: the next mining refreshes a figure a decision overtook)."""
+    reviewed = dict(
+        RewritePair.objects.filter(dataset=dataset, source__in=list(chosen))
+        .exclude(status=RewritePair.Status.PROPOSED)
+        .values_list("source", "target")
+    )
+    targets = {source: reviewed.get(source, rewrite.target) for source, rewrite in chosen.items()}
+    return pair_replays(dataset=dataset, labels=labels, targets=targets)
+
+
+def _replayed(pair: RewritePair, judged: Mapping[str, Tally]) -> None:
+    tally = judged.get(pair.source)
+    pair.assistant_attempts = tally.attempts if tally else None
+    pair.assistant_wins = tally.wins if tally else None
+    pair.assistant_losses = tally.losses if tally else None
 
 
 def rewrite_pair_decide(

@@ -50,6 +50,7 @@ def rewrite_pairs(request: AuthenticatedHttpRequest, name: str) -> HttpResponse:
             "try_form": try_form if try_form.is_bound else TryForm(auto_id="try_%s"),
             "block_form": BlockForm(auto_id="block_%s"),
             "answer": answer,
+            "rewriter": selectors.rewriter_summary(dataset),
             "may_review": role_at_least(dataset, Role.REVIEWER),
             "may_mine": role_at_least(dataset, Role.ADMIN),
         },

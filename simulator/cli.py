@@ -9,7 +9,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from simulator.config import ConfigError, SimConfig
+from simulator.config import PROFILES, ConfigError, SimConfig
 from simulator.dialogues import Simulator, default_data_dir
 from simulator.output import write_jsonl
 from simulator.stats import Stats
@@ -43,6 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", required=True, help="output file (.jsonl or .jsonl.gz), or - for stdout")
     parser.add_argument("--config", type=Path, help="JSON file with SimConfig fields to override")
     parser.add_argument(
+        "--profile",
+        choices=sorted(PROFILES),
+        help="a named set of error rates under the config's own (default: the config's, failure_heavy)",
+    )
+    parser.add_argument(
         "--data-dir", type=Path, help=f"folder with snips/, hwu64/, slurp/ (default: {default_data_dir()})"
     )
     parser.add_argument(
@@ -53,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def make_config(args: argparse.Namespace) -> SimConfig:
     config = SimConfig.from_json(args.config) if args.config else SimConfig()
+    if args.profile:
+        rates = PROFILES[args.profile]
+        config = SimConfig.from_dict({**config.to_dict(), **rates})
     for name in ("dialogues", "users", "seed"):
         value = getattr(args, name)
         if value is not None:

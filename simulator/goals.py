@@ -65,6 +65,7 @@ class Goal:
     unfulfillable: bool = False
     teach_kind: str = ""  # for teach goals
     questions: tuple[str, ...] = ()  # for learn goals
+    habit: int | None = None  # which of the person's recurring requests this is (habits.py)
 
 
 class GoalMaker:

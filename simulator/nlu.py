@@ -15,12 +15,14 @@ the same readings.
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from scipy.special import softmax
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.naive_bayes import MultinomialNB
+
+from simulator.corpora import Utterance
 
 # The share of the corpora's utterances the assistant's classifier learned from.
 TRAINING_SHARE = 0.3
@@ -45,6 +47,11 @@ class WeakNlu:
         self._vocabulary: dict[str, int] = self.vectorizer.vocabulary_
         self._feature_log_prob = self.classifier.feature_log_prob_
         self._class_log_prior = self.classifier.class_log_prior_
+
+    @classmethod
+    def from_corpora(cls, corpora: Mapping[str, Sequence[Utterance]]) -> WeakNlu:
+        """The assistant's classifier, trained on its share of every corpus's utterances."""
+        return cls([(u.text.lower(), u.intent) for name in sorted(corpora) for u in corpora[name]])
 
     def probabilities(self, text: str) -> np.ndarray:
         """The classifier's probability of each intent (``self.intents``) for ``text``: the same as its

@@ -1,23 +1,27 @@
 """The assistant's pipeline, failing as real ones do: ASR, NLU, entity resolution, result.
 
-Each stage fails at its configured rate, conditional on the turn reaching it with nothing wrong so far,
-and each failure leaves the evidence a real log shows: mis-heard words (a pronunciation model's
-confusions) and a low ASR confidence, a response from the wrong domain (the intent a real but weaker
-classifier reads in the heard words), the wrong one of two similar entities in the slots and the
-answer, or a confident but useless answer. The first stage whose error the turn does not recover from
-is the turn's failure point.
+Each stage fails at its configured rate, conditional on the turn reaching it with nothing wrong so far:
+the recogniser and the result stage at random, NLU and entity resolution by the words, the same way
+every time (``assistant.py``). Each failure leaves the evidence a real log shows: mis-heard words (a
+pronunciation model's confusions) and a low ASR confidence, a response from the wrong domain (the
+intent a real but weaker classifier reads in the heard words), the wrong one of two similar entities
+in the slots and the answer, or a confident but useless answer. The first stage whose error the turn
+does not recover from is the turn's failure point.
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from simulator.asr import Asr
+from simulator.assistant import Assistant, carrier, draw, leaves_no_doubt
 from simulator.catalogues import Catalogues
 from simulator.config import SimConfig
 from simulator.corpora import domain_of
 from simulator.goals import Goal
+from simulator.habits import Accent
 from simulator.nlu import WeakNlu
 from simulator.pools import Fill
 from simulator.templates import (
@@ -42,6 +46,8 @@ STAGE_COUNTERS = (
     "result_reached",
     "result_error",
     "unfulfillable",
+    "accent_reached",
+    "accent_error",
 )
 
 
@@ -125,6 +131,16 @@ class _Understood:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class _Resolving:
+    """What entity resolution reads besides the words: who asks, the wording's slot types, and
+    whether the assistant was taught the preference the request leaves implicit."""
+
+    user: str
+    slot_types: Sequence[str]
+    known: bool
+
+
 def _conf(rng: random.Random, low: float, high: float) -> float:
     return round(low + (high - low) * rng.random(), 3)
 
@@ -153,10 +169,13 @@ def respond(intent: str, value: str, rng: random.Random, mention: bool = False) 
 
 
 class Pipeline:
-    def __init__(self, config: SimConfig, asr: Asr, catalogues: Catalogues, nlu: WeakNlu) -> None:
+    def __init__(
+        self, config: SimConfig, asr: Asr, catalogues: Catalogues, nlu: WeakNlu, assistant: Assistant
+    ) -> None:
         self.config = config
         self.asr = asr
         self.nlu = nlu
+        self.assistant = assistant
         self._catalogues = catalogues
         self.counts: dict[str, int] = dict.fromkeys(STAGE_COUNTERS, 0)
 
@@ -168,21 +187,29 @@ class Pipeline:
         fills: list[Fill],
         known: bool,
         rng: random.Random,
+        *,
+        user: str = "",
+        slot_types: Sequence[str] = (),
+        accent: Accent | None = None,
     ) -> Outcome:
-        """One request turn through every stage. `known`: the assistant was taught this preference."""
+        """One request turn through every stage. `known`: the assistant was taught this preference;
+        `user`: who speaks (the resolver reads it); `slot_types`: the wording's, one per fill;
+        `accent`: a name this person says that the recogniser keeps mis-hearing."""
         main = next((i for i, fill in enumerate(fills) if fill.entity is not None), 0 if fills else -1)
         display = (
             fills[main].value
             if main >= 0
             else (f"some {goal.implicit_text} music" if goal.implicit_kind == "genre" else goal.implicit_text)
         )
-        heard = self._recognise(goal, list(tokens), list(tags), fills, main, rng)
+        types = slot_types or goal.wording.slot_types
+        heard = self._recognise(goal, list(tokens), list(tags), fills, main, rng, types, accent)
         if isinstance(heard, Outcome):
             return heard
         self.counts["nlu_reached"] += 1
-        if rng.random() < self.config.nlu_error_rate:
+        key = carrier(heard.tokens, heard.tags, types, self.assistant.silent)
+        if self.assistant.misreads(goal.intent, key):
             self.counts["nlu_error"] += 1
-            wrong = self.nlu.misreading(" ".join(heard.tokens), goal.intent, rng)
+            wrong = self.assistant.misreading(goal.intent, key, " ".join(heard.tokens))
             raw = [f.text for f in fills] if rng.random() < 0.5 else None
             return heard.outcome(
                 nlu_confidence=_conf(rng, 0.35, 0.75),
@@ -195,7 +222,8 @@ class Pipeline:
             )
         nlu_conf = _conf(rng, 0.5, 0.75) if rng.random() < 0.08 else _conf(rng, 0.75, 0.99)
         understood = _Understood(heard, nlu_conf, goal.intent, goal.wording.domain, [f.value for f in fills])
-        return self._resolve_and_answer(goal, understood, fills, main, display, known, rng)
+        resolving = _Resolving(user, types, known)
+        return self._resolve_and_answer(goal, understood, fills, main, display, resolving, rng)
 
     def _recognise(
         self,
@@ -205,9 +233,17 @@ class Pipeline:
         fills: list[Fill],
         main: int,
         rng: random.Random,
+        slot_types: Sequence[str],
+        accent: Accent | None,
     ) -> _Heard | Outcome:
         """The ASR stage: what was heard, or the turn's outcome when a mis-hearing ended it."""
         config, counts = self.config, self.counts
+        # A perfect recogniser (asr_error_rate 0) hears every accent.
+        misheard = (
+            self._mishears(accent, heard, heard_tags, rng) if accent and config.asr_error_rate > 0 else -1
+        )
+        if misheard >= 0:
+            return self._asr_failure(goal, heard, heard_tags, fills, True, misheard, rng)
         counts["asr_reached"] += 1
         asr = "clean"
         if rng.random() < config.asr_error_rate:
@@ -221,7 +257,13 @@ class Pipeline:
                 if not done and main >= 0:
                     in_slot = not in_slot
                     done = self.asr.corrupt(heard, heard_tags, rng, main if in_slot else -1)
-                if done:
+                changed = fills[main] if in_slot else None
+                if done and self._reads_alike(goal, heard, heard_tags, slot_types, changed, main):
+                    # Mis-heard into words the assistant reads the same way (another wording of the
+                    # request, the plain form of the same name): a slip after all.
+                    asr = "slip"
+                    counts["asr_slip"] += 1
+                elif done:
                     counts["asr_error"] += 1
                     return self._asr_failure(goal, heard, heard_tags, fills, in_slot, main, rng)
                 # Nothing could be mis-heard in a meaningful way: the turn goes on clean.
@@ -238,7 +280,7 @@ class Pipeline:
         fills: list[Fill],
         main: int,
         display: str,
-        known: bool,
+        resolving: _Resolving,
         rng: random.Random,
     ) -> Outcome:
         """Entity resolution, then the result: the turn's outcome once the request was understood."""
@@ -246,14 +288,16 @@ class Pipeline:
         entity = fills[main].entity if main >= 0 else goal.implicit
         meant = resolved = ""
         if entity is not None:
-            specific = fills[main].specific if main >= 0 else known
+            heard = understood.heard.tokens
+            specific = leaves_no_doubt(heard, entity, resolving.slot_types) if main >= 0 else resolving.known
             counts["entity_reached_specific" if specific else "entity_reached"] += 1
-            rate = config.entity_error_rate * (config.specific_entity_factor if specific else 1.0)
             meant = resolved = entity.value
-            if rng.random() < rate:
+            if self.assistant.misresolves(resolving.user, meant, specific):
                 counts["entity_error_specific" if specific else "entity_error"] += 1
                 others = self._catalogues.confusable(entity)
-                resolved = others[int(rng.random() * len(others))].value
+                # The same wrong one every time this person names it so.
+                wrong = draw(self.assistant.seed, "resolved", resolving.user, meant, specific)
+                resolved = others[int(wrong * len(others))].value
                 if main >= 0:
                     understood.values[main] = resolved
                 response = respond(understood.intent, resolved, rng, True)
@@ -270,6 +314,40 @@ class Pipeline:
             return understood.outcome("result", status, text, resolved, meant)
         response = respond(understood.intent, display, rng, bool(resolved))
         return understood.outcome("none", "SUCCESS", response, resolved, meant)
+
+    def _mishears(self, accent: Accent, heard: list[str], tags: list[int], rng: random.Random) -> int:
+        """The person's name mis-heard their usual way, in place (``habits.py``), where they say it:
+        the slot it was in, or -1."""
+        position = next((i for i, word in enumerate(heard) if word == accent.word and tags[i] >= 0), -1)
+        if position < 0:
+            return -1
+        self.counts["accent_reached"] += 1
+        if rng.random() >= self.config.accent_mishearing_rate:
+            return -1
+        self.counts["accent_error"] += 1
+        slot = tags[position]
+        heard[position : position + 1] = accent.heard
+        tags[position : position + 1] = [slot] * len(accent.heard)
+        return slot
+
+    def _reads_alike(
+        self,
+        goal: Goal,
+        heard: list[str],
+        tags: list[int],
+        slot_types: Sequence[str],
+        fill: Fill | None,
+        slot: int,
+    ) -> bool:
+        """Whether mis-heard words still read as the request: a carrier of its intent, and where the
+        words of slot ``slot`` changed (its ``fill``), another way of naming the same entity."""
+        key = carrier(heard, tags, slot_types, self.assistant.silent)
+        if goal.intent not in self.assistant.carriers.get(key, ()):
+            return False
+        if fill is None:
+            return True
+        said = " ".join(word for word, tag in zip(heard, tags, strict=True) if tag == slot)
+        return fill.entity is not None and said in (fill.entity.spoken, fill.entity.specific)
 
     def _asr_failure(
         self,

@@ -132,10 +132,13 @@ def import_dialogues(
     job: Any = None,
     limits: ImportLimits | None = None,
     should_stop: Callable[[], bool] | None = None,
+    on_written: Callable[[ImportReport], None] | None = None,
 ) -> ImportReport:
     """Import every dialogue of ``source`` into ``dataset``, or nothing: see the module's docstring.
     ``should_stop`` is asked often (it should answer from a clock most times); when it answers True
-    the import stops with ``ImportCancelled`` and nothing is written."""
+    the import stops with ``ImportCancelled`` and nothing is written. ``on_written`` runs inside the
+    import's transaction once everything is written, as its last statement: what it records commits
+    with the dialogues or not at all (an import job notes there that its write is done)."""
     options = options or ImportOptions()
     limits = limits or ImportLimits.from_settings()
     if options.on_duplicate not in DUPLICATE_POLICIES:
@@ -146,7 +149,7 @@ def import_dialogues(
     try:
         with _cyclic_collector_paused():
             plan = _validate(source, dataset, options, rejects, progress, limits, should_stop)
-            _write(source, dataset, options, plan, report, progress, job, limits, should_stop)
+            _write(source, dataset, options, plan, report, progress, job, limits, should_stop, on_written)
     except BaseException:
         # Nothing was imported, so a rejects file would describe an import that did not happen.
         if rejects is not None:
@@ -309,6 +312,7 @@ def _write(
     job: Any,
     limits: ImportLimits,
     should_stop: Callable[[], bool] | None,
+    on_written: Callable[[ImportReport], None] | None = None,
 ) -> None:
     to_write = len(plan.chosen_line) - (len(plan.existing) if options.on_duplicate == "skip" else 0)
     if progress:
@@ -351,7 +355,11 @@ def _write(
                     progress("writing", writer.dialogues, to_write)
         if batch:
             writer.write(batch)
+        report.dialogues, report.turns, report.labels = writer.dialogues, writer.turns, writer.labels
+        report.replaced = writer.replaced
+        if on_written is not None:
+            # Last in the transaction: progress on PostgreSQL goes through a connection of its own, which
+            # must not wait for a row this transaction holds.
+            on_written(report)
     if progress:
         progress("writing", writer.dialogues, to_write)
-    report.dialogues, report.turns, report.labels = writer.dialogues, writer.turns, writer.labels
-    report.replaced = writer.replaced

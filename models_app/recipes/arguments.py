@@ -34,6 +34,12 @@ def add_recipe_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--self-training-threshold", type=float, help="least confidence kept as a label")
     parser.add_argument("--field-dropout", type=float, help="share of dialogues losing each log field")
     parser.add_argument(
+        "--precision",
+        choices=("auto", "fp32", "bf16"),
+        help="training precision (default: the recipe's; auto = bf16 where the CPU has it in hardware)",
+    )
+    parser.add_argument("--threads", type=int, help="torch threads for training (default: every core)")
+    parser.add_argument(
         "--context-fields",
         nargs="+",
         choices=CONTEXT_FIELDS,
@@ -58,6 +64,8 @@ _TRAIN_OPTIONS = {
     "self_training_epochs": "self_training_epochs",
     "self_training_threshold": "self_training_threshold",
     "field_dropout": "field_dropout",
+    "precision": "precision",
+    "threads": "threads",
 }
 
 

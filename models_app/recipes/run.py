@@ -2,12 +2,14 @@
 
 - ``snips``: SNIPS train, model selection on SNIPS valid, evaluation on SNIPS valid.
 - ``dialogues``: real data wherever it exists, beside the simulator: SGD's multi-domain task dialogues
-  (goals by active intent, slots in context), the NLU corpora (SNIPS, HWU64, SLURP), simulated
-  dialogues and simulated single voice commands (requests with nothing after them), jointly. Models
-  are selected on held-out real dialogues (SGD ``valid``) as much as on simulated ones, and evaluated
-  on both: the real held-out splits (SGD, HWU64 and SLURP ``test``, SNIPS ``valid``) beside held-out
-  simulated dialogues and commands (other seeds, other people), so that nobody tunes to the simulator
-  alone again.
+  (goals by active intent, slots in context), the NLU corpora (SNIPS, HWU64, SLURP), the dialogues
+  people judged (ReDial's and CCPE's satisfaction ratings as defects and goal success, CCPE's
+  preference statements, Repair-QA's repairs as rephrases), simulated dialogues at realistic failure
+  rates (the priors people's logs have) and at failure-heavy ones (every failure point seen often),
+  and simulated single voice commands (requests with nothing after them), jointly. Models are
+  selected on held-out real dialogues (the ``valid`` splits) as much as on simulated ones, and
+  evaluated on both: the real held-out splits (``test``; SNIPS ``valid``) beside held-out simulated
+  dialogues and commands (other seeds, other people), so that nobody tunes to the simulator alone.
 """
 
 from __future__ import annotations
@@ -40,7 +42,13 @@ REAL_TEST_SETS = {
     "snips": ("snips", "valid"),
     "hwu64": ("hwu64", "test"),
     "slurp": ("slurp", "test"),
+    "redial": ("redial", "test"),
+    "ccpe": ("ccpe", "test"),
+    "repairqa": ("repairqa", "test"),
 }
+# The judged dialogues the recipe learns from, and how many of each (a seeded sample; None = all):
+# Repair-QA's three-turn repairs are many and alike, so a sample teaches them within the budget.
+JUDGED_TRAINING = {"redial": None, "ccpe": None, "repairqa": 1200}
 
 
 def run_recipe(
@@ -83,18 +91,33 @@ def run_recipe(
     if name != "dialogues":
         raise ValueError(f"unknown recipe {name!r}; known: {', '.join(RECIPES)}")
     users = max(10, train_dialogues // 8)
+    # Two thirds of the simulated dialogues fail as often as people's logs do (the priors of defects
+    # and goal success follow real data); a third fail often, so that rare failure points are learnt.
+    heavy = train_dialogues // 3
     train = [
-        simulated_dataset("sim-train", train_dialogues, users=users, seed=101),
+        simulated_dataset(
+            "sim-train-realistic", train_dialogues - heavy, users=users, seed=101, profile="realistic"
+        ),
+        simulated_dataset("sim-train", heavy, users=max(10, users // 2), seed=111),
         *(_corpus_dataset(corpus, "train", data_dir) for corpus in ("snips", "hwu64", "slurp")),
     ]
     valid = [
-        simulated_dataset("sim-valid", max(100, test_dialogues // 2), users=max(10, users // 4), seed=202),
+        simulated_dataset(
+            "sim-valid-realistic",
+            max(100, test_dialogues // 2),
+            users=max(10, users // 4),
+            seed=202,
+            profile="realistic",
+        ),
     ]
     if real_dialogues:
         # Without them (real_dialogues=0) the recipe is the simulator-only one it was before: the
         # baseline that the real held-out figures are measured against.
         train.append(_corpus_dataset("sgd", "train", data_dir, sample=real_dialogues))
         valid.append(_corpus_dataset("sgd", "valid", data_dir))
+        for corpus, sample in JUDGED_TRAINING.items():
+            train.append(_corpus_dataset(corpus, "train", data_dir, sample=sample))
+            valid.append(_corpus_dataset(corpus, "valid", data_dir))
     if command_dialogues:
         train.append(simulated_commands("sim-commands-train", command_dialogues, users=users, seed=404))
     unlabelled = []
@@ -154,14 +177,21 @@ def _corpus_dataset(
 
 
 def simulated_dataset(
-    name: str, dialogues: int, *, users: int, seed: int, user: User | None = None
+    name: str,
+    dialogues: int,
+    *,
+    users: int,
+    seed: int,
+    user: User | None = None,
+    profile: str | None = None,
 ) -> Dataset:
-    """The dataset ``name`` holding ``dialogues`` simulated dialogues; made (and filled) once."""
+    """The dataset ``name`` holding ``dialogues`` simulated dialogues; made (and filled) once.
+    ``profile``: the simulator's named error rates (simulator.config.PROFILES), else its defaults."""
     dataset = dataset_get_or_create(name=name, user=user)
     if not dataset.dialogues.exists():
         with tempfile.TemporaryDirectory(prefix="selflearn-recipe-") as folder:
             path = Path(folder) / f"{name}.jsonl"
-            _simulate(path, dialogues=dialogues, users=users, seed=seed)
+            _simulate(path, dialogues=dialogues, users=users, seed=seed, profile=profile)
             dataset_import_file(
                 name=dataset.name, source=ImportSource.from_path(path), options=ImportOptions()
             )
@@ -181,8 +211,10 @@ def simulated_commands(name: str, dialogues: int, *, users: int, seed: int) -> D
     return _dataset_from_lines(name, lines)
 
 
-def _simulate(path: Path, *, dialogues: int, users: int, seed: int) -> None:
+def _simulate(path: Path, *, dialogues: int, users: int, seed: int, profile: str | None = None) -> None:
     arguments = ["--dialogues", str(dialogues), "--users", str(users), "--seed", str(seed)]
+    if profile is not None:
+        arguments += ["--profile", profile]
     simulate([*arguments, "--out", str(path)])
 
 

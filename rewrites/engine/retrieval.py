@@ -15,12 +15,16 @@ import pickle
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import faiss
 import numpy as np
 from rapidfuzz import fuzz
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+
+if TYPE_CHECKING:
+    from rewrites.engine.meaning import MeaningMatch
 
 WIDTH = 128
 NEIGHBOURS = 8
@@ -33,6 +37,7 @@ class Candidate:
     similarity: float  # cosine in the reduced space
     ratio: float  # rapidfuzz ratio / 100
     token_ratio: float  # rapidfuzz token-sort ratio / 100
+    meaning: MeaningMatch | None = None  # set where it rewrites the request by meaning (meaning.py)
 
 
 class ServedIndex:

@@ -273,3 +273,36 @@ def test_the_housekeeping_command_removes_uploads_kept_past_their_retention(
     assert "import: 1 removed" in capsys.readouterr().out
     assert default_storage.exists(Job.objects.get(pk=kept.pk).params["file"])
     assert not default_storage.exists(Job.objects.get(pk=expired.pk).params["file"])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_that_lost_its_connection_after_writing_is_retried_without_writing_twice(
+    dataset, dataset_admin, monkeypatch
+):
+    from annotations import services
+
+    job = stored_import(dataset, dataset_admin, 3)
+    succeed = services.job_succeed
+    lost = {"times": 0}
+
+    def connection_lost_once(**kwargs: Any) -> Job:
+        # The import's transaction has committed; the job's own row is not written yet.
+        if not lost["times"]:
+            lost["times"] += 1
+            raise OperationalError("server closed the connection unexpectedly")
+        return succeed(**kwargs)
+
+    monkeypatch.setattr(services, "job_succeed", connection_lost_once)
+    job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == Job.Status.FAILED and "OperationalError" in job.error
+    assert Dialogue.objects.filter(dataset=dataset).count() == 3
+    assert job.params["written"]["dialogues"] == 3  # noted in the import's own transaction
+
+    job_retry(job=job)
+
+    job.refresh_from_db()
+    assert job.status == Job.Status.SUCCEEDED, job.error
+    assert Dialogue.objects.filter(dataset=dataset).count() == 3
+    assert job.result["dialogues"] == 3
+    assert not default_storage.exists(job.params["file"])

@@ -75,3 +75,74 @@ def test_only_admins_mine_and_a_bad_setting_is_said(client, dataset, reviewer, d
         follow=True,
     )
     assert "labels must be gold, reviewed, best or model:NAME" in response.content.decode()
+
+
+REPLAY = {
+    "global": {
+        "attempts": 200,
+        "wins": 30,
+        "losses": 1,
+        "win_loss": 30.0,
+        "coverage": 0.2,
+        "defect_rate_before": 0.35,
+        "defect_rate_after": 0.205,
+        "defects_cut": 0.4143,
+    },
+    "global_and_personal": {
+        "attempts": 200,
+        "wins": 41,
+        "losses": 2,
+        "win_loss": 20.5,
+        "coverage": 0.27,
+        "defect_rate_before": 0.35,
+        "defect_rate_after": 0.155,
+        "defects_cut": 0.5571,
+    },
+}
+
+
+def test_the_page_shows_each_pair_s_and_the_rewriter_s_replay_judged_by_the_assistant(
+    client, dataset, viewer, pair
+):
+    from rewrites.models import RewriterVersion
+
+    pair.assistant_attempts, pair.assistant_wins, pair.assistant_losses = 9, 4, 1
+    pair.save()
+    RewriterVersion.objects.create(
+        dataset=dataset,
+        path="unused.pkl",
+        stats={
+            "attempts": 200,
+            "people": 12,
+            "held_out_wins": 25,
+            "held_out_losses": 2,
+            "assistant_replay": REPLAY,
+        },
+    )
+    client.force_login(viewer)
+    html = client.get(reverse("rewrites:rewrite-pairs", args=[dataset.name])).content.decode()
+    row = html[html.index(f'data-pair="{pair.pk}"') :]
+    assert '<span class="replay-wins">4 won</span> · <span class="replay-losses">1 lost</span>' in row
+    table = html[html.index('id="rewriter-replay"') :]
+    assert (
+        'The global layer alone</th><td class="num">30</td><td class="num">1</td><td class="num">20.0%</td>'
+        in table
+    )
+    assert 'With the personal layer</th><td class="num">41</td>' in table
+    assert "35.0% → 15.5%" in table and "(cut 55.7%)" in table
+    assert "from 200 requests of 12 people" in html and "25 wins for 2 losses" in html
+
+
+def test_without_the_assistant_s_truth_the_page_says_there_is_no_assistant_to_judge_with(
+    client, dataset, viewer, pair
+):
+    from rewrites.models import RewriterVersion
+
+    client.force_login(viewer)
+    html = client.get(reverse("rewrites:rewrite-pairs", args=[dataset.name])).content.decode()
+    assert (
+        "No rewriter is built yet" in html and 'title="These logs carry no assistant to judge with">—' in html
+    )
+    RewriterVersion.objects.create(dataset=dataset, path="unused.pkl", stats={"attempts": 10, "people": 2})
+    html = client.get(reverse("rewrites:rewrite-pairs", args=[dataset.name])).content.decode()
+    assert "carry no truth about the assistant" in html and 'id="rewriter-replay"' not in html

@@ -53,7 +53,8 @@ def _logs() -> tuple[list[Attempt], list[Chain]]:
 
 @pytest.fixture(scope="module")
 def fitted() -> tuple[Rewriter, dict[str, float]]:
-    return fit_rewriter(*_logs(), min_win_loss=12)
+    fit = fit_rewriter(*_logs(), min_win_loss=12)
+    return fit.rewriter, fit.report
 
 
 def test_a_misheard_request_is_rewritten_and_a_request_that_works_is_left_alone(fitted) -> None:
@@ -84,7 +85,7 @@ def test_the_persons_own_wording_wins_for_them_only(fitted, tmp_path) -> None:
 
 def test_without_any_failure_that_a_wording_served_it_never_rewrites() -> None:
     logged = [_said(f"u{n}", f"d{n}-{k}", wording) for n in range(8) for k, wording in enumerate(SERVED)]
-    rewriter, report = fit_rewriter([a for a, _ in logged], [c for _, c in logged])
+    rewriter, report, _ = fit_rewriter([a for a, _ in logged], [c for _, c in logged])
     assert report["threshold"] == 1.0
     assert rewriter.decide("play purple reign").rewrite is None
 

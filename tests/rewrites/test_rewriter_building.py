@@ -6,8 +6,9 @@ import pytest
 
 from annotations.formats.importing import ImportSource, import_dialogues
 from rewrites.building import active_rewriter, rewriter_build
-from rewrites.models import RewriteLog, RewriterVersion
-from rewrites.services import rewrite_block_add, rewrite_request
+from rewrites.models import RewriteLog, RewritePair, RewriterVersion
+from rewrites.selectors import rewriter_summary
+from rewrites.services import MiningOptions, rewrite_block_add, rewrite_request, rewrites_mine
 from selflearn_site.exceptions import ApplicationError
 
 pytestmark = pytest.mark.django_db
@@ -87,3 +88,43 @@ def test_a_dataset_without_outcomes_has_nothing_to_learn(dataset, settings, tmp_
     with pytest.raises(ApplicationError, match="known outcome"):
         rewriter_build(dataset=dataset)
     assert not RewriterVersion.objects.exists()
+
+
+@pytest.fixture
+def simulated(dataset, tmp_path, settings):
+    from simulator.cli import main as simulate
+
+    settings.SELFLEARN_REWRITERS_DIR = tmp_path / "rewriters"
+    path = tmp_path / "simulated.jsonl"
+    assert simulate(["--dialogues", "400", "--users", "12", "--seed", "5", "--out", str(path)]) == 0
+    import_dialogues(source=ImportSource.from_path(path), dataset=dataset)
+    return dataset
+
+
+def test_a_simulated_dataset_s_pairs_and_rewriter_are_judged_by_the_assistant_that_logged_it(simulated):
+    report = rewrites_mine(dataset=simulated, options=MiningOptions(labels="gold", min_support=1))
+    assert report["judged_by_the_assistant"] and report["pairs"] > 0
+    judged = RewritePair.objects.filter(dataset=simulated, assistant_attempts__gt=0)
+    assert judged.exists()
+    assert all(p.assistant_wins + p.assistant_losses <= p.assistant_attempts for p in judged)
+    version = rewriter_build(dataset=simulated, labels="gold")
+    replay = version.stats["assistant_replay"]
+    assert set(replay) == {"global", "global_and_personal"}
+    assert (
+        replay["global"]["attempts"] == replay["global_and_personal"]["attempts"] == version.stats["attempts"]
+    )
+    summary = rewriter_summary(simulated)
+    assert summary is not None and [row.label for row in summary.replay] == [
+        "The global layer alone",
+        "With the personal layer",
+    ]
+    assert summary.replay[1].wins == replay["global_and_personal"]["wins"]
+
+
+def test_logs_without_the_assistant_s_truth_are_not_judged_by_it(logged):
+    report = rewrites_mine(dataset=logged, options=MiningOptions(min_support=1, min_probability=0.1))
+    assert not report["judged_by_the_assistant"]
+    assert RewritePair.objects.filter(dataset=logged, assistant_attempts__isnull=False).count() == 0
+    version = rewriter_build(dataset=logged)
+    assert "assistant_replay" not in version.stats
+    assert rewriter_summary(logged).replay == []

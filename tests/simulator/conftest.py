@@ -6,6 +6,7 @@ import pytest
 
 from simulator.config import SimConfig
 from simulator.dialogues import Simulator
+from simulator.judge import Judge
 
 
 @pytest.fixture(scope="session")
@@ -18,6 +19,13 @@ def generated() -> tuple[list[dict[str, Any]], Simulator]:
 @pytest.fixture(scope="session")
 def dialogues(generated: tuple[list[dict[str, Any]], Simulator]) -> list[dict[str, Any]]:
     return generated[0]
+
+
+@pytest.fixture(scope="session")
+def judge(generated: tuple[list[dict[str, Any]], Simulator]) -> Judge:
+    """The replay's judge over the same pools the dialogues were generated from."""
+    sim = generated[1]
+    return Judge(sim.pools, sim.asr, sim.nlu, sim.catalogues)
 
 
 def turns_with(

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from typing import Any
 
 from simulator.config import SimConfig
 from simulator.dialogues import Simulator
+from simulator.judge import Judge, logged_requests
 from simulator.stats import FAILURE_POINTS, describe
 
 
@@ -25,8 +27,7 @@ def test_observed_stage_rates_match_configured_ones(
             config.asr_recover_rate,
             c["asr_error"] + c["asr_slip"],
         ),
-        (c["nlu_error"] / c["nlu_reached"], config.nlu_error_rate, c["nlu_reached"]),
-        (c["entity_error"] / c["entity_reached"], config.entity_error_rate, c["entity_reached"]),
+        (c["accent_error"] / c["accent_reached"], config.accent_mishearing_rate, c["accent_reached"]),
         (
             c["result_error"] / (c["result_reached"] - c["unfulfillable"]),
             config.result_error_rate,
@@ -38,13 +39,64 @@ def test_observed_stage_rates_match_configured_ones(
         assert within(observed, expected, n), (observed, expected, n)
 
 
+def _readings(
+    dialogues: list[dict[str, Any]], judge: Judge
+) -> tuple[dict[Any, set[bool]], dict[Any, set[bool]]]:
+    """Every carrier the NLU read, and every (person, entity, named without doubt) the resolver
+    resolved, with whether it went wrong, from the log's own failure points."""
+    carriers: dict[Any, set[bool]] = defaultdict(set)
+    entities: dict[Any, set[bool]] = defaultdict(set)
+    for d in dialogues:
+        labels = d["labels"]["turns"]
+        misheard = d["metadata"]["truth"]["asr_errors"]
+        for turn_id, request in logged_requests(d).items():
+            point = labels[turn_id]["failure_point"]
+            if not request.through_pipeline or misheard.get(turn_id) == "error":
+                continue
+            verdict = judge.serves(request, request.said)
+            carriers[(request.intent, verdict.carrier)].add(point == "nlu")
+            if point != "nlu" and verdict.entity is not None:
+                entities[(request.user, *verdict.entity)].add(point == "entity")
+    return carriers, entities
+
+
+def test_the_assistant_misreads_the_configured_share_of_carriers_every_time(
+    generated: tuple[list[dict[str, Any]], Simulator], judge: Judge
+) -> None:
+    """NLU reads by the words: each carrier is read the same way every time, and the share misread,
+    counted once per carrier (turns repeat carriers, so a per-turn rate would not be binomial), is
+    the configured one."""
+    dialogues, sim = generated
+    carriers, _ = _readings(dialogues, judge)
+    # Read the same way every time; the few exceptions are words that parse two ways (test_judge.py).
+    assert sum(len(outcomes) > 1 for outcomes in carriers.values()) <= 0.005 * len(carriers)
+    misread = sum(True in outcomes for outcomes in carriers.values())
+    assert within(misread / len(carriers), sim.config.nlu_error_rate, len(carriers)), (misread, len(carriers))
+
+
+def test_the_resolver_gets_a_person_s_entity_wrong_at_the_configured_rate_every_time(
+    generated: tuple[list[dict[str, Any]], Simulator], judge: Judge
+) -> None:
+    dialogues, sim = generated
+    _, entities = _readings(dialogues, judge)
+    assert sum(len(outcomes) > 1 for outcomes in entities.values()) <= 0.005 * len(entities)
+    config = sim.config
+    for specific, rate in (
+        (False, config.entity_error_rate),
+        (True, config.entity_error_rate * config.specific_entity_factor),
+    ):
+        pairs = [outcomes for (_, _, doubtless), outcomes in entities.items() if doubtless is specific]
+        wrong = sum(True in outcomes for outcomes in pairs)
+        assert within(wrong / len(pairs), rate, len(pairs)), (specific, wrong, len(pairs))
+
+
 def test_observed_failure_points_follow_the_stage_counts(
     generated: tuple[list[dict[str, Any]], Simulator],
 ) -> None:
     dialogues, sim = generated
     stats = describe(dialogues, sim.stage_counts)
     c = sim.stage_counts
-    assert stats["failure_points"]["asr"] == c["asr_error"]
+    assert stats["failure_points"]["asr"] == c["asr_error"] + c["accent_error"]
     assert stats["failure_points"]["nlu"] == c["nlu_error"]
     assert stats["failure_points"]["entity"] == c["entity_error"] + c["entity_error_specific"]
     assert stats["failure_points"]["result"] == c["result_error"]
