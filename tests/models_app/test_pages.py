@@ -199,6 +199,22 @@ def test_the_model_page_shows_each_figure_beside_its_baseline_and_each_labels_ca
     assert "do not auto-accept on its confidence" in html
 
 
+def test_an_evaluation_the_model_recorded_shows_its_baselines_and_calibration_on_its_page(
+    client, cast, simulated_dataset, model
+):
+    from models_app.services import model_evaluate
+
+    metrics = model_evaluate(dataset=simulated_dataset, model_version=model)
+    client.force_login(cast["viewer"])
+
+    html = client.get(reverse("models_app:model-detail", args=[model.pk])).content.decode()
+
+    defect = metrics["calibration"]["defect"]
+    assert f"ECE {defect['ece']:.3f}" in html and f"{defect['predictions']:,} predictions" in html
+    baseline = metrics["baselines"]["defect_f1"]["always_defect"]
+    assert f"always defect {100 * baseline:.1f}%" in html
+
+
 def test_the_model_page_costs_a_fixed_number_of_queries_however_many_evaluations(
     client, cast, simulated_dataset, django_assert_num_queries
 ):
