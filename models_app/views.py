@@ -48,6 +48,7 @@ def model_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         else:
             return redirect("jobs:job-detail", pk=job.pk)
     inventories = model.inventories if isinstance(model.inventories, dict) else {}
+    evaluations = selectors.model_evaluation_rows(request.user, model)
     return render(
         request,
         "models_app/model_detail.html",
@@ -56,7 +57,13 @@ def model_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "training": selectors.training_run(model),
             "headline": selectors.headline_metrics(model),
             "evaluation_columns": [label for _key, label in selectors.EVALUATION_METRICS],
-            "evaluations": selectors.model_evaluation_rows(request.user, model),
+            "evaluations": evaluations,
+            "calibration": selectors.calibration_table(evaluations),
+            "calibration_limits": {
+                "calibrated": selectors.CALIBRATED_ECE,
+                "miscalibrated": selectors.MISCALIBRATED_ECE,
+                "few": selectors.FEW_PREDICTIONS,
+            },
             "metrics_json": json.dumps(model.metrics, indent=2, sort_keys=True),
             "inventories": sorted(inventories.items()),
             "form": form,

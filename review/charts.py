@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from models_app.selectors import LabelCalibration
 from review.quality import DayActivity, FailureQuality, KindQuality, ModelComparison
 
 PALETTE = ("#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed", "#0891b2", "#db2777", "#4b5563", "#65a30d")
@@ -40,7 +41,13 @@ def accuracy_chart(kinds: list[KindQuality]) -> dict[str, Any]:
     }
 
 
-def reliability_chart(kinds: list[KindQuality]) -> dict[str, Any]:
+# A reliability diagram's series: (its name, its points as (mean confidence, share right, how many)).
+Reliability = list[tuple[str, list[tuple[float, float, int]]]]
+
+
+def _reliability_diagram(series: Reliability, *, counted: str) -> dict[str, Any]:
+    """Mean confidence (x) against the share right (y), one line per series, over the diagonal of a
+    perfectly calibrated model; ``counted`` names what each point's count is of."""
     datasets: list[dict[str, Any]] = [
         {
             "label": "Perfectly calibrated",
@@ -51,18 +58,17 @@ def reliability_chart(kinds: list[KindQuality]) -> dict[str, Any]:
             "showLine": True,
         }
     ]
-    for number, kind in enumerate(kinds):
+    for number, (name, points) in enumerate(series):
         datasets.append(
             {
-                "label": kind.name,
+                "label": name,
                 "data": [
                     {
-                        "x": _pct(b.mean_confidence),
-                        "y": _pct(b.fraction_right),
-                        "tip": f"{kind.name}: confidence {b.mean_confidence:.2f}, "
-                        f"{b.fraction_right:.0%} right of {b.verdicts}",
+                        "x": _pct(confidence),
+                        "y": _pct(right),
+                        "tip": f"{name}: confidence {confidence:.2f}, {right:.0%} right of {n:,} {counted}",
                     }
-                    for b in kind.bins
+                    for confidence, right, n in points
                 ],
                 "borderColor": _colour(number),
                 "backgroundColor": _colour(number),
@@ -74,6 +80,24 @@ def reliability_chart(kinds: list[KindQuality]) -> dict[str, Any]:
         "data": {"datasets": datasets},
         "options": {"scales": {"x": _percent_axis("mean confidence (%)"), "y": _percent_axis("right (%)")}},
     }
+
+
+def reliability_chart(kinds: list[KindQuality]) -> dict[str, Any]:
+    """The model's proposals against reviewers' verdicts, per label kind."""
+    series = [
+        (kind.name, [(point.mean_confidence, point.fraction_right, point.verdicts) for point in kind.bins])
+        for kind in kinds
+    ]
+    return _reliability_diagram(series, counted="verdicts")
+
+
+def gold_reliability_chart(calibration: list[LabelCalibration]) -> dict[str, Any]:
+    """The model's predictions against the dataset's gold, per label, as its evaluation recorded them."""
+    series = [
+        (label.name, [(point.confidence, point.right, point.predictions) for point in label.bins])
+        for label in calibration
+    ]
+    return _reliability_diagram(series, counted="predictions")
 
 
 def precision_coverage_chart(kinds: list[KindQuality]) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """Reads for the quality dashboards: the model against reviewers' verdicts (accuracy, reliability and
 the precision-coverage curve that auto-accept thresholds are chosen on), reviewer agreement and
 throughput by day, the logs' failures (from the dataset's kept counts), and model versions compared on
-the same gold (their recorded evaluations).
+the same gold (their recorded evaluations, with the reliability of the first one's confidences on it).
 
 Every read is an aggregate query or reads kept counts, so a dashboard costs a fixed number of queries
 whatever the dataset's size: verdicts are as many as people made, and the per-label counts over
@@ -20,7 +20,13 @@ from django.db.models import CharField, Count, F, Func, Q, Sum
 from django.db.models.functions import Floor
 
 from annotations.models import CONFIDENCE_BINS, Dataset, DatasetStats, LabelKind, LabelSource
-from models_app.selectors import HEADLINE_METRICS, dataset_evaluations_latest, metric
+from models_app.selectors import (
+    HEADLINE_METRICS,
+    LabelCalibration,
+    dataset_evaluations_latest,
+    evaluation_calibration,
+    metric,
+)
 from review.models import LabelReview, ReviewDecision
 from review.rules import verdict_key
 from review.selectors import dataset_verdicts
@@ -333,12 +339,17 @@ class ModelComparison:
     dialogues: list[int]
     # (metric's name, value of each model or None)
     metrics: list[tuple[str, list[float | None]]]
+    # The first model's confidences against this gold, per label: the reliability diagram its
+    # evaluation recorded (none for an evaluation recorded before they were measured).
+    calibration: list[LabelCalibration] = field(default_factory=list)
+    # The names of every version evaluated on this dataset, for the choice of the two compared.
+    available: list[str] = field(default_factory=list)
 
 
 def model_comparison(dataset: Dataset, *, chosen: list[str] | None = None) -> ModelComparison:
     """Model versions on the dataset's gold: each version's latest evaluation here (``ModelEvaluation``,
     whether a job, the command or a recipe recorded it; one query). The two newest by default, or the
-    versions ``chosen`` by name."""
+    versions ``chosen`` by name; the calibration of the first one's confidences on this gold."""
     latest = {evaluation.model_version.name: evaluation for evaluation in dataset_evaluations_latest(dataset)}
     names = [name for name in (chosen or []) if name in latest] or list(latest)[:2]
     evaluations = [latest[name] for name in names]
@@ -350,9 +361,6 @@ def model_comparison(dataset: Dataset, *, chosen: list[str] | None = None) -> Mo
             (label, [metric(evaluation.metrics, key) for evaluation in evaluations])
             for key, label in HEADLINE_METRICS
         ],
+        calibration=evaluation_calibration(evaluations[0].metrics) if evaluations else [],
+        available=sorted(latest),
     )
-
-
-def evaluated_models(dataset: Dataset) -> list[str]:
-    """The names of the versions evaluated on this dataset (for the comparison's choice)."""
-    return sorted(evaluation.model_version.name for evaluation in dataset_evaluations_latest(dataset))

@@ -233,7 +233,6 @@ def agreement_view(request: AuthenticatedHttpRequest, name: str) -> HttpResponse
             "failures": failures,
             "max_periods": quality.MAX_PERIODS,
             "comparison": comparison,
-            "evaluated_models": quality.evaluated_models(dataset),
             "charts": {
                 "accuracy": charts.accuracy_chart(kinds),
                 "reliability": charts.reliability_chart(kinds),
@@ -241,6 +240,7 @@ def agreement_view(request: AuthenticatedHttpRequest, name: str) -> HttpResponse
                 "failures": charts.failures_chart(failures),
                 "intents": charts.intents_chart(failures),
                 "comparison": charts.comparison_chart(comparison),
+                "gold_reliability": charts.gold_reliability_chart(comparison.calibration),
             },
         },
     )

@@ -9,8 +9,9 @@ import pytest
 from django.urls import reverse
 
 from annotations.models import Dataset, Membership, Role
+from models_app.selectors import evaluation_calibration
 from tests.e2e.conftest import assert_is_a_picture_of_the_page
-from tests.review.quality_helpers import make_quality_dataset
+from tests.review.quality_helpers import gold_calibration, make_quality_dataset
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -44,7 +45,8 @@ def test_the_quality_page_draws_every_plot(page_as, reviewed, screenshot):
     problems: list[str] = []
     page.on("pageerror", lambda error: problems.append(str(error)))
     page.goto(reverse("review:agreement", args=[dataset.name]))
-    for chart in ("accuracy", "reliability", "activity", "failures", "intents", "comparison"):
+    charts = ("accuracy", "reliability", "activity", "failures", "intents", "comparison", "gold-reliability")
+    for chart in charts:
         assert _drawn(page, f"chart-{chart}-canvas") > 0, chart
     assert problems == []
     page.evaluate("document.getElementById('model-title').scrollIntoView({block: 'start'})")
@@ -69,6 +71,32 @@ def test_the_numbers_under_each_quality_plot_are_shown_whole(page_as, reviewed):
         assert needed[0] <= shown[0] and needed[1] <= shown[1], (number, needed, shown)
         card, table = wrap.locator("xpath=ancestor::section[1]").bounding_box(), wrap.bounding_box()
         assert table["x"] + table["width"] <= card["x"] + card["width"], number
+
+
+def test_the_reliability_on_the_gold_draws_each_label_and_its_numbers_fold(page_as, reviewed):
+    ada, dataset = reviewed
+    page = page_as(ada)
+    problems: list[str] = []
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.goto(reverse("review:agreement", args=[dataset.name]))
+    intent, defect = evaluation_calibration({"calibration": gold_calibration()})
+
+    # The diagonal's two ends, then a point per bin of each label.
+    assert _drawn(page, "chart-gold-reliability-canvas") == 2 + len(intent.bins) + len(defect.bins)
+    section = page.locator("section").filter(has=page.locator("#gold-reliability-title"))
+    assert "against this dataset's gold: labeller-v2" in section.get_by_role("heading").inner_text()
+    numbers = section.locator("details.chart-numbers")
+    summary = numbers.locator("summary")
+    ece = numbers.get_by_role("row", name="Intent").first
+    assert not ece.is_visible()
+    summary.click()
+    assert ece.is_visible()
+    assert f"{intent.ece:.3f}" in ece.inner_text() and "calibrated" in ece.inner_text()
+    assert "overconfident" in numbers.get_by_role("row", name="Defect").first.inner_text()
+    summary.click()
+    assert not ece.is_visible()
+    assert problems == []
 
 
 def test_choosing_a_point_of_the_curve_puts_its_threshold_in_the_rules(page_as, reviewed):

@@ -10,6 +10,7 @@ from annotations.models import Dataset, Label, LabelKind, Membership, Role, Turn
 from jobs.models import Job
 from models_app.job_services import EVALUATE_JOB, LABEL_JOB, TRAIN_JOB
 from models_app.models import ModelEvaluation, ModelVersion
+from tests.review.quality_helpers import gold_calibration
 
 pytestmark = pytest.mark.django_db
 
@@ -164,6 +165,75 @@ def test_the_model_page_shows_its_held_out_evaluations_beside_the_full_recipes_f
     assert "someone-elses" not in html and "11.1%" not in html  # a dataset the viewer is not in
     assert "Full recipe (dialogues), simulated" in html and "97.8%" in html
     assert f"{newest.dialogues} dialogues" in html
+
+
+def test_the_model_page_shows_each_figure_beside_its_baseline_and_each_labels_calibration(
+    client, cast, simulated_dataset
+):
+    model = registered("m1")
+    ModelEvaluation.objects.create(
+        model_version=model,
+        dataset=simulated_dataset,
+        dialogues=24,
+        metrics={
+            "goal_success_accuracy": 0.636,
+            "defect_f1": 0.41,
+            "baselines": {
+                "goal_success_accuracy": {"always_success": 0.969},
+                "defect_f1": {"always_defect": 0.077},
+            },
+            "calibration": gold_calibration(),
+        },
+    )
+    client.force_login(cast["viewer"])
+
+    html = client.get(reverse("models_app:model-detail", args=[model.pk])).content.decode()
+
+    assert "Goal success accuracy" in html and "States a preference F1" in html
+    assert "63.6%" in html and "always success 96.9%" in html and "always defect 7.7%" in html
+    assert html.count(">under baseline<") == 1  # goal success, not the defect F1 above its baseline
+    assert 'data-source="simulated"' in html
+    assert "Calibration: can each label's confidence be trusted?" in html
+    assert 'data-verdict="calibrated"' in html and 'data-verdict="overconfident"' in html
+    assert "ECE 0.030" in html and "400 predictions" in html
+    assert "do not auto-accept on its confidence" in html
+
+
+def test_an_evaluation_the_model_recorded_shows_its_baselines_and_calibration_on_its_page(
+    client, cast, simulated_dataset, model
+):
+    from models_app.services import model_evaluate
+
+    metrics = model_evaluate(dataset=simulated_dataset, model_version=model)
+    client.force_login(cast["viewer"])
+
+    html = client.get(reverse("models_app:model-detail", args=[model.pk])).content.decode()
+
+    defect = metrics["calibration"]["defect"]
+    assert f"ECE {defect['ece']:.3f}" in html and f"{defect['predictions']:,} predictions" in html
+    baseline = metrics["baselines"]["defect_f1"]["always_defect"]
+    assert f"always defect {100 * baseline:.1f}%" in html
+
+
+def test_the_model_page_costs_a_fixed_number_of_queries_however_many_evaluations(
+    client, cast, simulated_dataset, django_assert_num_queries
+):
+    model = registered("m1")
+    metrics = {"intent_accuracy": 0.5, "calibration": gold_calibration()}
+    ModelEvaluation.objects.create(model_version=model, dataset=simulated_dataset, metrics=metrics)
+    client.force_login(cast["reviewer"])
+    url = reverse("models_app:model-detail", args=[model.pk])
+    # Session, user, the model, the evaluations with their datasets and sources, and the datasets to
+    # evaluate on (asked whether there are any, then listed by the form's choices).
+    with django_assert_num_queries(7):
+        client.get(url)
+    for number in range(4):
+        dataset = Dataset.objects.create(name=f"log-{number}")
+        Membership.objects.create(dataset=dataset, user=cast["reviewer"], role=Role.REVIEWER)
+        ModelEvaluation.objects.create(model_version=model, dataset=dataset, metrics=metrics)
+    with django_assert_num_queries(7):
+        html = client.get(url).content.decode()
+    assert html.count('data-verdict="overconfident"') == 5
 
 
 def test_a_model_never_evaluated_says_so(client, viewer):

@@ -1,15 +1,19 @@
 """A dataset worth a quality dashboard: dialogues on three days with settled failure points, defects and
 intents, a model's proposals at spread confidences, and two reviewers' verdicts on them (the right
-proposals accepted, the others corrected), plus two model versions evaluated on the gold."""
+proposals accepted, the others corrected), plus two model versions evaluated on the gold, the newer one
+with the reliability of its confidences there (intent calibrated, defect overconfident) and the trivial
+baselines beside its figures."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from django.utils import timezone
 
 from annotations.models import Dataset, Label, LabelKind, LabelSource, LabelStatus
 from annotations.services import dataset_stats_refresh
+from models_app.ml.metrics import reliability
 from models_app.models import ModelEvaluation, ModelVersion
 from review.models import LabelReview
 from tests.review.review_helpers import make_reviewable
@@ -31,6 +35,17 @@ def _gold(turn: Any, kind: str, value: Any) -> Label:
         created_at=now,
         updated_at=now,
     )
+
+
+def gold_calibration(predictions: int = 400) -> dict[str, Any]:
+    """What an evaluation records of its labels' confidences (models_app.ml.metrics.reliability): the
+    intent right as often as its confidence says, the defect 30 points less often."""
+    rng = np.random.default_rng(7)
+    confidence = rng.uniform(0.5, 1.0, predictions)
+    return {
+        "intent": reliability(rng.random(predictions) < confidence, confidence),
+        "defect": reliability(rng.random(predictions) < confidence - 0.3, confidence),
+    }
 
 
 def make_quality_dataset(dataset: Dataset, reviewers: list[Any], *, dialogues: int = 12) -> None:
@@ -70,11 +85,15 @@ def make_quality_dataset(dataset: Dataset, reviewers: list[Any], *, dialogues: i
     Label.objects.bulk_create(gold)
     LabelReview.objects.bulk_create(verdicts)
     for name, accuracy in (("labeller-v1", 0.62), ("labeller-v2", 0.91)):
+        metrics: dict[str, Any] = {"intent_accuracy": accuracy, "slot_f1": accuracy - 0.1}
+        if name == "labeller-v2":
+            metrics["calibration"] = gold_calibration()
+            metrics["baselines"] = {"failure_point_accuracy": {"always_none": 0.5}}
         # Recorded as the evaluate command and the recipes record them: no job.
         ModelEvaluation.objects.create(
             model_version=ModelVersion.objects.get_or_create(name=name)[0],
             dataset=dataset,
             dialogues=dialogues,
-            metrics={"intent_accuracy": accuracy, "slot_f1": accuracy - 0.1},
+            metrics=metrics,
         )
     dataset_stats_refresh(dataset_id=dataset.pk)

@@ -12,6 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from annotations.models import CONFIDENCE_BINS, DatasetStats, Label, LabelKind, LabelStatus, Membership, Role
+from models_app.models import ModelEvaluation, ModelVersion
+from review.charts import gold_reliability_chart
 from review.models import AutoAcceptRule, LabelReview
 from review.quality import (
     FEW_REVIEWS,
@@ -183,10 +185,67 @@ def test_two_model_versions_are_compared_on_the_same_gold(reviewed):
     assert sorted(accuracy) == [0.62, 0.91]
 
 
+def test_the_newest_evaluation_brings_the_reliability_of_its_confidences_on_the_gold(reviewed):
+    comparison = model_comparison(reviewed)
+    assert comparison.models[0] == "labeller-v2"
+    assert [label.label for label in comparison.calibration] == ["intent", "defect"]
+    assert comparison.available == ["labeller-v1", "labeller-v2"]
+    # The older version's evaluation recorded none: chosen first, it has nothing to draw.
+    assert model_comparison(reviewed, chosen=["labeller-v1", "labeller-v2"]).calibration == []
+
+
+def test_the_gold_reliability_chart_draws_one_line_per_label_over_the_diagonal(reviewed):
+    calibration = model_comparison(reviewed).calibration
+    config = gold_reliability_chart(calibration)
+
+    diagonal, intent, defect = config["data"]["datasets"]
+    assert diagonal["label"] == "Perfectly calibrated" and diagonal["data"][-1] == {"x": 100, "y": 100}
+    assert (intent["label"], defect["label"]) == ("Intent", "Defect")
+    first = calibration[0].bins[0]
+    assert intent["data"][0]["x"] == round(100 * first.confidence, 1)
+    assert intent["data"][0]["y"] == round(100 * first.right, 1)
+    assert f"of {first.predictions} predictions" in intent["data"][0]["tip"]
+    assert config["options"]["scales"]["x"]["title"]["text"] == "mean confidence (%)"
+
+
+def test_the_quality_page_shows_the_calibration_on_the_gold_with_its_numbers(client, reviewed, reviewer):
+    client.force_login(reviewer)
+    html = client.get(reverse("review:agreement", args=[reviewed.name])).content.decode()
+    assert "Reliability of the model's confidence against this dataset's gold: labeller-v2" in html
+    assert "Reliability of the model's confidence against reviewers' verdicts" in html
+    assert 'data-verdict="calibrated"' in html and 'data-verdict="overconfident"' in html
+    assert "not against reviewers' verdicts" in html
+
+
+def test_the_gold_reliability_says_when_no_model_was_evaluated_or_measured_none(
+    client, dataset, reviewer, make_user
+):
+    client.force_login(reviewer)
+    url = reverse("review:agreement", args=[dataset.name])
+    html = client.get(url).content.decode()
+    assert "No model has been evaluated on this dataset's gold yet, so there is no reliability" in html
+    assert 'data-chart="chart-gold-reliability"' not in html
+
+    ModelEvaluation.objects.create(
+        model_version=ModelVersion.objects.create(name="old-labeller"), dataset=dataset, metrics={}
+    )
+    html = client.get(url).content.decode()
+    assert "old-labeller's latest evaluation here recorded no reliability" in html
+    assert 'data-chart="chart-gold-reliability"' not in html
+
+
 def test_the_quality_page_draws_every_plot_with_its_table(client, reviewed, reviewer):
     client.force_login(reviewer)
     html = client.get(reverse("review:agreement", args=[reviewed.name])).content.decode()
-    for chart in ("accuracy", "reliability", "activity", "failures", "intents", "comparison"):
+    for chart in (
+        "accuracy",
+        "reliability",
+        "activity",
+        "failures",
+        "intents",
+        "comparison",
+        "gold-reliability",
+    ):
         assert f'data-chart="chart-{chart}"' in html
     assert "vendor/chartjs/chart.umd.min.js" in html
     assert "No corroborated gold yet: how to get it" in html
