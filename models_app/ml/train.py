@@ -222,6 +222,8 @@ def _supervised_rounds(
         {
             "steps": fit.done,
             "total_steps": fit.total,
+            # The epochs the steps amount to: a time cap on a slower CPU shows here first.
+            "epochs_reached": round(sum(rounds) * fit.done / fit.total, 2) if fit.total else 0.0,
             "seconds": round(clock.elapsed, 1),
             "stopped_at_max_seconds": fit.stopped_early,
         }
