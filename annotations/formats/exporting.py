@@ -376,10 +376,10 @@ def goals_with_success(
     for turn in turns:
         of_turn = by_turn.get(turn[1])
         if of_turn:
-            success = of_turn.get(_GOAL_SUCCESS)
-            if success is not None:
-                flag = _JSON_FLAGS.get(success)
-                success_by_first_turn[turn[2]] = json.loads(success) if flag is None else flag
+            stored = of_turn.get(_GOAL_SUCCESS)
+            if stored is not None:
+                flag = _JSON_FLAGS.get(stored)
+                success_by_first_turn[turn[2]] = json.loads(stored) if flag is None else flag
     goals = []
     for segment in segments:
         goal = {"turns": segment["turns"]}
