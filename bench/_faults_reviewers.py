@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from _faults_world import JOB_SECONDS, World, _labelling_dataset, _site, _start_
 KILLS = 2
 
 
+@dataclass
 class Tally:
     """What the reviewers saw, shared by their threads."""
 

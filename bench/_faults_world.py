@@ -137,6 +137,3 @@ def _verify_labelling(job_id: int, dataset: Any, world: World) -> tuple[list[str
         verified.append(check[0])
         problems += check[1]
     return verified, problems
-
-
-# --- the probes ----------------------------------------------------------------------------------------
