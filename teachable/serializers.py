@@ -24,6 +24,10 @@ _TURN_REFERENCE = {
 class PreferenceSerializer(serializers.ModelSerializer):
     user_id = serializers.CharField(source="user_key")
     entity = serializers.CharField(source="entity.value", allow_null=True, default=None)
+    resolved = serializers.BooleanField(
+        read_only=True,
+        help_text="False: no catalogue knows the value (yet); it is kept as the person said it.",
+    )
     turn = serializers.SerializerMethodField()
 
     class Meta:
@@ -35,6 +39,7 @@ class PreferenceSerializer(serializers.ModelSerializer):
             "key",
             "value",
             "entity",
+            "resolved",
             "polarity",
             "source",
             "confidence",
