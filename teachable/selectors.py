@@ -277,6 +277,12 @@ def reading_resolve(
     return resolve_reading(intent, slots, known, rules, catalogues)
 
 
+def liked_keys(dataset: Dataset) -> set[tuple[str, str, str]]:
+    """(user, domain, key) of every active like in the dataset, resolved or kept as written."""
+    rows = Preference.objects.filter(dataset=dataset, active=True, polarity=Polarity.LIKE)
+    return set(rows.values_list("user_key", "domain", "key").distinct())
+
+
 def liked_values(dataset: Dataset, user_key: str) -> list[str]:
     """What the person taught the assistant they like (active, liked), newest first, values no
     catalogue knows as they said them: the query rewriter's personal layer puts a misheard name right
