@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Q
+from django.utils import timezone
 
 from annotations.models import Dataset, Turn
 from selflearn_site.exceptions import ApplicationError
@@ -214,58 +214,66 @@ def preferences_resolve(*, catalogue: Catalogue) -> dict[str, int]:
     """The catalogue learned entries: every active preference of its key kept as written that now
     names exactly one entry (its value or an alias, however cased) takes that entry and its canonical
     value; a resolved one whose entry the catalogue no longer has is marked unresolved, its value kept.
-    A differently worded value ("zebra chronicles" for "The Zebra Chronicles") is left as it is: no
+    A differently worded value ("zebra chronicle" for "The Zebra Chronicles") is left as it is: no
     fuzzy guess changes what a person said without them. Call it in the transaction that changed the
-    entries (``catalogues_load`` does); each change writes its event."""
+    entries (``catalogues_load`` does); each change writes its event.
+
+    One query reads the key's active preferences and one writes each kind of change, however many
+    people it resolves: a catalogue of films may resolve thousands at once."""
     index = catalogue_index(catalogue.name, catalogue.stamp)
     assert index is not None  # the catalogue exists: the caller holds it
-    counts = {"resolved": 0, "unresolved": 0}
-    # Unresolved ones, and resolved ones whose entry was deleted (their entity is set to null).
-    waiting = list(
+    rows = list(
         Preference.objects.select_for_update()
         .filter(key=catalogue.name, active=True)
-        .filter(Q(resolved=False) | Q(entity__isnull=True))
         .order_by("created_at", "pk")
     )
-    retired: set[int] = set()
-    for preference in waiting:
-        if preference.pk in retired:
+    mine: dict[tuple[int, str, str], list[Preference]] = {}
+    for row in rows:
+        mine.setdefault((row.dataset_id, row.user_key, row.domain), []).append(row)
+    changed: list[Preference] = []
+    events: list[PreferenceEvent] = []
+    counts = {"resolved": 0, "unresolved": 0}
+    now = timezone.now()
+    # Unresolved ones, and resolved ones whose entry was deleted (their entity is set to null).
+    for preference in [row for row in rows if not row.resolved or row.entity_id is None]:
+        if not preference.active:
             continue  # an older wording of a value resolved earlier in this loop
         entities = index.exact(preference.value)
         before = preference.as_dict()
         if len(entities) == 1:
             entity = entities[0]
-            if _resolve_onto(preference, entity.value, retired):
-                preference.value, preference.entity_id, preference.resolved = entity.value, entity.pk, True
-                preference.save(update_fields=["value", "entity", "resolved", "updated_at"])
-                _event(preference, PreferenceEvent.Action.RESOLVE, None, before, preference.as_dict())
-                counts["resolved"] += 1
+            theirs = mine[preference.dataset_id, preference.user_key, preference.domain]
+            if not _resolve_onto(preference, entity.value, theirs):
+                continue
+            preference.value, preference.entity_id, preference.resolved = entity.value, entity.pk, True
+            action = PreferenceEvent.Action.RESOLVE
         elif preference.resolved:
             preference.entity_id, preference.resolved = None, False
-            preference.save(update_fields=["entity", "resolved", "updated_at"])
-            _event(preference, PreferenceEvent.Action.UNRESOLVE, None, before, preference.as_dict())
-            counts["unresolved"] += 1
+            action = PreferenceEvent.Action.UNRESOLVE
+        else:
+            continue
+        preference.updated_at = now  # bulk_update does not apply auto_now
+        changed.append(preference)
+        events.append(
+            PreferenceEvent(preference=preference, action=action, before=before, after=preference.as_dict())
+        )
+        counts["resolved" if preference.resolved else "unresolved"] += 1
+    Preference.objects.bulk_update(changed, ["value", "entity", "resolved", "updated_at"], batch_size=1000)
+    PreferenceEvent.objects.bulk_create(events, batch_size=1000)
     return counts
 
 
-def _resolve_onto(preference: Preference, value: str, retired: set[int]) -> bool:
-    """Whether ``preference`` may take the canonical ``value``: the person may have said the same
-    entity in two wordings ("blade runner" liked, "Blade Runner" disliked). The newer statement wins,
-    as when it was stated: an older one of the same value is retired, superseded by the newer."""
-    others = Preference.objects.select_for_update().filter(
-        dataset_id=preference.dataset_id,
-        user_key=preference.user_key,
-        domain=preference.domain,
-        key=preference.key,
-        active=True,
-    )
-    for other in others.exclude(pk=preference.pk):
-        if not _same(other.value, value):
+def _resolve_onto(preference: Preference, value: str, theirs: list[Preference]) -> bool:
+    """Whether ``preference`` may take the canonical ``value``, ``theirs`` being the person's active
+    preferences of the domain and key: they may have said the same entity in two wordings ("blade
+    runner" liked, "Blade Runner" disliked). The newer statement wins, as when it was stated: an older
+    one of the same value is retired (now, before the value it shares is written), superseded by the
+    newer."""
+    for other in theirs:
+        if other is preference or not other.active or not _same(other.value, value):
             continue
         if (other.created_at, other.pk) > (preference.created_at, preference.pk):
             _retire(preference, None, PreferenceEvent.Action.SUPERSEDE, other)
-            retired.add(preference.pk)
             return False
         _retire(other, None, PreferenceEvent.Action.SUPERSEDE, preference)
-        retired.add(other.pk)
     return True

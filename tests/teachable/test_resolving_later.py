@@ -139,3 +139,22 @@ def test_the_person_page_marks_a_value_unresolved_until_a_catalogue_knows_it(cli
     assert [(p["value"], p["resolved"], p["entity"]) for p in exported] == [
         ("The Zebra Chronicles", True, "The Zebra Chronicles")
     ]
+
+
+def test_resolving_many_people_costs_the_same_queries_as_resolving_a_few(people) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from annotations.models import Dialogue
+
+    def load_for(count: int, name: str) -> int:
+        for n in range(count):
+            Dialogue.objects.create(dataset=people, external_id=f"{name}-{n}", user_key=f"{name}-{n}")
+            _film(people, name.lower(), user_key=f"{name}-{n}")
+        with CaptureQueriesContext(connection) as queries:
+            catalogues_load(data={"film": {"entries": [{"value": name}]}}, merge=True)
+        assert Preference.objects.filter(value=name, resolved=True).count() == count
+        return len(queries)
+
+    catalogues_load(data=FILMS)  # the catalogue exists before either load is counted
+    assert load_for(3, "Heat") == load_for(30, "Alien")
