@@ -75,10 +75,14 @@ def catalogues_load(
                     )
                 )
             existing = {entry.value: entry for entry in catalogue.entries.all()}
-            kept = [row for row in rows if row.value in existing]
-            for row in kept:
-                row.pk = existing[row.value].pk
-            CatalogueEntry.objects.bulk_update(kept, ["aliases", "tag"])
+            # Rows stay (with their preferences); only those whose aliases or tag changed are written.
+            changed = []
+            for row in rows:
+                old = existing.get(row.value)
+                if old is not None and (old.aliases, old.tag) != (row.aliases, row.tag):
+                    row.pk = old.pk
+                    changed.append(row)
+            CatalogueEntry.objects.bulk_update(changed, ["aliases", "tag"], batch_size=500)
             if not merge:
                 catalogue.entries.exclude(value__in=[row.value for row in rows]).delete()
             CatalogueEntry.objects.bulk_create([row for row in rows if row.value not in existing])

@@ -29,6 +29,7 @@ from teachable.models import (
 from teachable.selectors import assistant_user_exists, catalogue_index
 
 FIELD_LENGTH = {"domain": 64, "key": 64, "value": 200}
+BATCH = 1000  # preferences written per statement when a catalogue resolves many
 
 
 @dataclass(frozen=True)
@@ -218,8 +219,8 @@ def preferences_resolve(*, catalogue: Catalogue) -> dict[str, int]:
     fuzzy guess changes what a person said without them. Call it in the transaction that changed the
     entries (``catalogues_load`` does); each change writes its event.
 
-    One query reads the key's active preferences and one writes each kind of change, however many
-    people it resolves: a catalogue of films may resolve thousands at once."""
+    One query reads the key's active preferences; one writes the preferences resolved to each entry,
+    one those unresolved, however many people they are: a catalogue of films may resolve thousands."""
     index = catalogue_index(catalogue.name, catalogue.stamp)
     assert index is not None  # the catalogue exists: the caller holds it
     rows = list(
@@ -252,14 +253,24 @@ def preferences_resolve(*, catalogue: Catalogue) -> dict[str, int]:
             action = PreferenceEvent.Action.UNRESOLVE
         else:
             continue
-        preference.updated_at = now  # bulk_update does not apply auto_now
         changed.append(preference)
         events.append(
             PreferenceEvent(preference=preference, action=action, before=before, after=preference.as_dict())
         )
         counts["resolved" if preference.resolved else "unresolved"] += 1
-    Preference.objects.bulk_update(changed, ["value", "entity", "resolved", "updated_at"], batch_size=1000)
-    PreferenceEvent.objects.bulk_create(events, batch_size=1000)
+    # One UPDATE per entity resolved to (people like the same films) and one for those unresolved:
+    # bulk_update's CASE per row costs far more for thousands.
+    by_entity: dict[int | None, list[int]] = {}
+    for preference in changed:
+        by_entity.setdefault(preference.entity_id, []).append(preference.pk)
+    values = {preference.entity_id: preference.value for preference in changed}
+    for entity_id, pks in by_entity.items():
+        fields: dict[str, Any] = {"entity_id": entity_id, "resolved": entity_id is not None}
+        if entity_id is not None:
+            fields["value"] = values[entity_id]
+        for start in range(0, len(pks), BATCH):
+            Preference.objects.filter(pk__in=pks[start : start + BATCH]).update(**fields, updated_at=now)
+    PreferenceEvent.objects.bulk_create(events, batch_size=BATCH)
     return counts
 
 
