@@ -93,7 +93,10 @@ class GuidedTurnSerializer(serializers.Serializer):
     question = serializers.DictField(allow_null=True, help_text="{key, text} of the open question.")
     choices = serializers.ListField(child=serializers.CharField(), help_text="Names to choose among.")
     understood = serializers.DictField(allow_null=True, help_text="The answer awaiting yes or no.")
-    learned = serializers.ListField(child=serializers.DictField())
+    learned = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="{key, value, polarity, resolved} stored so far; resolved false: kept as said.",
+    )
     transcript = serializers.ListField(child=serializers.DictField())
     ended = serializers.BooleanField()
 

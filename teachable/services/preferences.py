@@ -150,7 +150,11 @@ def preference_learn(
             same.confidence = max(same.confidence, data.confidence)
             same.source = data.source
             same.turn = turn or same.turn
-            same.save(update_fields=["confidence", "source", "turn", "updated_at"])
+            if entity is not None and not same.resolved:  # kept as written; now a catalogue knows it
+                same.value, same.entity_id, same.resolved = value, entity, True
+            same.save(
+                update_fields=["confidence", "source", "turn", "value", "entity", "resolved", "updated_at"]
+            )
             _event(same, PreferenceEvent.Action.CORRECT, actor, before, same.as_dict())
             return same
         retired = [p for p in current if _same(p.value, value)]  # the same value, the other polarity

@@ -158,3 +158,21 @@ def test_resolving_many_people_costs_the_same_queries_as_resolving_a_few(people)
 
     catalogues_load(data=FILMS)  # the catalogue exists before either load is counted
     assert load_for(3, "Heat") == load_for(30, "Alien")
+
+
+def test_saying_an_unresolved_value_again_once_a_catalogue_knows_it_resolves_it(people) -> None:
+    from teachable.models import Catalogue, CatalogueEntry
+
+    stated = _film(people, "zebra chronicles")
+    # An entry added behind the loader's back (the admin): nothing resolved the preference yet.
+    catalogue = Catalogue.objects.create(name="film")
+    CatalogueEntry.objects.create(
+        catalogue=catalogue, value="The Zebra Chronicles", aliases=["zebra chronicles"]
+    )
+    again = _film(people, "Zebra Chronicles")
+    assert again.pk == stated.pk
+    assert (again.value, again.resolved, again.entity.value) == (
+        "The Zebra Chronicles",
+        True,
+        "The Zebra Chronicles",
+    )
