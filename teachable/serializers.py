@@ -106,7 +106,8 @@ class ResolutionSerializer(serializers.Serializer):
     intent = serializers.CharField(allow_null=True)
     slots = serializers.ListField(
         child=serializers.DictField(),
-        help_text="The reading's slots, completed; filled ones have source=preference.",
+        help_text="The reading's slots, completed; filled ones have source=preference and resolved "
+        "(false: the person's own wording, which no catalogue knows yet).",
     )
     applied = serializers.ListField(
         child=serializers.DictField(), help_text="Which preference did what: filled or disambiguated."
