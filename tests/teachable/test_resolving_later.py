@@ -176,3 +176,19 @@ def test_saying_an_unresolved_value_again_once_a_catalogue_knows_it_resolves_it(
         True,
         "The Zebra Chronicles",
     )
+
+
+def test_the_load_catalogues_command_merges_a_film_and_resolves_who_liked_it(people, tmp_path) -> None:
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    catalogues_load(data=FILMS)
+    heat = _film(people, "heat")
+    path = tmp_path / "films.json"
+    path.write_text(json.dumps({"film": {"entries": [{"value": "Heat"}]}}), encoding="utf-8")
+    out = StringIO()
+    call_command("load_catalogues", str(path), "--merge", stdout=out)
+    heat.refresh_from_db()
+    assert out.getvalue() == "film: 2 entries\n" and (heat.value, heat.resolved) == ("Heat", True)
