@@ -84,3 +84,38 @@ class GoalSuccessHead(nn.Module):
         ]  # (goals, width)
         logits: torch.Tensor = self.classifier(torch.cat([mean, last], dim=-1))
         return logits
+
+
+class EvidenceClassifier(nn.Module):
+    """A classifier over the contextual turn vector and, beside it, a few evidence numbers read
+    directly (a small layer of their own, so that a handful of strong numbers are not drowned by the
+    hundreds of dimensions of the text as they are after the turn projection)."""
+
+    def __init__(self, width: int, evidence: int, classes: int, dropout: float, hidden: int = 32) -> None:
+        super().__init__()
+        self.evidence = nn.Sequential(nn.Linear(evidence, hidden), nn.GELU())
+        self.classifier = Classifier(width + hidden, classes, dropout)
+
+    def forward(self, x: torch.Tensor, evidence: torch.Tensor) -> torch.Tensor:
+        # x: (turns, width); evidence: (turns, evidence numbers)
+        read = self.evidence(evidence.to(x.dtype))  # (turns, hidden)
+        logits: torch.Tensor = self.classifier(torch.cat([x, read], dim=-1))
+        return logits
+
+
+def reading_agreement(intent_logits: torch.Tensor, assistant_intent: torch.Tensor) -> torch.Tensor:
+    """Whether the model's own reading of the words agrees with the intent the assistant acted on:
+    (turns, 4) = [the assistant's intent is one the model knows, the model's probability of it, the
+    model's top probability, 1 if its best reading is the assistant's]. ``assistant_intent`` holds
+    the index of the assistant's intent among the model's intents, -1 where it has none or another.
+    The intent logits are detached: the failure point reads the intent head, it does not train it."""
+    probabilities = torch.softmax(intent_logits.detach().float(), dim=-1)  # (turns, intents)
+    known = assistant_intent >= 0  # (turns,)
+    chosen = probabilities.gather(1, assistant_intent.clamp(min=0)[:, None]).squeeze(1)  # (turns,)
+    top, best = probabilities.max(dim=-1)  # (turns,)
+    return torch.stack(
+        [known.float(), chosen * known, top, ((best == assistant_intent) & known).float()], dim=-1
+    )
+
+
+READING_SIZE = 4

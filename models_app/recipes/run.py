@@ -27,11 +27,13 @@ from annotations.formats.importing import ImportOptions, ImportSource
 from annotations.models import Dataset
 from annotations.services import dataset_get_or_create, dataset_import_file
 from models_app.ml.config import ModelConfig, TrainConfig
+from models_app.ml.plausibility import PLAUSIBILITY_FILE
 from models_app.models import ModelVersion
 from models_app.recipes.commands import single_commands
 from models_app.recipes.corpora import corpus_dialogues
 from models_app.recipes.defaults import DIALOGUES_CONTEXT_FIELDS
-from models_app.services import model_evaluate, model_train
+from models_app.recipes.plausibility import cached_word_model
+from models_app.services import model_evaluate, model_train, models_dir
 from simulator.cli import main as simulate
 
 RECIPES = ("snips", "dialogues")
@@ -90,6 +92,9 @@ def run_recipe(
         return model_evaluate(dataset=valid[0], model_version=model_version)
     if name != "dialogues":
         raise ValueError(f"unknown recipe {name!r}; known: {', '.join(RECIPES)}")
+    # The word model of real requests, built once (model_train reads it for the plausibility of the
+    # heard words).
+    cached_word_model(data_dir, models_dir() / PLAUSIBILITY_FILE)
     users = max(10, train_dialogues // 8)
     # Two thirds of the simulated dialogues fail as often as people's logs do (the priors of defects
     # and goal success follow real data); a third fail often, so that rare failure points are learnt.
