@@ -10,9 +10,10 @@ classifier's misreadings, simulator.asr and simulator.nlu), ``single_commands`` 
 into single commands, and the model trains on the commands beside the dialogues for a short, capped
 time. Each variant is scored on held-out commands and dialogues (other seeds, other people): failure
 point accuracy, macro F1, F1 per class and the confusion matrix, each beside always-"none".
-``before`` is the model as it was (entity evidence among the turn's numbers only); ``after`` adds the
-plausibility features and the failure point head's direct evidence. The word model is built from the
-corpora's training splits once and cached (``--word-model``).
+``before`` is the model as it was (entity evidence among the turn's numbers only); ``joint_evidence``
+adds the plausibility features and the failure point head's direct evidence; ``after`` also fits the
+failure point's second stage on the held-out tenth (models_app.ml.heads.FailureStage). The word model
+is built from the corpora's training splits once and cached (``--word-model``).
 
 A short run on a shared 2-core machine is far below the full recipe (bench/model_quality.py, 45
 minutes); what it measures is the difference the evidence makes at the same budget.
@@ -41,9 +42,9 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 # reading" of the words in place of the model's intent head.
 EVIDENCE_ONLY = "evidence_only"
 VARIANTS = {
-    "before": {"plausibility_features": False, "failure_evidence": False},
-    "plausibility": {"plausibility_features": True, "failure_evidence": False},
-    "after": {"plausibility_features": True, "failure_evidence": True},
+    "before": {"plausibility_features": False, "failure_evidence": False, "failure_stage": False},
+    "joint_evidence": {"plausibility_features": True, "failure_evidence": True, "failure_stage": False},
+    "after": {"plausibility_features": True, "failure_evidence": True, "failure_stage": True},
 }
 
 

@@ -66,6 +66,10 @@ class ModelConfig:
     # numbers above and whether the model's own reading of the words agrees with the assistant's
     # intent. Through the context transformer alone the 5 entity numbers were drowned (entity F1 0.02).
     failure_evidence: bool = True
+    # After training, a small second stage over that evidence and the joint model's failure point
+    # probabilities is fitted on the held-out turns, every failure point weighted alike
+    # (models_app.ml.heads.FailureStage); it then gives the failure point.
+    failure_stage: bool = True
 
     def asdict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -86,7 +90,12 @@ class ModelConfig:
     def from_dict(cls, data: dict[str, Any] | None) -> ModelConfig:
         # A checkpoint saved before the entity evidence (or the plausibility, or the failure head's
         # direct evidence) existed was trained without it.
-        older = {"evidence_features": False, "plausibility_features": False, "failure_evidence": False}
+        older = {
+            "evidence_features": False,
+            "plausibility_features": False,
+            "failure_evidence": False,
+            "failure_stage": False,
+        }
         return _from_dict(cls, {**older, **(data or {})})
 
 

@@ -21,6 +21,7 @@ from models_app.ml.heads import (
     READING_SIZE,
     Classifier,
     EvidenceClassifier,
+    FailureStage,
     GoalSuccessHead,
     RephrasePointer,
     reading_agreement,
@@ -129,6 +130,10 @@ class LabelModel(nn.Module):
             if config.failure_evidence
             else Classifier(width, failures, config.dropout)
         )
+        evidence_size = numerical_size(config.evidence_features, config.plausibility_features) + READING_SIZE
+        self.failure_stage = (
+            FailureStage(evidence_size + failures, failures) if config.failure_stage else None
+        )
         # The assistant's intent (its categorical id: 0 missing, 1 unseen, i + 2 the i-th known) as an
         # index of the model's own intents, -1 where the model has no such intent. Derived from the
         # inventories, so not saved with the weights.
@@ -216,13 +221,10 @@ class LabelModel(nn.Module):
         rephrase = self.rephrase(context, turn_mask)[dialogue, position]  # (turns, 1 + max turns)
         reading = torch.cat([text, flat.to(text.dtype)], dim=-1)  # (turns, text width + width)
         intent = self.intent(reading)  # (turns, intents)
-        if self.failure_evidence:
-            evidence = torch.cat(
-                [numerical.float(), reading_agreement(intent, self.assistant_intent_of(categorical))], dim=-1
-            )  # (turns, numerical + READING_SIZE)
-            failure = self.failure_point(flat, evidence)
-        else:
-            failure = self.failure_point(flat)
+        evidence = self.stage_evidence(numerical, categorical, intent)  # (turns, numerical + READING_SIZE)
+        failure = self.failure_point(flat, evidence) if self.failure_evidence else self.failure_point(flat)
+        if self.failure_stage is not None and bool(self.failure_stage.fitted):
+            failure = self.failure_stage(self.stage_inputs(evidence, failure))
         heads = {
             "intent": intent,
             "failure_point": failure,
@@ -234,6 +236,21 @@ class LabelModel(nn.Module):
         if self.preference_statement is not None:
             heads["preference_statement"] = self.preference_statement(reading)
         return heads
+
+    @staticmethod
+    def stage_inputs(evidence: torch.Tensor, failure: torch.Tensor) -> torch.Tensor:
+        """What the failure point's second stage reads: the evidence and the joint model's own
+        failure point probabilities (detached: the stage is fitted apart)."""
+        return torch.cat([evidence, torch.softmax(failure.detach().float(), dim=-1)], dim=-1)
+
+    def stage_evidence(
+        self, numerical: torch.Tensor, categorical: torch.Tensor, intent: torch.Tensor
+    ) -> torch.Tensor:
+        """The evidence numbers of turns as ``turn_heads`` reads them, from their features and the
+        intent logits (the second stage is fitted on these)."""
+        return torch.cat(
+            [numerical.float(), reading_agreement(intent, self.assistant_intent_of(categorical))], dim=-1
+        )
 
     def assistant_intent_of(self, categorical: torch.Tensor) -> torch.Tensor:
         """(turns,) the assistant's intent as an index of the model's intents, -1 where it has none."""

@@ -23,7 +23,16 @@ from models_app.ml.data import DialogueExample
 from models_app.ml.encoder import load_pretrained_encoder, load_tokenizer, resolve_encoder
 from models_app.ml.features import Featurizer, build_inventories, tasks_with_gold
 from models_app.ml.hardware import AUTO, cpu_info, resolve_precision
-from models_app.ml.loop import Clock, Fit, Progress, TrainingCancelled, calibrate, pretrain, seed_everything
+from models_app.ml.loop import (
+    Clock,
+    Fit,
+    Progress,
+    TrainingCancelled,
+    calibrate,
+    fit_failure_stage,
+    pretrain,
+    seed_everything,
+)
 from models_app.ml.model import LabelModel
 from models_app.ml.plausibility import WordModel
 from models_app.ml.predict import predict_with
@@ -169,6 +178,7 @@ def train_model(
         )
     fit = Fit(trained, featurizer, held_out, pad_id, progress, should_stop)
     history.update(_supervised_rounds(fit, train_examples, held_out, rounds, unlabelled or (), clock))
+    history.update(fit_failure_stage(trained, featurizer, held_out, pad_id))
     calibrate(trained, featurizer, held_out, pad_id, progress)
     history["seconds_with_calibration"] = round(clock.elapsed, 1)
     trained.history = history

@@ -125,6 +125,13 @@ def run_recipe(
             valid.append(_corpus_dataset(corpus, "valid", data_dir))
     if command_dialogues:
         train.append(simulated_commands("sim-commands-train", command_dialogues, users=users, seed=404))
+        # Held-out commands too: the failure point's second stage is fitted on the held-out turns,
+        # and a single command (nothing after it) is the case it matters most for.
+        valid.append(
+            simulated_commands(
+                "sim-commands-valid", max(100, command_dialogues // 5), users=max(10, users // 4), seed=606
+            )
+        )
     unlabelled = []
     if unlabelled_dialogues:
         unlabelled.append(

@@ -93,13 +93,18 @@ def test_a_model_with_a_word_model_saves_it_and_predicts_the_same_after_loading(
     tmp_path: Path, handmade_examples: list[DialogueExample], tiny_model_config: ModelConfig
 ) -> None:
     model = WordModel(REQUESTS)
+    held_out = handmade_examples * 3  # enough gold failure points for the second stage
     trained = train_model(
-        handmade_examples, None, tiny_model_config, fast_train_config(epochs=1), word_model=model
+        handmade_examples, held_out, tiny_model_config, fast_train_config(epochs=1), word_model=model
     )
     trained.save(tmp_path / "model")
     assert (tmp_path / "model" / PLAUSIBILITY_FILE).exists()
     loaded = load_trained(tmp_path / "model")
     assert loaded.word_model is not None and loaded.word_model.sentences == model.sentences
+    # The second stage fitted in training is fitted after loading too.
+    assert trained.history["failure_stage_fitted"] is True
+    assert loaded.model.failure_stage is not None
+    assert bool(loaded.model.failure_stage.fitted)
     before = predict_with(trained, handmade_examples)
     after = predict_with(loaded, handmade_examples)
     for mine, theirs in zip(after, before, strict=True):
@@ -110,9 +115,10 @@ def test_a_model_with_a_word_model_saves_it_and_predicts_the_same_after_loading(
 
 def test_a_config_saved_before_the_failure_evidence_existed_reads_without_it() -> None:
     older = ModelConfig().asdict()
-    del older["plausibility_features"], older["failure_evidence"]
+    del older["plausibility_features"], older["failure_evidence"], older["failure_stage"]
     config = ModelConfig.from_dict(older)
     assert config.plausibility_features is False and config.failure_evidence is False
+    assert config.failure_stage is False
 
 
 def test_a_model_without_the_failure_evidence_trains_and_predicts(
@@ -120,5 +126,31 @@ def test_a_model_without_the_failure_evidence_trains_and_predicts(
 ) -> None:
     tiny_model_config.failure_evidence = False
     tiny_model_config.plausibility_features = False
+    tiny_model_config.failure_stage = False
     trained = train_model(handmade_examples, None, tiny_model_config, fast_train_config(epochs=1))
     assert len(predict_with(trained, handmade_examples)) == len(handmade_examples)
+
+
+def test_the_second_stage_learns_a_rare_failure_point_from_one_evidence_number() -> None:
+    from models_app.ml.heads import FailureStage
+
+    torch.manual_seed(0)
+    # 200 turns, 10% of them "entity": only the first evidence number (a slot value unlike the words)
+    # tells them apart; the joint model's probabilities (the last two columns) say "none" throughout.
+    rare = torch.arange(200) % 10 == 0
+    inputs = torch.stack([rare.float(), torch.rand(200), torch.ones(200), torch.zeros(200)], dim=-1)
+    targets = rare.long()
+    stage = FailureStage(inputs=4, classes=2)
+    assert not bool(stage.fitted)
+    assert stage.fit(inputs, targets)
+    assert bool(stage.fitted)
+    assert torch.equal(stage(inputs).argmax(-1), targets)
+
+
+def test_the_second_stage_is_not_fitted_on_too_little_or_one_sided_gold() -> None:
+    from models_app.ml.heads import FailureStage
+
+    stage = FailureStage(inputs=3, classes=2)
+    assert not stage.fit(torch.rand(10, 3), torch.tensor([0, 1] * 5))
+    assert not stage.fit(torch.rand(50, 3), torch.zeros(50, dtype=torch.long))
+    assert not bool(stage.fitted)
