@@ -45,6 +45,12 @@ VARIANTS = {
     "before": {"plausibility_features": False, "failure_evidence": False, "failure_stage": False},
     "joint_evidence": {"plausibility_features": True, "failure_evidence": True, "failure_stage": False},
     "after": {"plausibility_features": True, "failure_evidence": True, "failure_stage": True},
+    # What the plausibility adds: the second stage without it.
+    "after_without_plausibility": {
+        "plausibility_features": False,
+        "failure_evidence": True,
+        "failure_stage": True,
+    },
 }
 
 

@@ -92,9 +92,7 @@ def run_recipe(
         return model_evaluate(dataset=valid[0], model_version=model_version)
     if name != "dialogues":
         raise ValueError(f"unknown recipe {name!r}; known: {', '.join(RECIPES)}")
-    # The word model of real requests, built once (model_train reads it for the plausibility of the
-    # heard words).
-    cached_word_model(data_dir, models_dir() / PLAUSIBILITY_FILE)
+    _build_word_model(data_dir)
     users = max(10, train_dialogues // 8)
     # Two thirds of the simulated dialogues fail as often as people's logs do (the priors of defects
     # and goal success follow real data); a third fail often, so that rare failure points are learnt.
@@ -124,14 +122,7 @@ def run_recipe(
             train.append(_corpus_dataset(corpus, "train", data_dir, sample=sample))
             valid.append(_corpus_dataset(corpus, "valid", data_dir))
     if command_dialogues:
-        train.append(simulated_commands("sim-commands-train", command_dialogues, users=users, seed=404))
-        # Held-out commands too: the failure point's second stage is fitted on the held-out turns,
-        # and a single command (nothing after it) is the case it matters most for.
-        valid.append(
-            simulated_commands(
-                "sim-commands-valid", max(100, command_dialogues // 5), users=max(10, users // 4), seed=606
-            )
-        )
+        _add_commands(train, valid, command_dialogues, users)
     unlabelled = []
     if unlabelled_dialogues:
         unlabelled.append(
@@ -162,6 +153,23 @@ def run_recipe(
             for label, (corpus, split) in REAL_TEST_SETS.items()
         },
     }
+
+
+def _add_commands(train: list[Dataset], valid: list[Dataset], command_dialogues: int, users: int) -> None:
+    """Simulated single commands to train on, and held-out ones: the failure point's second stage is
+    fitted on the held-out turns, and a single command (nothing after it) is where it matters most."""
+    train.append(simulated_commands("sim-commands-train", command_dialogues, users=users, seed=404))
+    valid.append(
+        simulated_commands(
+            "sim-commands-valid", max(100, command_dialogues // 5), users=max(10, users // 4), seed=606
+        )
+    )
+
+
+def _build_word_model(data_dir: Path) -> None:
+    """The word model of real requests, built once (``model_train`` reads it for the plausibility of
+    the heard words)."""
+    cached_word_model(data_dir, models_dir() / PLAUSIBILITY_FILE)
 
 
 def _corpus_dataset(
