@@ -70,6 +70,9 @@ class ModelConfig:
     # probabilities is fitted on the held-out turns, every failure point weighted alike
     # (models_app.ml.heads.FailureStage); it then gives the failure point.
     failure_stage: bool = True
+    # How far the second stage weighs failure points alike: 1 = each as much as "none" in all (more
+    # failures found, more fine turns flagged), 0 = by how often they occur (FailureStage.fit).
+    failure_stage_balance: float = 1.0
 
     def asdict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -142,14 +142,19 @@ class FailureStage(nn.Module):
         logits: torch.Tensor = self.layers(inputs.float())
         return logits
 
-    def fit(self, inputs: torch.Tensor, targets: torch.Tensor, steps: int = 300) -> bool:
-        """Fit on (turns, inputs) and their gold classes, each class weighing as much in all (a rare
-        failure point counts); returns whether it was fitted (it needs two classes and 20 turns)."""
+    def fit(
+        self, inputs: torch.Tensor, targets: torch.Tensor, balance: float = 1.0, steps: int = 300
+    ) -> bool:
+        """Fit on (turns, inputs) and their gold classes; returns whether it was fitted (it needs two
+        classes and 20 turns). ``balance`` 1: each class weighs as much in all (a rare failure point
+        counts as much as "none"); 0: each turn weighs the same; between: the weights to that power."""
         present = torch.unique(targets)
         if len(targets) < STAGE_LEAST_TURNS or len(present) < 2:
             return False
         counts = torch.bincount(targets, minlength=self.classes).float()
-        weights = torch.where(counts > 0, len(targets) / (len(present) * counts.clamp(min=1.0)), 0.0)
+        weights = (
+            torch.where(counts > 0, len(targets) / (len(present) * counts.clamp(min=1.0)), 0.0) ** balance
+        )
         optimizer = torch.optim.AdamW(self.parameters(), lr=1e-2, weight_decay=1e-2)
         self.train()
         with torch.enable_grad():

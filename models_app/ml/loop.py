@@ -225,7 +225,9 @@ def fit_failure_stage(
         targets.append(gold[keep])
     if not rows:
         return {"failure_stage_turns": 0, "failure_stage_fitted": False}
-    fitted = stage.fit(torch.cat(rows), torch.cat(targets))
+    fitted = stage.fit(
+        torch.cat(rows), torch.cat(targets), balance=trained.model_config.failure_stage_balance
+    )
     return {"failure_stage_turns": int(sum(len(t) for t in targets)), "failure_stage_fitted": fitted}
 
 

@@ -154,3 +154,18 @@ def test_the_second_stage_is_not_fitted_on_too_little_or_one_sided_gold() -> Non
     assert not stage.fit(torch.rand(10, 3), torch.tensor([0, 1] * 5))
     assert not stage.fit(torch.rand(50, 3), torch.zeros(50, dtype=torch.long))
     assert not bool(stage.fitted)
+
+
+def test_weighing_failure_points_alike_flags_more_turns_than_weighing_them_by_frequency() -> None:
+    from models_app.ml.heads import FailureStage
+
+    torch.manual_seed(0)
+    inputs = torch.rand(300, 3)  # no evidence at all: only the weighting decides
+    targets = (torch.arange(300) % 10 == 0).long()
+    flagged = {}
+    for balance in (0.0, 1.0):
+        torch.manual_seed(1)
+        stage = FailureStage(inputs=3, classes=2)
+        assert stage.fit(inputs, targets, balance=balance)
+        flagged[balance] = int(stage(inputs).argmax(-1).sum())
+    assert flagged[0.0] < 30 < flagged[1.0]
