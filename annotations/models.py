@@ -245,6 +245,9 @@ class Label(models.Model):
     kind = models.CharField(max_length=20, choices=LabelKind.choices)
     value = models.JSONField(null=True, blank=True)
     confidence = models.FloatField(null=True, blank=True)
+    # What a model's label rests on, for the reviewer (a failure point's evidence: a list of
+    # {"kind", "says", "points_to"}, models_app.ml.explain); NULL for gold and people's labels.
+    evidence = models.JSONField(null=True, blank=True)
     status = models.CharField(max_length=12, choices=LabelStatus.choices, default=LabelStatus.PROPOSED)
     source_type = models.CharField(max_length=8, choices=LabelSource.choices)
     model_version = models.ForeignKey(

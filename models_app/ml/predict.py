@@ -19,6 +19,7 @@ from torch import nn
 from models_app.ml.checkpoint import TrainedModel, load_trained
 from models_app.ml.data import DialogueExample, DialoguePrediction
 from models_app.ml.decoding import decode
+from models_app.ml.explain import failure_evidence
 from models_app.ml.features import FeaturizedDialogue, Featurizer
 from models_app.ml.inference import DialogueLogits, run_model
 
@@ -41,7 +42,9 @@ def encode_with(
     let other Python threads run meanwhile (labelling writes one chunk while the next is encoded)."""
     if not examples:
         return Encoded(examples=examples, features=[], logits=[])
-    featurizer = Featurizer.for_model(trained.tokenizer, trained.inventories, trained.model_config)
+    featurizer = Featurizer.for_model(
+        trained.tokenizer, trained.inventories, trained.model_config, trained.word_model
+    )
     features = featurizer(examples)
     autocast = (
         "bf16" if precision == "bf16" else "fp32"
@@ -51,11 +54,17 @@ def encode_with(
 
 
 def decode_with(trained: TrainedModel, encoded: Encoded) -> list[DialoguePrediction]:
-    """The predictions that ``encode_with``'s logits stand for, in the examples' order."""
-    return [
+    """The predictions that ``encode_with``'s logits stand for, in the examples' order, each turn's
+    failure point with the evidence it rests on."""
+    predictions = [
         decode(example, feature, logit, trained.inventories, trained.temperatures, trained.tasks)
         for example, feature, logit in zip(encoded.examples, encoded.features, encoded.logits, strict=True)
     ]
+    if "failure_point" in trained.tasks:
+        for example, prediction in zip(encoded.examples, predictions, strict=True):
+            for turn, predicted in zip(example.turns, prediction.turns, strict=True):
+                predicted.evidence = failure_evidence(turn, predicted, trained.word_model)
+    return predictions
 
 
 def predict_with(
