@@ -51,6 +51,13 @@ VARIANTS = {
         "failure_evidence": True,
         "failure_stage": True,
     },
+    # Failure points weighed halfway between alike and by frequency (fewer fine turns flagged).
+    "after_half_balanced": {
+        "plausibility_features": True,
+        "failure_evidence": True,
+        "failure_stage": True,
+        "failure_stage_balance": 0.5,
+    },
 }
 
 
