@@ -45,6 +45,13 @@ VARIANTS = {
     "before": {"plausibility_features": False, "failure_evidence": False, "failure_stage": False},
     "joint_evidence": {"plausibility_features": True, "failure_evidence": True, "failure_stage": False},
     "after": {"plausibility_features": True, "failure_evidence": True, "failure_stage": True},
+    # Every failure point weighed alike in the second stage (more failures found, more fine turns flagged).
+    "after_fully_balanced": {
+        "plausibility_features": True,
+        "failure_evidence": True,
+        "failure_stage": True,
+        "failure_stage_balance": 1.0,
+    },
     # What the plausibility adds: the second stage without it.
     "after_without_plausibility": {
         "plausibility_features": False,
