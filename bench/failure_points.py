@@ -12,7 +12,8 @@ time. Each variant is scored on held-out commands and dialogues (other seeds, ot
 point accuracy, macro F1, F1 per class and the confusion matrix, each beside always-"none".
 ``before`` is the model as it was (entity evidence among the turn's numbers only); ``joint_evidence``
 adds the plausibility features and the failure point head's direct evidence; ``after`` also fits the
-failure point's second stage on the held-out tenth (models_app.ml.heads.FailureStage). The word model
+failure point's second stage on the held-out tenth (models_app.ml.heads.FailureStage), weighing rare
+failure points halfway up (the default; ``after_fully_balanced`` weighs them alike). The word model
 is built from the corpora's training splits once and cached (``--word-model``).
 
 A short run on a shared 2-core machine is far below the full recipe (bench/model_quality.py, 45
@@ -57,13 +58,6 @@ VARIANTS = {
         "plausibility_features": False,
         "failure_evidence": True,
         "failure_stage": True,
-    },
-    # Failure points weighed halfway between alike and by frequency (fewer fine turns flagged).
-    "after_half_balanced": {
-        "plausibility_features": True,
-        "failure_evidence": True,
-        "failure_stage": True,
-        "failure_stage_balance": 0.5,
     },
 }
 
