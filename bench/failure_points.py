@@ -12,7 +12,8 @@ time. Each variant is scored on held-out commands and dialogues (other seeds, ot
 point accuracy, macro F1, F1 per class and the confusion matrix, each beside always-"none".
 ``before`` is the model as it was (entity evidence among the turn's numbers only); ``joint_evidence``
 adds the plausibility features and the failure point head's direct evidence; ``after`` also fits the
-failure point's second stage on the held-out tenth (models_app.ml.heads.FailureStage). The word model
+failure point's second stage on the held-out tenth (models_app.ml.heads.FailureStage), weighing rare
+failure points halfway up (the default; ``after_fully_balanced`` weighs them alike). The word model
 is built from the corpora's training splits once and cached (``--word-model``).
 
 A short run on a shared 2-core machine is far below the full recipe (bench/model_quality.py, 45
@@ -45,6 +46,13 @@ VARIANTS = {
     "before": {"plausibility_features": False, "failure_evidence": False, "failure_stage": False},
     "joint_evidence": {"plausibility_features": True, "failure_evidence": True, "failure_stage": False},
     "after": {"plausibility_features": True, "failure_evidence": True, "failure_stage": True},
+    # Every failure point weighed alike in the second stage (more failures found, more fine turns flagged).
+    "after_fully_balanced": {
+        "plausibility_features": True,
+        "failure_evidence": True,
+        "failure_stage": True,
+        "failure_stage_balance": 1.0,
+    },
     # What the plausibility adds: the second stage without it.
     "after_without_plausibility": {
         "plausibility_features": False,

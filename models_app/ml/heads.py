@@ -124,7 +124,7 @@ READING_SIZE = 4
 class FailureStage(nn.Module):
     """The failure point's calibrated second stage: a small network over the turn's evidence (its
     numbers, the reading agreement) and the joint model's own failure point probabilities, fitted
-    after the joint model on held-out turns with every failure point weighted alike.
+    after the joint model on held-out turns with rare failure points weighted up (``fit``'s balance).
 
     Why a second stage: the evidence is a few numbers, and in the joint model's short training they
     barely move its failure point (entity F1 0.02 with the entity evidence among its inputs). Fitted

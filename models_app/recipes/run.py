@@ -137,14 +137,7 @@ def run_recipe(
         model_config=model_config or ModelConfig(context_fields=DIALOGUES_CONTEXT_FIELDS),
         progress=progress,
     )
-    # The held-out simulated sets fail often, as the published figures' did, so every failure point is
-    # measured on enough turns; the realistic rates are measured on the real splits.
-    simulated = simulated_dataset(
-        "sim-test", test_dialogues, users=max(10, users // 4), seed=303, profile="failure_heavy"
-    )
-    commands = simulated_commands(
-        "sim-commands-test", test_dialogues // 2, users=max(10, users // 4), seed=505
-    )
+    simulated, commands = _simulated_test_sets(test_dialogues, users)
     return {
         # Steps, seconds, and what pretraining and self-training did.
         "training": model_version.config.get("history", {}),
@@ -157,6 +150,19 @@ def run_recipe(
             for label, (corpus, split) in REAL_TEST_SETS.items()
         },
     }
+
+
+def _simulated_test_sets(test_dialogues: int, users: int) -> tuple[Dataset, Dataset]:
+    """The held-out simulated dialogues and commands. They fail often, as the published figures' did,
+    so every failure point is measured on enough turns; the realistic rates are measured on the real
+    splits."""
+    simulated = simulated_dataset(
+        "sim-test", test_dialogues, users=max(10, users // 4), seed=303, profile="failure_heavy"
+    )
+    commands = simulated_commands(
+        "sim-commands-test", test_dialogues // 2, users=max(10, users // 4), seed=505
+    )
+    return simulated, commands
 
 
 def _add_commands(train: list[Dataset], valid: list[Dataset], command_dialogues: int, users: int) -> None:
