@@ -145,7 +145,7 @@ def dialogue_list(
     q = q.strip()
     first_turn = Turn.objects.filter(dialogue=OuterRef("pk")).order_by("position")
     if q:
-        dialogues = dialogues.filter(dialogues_saying_q(q))
+        dialogues = dialogues.filter(dialogues_saying_q(q, dataset.pk))
         # The search result shows the turn that said it, not each dialogue's opening line.
         first_turn = first_turn.filter(utterance__icontains=q)
     return dialogues.annotate(

@@ -15,10 +15,16 @@ Steps, each timed (and the process's peak RSS at the end, which must not grow wi
    worker when they end) and ``ANALYZE``, as autovacuum would soon after such a load;
 4. export every dialogue's gold labels (``iter_export_lines``, as the REST export streams it);
 5. server time through Django's test client (middleware, session, view, rendering) of: the review
-   queue's "next dialogue" (least confident), a dialogue page, the datasets list, and a search of the
-   dataset's dialogues (``?q=``): p50 and p95 over ``--requests`` requests after 10 to warm up.
+   queue's "next dialogue" (least confident), a dialogue page, the datasets list, a search of the
+   dataset's dialogues (``?q=``: two words, one common word, a rare word or none), the dataset page's
+   list (its first page and one 90% of the way in) and each of its filters with a common and a rare
+   value (intent, failure point, defect, status, a reviewer's corrections; the rare ones are given to
+   5 dialogues spread over the dataset): p50 and p95 over ``--requests`` requests after 10 to warm up.
 
-Targets (issue 17, 1,000,000 dialogues on PostgreSQL): p95 at most 50 ms for each page, memory flat.
+Targets (issues 17 and 29, 1,000,000 dialogues on PostgreSQL, 100,000 on SQLite): p95 at most 50 ms
+for each page, memory flat. The lead's run at a million (about an hour on a 2-core machine):
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres python bench/scale.py --dialogues 1000000
 """
 
 from __future__ import annotations
@@ -97,6 +103,7 @@ def main() -> None:
 
             reviewer = get_user_model().objects.create_user("scale-reviewer")
             Membership.objects.create(dataset=dataset, user=reviewer, role=Role.REVIEWER)
+            rare_labels(dataset, reviewer, args.seed)
             client = Client()
             client.force_login(reviewer)
             rng = random.Random(args.seed)
@@ -106,6 +113,7 @@ def main() -> None:
                 .values_list("external_id", flat=True)[:500]
             )
             current: dict[str, int] = {}
+            deep_after = ids_after(dataset, share=0.9)
 
             def next_dialogue() -> Any:
                 body = {"policy": "least_confident", **({"leave": current["id"]} if current else {})}
@@ -122,11 +130,31 @@ def main() -> None:
                 words = " ".join(rng.sample(SEARCH_WORDS, 1) + rng.sample(WORDS, 1))
                 return client.get(reverse("annotations:dataset-detail", args=[dataset.name]), {"q": words})
 
+            def listed(**params: str) -> Any:
+                return lambda: client.get(reverse("annotations:dataset-detail", args=[dataset.name]), params)
+
+            def search_one(words: list[str]) -> Any:
+                return lambda: client.get(
+                    reverse("annotations:dataset-detail", args=[dataset.name]), {"q": rng.choice(words)}
+                )
+
             requests = {
                 "queue_next": (next_dialogue, 302),
                 "dialogue_page": (dialogue_page, 200),
                 "datasets_list": (lambda: client.get(reverse("annotations:dataset-list")), 200),
                 "search": (search, 200),
+                # Issue 29: a rare value must not walk the dataset, a common one must stop at the page.
+                "search_common_word": (search_one(list(SEARCH_WORDS)), 200),
+                "search_rare_word": (search_one([RARE_WORD, "no such words"]), 200),
+                "list": (listed(), 200),
+                "list_page_deep": (listed(after=str(deep_after)), 200),
+                "filter_intent_common": (listed(intent=INTENTS[0]), 200),
+                "filter_intent_rare": (listed(intent=RARE_INTENT), 200),
+                "filter_failure_point": (listed(failure_point="false_wake"), 200),
+                "filter_defect": (listed(defect="yes"), 200),
+                "filter_status_common": (listed(status="proposed"), 200),
+                "filter_status_rare": (listed(status="corrected"), 200),
+                "filter_reviewer": (listed(reviewer=reviewer.username), 200),
             }
             pages_ms = {
                 name: percentiles(timed(request, args.requests, _expecting(status)))
@@ -147,6 +175,37 @@ def main() -> None:
                     "peak_rss_mb": peak_rss_mb(),
                 }
             )
+
+
+RARE_INTENT = "CancelTimer"
+RARE_WORD = "xylophone"
+RARE_COUNT = 5  # dialogues with the rare intent, the rare word, a reviewer's correction
+
+
+def rare_labels(dataset: Any, reviewer: Any, seed: int) -> None:
+    """A few dialogues spread over the dataset get what nothing else has: an intent, a word in a turn,
+    a correction by the reviewer (the filters' rare values)."""
+    from annotations.models import Dialogue, Label, LabelStatus, Turn
+
+    pks = list(Dialogue.objects.filter(dataset=dataset).order_by("pk").values_list("pk", flat=True))
+    chosen = random.Random(seed).sample(pks, RARE_COUNT)
+    for pk in chosen:
+        label = Label.objects.filter(dialogue_id=pk, kind="intent").order_by("pk").first()
+        if label is not None:
+            Label.objects.filter(pk=label.pk).update(
+                value=RARE_INTENT, status=LabelStatus.CORRECTED, author=reviewer
+            )
+        turn = Turn.objects.filter(dialogue_id=pk).order_by("position").first()
+        if turn is not None:
+            Turn.objects.filter(pk=turn.pk).update(utterance=f"{turn.utterance} {RARE_WORD}")
+
+
+def ids_after(dataset: Any, share: float) -> int:
+    """The id of the dialogue ``share`` of the way through the dataset (a deep page's ``after``)."""
+    from annotations.models import Dialogue
+
+    dialogues = Dialogue.objects.filter(dataset=dataset).order_by("pk").values_list("pk", flat=True)
+    return int(dialogues[int(dialogues.count() * share)])
 
 
 def _expecting(status: int) -> Any:
