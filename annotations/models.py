@@ -78,6 +78,11 @@ class Dataset(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Bumped (``dataset_serving_changed``) by every change to what the served endpoints answer from:
+    # rewrite pairs, the blocklist, the active rewriter, preferences, resolution rules, catalogues.
+    # Each process keeps those in memory under the revision it loaded them at; the dataset's row,
+    # which every request reads anyway for the person's role, tells it when to load them again.
+    serving_revision = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["name"]

@@ -65,14 +65,11 @@ def main() -> None:
         timings["write_file"] = time.perf_counter() - started
         with fresh_database():
             from django.conf import settings
-            from django.contrib.auth import get_user_model
             from django.db import connection
-            from django.test import Client
-            from django.urls import reverse
 
             from annotations.formats.exporting import LabelSelection, iter_export_lines
             from annotations.formats.importing import ImportSource, import_dialogues
-            from annotations.models import Dataset, Dialogue, Membership, Role
+            from annotations.models import Dataset
             from annotations.services import dataset_stats_refresh
 
             settings.DEBUG = False  # as in production: no query log kept per request
@@ -101,61 +98,7 @@ def main() -> None:
                 exported_bytes += len(line)
             timings["export_gold"] = time.perf_counter() - started
 
-            reviewer = get_user_model().objects.create_user("scale-reviewer")
-            Membership.objects.create(dataset=dataset, user=reviewer, role=Role.REVIEWER)
-            rare_labels(dataset, reviewer, args.seed)
-            client = Client()
-            client.force_login(reviewer)
-            rng = random.Random(args.seed)
-            ids = list(
-                Dialogue.objects.filter(dataset=dataset)
-                .order_by("?")
-                .values_list("external_id", flat=True)[:500]
-            )
-            current: dict[str, int] = {}
-            deep_after = ids_after(dataset, share=0.9)
-
-            def next_dialogue() -> Any:
-                body = {"policy": "least_confident", **({"leave": current["id"]} if current else {})}
-                response = client.post(reverse("review:review-next", args=[dataset.name]), body)
-                current["id"] = int(response["Location"].split("/review/")[1].split("/")[0])
-                return response
-
-            def dialogue_page() -> Any:
-                return client.get(
-                    reverse("annotations:dialogue-detail", args=[dataset.name, rng.choice(ids)])
-                )
-
-            def search() -> Any:
-                words = " ".join(rng.sample(SEARCH_WORDS, 1) + rng.sample(WORDS, 1))
-                return client.get(reverse("annotations:dataset-detail", args=[dataset.name]), {"q": words})
-
-            def listed(**params: str) -> Any:
-                return lambda: client.get(reverse("annotations:dataset-detail", args=[dataset.name]), params)
-
-            def search_one(words: list[str]) -> Any:
-                return lambda: client.get(
-                    reverse("annotations:dataset-detail", args=[dataset.name]), {"q": rng.choice(words)}
-                )
-
-            requests = {
-                "queue_next": (next_dialogue, 302),
-                "dialogue_page": (dialogue_page, 200),
-                "datasets_list": (lambda: client.get(reverse("annotations:dataset-list")), 200),
-                "search": (search, 200),
-                # Issue 29: a rare value must not walk the dataset, a common one must stop at the page.
-                "search_common_word": (search_one(list(SEARCH_WORDS)), 200),
-                "search_rare_word": (search_one([RARE_WORD, "no such words"]), 200),
-                "list": (listed(), 200),
-                "list_page_deep": (listed(after=str(deep_after)), 200),
-                "filter_intent_common": (listed(intent=INTENTS[0]), 200),
-                "filter_intent_rare": (listed(intent=RARE_INTENT), 200),
-                "filter_failure_point": (listed(failure_point="false_wake"), 200),
-                "filter_defect": (listed(defect="yes"), 200),
-                "filter_status_common": (listed(status="proposed"), 200),
-                "filter_status_rare": (listed(status="corrected"), 200),
-                "filter_reviewer": (listed(reviewer=reviewer.username), 200),
-            }
+            requests = page_requests(dataset, args.seed)
             pages_ms = {
                 name: percentiles(timed(request, args.requests, _expecting(status)))
                 for name, (request, status) in requests.items()
@@ -175,6 +118,68 @@ def main() -> None:
                     "peak_rss_mb": peak_rss_mb(),
                 }
             )
+
+
+def page_requests(dataset: Any, seed: int) -> dict[str, tuple[Any, int]]:
+    """Each page timed, as a request through Django's test client with the status it answers, as the
+    dataset's reviewer."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from django.urls import reverse
+
+    from annotations.models import Dialogue, Membership, Role
+
+    reviewer = get_user_model().objects.create_user("scale-reviewer")
+    Membership.objects.create(dataset=dataset, user=reviewer, role=Role.REVIEWER)
+    rare_labels(dataset, reviewer, seed)
+    client = Client()
+    client.force_login(reviewer)
+    rng = random.Random(seed)
+    ids = list(
+        Dialogue.objects.filter(dataset=dataset).order_by("?").values_list("external_id", flat=True)[:500]
+    )
+    current: dict[str, int] = {}
+    deep_after = ids_after(dataset, share=0.9)
+
+    def next_dialogue() -> Any:
+        body = {"policy": "least_confident", **({"leave": current["id"]} if current else {})}
+        response = client.post(reverse("review:review-next", args=[dataset.name]), body)
+        current["id"] = int(response["Location"].split("/review/")[1].split("/")[0])
+        return response
+
+    def dialogue_page() -> Any:
+        return client.get(reverse("annotations:dialogue-detail", args=[dataset.name, rng.choice(ids)]))
+
+    def search() -> Any:
+        words = " ".join(rng.sample(SEARCH_WORDS, 1) + rng.sample(WORDS, 1))
+        return client.get(reverse("annotations:dataset-detail", args=[dataset.name]), {"q": words})
+
+    def listed(**params: str) -> Any:
+        return lambda: client.get(reverse("annotations:dataset-detail", args=[dataset.name]), params)
+
+    def search_one(words: list[str]) -> Any:
+        return lambda: client.get(
+            reverse("annotations:dataset-detail", args=[dataset.name]), {"q": rng.choice(words)}
+        )
+
+    return {
+        "queue_next": (next_dialogue, 302),
+        "dialogue_page": (dialogue_page, 200),
+        "datasets_list": (lambda: client.get(reverse("annotations:dataset-list")), 200),
+        "search": (search, 200),
+        # Issue 29: a rare value must not walk the dataset, a common one must stop at the page.
+        "search_common_word": (search_one(list(SEARCH_WORDS)), 200),
+        "search_rare_word": (search_one([RARE_WORD, "no such words"]), 200),
+        "list": (listed(), 200),
+        "list_page_deep": (listed(after=str(deep_after)), 200),
+        "filter_intent_common": (listed(intent=INTENTS[0]), 200),
+        "filter_intent_rare": (listed(intent=RARE_INTENT), 200),
+        "filter_failure_point": (listed(failure_point="false_wake"), 200),
+        "filter_defect": (listed(defect="yes"), 200),
+        "filter_status_common": (listed(status="proposed"), 200),
+        "filter_status_rare": (listed(status="corrected"), 200),
+        "filter_reviewer": (listed(reviewer=reviewer.username), 200),
+    }
 
 
 RARE_INTENT = "CancelTimer"

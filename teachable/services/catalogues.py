@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import transaction
 
+from annotations.services import dataset_serving_changed
 from selflearn_site.exceptions import ApplicationError
 from teachable.models import Catalogue, CatalogueEntry
 
@@ -68,6 +69,8 @@ def catalogues_load(*, data: dict[str, Any], source: str = "catalogues") -> list
                 )
             CatalogueEntry.objects.bulk_create(rows)
             loaded.append(catalogue)
+        # Every dataset's rules may name these catalogues: the served resolvers read them again.
+        dataset_serving_changed(dataset=None)
     return loaded
 
 
