@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from sklearn.ensemble import HistGradientBoostingClassifier
 
-from rewrites.engine.fitting import CompiledForest, FoldEnsemble
+from rewrites.engine.forest import CompiledForest, FoldEnsemble
 
 
 @pytest.fixture(scope="module")
