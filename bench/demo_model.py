@@ -117,7 +117,11 @@ def main() -> None:
         dialogues = args.training_dialogues or DEMO_TRAINING.dialogues
         started = time.perf_counter()
         training = simulated_dataset(
-            DEMO_TRAINING_DATASET, dialogues, users=max(10, dialogues // 10), seed=DEMO_TRAINING.seed
+            DEMO_TRAINING_DATASET,
+            dialogues,
+            users=max(10, dialogues // 10),
+            seed=DEMO_TRAINING.seed,
+            profile=DEMO_TRAINING.profile,
         )
         demo = simulated_dataset(DEMO_DATASET, DEMO_DIALOGUES, users=40, seed=DEMO_SEED)
         held_out = simulated_dataset(

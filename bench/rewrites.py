@@ -55,7 +55,9 @@ def _simulate(path: Path, dialogues: int, people: int, seed: int) -> None:
 
     with contextlib.redirect_stdout(sys.stderr):
         arguments = ["--dialogues", str(dialogues), "--users", str(max(2, people)), "--seed", str(seed)]
-        simulator([*arguments, "--out", str(path)])
+        # Failure-heavy traffic (about 35% of first attempts fail), as every published figure of this
+        # benchmark: a rewriter learns from failures, and the realistic rates leave few to learn from.
+        simulator([*arguments, "--profile", "failure_heavy", "--out", str(path)])
 
 
 def split_by_time(

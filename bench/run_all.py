@@ -21,6 +21,7 @@ BENCHMARKS = [
     "model_quality.py",
     "demo_model.py",
     "teachable.py",
+    "preference_resolution.py",
     "rewrites.py",
 ]
 

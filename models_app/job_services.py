@@ -261,7 +261,9 @@ def train_job_run(*, job: Job) -> Job:
         # Once: a rerun after a lost worker finds the dataset filled (the import is one transaction).
         job.phase = f"simulating {spec['dialogues']:,} dialogues into {name}"
         job.save(update_fields=["phase"])
-        simulated_dataset(name, spec["dialogues"], users=spec["users"], seed=spec["seed"])
+        simulated_dataset(
+            name, spec["dialogues"], users=spec["users"], seed=spec["seed"], profile=spec.get("profile")
+        )
     # A run again after a failure (a retry) keeps what the last run finished: the model it registered,
     # the jobs it started.
     model_version = ModelVersion.objects.filter(name=params["name"], created_by_job=job).first()

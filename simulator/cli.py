@@ -45,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--profile",
         choices=sorted(PROFILES),
-        help="a named set of error rates under the config's own (default: the config's, failure_heavy)",
+        help="a named set of error rates under the config's own (default: the config's own, realistic)",
     )
     parser.add_argument(
         "--data-dir", type=Path, help=f"folder with snips/, hwu64/, slurp/ (default: {default_data_dir()})"

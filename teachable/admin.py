@@ -39,11 +39,12 @@ class PreferenceAdmin(admin.ModelAdmin):
         "key",
         "value",
         "polarity",
+        "resolved",
         "source",
         "active",
         "created_at",
     ]
-    list_filter = ["active", "polarity", "source", "domain"]
+    list_filter = ["active", "resolved", "polarity", "source", "domain"]
     search_fields = ["user_key", "value"]
     raw_id_fields = ["turn", "superseded_by", "entity"]
     inlines = [PreferenceEventInline]

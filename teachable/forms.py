@@ -9,9 +9,11 @@ from teachable.models import AnswerType, Polarity
 
 class PreferenceForm(forms.Form):
     domain = forms.CharField(max_length=64, help_text="sports, weather, food, music, …")
-    key = forms.CharField(max_length=64, help_text="team, city, cuisine, genre, or a question set's key")
+    key = forms.CharField(max_length=64, help_text="team, city, cuisine, genre, film, actor, … any short key")
     value = forms.CharField(
-        max_length=200, help_text="Resolved against the key's catalogue where there is one."
+        max_length=200,
+        help_text="Resolved against the catalogue named after the key; a value no catalogue knows is "
+        "kept as written, marked unresolved.",
     )
     polarity = forms.ChoiceField(choices=Polarity.choices, initial=Polarity.LIKE)
 

@@ -121,6 +121,7 @@ class Known:
     key: str
     value: str
     polarity: str
+    resolved: bool = True  # False: kept as the person said it; no catalogue knows the value yet
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,8 @@ class Rule:
 class Resolution:
     intent: str | None
     slots: list[dict[str, Any]]
-    applied: list[dict[str, Any]]  # {"preference": pk, "slot_type", "action": filled|disambiguated, ...}
+    # {"preference": pk, "slot_type", "action": filled|disambiguated, "value", "resolved", ...}
+    applied: list[dict[str, Any]]
 
 
 def resolve_reading(
@@ -148,9 +150,10 @@ def resolve_reading(
 ) -> Resolution:
     """Complete the assistant's reading with what the person taught it.
 
-    For every rule of the intent: a missing slot is filled with the liked value of the rule's key;
-    a slot whose value names several entities of the rule's catalogue ("springfield") takes the one
-    the person likes, when it is among them. Slots the person said plainly are never overwritten."""
+    For every rule of the intent: a missing slot is filled with the liked value of the rule's key,
+    a value no catalogue knows as the person said it (``resolved: false`` on the slot says so); a
+    slot whose value names several entities of the rule's catalogue ("springfield") takes the one the
+    person likes, when it is among them. Slots the person said plainly are never overwritten."""
     likes = {(k.domain, k.key): k for k in known if k.polarity == "like"}
     completed = [dict(slot) for slot in slots]
     applied: list[dict[str, Any]] = []
@@ -162,13 +165,21 @@ def resolve_reading(
             continue
         present = [slot for slot in completed if slot.get("type") == rule.slot_type]
         if not present:
-            completed.append({"type": rule.slot_type, "value": preference.value, "source": "preference"})
+            completed.append(
+                {
+                    "type": rule.slot_type,
+                    "value": preference.value,
+                    "source": "preference",
+                    "resolved": preference.resolved,
+                }
+            )
             applied.append(
                 {
                     "preference": preference.pk,
                     "slot_type": rule.slot_type,
                     "action": "filled",
                     "value": preference.value,
+                    "resolved": preference.resolved,
                 }
             )
             continue
@@ -181,6 +192,7 @@ def resolve_reading(
             if len(candidates) > 1 and preference.value in {c.value for c in candidates}:
                 slot["value"] = preference.value
                 slot["source"] = "preference"
+                slot["resolved"] = True  # one of the catalogue's entries
                 applied.append(
                     {
                         "preference": preference.pk,
@@ -188,6 +200,7 @@ def resolve_reading(
                         "action": "disambiguated",
                         "said": said,
                         "value": preference.value,
+                        "resolved": True,
                         "candidates": [c.value for c in candidates],
                     }
                 )

@@ -3,8 +3,10 @@
 - ``Catalogue`` and ``CatalogueEntry``: the entities a value resolves to ("the warriors" is
   "Golden State Warriors"), shared by every dataset.
 - ``Preference``: one thing known about one assistant user (the FORMAT.md ``user_id``) within a
-  dataset, so that dataset roles decide who sees it. A newer like of the same key supersedes the
-  older one, which is kept inactive for the record; dislikes are kept side by side.
+  dataset, so that dataset roles decide who sees it, under an open key ("team", "film", "actor").
+  A newer like of the same key supersedes the older one, which is kept inactive for the record;
+  dislikes are kept side by side. A value no catalogue knows is kept as written, ``resolved=False``,
+  until a catalogue named after its key learns it.
 - ``PreferenceEvent``: every change, audited like a label (who, before, after).
 - ``QuestionSet`` and ``Question``: guided Q&A ("learn my preferences"), per dataset and domain.
 - ``GuidedSession``: one walk through a question set for one assistant user.
@@ -76,6 +78,9 @@ class Preference(models.Model):
     entity = models.ForeignKey(
         CatalogueEntry, null=True, blank=True, on_delete=models.SET_NULL, related_name="preferences"
     )
+    # Whether a catalogue entry stands behind the value. False: kept as the person said it, because
+    # no catalogue named after the key knows it (yet); loading a catalogue resolves it then.
+    resolved = models.BooleanField(default=True)
     polarity = models.CharField(max_length=8, choices=Polarity.choices, default=Polarity.LIKE)
     source = models.CharField(max_length=16, choices=Source.choices)
     confidence = models.FloatField(default=1.0)
@@ -95,7 +100,13 @@ class Preference(models.Model):
 
     class Meta:
         ordering = ["domain", "key", "-created_at"]
-        indexes = [models.Index(fields=["dataset", "user_key", "active"], name="preference_user_active")]
+        indexes = [
+            models.Index(fields=["dataset", "user_key", "active"], name="preference_user_active"),
+            # What a catalogue that learns entries looks through: the unresolved values of its key.
+            models.Index(
+                fields=["key"], condition=Q(resolved=False, active=True), name="preference_unresolved_key"
+            ),
+        ]
         constraints = [
             # One liked value per key and person; dislikes may be many, but each value once.
             models.UniqueConstraint(
@@ -126,6 +137,7 @@ class Preference(models.Model):
             "source": self.source,
             "confidence": self.confidence,
             "active": self.active,
+            "resolved": self.resolved,
         }
 
 
@@ -135,6 +147,8 @@ class PreferenceEvent(models.Model):
         SUPERSEDE = "supersede", "Superseded"
         CORRECT = "correct", "Corrected"
         DELETE = "delete", "Deleted"
+        RESOLVE = "resolve", "Resolved by a catalogue"
+        UNRESOLVE = "unresolve", "No longer in a catalogue"
 
     preference = models.ForeignKey(Preference, on_delete=models.CASCADE, related_name="events")
     action = models.CharField(max_length=16, choices=Action.choices)
@@ -215,7 +229,7 @@ class GuidedSession(models.Model):
     # What the last answer was understood as, awaiting "yes" ({"value": ..., "entity": pk or None}).
     pending = models.JSONField(null=True, blank=True)
     # One entry per answer: {"key", "question" (what the session said just before: the question, a
-    # confirmation or a choice), "answer", "value", "outcome": stored|skipped|unresolved|...}.
+    # confirmation or a choice), "answer", "value", "resolved", "outcome": stored|skipped|unresolved|...}.
     transcript = models.JSONField(default=list, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -12,6 +12,10 @@ Four kinds, each a proposed question with its evidence:
 A moment proposes a value where the dialogue shows it (the person's own explicit wording later on,
 resolved through the catalogue); otherwise the question stays open for the person to answer.
 
+A question the store already answers is not asked: "which city should I use?" is not raised for a
+person who stated a liked city, whether a catalogue knows it or it is kept as they said it
+(``unanswered``). A choice among entities ("which springfield?") is still asked.
+
 One episode, one question: the turns of one attempt at a request (its goal, its rephrases and
 repeats) would each give a moment ("richmond" said four times gave four), so an episode keeps one
 moment per preference key, with every turn's evidence.
@@ -19,7 +23,7 @@ moment per preference key, with every turn's evidence.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -45,6 +49,15 @@ class MomentProposal:
     candidates: tuple[str, ...] = ()
     evidence: dict[str, Any] = field(default_factory=dict)
     episode: tuple[str, ...] = ()  # the ids of the turns of its episode, the moment's own included
+
+
+def unanswered(
+    proposals: Iterable[MomentProposal], liked: Collection[tuple[str, str, str]]
+) -> list[MomentProposal]:
+    """The proposals whose question the person's stated likes (``liked``: (user, domain, key), a
+    value kept as written as much as a resolved one) do not answer already; a choice among entities
+    stays, as a like of the key does not say which of them a name meant."""
+    return [p for p in proposals if p.candidates or (p.user_key, p.domain, p.key) not in liked]
 
 
 def _spans(turn: dict[str, Any], label: dict[str, Any]) -> list[dict[str, Any]]:

@@ -9,7 +9,12 @@ from teachable.models import GuidedSession, Polarity, Question
 
 def _learned(session: GuidedSession) -> list[dict[str, Any]]:
     return [
-        {"key": entry["key"], "value": entry["value"], "polarity": entry.get("polarity", Polarity.LIKE)}
+        {
+            "key": entry["key"],
+            "value": entry["value"],
+            "polarity": entry.get("polarity", Polarity.LIKE),
+            "resolved": entry.get("resolved", True),  # sessions from before the flag stored resolved ones
+        }
         for entry in session.transcript
         if entry.get("outcome") == "stored"
     ]
@@ -20,6 +25,7 @@ def _summary(learned: list[dict[str, Any]]) -> str:
         return "I did not learn anything new this time."
     said = "; ".join(
         f"{item['key']}: {'not ' if item['polarity'] == Polarity.DISLIKE else ''}{item['value']}"
+        + ("" if item["resolved"] else " (as you said it)")
         for item in learned
     )
     return f"I learned {said}."
@@ -27,7 +33,8 @@ def _summary(learned: list[dict[str, Any]]) -> str:
 
 def _confirmation(question: Question | None, understood: dict[str, Any]) -> str:
     """What was understood, said back in the question's own words: "So you live in Springfield, MO."
-    after "Which city do you live in?", not "So you like Springfield, MO."."""
+    after "Which city do you live in?", not "So you like Springfield, MO.". A name the catalogue does
+    not know is said back as written, saying so: it is stored unresolved."""
     value = str(understood["value"])
     confirm = question.confirm if question is not None else ""
     if understood.get("polarity") == Polarity.DISLIKE:
@@ -35,6 +42,8 @@ def _confirmation(question: Question | None, understood: dict[str, Any]) -> str:
         said = f"So you don't like {value}."
     else:
         said = (confirm or "So you like {value}.").replace("{value}", value)
+    if understood.get("resolved") is False and question is not None:
+        said += f" I don't know that {question.key} yet, so I'll keep it as you said it."
     return f"{said} Is that right?"
 
 

@@ -22,7 +22,6 @@ from teachable.models import (
     Polarity,
     Preference,
     PreferenceEvent,
-    Question,
     QuestionSet,
     ResolutionRule,
     TeachableMoment,
@@ -50,16 +49,6 @@ def catalogue_index(name: str, stamp: UUID | None = None) -> CatalogueIndex | No
     with _lock:
         _indexes[name] = (stamp, index)
     return index
-
-
-def key_known(dataset: Dataset, key: str) -> bool:
-    """A key preferences may have in this dataset: a catalogue's name, or a key its question sets
-    or resolution rules use."""
-    return (
-        Catalogue.objects.filter(name=key).exists()
-        or Question.objects.filter(question_set__dataset=dataset, key=key).exists()
-        or ResolutionRule.objects.filter(dataset=dataset, key=key).exists()
-    )
 
 
 def catalogue_list() -> QuerySet[Catalogue]:
@@ -134,7 +123,7 @@ def preference_events(dataset: Dataset, user_key: str) -> QuerySet[PreferenceEve
 def known_preferences(dataset: Dataset, user_key: str) -> list[Known]:
     """The person's active preferences as the resolver reads them (one indexed query)."""
     rows = Preference.objects.filter(dataset=dataset, user_key=user_key, active=True).values_list(
-        "pk", "domain", "key", "value", "polarity"
+        "pk", "domain", "key", "value", "polarity", "resolved"
     )
     return [Known(*row) for row in rows]
 
@@ -311,8 +300,15 @@ def serving_forget() -> None:
         cache.clear()
 
 
+def liked_keys(dataset: Dataset) -> set[tuple[str, str, str]]:
+    """(user, domain, key) of every active like in the dataset, resolved or kept as written."""
+    rows = Preference.objects.filter(dataset=dataset, active=True, polarity=Polarity.LIKE)
+    return set(rows.values_list("user_key", "domain", "key").distinct())
+
+
 def liked_values(dataset: Dataset, user_key: str) -> list[str]:
-    """What the person taught the assistant they like (active, liked), newest first: the query
-    rewriter's personal layer puts a misheard name right with them."""
+    """What the person taught the assistant they like (active, liked), newest first, values no
+    catalogue knows as they said them: the query rewriter's personal layer puts a misheard name right
+    with them."""
     rows = Preference.objects.filter(dataset=dataset, user_key=user_key, active=True, polarity=Polarity.LIKE)
     return list(rows.order_by("-created_at").values_list("value", flat=True)[:LIKED_VALUES])

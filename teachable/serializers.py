@@ -24,6 +24,10 @@ _TURN_REFERENCE = {
 class PreferenceSerializer(serializers.ModelSerializer):
     user_id = serializers.CharField(source="user_key")
     entity = serializers.CharField(source="entity.value", allow_null=True, default=None)
+    resolved = serializers.BooleanField(
+        read_only=True,
+        help_text="False: no catalogue knows the value (yet); it is kept as the person said it.",
+    )
     turn = serializers.SerializerMethodField()
 
     class Meta:
@@ -35,6 +39,7 @@ class PreferenceSerializer(serializers.ModelSerializer):
             "key",
             "value",
             "entity",
+            "resolved",
             "polarity",
             "source",
             "confidence",
@@ -88,7 +93,10 @@ class GuidedTurnSerializer(serializers.Serializer):
     question = serializers.DictField(allow_null=True, help_text="{key, text} of the open question.")
     choices = serializers.ListField(child=serializers.CharField(), help_text="Names to choose among.")
     understood = serializers.DictField(allow_null=True, help_text="The answer awaiting yes or no.")
-    learned = serializers.ListField(child=serializers.DictField())
+    learned = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="{key, value, polarity, resolved} stored so far; resolved false: kept as said.",
+    )
     transcript = serializers.ListField(child=serializers.DictField())
     ended = serializers.BooleanField()
 
@@ -98,7 +106,8 @@ class ResolutionSerializer(serializers.Serializer):
     intent = serializers.CharField(allow_null=True)
     slots = serializers.ListField(
         child=serializers.DictField(),
-        help_text="The reading's slots, completed; filled ones have source=preference.",
+        help_text="The reading's slots, completed; filled ones have source=preference and resolved "
+        "(false: the person's own wording, which no catalogue knows yet).",
     )
     applied = serializers.ListField(
         child=serializers.DictField(), help_text="Which preference did what: filled or disambiguated."

@@ -37,18 +37,21 @@ RECIPE_REFERENCE_FIGURES: tuple[dict, ...] = (
 
 @dataclass(frozen=True)
 class SimulatedSet:
-    """How a simulated dataset is drawn: its size, its number of people and the simulator's seed."""
+    """How a simulated dataset is drawn: its size, its number of people, the simulator's seed and its
+    named error rates (simulator.config.PROFILES; None: the simulator's realistic defaults)."""
 
     dialogues: int
     users: int
     seed: int
+    profile: str | None = None
 
 
-# The demo (``manage.py setup_demo``, ``make run``): the dataset a new user reviews, and the simulated
-# dialogues of *other* people its model trains on (so the demo's own gold is held out from it).
+# The demo (``manage.py setup_demo``, ``make run``): the dataset a new user reviews, at the simulator's
+# realistic failure rates, and the simulated dialogues of *other* people its model trains on (so the
+# demo's own gold is held out from it), failure-heavy so that 8,000 dialogues teach every failure point.
 DEMO_DIALOGUES = 300
 DEMO_SEED = 7
-DEMO_TRAINING = SimulatedSet(dialogues=8000, users=800, seed=DEMO_SEED + 1)
+DEMO_TRAINING = SimulatedSet(dialogues=8000, users=800, seed=DEMO_SEED + 1, profile="failure_heavy")
 
 
 @dataclass(frozen=True)

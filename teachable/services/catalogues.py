@@ -1,5 +1,6 @@
 """Loading catalogues (all or nothing); each load gives the catalogue a new stamp, which tells every
-process's cached index (teachable.selectors.catalogue_index) to rebuild."""
+process's cached index (teachable.selectors.catalogue_index) to rebuild, and resolves the preferences
+kept as written that the catalogue now knows (teachable.services.preferences.preferences_resolve)."""
 
 from __future__ import annotations
 
@@ -13,13 +14,20 @@ from django.db import transaction
 from annotations.services import dataset_serving_changed
 from selflearn_site.exceptions import ApplicationError
 from teachable.models import Catalogue, CatalogueEntry
+from teachable.services.preferences import preferences_resolve
 
 DEFAULT_CATALOGUES = Path(__file__).resolve().parent.parent / "data" / "default_catalogues.json"
 
 
-def catalogues_load(*, data: dict[str, Any], source: str = "catalogues") -> list[Catalogue]:
+def catalogues_load(
+    *, data: dict[str, Any], source: str = "catalogues", merge: bool = False
+) -> list[Catalogue]:
     """Create or replace the catalogues in ``data`` ({name: {"description", "entries": [{"value",
-    "aliases", "tag"}]}}), all or nothing; errors name the catalogue, entry and field."""
+    "aliases", "tag"}]}}), all or nothing; errors name the catalogue, entry and field.
+
+    An entry whose value stays keeps its row (the preferences resolved to it keep it too); entries
+    gone from ``data`` are deleted, unless ``merge`` (the catalogue learns the entries given and keeps
+    the others). Then the catalogue's key resolves the preferences it now knows."""
     if not isinstance(data, dict):
         raise ApplicationError(
             f"{source}: must be an object keyed by catalogue name", extra={"field": "data"}
@@ -35,7 +43,6 @@ def catalogues_load(*, data: dict[str, Any], source: str = "catalogues") -> list
                 name=name, defaults={"description": str(spec.get("description", ""))[:200]}
             )
             if not created:
-                catalogue.entries.all().delete()
                 catalogue.stamp = uuid.uuid4()
                 catalogue.description = str(spec.get("description", catalogue.description))[:200]
                 catalogue.save(update_fields=["stamp", "description"])
@@ -48,6 +55,7 @@ def catalogues_load(*, data: dict[str, Any], source: str = "catalogues") -> list
                         f"{where}.entries[{number}].value must be a non-empty string",
                         extra={"field": "value"},
                     )
+                value = value.strip()
                 if value in seen:
                     raise ApplicationError(
                         f"{where}.entries[{number}].value {value!r} appears twice", extra={"field": "value"}
@@ -62,12 +70,24 @@ def catalogues_load(*, data: dict[str, Any], source: str = "catalogues") -> list
                 rows.append(
                     CatalogueEntry(
                         catalogue=catalogue,
-                        value=value.strip(),
+                        value=value,
                         aliases=aliases,
                         tag=str(entry.get("tag", "")),
                     )
                 )
-            CatalogueEntry.objects.bulk_create(rows)
+            existing = {entry.value: entry for entry in catalogue.entries.all()}
+            # Rows stay (with their preferences); only those whose aliases or tag changed are written.
+            changed = []
+            for row in rows:
+                old = existing.get(row.value)
+                if old is not None and (old.aliases, old.tag) != (row.aliases, row.tag):
+                    row.pk = old.pk
+                    changed.append(row)
+            CatalogueEntry.objects.bulk_update(changed, ["aliases", "tag"], batch_size=500)
+            if not merge:
+                catalogue.entries.exclude(value__in=[row.value for row in rows]).delete()
+            CatalogueEntry.objects.bulk_create([row for row in rows if row.value not in existing])
+            preferences_resolve(catalogue=catalogue)
             loaded.append(catalogue)
         # Every dataset's rules may name these catalogues: the served resolvers read them again.
         dataset_serving_changed(dataset=None)

@@ -4,8 +4,9 @@ calling the API turn by turn.
 
 A session asks, reads the free-text answer against the question's catalogue (fuzzy over the answer's
 word n-grams), says what it understood and waits for yes or no; "skip" moves on and "stop" ends it.
-A name that fits several entities ("the giants") is asked back as a choice. Only confirmed answers
-reach the store.
+A name that fits several entities ("the giants") is asked back as a choice. A name the catalogue does
+not know is said back as written, saying so, and once confirmed is stored unresolved (a catalogue
+that learns it later resolves it). Only confirmed answers reach the store.
 """
 
 from __future__ import annotations
@@ -203,7 +204,9 @@ def _entity_dict(entity: Entity) -> dict[str, Any]:
 
 
 def _read_answer(question: Question, answer: str, candidates: list[dict[str, Any]] | None) -> dict[str, Any]:
-    """What the answer says: {"understood": {...}} or {"choose": [...]} or {"unresolved": True}."""
+    """What the answer says: {"understood": {...}} or {"choose": [...]} or {"unresolved": True}. An
+    answer the question's catalogue does not know is understood as written, ``"resolved": False``;
+    only an answer to a choice that picks none of the names offered, nor another, is unresolved."""
     # "i don't like the jets", "not jazz": the same rule as statements read from the logs.
     polarity = Polarity.DISLIKE if is_negated(answer) else Polarity.LIKE
     if question.answer_type == AnswerType.TEXT:
@@ -224,7 +227,10 @@ def _read_answer(question: Question, answer: str, candidates: list[dict[str, Any
             return {"understood": {**_entity_dict(chosen), "polarity": polarity}}
     mention = index.find(answer)
     if mention is None:
-        return {"unresolved": True}
+        if candidates:
+            return {"unresolved": True}
+        value = answer.strip()[:200]
+        return {"understood": {"value": value, "entity": None, "polarity": polarity, "resolved": False}}
     if mention.ambiguous:
         return {"choose": [_entity_dict(e) for e in mention.entities]}
     return {"understood": {**_entity_dict(mention.entities[0]), "polarity": polarity}}
@@ -282,7 +288,12 @@ def guided_session_answer(*, session: GuidedSession, answer: str, actor: User | 
                 ),
                 actor=actor,
             )
-            entry.update(outcome="stored", value=preference.value, polarity=preference.polarity)
+            entry.update(
+                outcome="stored",
+                value=preference.value,
+                polarity=preference.polarity,
+                resolved=preference.resolved,
+            )
             _advance(session)
         elif session.status == GuidedSession.Status.CONFIRMING and words in NO:
             entry["outcome"] = "rejected"

@@ -15,8 +15,8 @@ from jobs.models import Job
 from jobs.services import JobProgress, job_create, job_fail, job_start, job_succeed
 from selflearn_site.exceptions import ApplicationError
 from teachable.models import Source, TeachableMoment
-from teachable.moments import MomentProposal, dialogue_moments
-from teachable.selectors import catalogue_index, resolution_rules
+from teachable.moments import MomentProposal, dialogue_moments, unanswered
+from teachable.selectors import catalogue_index, liked_keys, resolution_rules
 from teachable.services.preferences import PreferenceInput, preference_learn
 
 BATCH = 500
@@ -56,11 +56,13 @@ def moments_find(*, dataset: Dataset, progress: Callable[[int], None] | None = N
         for rule in rules
         if rule.catalogue and (index := catalogue_index(rule.catalogue)) is not None
     }
+    # What people stated already (resolved or kept as written): no moment asks it again.
+    liked = liked_keys(dataset)
     found = created = dialogues = 0
     batch: list[MomentProposal] = []
     for record in dialogue_records(dataset, labels="best"):
         dialogues += 1
-        batch.extend(dialogue_moments(record.data, rules, catalogues))
+        batch.extend(unanswered(dialogue_moments(record.data, rules, catalogues), liked))
         if len(batch) >= BATCH:
             created += _save(dataset, batch)
             found += len(batch)
@@ -118,7 +120,8 @@ def _save(dataset: Dataset, proposals: list[MomentProposal]) -> int:
 
 def moment_confirm(*, moment: TeachableMoment, value: str, actor: User) -> TeachableMoment:
     """Teach what the moment asked about: ``value`` (a candidate, the proposal, or the person's own
-    answer) becomes the person's preference; refused when the moment was decided already. The
+    answer, kept as written and unresolved where no catalogue knows it) becomes the person's
+    preference; refused when the moment was decided already. The
     person's other open moments that the preference answers are settled with it: those about the same
     key that offer no choice, and those whose choice includes the value."""
     if moment.status != TeachableMoment.Status.OPEN:

@@ -1,5 +1,9 @@
 """Writing preferences: learning one (with the supersede rules), correcting, deleting, forgetting a
-person. Every change writes a PreferenceEvent in the same transaction, so the record cannot miss one."""
+person, and resolving values kept as written once a catalogue learns them. Every change writes a
+PreferenceEvent in the same transaction, so the record cannot miss one.
+
+Keys are open ("team", "film", "actor", ...): a catalogue named after the key resolves the value where
+it knows it; a value no catalogue knows is kept as the person said it, marked unresolved."""
 
 from __future__ import annotations
 
@@ -8,15 +12,25 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils import timezone
 
 from annotations.models import Dataset, Turn
 from annotations.services import dataset_serving_changed
 from selflearn_site.exceptions import ApplicationError
-from teachable.matching import Mention
-from teachable.models import GuidedSession, Polarity, Preference, PreferenceEvent, Source, TeachableMoment
-from teachable.selectors import assistant_user_exists, catalogue_index, key_known
+from teachable.matching import Mention, normalise
+from teachable.models import (
+    Catalogue,
+    GuidedSession,
+    Polarity,
+    Preference,
+    PreferenceEvent,
+    Source,
+    TeachableMoment,
+)
+from teachable.selectors import assistant_user_exists, catalogue_index
 
 FIELD_LENGTH = {"domain": 64, "key": 64, "value": 200}
+BATCH = 1000  # preferences written per statement when a catalogue resolves many
 
 
 @dataclass(frozen=True)
@@ -30,8 +44,7 @@ class PreferenceInput:
 
 
 def _clean(data: PreferenceInput) -> PreferenceInput:
-    """Trimmed, checked fields; the value resolved to its catalogue entry's where the key has a
-    catalogue (a catalogue named after the key: "team", "city", ...)."""
+    """Trimmed, checked fields (the value is resolved by ``value_resolve``)."""
     fields: dict[str, Any] = {}
     for name, limit in FIELD_LENGTH.items():
         text = getattr(data, name)
@@ -57,10 +70,11 @@ def _clean(data: PreferenceInput) -> PreferenceInput:
     )
 
 
-def value_resolve(key: str, value: str) -> tuple[str, int | None]:
-    """(canonical value, catalogue entry pk) for ``value`` of ``key``: the catalogue named ``key``
-    decides when there is one (an unknown or ambiguous name is refused, naming the candidates);
-    without a catalogue the value stands as written."""
+def value_resolve(key: str, value: str, *, strict: bool = True) -> tuple[str, int | None]:
+    """(value, catalogue entry pk) for ``value`` of ``key``: the catalogue named ``key``, where there
+    is one, gives its canonical value; a value it does not know, or a key without a catalogue, stands
+    as written with no entry (unresolved). A name that fits several entries ("the giants") is refused
+    naming them when ``strict`` (someone can say which), else kept as written too."""
     index = catalogue_index(key)
     if index is None:
         return value, None
@@ -72,12 +86,19 @@ def value_resolve(key: str, value: str) -> tuple[str, int | None]:
         mention = index.find(value)
         entities = list(mention.entities) if mention else []
     if not entities:
-        raise ApplicationError(f"“{value}” names nothing in the {key} catalogue.", extra={"field": "value"})
+        return value, None
     if len(entities) > 1:
+        if not strict:
+            return value, None
         # The message is shown beside the field it is about (``extra``): no "value:" in front of it.
         names = " or ".join(e.value for e in entities)
         raise ApplicationError(f"“{value}” could be {names}; say which.", extra={"field": "value"})
     return entities[0].value, entities[0].pk
+
+
+def _same(first: str, second: str) -> bool:
+    """The same value however it is cased or punctuated ("the zebras", "The Zebras!")."""
+    return first == second or normalise(first) == normalise(second)
 
 
 def _event(preference: Preference, action: str, actor: User | None, before: Any, after: Any) -> None:
@@ -112,43 +133,37 @@ def preference_learn(
     withdraws a dislike of the same value; a dislike withdraws a like of the same value and stands
     beside other dislikes. Saying the same thing again only refreshes confidence and source.
 
-    ``strict``: a value the key's catalogue does not resolve is refused (400 naming the field);
-    otherwise (a reviewed label, say) it is kept as written, with no entity."""
+    A value no catalogue knows is kept as written, ``resolved=False``. ``strict``: a name that fits
+    several catalogue entries is refused (400 naming the field); otherwise (a reviewed label, say) it
+    is kept as written too."""
     if not user_key or not assistant_user_exists(dataset, user_key):
         raise ApplicationError(
             f"user_id: no assistant user {user_key!r} in {dataset.name}.", extra={"field": "user_id"}
         )
     data = _clean(data)
-    if strict and not key_known(dataset, data.key):
-        raise ApplicationError(
-            f"key: {data.key!r} is no key of {dataset.name}: keys are those of the catalogues and the "
-            "question sets (add a question that asks for it).",
-            extra={"field": "key"},
-        )
-    try:
-        value, entity = value_resolve(data.key, data.value)
-    except ApplicationError:
-        if strict:
-            raise
-        value, entity = data.value, None
+    value, entity = value_resolve(data.key, data.value, strict=strict)
     with transaction.atomic():
         current = list(
             Preference.objects.select_for_update()
             .filter(dataset=dataset, user_key=user_key, domain=data.domain, key=data.key, active=True)
             .order_by("pk")
         )
-        same = next((p for p in current if p.value == value and p.polarity == data.polarity), None)
+        same = next((p for p in current if _same(p.value, value) and p.polarity == data.polarity), None)
         if same is not None:
             before = same.as_dict()
             same.confidence = max(same.confidence, data.confidence)
             same.source = data.source
             same.turn = turn or same.turn
-            same.save(update_fields=["confidence", "source", "turn", "updated_at"])
+            if entity is not None and not same.resolved:  # kept as written; now a catalogue knows it
+                same.value, same.entity_id, same.resolved = value, entity, True
+            same.save(
+                update_fields=["confidence", "source", "turn", "value", "entity", "resolved", "updated_at"]
+            )
             _event(same, PreferenceEvent.Action.CORRECT, actor, before, same.as_dict())
             return same
-        retired = [p for p in current if p.value == value]  # the same value with the other polarity
+        retired = [p for p in current if _same(p.value, value)]  # the same value, the other polarity
         if data.polarity == Polarity.LIKE:
-            retired += [p for p in current if p.polarity == Polarity.LIKE and p.value != value]
+            retired += [p for p in current if p.polarity == Polarity.LIKE and not _same(p.value, value)]
         for old in retired:
             # Retire first: the partial unique constraints allow one active like per key.
             _retire(old, actor, PreferenceEvent.Action.SUPERSEDE)
@@ -159,6 +174,7 @@ def preference_learn(
             key=data.key,
             value=value,
             entity_id=entity,
+            resolved=entity is not None,
             polarity=data.polarity,
             source=data.source,
             confidence=data.confidence,
@@ -202,3 +218,82 @@ def user_forget(*, dataset: Dataset, user_key: str) -> dict[str, int]:
         preferences.delete()
         dataset_serving_changed(dataset=dataset)
     return {"preferences": count, "sessions": sessions, "moments": moments}
+
+
+def preferences_resolve(*, catalogue: Catalogue) -> dict[str, int]:
+    """The catalogue learned entries: every active preference of its key kept as written that now
+    names exactly one entry (its value or an alias, however cased) takes that entry and its canonical
+    value; a resolved one whose entry the catalogue no longer has is marked unresolved, its value kept.
+    A differently worded value ("zebra chronicle" for "The Zebra Chronicles") is left as it is: no
+    fuzzy guess changes what a person said without them. Call it in the transaction that changed the
+    entries (``catalogues_load`` does); each change writes its event.
+
+    One query reads the key's active preferences; one writes the preferences resolved to each entry,
+    one those unresolved, however many people they are: a catalogue of films may resolve thousands."""
+    index = catalogue_index(catalogue.name, catalogue.stamp)
+    assert index is not None  # the catalogue exists: the caller holds it
+    rows = list(
+        Preference.objects.select_for_update()
+        .filter(key=catalogue.name, active=True)
+        .order_by("created_at", "pk")
+    )
+    mine: dict[tuple[int, str, str], list[Preference]] = {}
+    for row in rows:
+        mine.setdefault((row.dataset_id, row.user_key, row.domain), []).append(row)
+    changed: list[Preference] = []
+    events: list[PreferenceEvent] = []
+    counts = {"resolved": 0, "unresolved": 0}
+    now = timezone.now()
+    # Unresolved ones, and resolved ones whose entry was deleted (their entity is set to null).
+    for preference in [row for row in rows if not row.resolved or row.entity_id is None]:
+        if not preference.active:
+            continue  # an older wording of a value resolved earlier in this loop
+        entities = index.exact(preference.value)
+        before = preference.as_dict()
+        if len(entities) == 1:
+            entity = entities[0]
+            theirs = mine[preference.dataset_id, preference.user_key, preference.domain]
+            if not _resolve_onto(preference, entity.value, theirs):
+                continue
+            preference.value, preference.entity_id, preference.resolved = entity.value, entity.pk, True
+            action = PreferenceEvent.Action.RESOLVE
+        elif preference.resolved:
+            preference.entity_id, preference.resolved = None, False
+            action = PreferenceEvent.Action.UNRESOLVE
+        else:
+            continue
+        changed.append(preference)
+        events.append(
+            PreferenceEvent(preference=preference, action=action, before=before, after=preference.as_dict())
+        )
+        counts["resolved" if preference.resolved else "unresolved"] += 1
+    # One UPDATE per entity resolved to (people like the same films) and one for those unresolved:
+    # bulk_update's CASE per row costs far more for thousands.
+    by_entity: dict[int | None, list[int]] = {}
+    for preference in changed:
+        by_entity.setdefault(preference.entity_id, []).append(preference.pk)
+    values = {preference.entity_id: preference.value for preference in changed}
+    for entity_id, pks in by_entity.items():
+        fields: dict[str, Any] = {"entity_id": entity_id, "resolved": entity_id is not None}
+        if entity_id is not None:
+            fields["value"] = values[entity_id]
+        for start in range(0, len(pks), BATCH):
+            Preference.objects.filter(pk__in=pks[start : start + BATCH]).update(**fields, updated_at=now)
+    PreferenceEvent.objects.bulk_create(events, batch_size=BATCH)
+    return counts
+
+
+def _resolve_onto(preference: Preference, value: str, theirs: list[Preference]) -> bool:
+    """Whether ``preference`` may take the canonical ``value``, ``theirs`` being the person's active
+    preferences of the domain and key: they may have said the same entity in two wordings ("blade
+    runner" liked, "Blade Runner" disliked). The newer statement wins, as when it was stated: an older
+    one of the same value is retired (now, before the value it shares is written), superseded by the
+    newer."""
+    for other in theirs:
+        if other is preference or not other.active or not _same(other.value, value):
+            continue
+        if (other.created_at, other.pk) > (preference.created_at, preference.pk):
+            _retire(preference, None, PreferenceEvent.Action.SUPERSEDE, other)
+            return False
+        _retire(other, None, PreferenceEvent.Action.SUPERSEDE, preference)
+    return True

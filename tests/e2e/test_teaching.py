@@ -64,3 +64,34 @@ def test_a_guided_session_teaches_a_city_and_the_next_request_is_resolved_with_i
     assert "place_name = Springfield, MO" in resolution.inner_text()
     assert "Disambiguated place_name with Springfield, MO" in resolution.inner_text()
     assert problems == []
+
+
+def test_a_film_no_catalogue_knows_shows_as_unresolved_on_the_person_page_and_is_forgotten(
+    page_as, teaching, make_user
+):
+    from teachable.models import Preference
+
+    _, dataset = teaching
+    alice = make_user("alice")
+    Membership.objects.create(dataset=dataset, user=alice, role=Role.ADMIN)
+    page = page_as(alice)
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.goto(reverse("teachable:person-detail", args=[dataset.name, "u7"]))
+    adding = page.locator("section[aria-labelledby=add-heading]")
+    adding.get_by_label("Domain").fill("movies")
+    adding.get_by_label("Key").fill("film")
+    adding.get_by_label("Value").fill("The Zebra Chronicles")
+    adding.get_by_role("button", name="Add").click()
+
+    row = page.locator("#preferences tbody tr")
+    assert row.locator(".preference-value").all_inner_texts() == ["The Zebra Chronicles"]
+    marker = row.locator(".preference-unresolved")
+    assert marker.inner_text() == "unresolved"
+    assert "No catalogue knows this film yet" in (marker.get_attribute("title") or "")
+
+    page.get_by_role("button", name="Forget u7").click()
+    assert "Forgot u7: 1 preferences" in page.locator("body").inner_text()
+    page.goto(reverse("teachable:person-detail", args=[dataset.name, "u7"]))
+    assert page.locator("#preferences").count() == 0 and not Preference.objects.exists()
+    assert problems == []

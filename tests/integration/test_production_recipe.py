@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import global_settings
 from django.contrib.auth import get_user_model
 from django.db import connection
 
@@ -134,7 +135,7 @@ def _wait_until_serving(port: int, server: subprocess.Popen, log: Path) -> None:
 
 
 @pytest.fixture
-def production_site(tmp_path) -> Iterator[dict[str, Any]]:
+def production_site(tmp_path, settings) -> Iterator[dict[str, Any]]:
     """The recipe's steps on this machine; yields the proxy's HTTPS base URL."""
     import redis
 
@@ -147,7 +148,9 @@ def production_site(tmp_path) -> Iterator[dict[str, Any]]:
     _require(shutil.which("openssl") is not None, "the openssl command makes the proxy's certificate")
 
     # Made here, not in the test: inside Playwright's event loop the ORM would open a connection of
-    # its own that nothing closes.
+    # its own that nothing closes. Hashed as production hashes it: the suite's quick test hasher is
+    # not one the served site accepts, and the login would fail.
+    settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS
     get_user_model().objects.create_superuser("operator", "ops@example.org", PASSWORD)
     settings, commands = recipe()
     env = _environment(settings, tmp_path)

@@ -16,7 +16,7 @@ from simulator.judge import Judge
 
 @pytest.fixture(scope="module")
 def simulated() -> tuple[list[dict[str, Any]], Judge]:
-    sim = Simulator(SimConfig(dialogues=400, users=20, seed=3))
+    sim = Simulator(SimConfig.profile("failure_heavy", dialogues=400, users=20, seed=3))
     return list(sim), Judge(sim.pools, sim.asr, sim.nlu, sim.catalogues)
 
 

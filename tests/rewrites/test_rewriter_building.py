@@ -6,6 +6,7 @@ import pytest
 
 from annotations.formats.importing import ImportSource, import_dialogues
 from rewrites.building import active_rewriter, rewriter_build
+from rewrites.engine.chains import normalise
 from rewrites.models import RewriteLog, RewritePair, RewriterVersion
 from rewrites.selectors import rewriter_summary
 from rewrites.services import MiningOptions, rewrite_block_add, rewrite_request, rewrites_mine
@@ -128,3 +129,20 @@ def test_logs_without_the_assistant_s_truth_are_not_judged_by_it(logged):
     version = rewriter_build(dataset=logged)
     assert "assistant_replay" not in version.stats
     assert rewriter_summary(logged).replay == []
+
+
+def test_the_personal_layer_reads_a_liked_film_no_catalogue_knows_as_the_person_said_it(logged):
+    from teachable.selectors import liked_values
+    from teachable.services import PreferenceInput, preference_learn
+
+    film = preference_learn(
+        dataset=logged, user_key="u3", data=PreferenceInput("movies", "film", "The Zebra Chronicles")
+    )
+    assert film.resolved is False and liked_values(logged, "u3") == ["The Zebra Chronicles"]
+    rewriter_build(dataset=logged)
+    rewriter = active_rewriter(logged)
+    assert rewriter is not None
+    said = "play the zebra chronicals"
+    likes = [normalise(value) for value in liked_values(logged, "u3")]
+    personal = [c.utterance for c, mine in rewriter.candidates(said, "u3", likes) if mine]
+    assert personal == ["play the zebra chronicles"]  # the written value puts the misheard one right

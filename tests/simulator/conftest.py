@@ -11,8 +11,9 @@ from simulator.judge import Judge
 
 @pytest.fixture(scope="session")
 def generated() -> tuple[list[dict[str, Any]], Simulator]:
-    """Three thousand dialogues with the default config, shared by the tests that only read them."""
-    sim = Simulator(SimConfig(dialogues=3000, users=60, seed=11))
+    """Three thousand failure-heavy dialogues (every failure point often), shared by the tests that
+    only read them; the realistic defaults have a test of their own (test_rates.py)."""
+    sim = Simulator(SimConfig.profile("failure_heavy", dialogues=3000, users=60, seed=11))
     return list(sim), sim
 
 

@@ -104,7 +104,15 @@ def test_observed_failure_points_follow_the_stage_counts(
     assert within(stats["failure_points"]["false_wake"] / goals, sim.config.false_wake_rate, int(goals))
 
 
-def test_a_default_run_has_a_realistic_spread(dialogues: list[dict[str, Any]]) -> None:
+def test_a_default_run_fails_about_as_often_as_people_meet_failures() -> None:
+    stats = describe(Simulator(SimConfig(dialogues=1500, users=30, seed=12)))
+    assert 0.78 <= stats["request_turn_success_rate"] <= 0.88  # about one request in six to eight fails
+    assert 0.10 <= stats["defect_rate"] <= 0.20
+    assert stats["goal_success_rate"] >= 0.9
+    assert all(stats["failure_points"][p] > 30 for p in FAILURE_POINTS)  # every one, if rarely
+
+
+def test_a_failure_heavy_run_has_every_failure_point_often(dialogues: list[dict[str, Any]]) -> None:
     stats = describe(dialogues)
     assert 0.55 <= stats["request_turn_success_rate"] <= 0.65
     assert all(stats["failure_points"][p] > 50 for p in FAILURE_POINTS)

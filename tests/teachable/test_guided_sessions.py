@@ -97,8 +97,21 @@ def test_no_means_ask_again_and_nothing_is_stored(people, session) -> None:
     assert known_preferences(people, "u1") == []
 
 
-def test_an_answer_that_names_nothing_is_asked_again(session) -> None:
-    turn = _say(session, "hmm hard to say")
+def test_a_team_the_catalogue_does_not_know_is_said_back_as_written_and_stored_unresolved(
+    people, session
+) -> None:
+    turn = _say(session, "the zebras")
+    assert turn["prompt"] == (
+        "So you follow the zebras. I don't know that team yet, so I'll keep it as you said it. Is that right?"
+    )
+    turn = _say(session, "yes", "stop")
+    assert turn["learned"] == [{"key": "team", "value": "the zebras", "polarity": "like", "resolved": False}]
+    assert turn["prompt"] == "Okay, I'll stop here. I learned team: the zebras (as you said it)."
+    assert [(k.value, k.resolved) for k in known_preferences(people, "u1")] == [("the zebras", False)]
+
+
+def test_an_answer_to_a_choice_that_picks_none_is_asked_again(session) -> None:
+    turn = _say(session, "the giants", "hmm hard to say")
     assert turn["prompt"].startswith("Sorry, I didn't catch a team in that.")
     assert turn["status"] == "asking"
 

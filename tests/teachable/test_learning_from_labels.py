@@ -59,6 +59,23 @@ def test_accepting_a_statement_on_the_review_page_teaches_the_store(people, revi
     assert Preference.objects.get().source == "statement"
 
 
+def test_an_accepted_statement_of_a_film_no_catalogue_knows_is_stored_unresolved(people, reviewer):
+    film = [{"domain": "movies", "key": "film", "value": "The Zebra Chronicles", "polarity": "like"}]
+    label = _label(people, LabelStatus.PROPOSED, value=film, model=make_model())
+    review_decide(
+        dialogue=label.dialogue,
+        reviewer=reviewer,
+        decisions=[DecisionInput(label_id=label.pk, action="accept", revision=label.revision)],
+    )
+    preference = Preference.objects.get()
+    assert (preference.key, preference.value, preference.resolved, preference.label) == (
+        "film",
+        "The Zebra Chronicles",
+        False,
+        label,
+    )
+
+
 def test_a_correction_teaches_the_corrected_value_in_place_of_the_first(people, reviewer):
     label = _label(people, LabelStatus.PROPOSED, model=make_model())
     corrected = [{"domain": "sports", "key": "team", "value": "the chicago bulls", "polarity": "like"}]
@@ -81,7 +98,8 @@ def test_auto_accepted_statements_reach_the_store(people):
 def test_a_statement_without_a_speaker_or_an_unknown_value_is_reported_or_kept_as_written(people):
     _label(people, LabelStatus.GOLD, value=[{"domain": "sports", "key": "team", "value": "the zebras"}])
     report = preferences_learn_from_labels(dataset=people)
-    assert report.learned == 1 and Preference.objects.get().value == "the zebras"
+    assert report.learned == 1
+    assert (Preference.objects.get().value, Preference.objects.get().resolved) == ("the zebras", False)
     turn = Turn.objects.get(dialogue__external_id="d2")
     turn.dialogue.user_key = None
     turn.dialogue.save()

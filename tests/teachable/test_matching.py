@@ -51,7 +51,9 @@ def test_words_that_name_nothing_find_nothing() -> None:
 def test_a_missing_slot_is_filled_from_the_liked_preference() -> None:
     known = [Known(7, "weather", "city", "Austin, TX", "like")]
     resolution = resolve_reading("weather_query", [], known, RULES, {"city": CITIES})
-    assert resolution.slots == [{"type": "place_name", "value": "Austin, TX", "source": "preference"}]
+    assert resolution.slots == [
+        {"type": "place_name", "value": "Austin, TX", "source": "preference", "resolved": True}
+    ]
     assert resolution.applied[0]["preference"] == 7 and resolution.applied[0]["action"] == "filled"
 
 

@@ -60,3 +60,29 @@ def test_an_old_site_gets_the_confirmations_and_the_dishes(old_site):
     aliases = NowEntry.objects.get(catalogue__name="cuisine", value="japanese").aliases
     assert aliases[:2] == ["japanese", "izakaya"] and "sushi" in aliases and "ramen" in aliases
     assert NowCatalogue.objects.get(name="cuisine").stamp != stamp
+
+
+def test_an_old_site_s_preferences_without_an_entity_are_marked_unresolved(transactional_db):
+    before = [
+        ("teachable", "0005_question_confirm_and_dishes"),
+        ("annotations", "0015_dataset_name_key_unique"),
+    ]
+    _migrate(before)
+    try:
+        old = MigrationExecutor(connection).loader.project_state(before, at_end=False).apps
+        catalogue, _ = old.get_model("teachable", "Catalogue").objects.get_or_create(name="team")
+        entry = old.get_model("teachable", "CatalogueEntry").objects.create(catalogue=catalogue, value="Heat")
+        dataset = old.get_model("annotations", "Dataset").objects.create(
+            name="old-prefs", name_key="old-prefs"
+        )
+        Preference = old.get_model("teachable", "Preference")
+        common = {"dataset": dataset, "user_key": "u1", "domain": "d", "source": "statement"}
+        Preference.objects.create(key="team", value="Heat", entity=entry, **common)
+        Preference.objects.create(key="film", value="The Zebra Chronicles", **common)
+        _migrate([("teachable", "0006_preference_resolved")])
+
+        from teachable.models import Preference as NowPreference
+
+        assert dict(NowPreference.objects.values_list("key", "resolved")) == {"team": True, "film": False}
+    finally:
+        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())

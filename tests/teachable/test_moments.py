@@ -12,9 +12,12 @@ from teachable.models import TeachableMoment
 from teachable.moments import dialogue_moments
 from teachable.selectors import known_preferences
 from teachable.services import (
+    PreferenceInput,
     find_moments_job_create,
     moment_confirm,
     moment_dismiss,
+    preference_delete,
+    preference_learn,
     resolution_rules_set,
     teachable_dataset_prepare,
 )
@@ -252,3 +255,24 @@ def test_a_dataset_without_rules_has_no_moments_to_find(logged, reviewer):
     with pytest.raises(ApplicationError, match="no resolution rules"):
         find_moments_job_create(dataset=logged, user=reviewer)
     assert not Job.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_moment_is_not_raised_for_a_key_the_person_stated_even_one_no_catalogue_knows(logged, reviewer):
+    stated = preference_learn(
+        dataset=logged, user_key="u1", data=PreferenceInput("weather", "city", "Smallville"), actor=reviewer
+    )
+    assert stated.resolved is False
+    assert moments_find(dataset=logged)["moments_new"] == 1  # u2's choice among springfields only
+    assert list(TeachableMoment.objects.values_list("user_key", flat=True)) == ["u2"]
+    preference_delete(preference=stated, actor=reviewer)
+    assert moments_find(dataset=logged)["moments_new"] == 1  # forgotten: the question is open again
+    assert TeachableMoment.objects.filter(user_key="u1").exists()
+
+
+@pytest.mark.django_db
+def test_confirming_a_moment_with_a_city_no_catalogue_knows_stores_it_as_written(logged, reviewer):
+    moments_find(dataset=logged)
+    guess = TeachableMoment.objects.get(user_key="u1")
+    moment_confirm(moment=guess, value="Smallville", actor=reviewer)
+    assert [(k.value, k.resolved) for k in known_preferences(logged, "u1")] == [("Smallville", False)]

@@ -80,25 +80,37 @@ def test_saying_it_again_refreshes_it_without_a_second_row(people) -> None:
     assert Preference.objects.count() == 1
 
 
-@pytest.mark.parametrize(
-    ("value", "message"),
-    [("the zebras", "names nothing in the team catalogue"), ("the giants", "could be")],
-)
-def test_a_value_that_resolves_to_nothing_or_to_several_is_refused_naming_the_field(people, value, message):
-    with pytest.raises(ApplicationError, match=message) as refused:
-        _learn(people, value)
+def test_a_name_that_fits_several_entities_is_refused_naming_the_field(people) -> None:
+    with pytest.raises(ApplicationError, match="could be") as refused:
+        _learn(people, "the giants")
     assert refused.value.extra["field"] == "value"
     assert not Preference.objects.exists()
 
 
+def test_a_value_the_key_s_catalogue_does_not_know_is_kept_as_written_and_unresolved(people) -> None:
+    preference = _learn(people, "the zebras")
+    assert (preference.value, preference.entity, preference.resolved) == ("the zebras", None, False)
+    assert _learn(people, "the warriors").resolved is True
+
+
 def test_keys_without_a_catalogue_keep_the_value_as_written(food_questions) -> None:
-    assert _learn(food_questions, "Sci-Fi novels", key="books", domain="reading").value == "Sci-Fi novels"
+    preference = _learn(food_questions, "Sci-Fi novels", key="books", domain="reading")
+    assert (preference.value, preference.resolved) == ("Sci-Fi novels", False)
 
 
-def test_a_key_no_catalogue_or_question_set_defines_is_refused_naming_the_field(people) -> None:
-    with pytest.raises(ApplicationError, match="no key of") as refused:
-        _learn(people, "Sci-Fi novels", key="books", domain="reading")
-    assert refused.value.extra["field"] == "key" and not Preference.objects.exists()
+def test_any_short_key_is_open_even_one_no_catalogue_or_question_set_defines(people) -> None:
+    preference = _learn(people, "The Zebra Chronicles", key="film", domain="movies")
+    assert (preference.key, preference.value, preference.resolved) == ("film", "The Zebra Chronicles", False)
+    assert [(k.key, k.resolved) for k in known_preferences(people, "u1")] == [("film", False)]
+    with pytest.raises(ApplicationError) as refused:
+        _learn(people, "Heat", key="f" * 65, domain="movies")
+    assert refused.value.extra["field"] == "key"
+
+
+def test_the_same_unresolved_value_said_again_in_other_case_is_one_preference(people) -> None:
+    first = _learn(people, "the zebra chronicles", "dislike", key="film", domain="movies")
+    again = _learn(people, "The Zebra Chronicles!", "dislike", key="film", domain="movies")
+    assert again.pk == first.pk and Preference.objects.count() == 1
 
 
 def test_an_unknown_person_or_bad_field_is_refused_and_nothing_is_written(people) -> None:

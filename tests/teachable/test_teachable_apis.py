@@ -30,7 +30,7 @@ def test_an_assistant_walks_a_guided_session_turn_by_turn_and_the_next_request_i
     for said in ("skip", "springfield missouri", "yes", "stop"):
         turn = api.post(answer, {"answer": said}, format="json")
     assert turn.data["ended"] and turn.data["learned"] == [
-        {"key": "city", "value": "Springfield, MO", "polarity": "like"}
+        {"key": "city", "value": "Springfield, MO", "polarity": "like", "resolved": True}
     ]
 
     resolved = api.post(
@@ -48,7 +48,7 @@ def test_an_assistant_walks_a_guided_session_turn_by_turn_and_the_next_request_i
     assert resolved.data["applied"][0]["action"] == "disambiguated"
     missing = api.post(f"{BASE}/resolve/", {"user_id": "u1", "intent": "weather_query"}, format="json")
     assert missing.data["slots"] == [
-        {"type": "place_name", "value": "Springfield, MO", "source": "preference"}
+        {"type": "place_name", "value": "Springfield, MO", "source": "preference", "resolved": True}
     ]
 
 
@@ -104,27 +104,39 @@ def test_reviewers_teach_and_correct_and_viewers_only_read(people, reviewer, vie
     assert _as(stranger).get(f"{BASE}/users/u1/preferences/").status_code == 404
 
 
-def test_a_value_that_resolves_to_nothing_answers_400_naming_the_field(people, reviewer):
+def test_a_name_that_fits_several_entities_answers_400_naming_the_field(people, reviewer):
     response = _as(reviewer).post(
         f"{BASE}/users/u1/preferences/",
-        {"domain": "sports", "key": "team", "value": "the zebras"},
+        {"domain": "sports", "key": "team", "value": "the giants"},
         format="json",
     )
     assert response.status_code == 400 and response.data["field"] == "value"
     assert not Preference.objects.exists()
 
 
-def test_the_export_gives_everything_kept_and_only_admins_forget(people, reviewer, dataset_admin):
+def test_a_film_no_catalogue_knows_is_stored_exported_with_its_flag_and_forgotten(
+    people, reviewer, dataset_admin
+):
+    film = {"domain": "movies", "key": "film", "value": "The Zebra Chronicles"}
+    stored = _as(reviewer).post(f"{BASE}/users/u1/preferences/", film, format="json")
+    assert stored.status_code == 201
+    assert (stored.data["value"], stored.data["entity"], stored.data["resolved"]) == (
+        "The Zebra Chronicles",
+        None,
+        False,
+    )
     _as(reviewer).post(
         f"{BASE}/users/u1/preferences/", {"domain": "music", "key": "genre", "value": "jazz"}, format="json"
     )
+    listed = _as(reviewer).get(f"{BASE}/users/u1/preferences/").data
+    assert sorted((p["key"], p["resolved"]) for p in listed) == [("film", False), ("genre", True)]
     record = _as(reviewer).get(f"{BASE}/users/u1/").data
-    assert record["user_id"] == "u1" and [p["value"] for p in record["preferences"]] == ["jazz"]
-    assert record["events"][0]["actor"] == "rita"
-    assert _as(reviewer).delete(f"{BASE}/users/u1/").status_code == 403
+    assert sorted((p["value"], p["resolved"]) for p in record["preferences"]) == [
+        ("The Zebra Chronicles", False),
+        ("jazz", True),
+    ]
     forgotten = _as(dataset_admin).delete(f"{BASE}/users/u1/")
-    assert forgotten.data["deleted"] == {"preferences": 1, "sessions": 0, "moments": 0}
-    assert not Preference.objects.exists()
+    assert forgotten.data["deleted"]["preferences"] == 2 and not Preference.objects.exists()
 
 
 def test_admins_replace_question_sets_and_rules_and_a_loop_is_refused(people, dataset_admin, reviewer):

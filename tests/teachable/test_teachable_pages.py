@@ -74,7 +74,26 @@ def test_a_reviewer_adds_corrects_and_deletes_a_preference(client, people, revie
     assert [event.action for event in page.context["events"]][:2] == ["delete", "create"]
 
 
-def test_a_value_naming_nothing_shows_on_the_form_and_saves_nothing(client, people, reviewer):
+def test_a_value_no_catalogue_knows_is_saved_as_written_and_marked_unresolved(client, people, reviewer):
+    client.force_login(reviewer)
+    response = client.post(
+        _person_url(people),
+        {
+            "action": "add",
+            "add-domain": "movies",
+            "add-key": "film",
+            "add-value": "The Zebra Chronicles",
+            "add-polarity": "like",
+        },
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert Preference.objects.get().resolved is False
+    page = response.content.decode()
+    assert 'The Zebra Chronicles</strong> <span class="badge badge--warning preference-unresolved"' in page
+
+
+def test_a_name_that_fits_several_entities_shows_on_the_form_and_saves_nothing(client, people, reviewer):
     client.force_login(reviewer)
     response = client.post(
         _person_url(people),
@@ -82,12 +101,12 @@ def test_a_value_naming_nothing_shows_on_the_form_and_saves_nothing(client, peop
             "action": "add",
             "add-domain": "sports",
             "add-key": "team",
-            "add-value": "the zebras",
+            "add-value": "the giants",
             "add-polarity": "like",
         },
     )
     assert response.status_code == 400
-    assert "names nothing" in str(response.context["add_form"].errors["value"])
+    assert "could be" in str(response.context["add_form"].errors["value"])
     assert not Preference.objects.exists()
 
 
@@ -115,7 +134,7 @@ def test_trying_a_request_on_the_person_page_shows_the_resolved_reading(client, 
     )
     page = client.get(_person_url(people), {"intent": "weather_query", "slots": ""})
     assert page.context["resolution"].slots == [
-        {"type": "place_name", "value": "Austin, TX", "source": "preference"}
+        {"type": "place_name", "value": "Austin, TX", "source": "preference", "resolved": True}
     ]
 
 

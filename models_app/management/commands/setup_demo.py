@@ -95,7 +95,7 @@ class Command(BaseCommand):
         if not no_model and not ModelVersion.objects.filter(name=DEMO_MODEL).exists():
             training_dialogues = training_dialogues or settings.SELFLEARN_DEMO_TRAINING_DIALOGUES
             people = max(10, training_dialogues // 10)  # as many dialogues per person as the default
-            training_set = SimulatedSet(training_dialogues, people, DEMO_TRAINING.seed)
+            training_set = SimulatedSet(training_dialogues, people, DEMO_TRAINING.seed, DEMO_TRAINING.profile)
             if foreground:
                 training = self._simulated_dataset(
                     DEMO_TRAINING_DATASET,
@@ -103,6 +103,7 @@ class Command(BaseCommand):
                     users=training_set.users,
                     seed=training_set.seed,
                     admin=admin,
+                    profile=training_set.profile,
                 )
                 self._train_here(training, dataset, admin, quiet=options["verbosity"] == 0)
             else:
@@ -179,9 +180,11 @@ class Command(BaseCommand):
 
         self.stdout.write(f"Log in as {DEMO_USERNAME!r} with password {DEMO_PASSWORD!r}.")
 
-    def _simulated_dataset(self, name: str, dialogues: int, *, users: int, seed: int, admin) -> Dataset:
+    def _simulated_dataset(
+        self, name: str, dialogues: int, *, users: int, seed: int, admin, profile: str | None = None
+    ) -> Dataset:
         existed = Dataset.objects.filter(name=name, dialogues__isnull=False).exists()
-        dataset = simulated_dataset(name, dialogues, users=users, seed=seed, user=admin)
+        dataset = simulated_dataset(name, dialogues, users=users, seed=seed, user=admin, profile=profile)
         membership_set(dataset=dataset, user=admin, role=Role.ADMIN)
         verb = "is ready" if existed else "was simulated and imported"
         self.stdout.write(f"The {name!r} dataset {verb} ({dataset.dialogues.count()} dialogues).")

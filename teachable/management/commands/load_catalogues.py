@@ -1,4 +1,5 @@
-"""python manage.py load_catalogues FILE.json: add or replace entity catalogues (all or nothing)."""
+"""python manage.py load_catalogues FILE.json [--merge]: add or replace entity catalogues (all or
+nothing); preferences kept as written that a catalogue now knows are resolved."""
 
 from __future__ import annotations
 
@@ -19,6 +20,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
+        parser.add_argument(
+            "--merge",
+            action="store_true",
+            help="Add the file's entries to each catalogue and keep its others (default: replace).",
+        )
 
     def handle(self, *args, **options) -> None:
         path: Path = options["file"]
@@ -27,7 +33,7 @@ class Command(BaseCommand):
         except (OSError, json.JSONDecodeError) as error:
             raise CommandError(f"{path}: {error}") from error
         try:
-            loaded = catalogues_load(data=data, source=path.name)
+            loaded = catalogues_load(data=data, source=path.name, merge=options["merge"])
         except ApplicationError as error:
             raise CommandError(error.message) from error
         for catalogue in loaded:
