@@ -84,6 +84,8 @@ def main() -> None:
             started = time.perf_counter()
             proposals, _ = propose(dataset, inventory, args.seed, limit=labelled)
             timings["proposals_and_queue_state"] = time.perf_counter() - started
+            # Before the counts: a label changed after them would send every page to recount.
+            rare_labels(dataset, args.seed)
             started = time.perf_counter()
             dataset_stats_refresh(dataset_id=dataset.pk)
             timings["kept_counts"] = time.perf_counter() - started
@@ -129,9 +131,8 @@ def page_requests(dataset: Any, seed: int) -> dict[str, tuple[Any, int]]:
 
     from annotations.models import Dialogue, Membership, Role
 
-    reviewer = get_user_model().objects.create_user("scale-reviewer")
+    reviewer = get_user_model().objects.get(username=REVIEWER)
     Membership.objects.create(dataset=dataset, user=reviewer, role=Role.REVIEWER)
-    rare_labels(dataset, reviewer, seed)
     client = Client()
     client.force_login(reviewer)
     rng = random.Random(seed)
@@ -182,15 +183,20 @@ def page_requests(dataset: Any, seed: int) -> dict[str, tuple[Any, int]]:
     }
 
 
+REVIEWER = "scale-reviewer"
 RARE_INTENT = "CancelTimer"
 RARE_WORD = "xylophone"
 RARE_COUNT = 5  # dialogues with the rare intent, the rare word, a reviewer's correction
 
 
-def rare_labels(dataset: Any, reviewer: Any, seed: int) -> None:
+def rare_labels(dataset: Any, seed: int) -> None:
     """A few dialogues spread over the dataset get what nothing else has: an intent, a word in a turn,
     a correction by the reviewer (the filters' rare values)."""
+    from django.contrib.auth import get_user_model
+
     from annotations.models import Dialogue, Label, LabelStatus, Turn
+
+    reviewer = get_user_model().objects.create_user(REVIEWER)
 
     pks = list(Dialogue.objects.filter(dataset=dataset).order_by("pk").values_list("pk", flat=True))
     chosen = random.Random(seed).sample(pks, RARE_COUNT)
