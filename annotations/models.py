@@ -250,6 +250,9 @@ class Label(models.Model):
     kind = models.CharField(max_length=20, choices=LabelKind.choices)
     value = models.JSONField(null=True, blank=True)
     confidence = models.FloatField(null=True, blank=True)
+    # What a model's label rests on, for the reviewer (a failure point's evidence: a list of
+    # {"kind", "says", "points_to"}, models_app.ml.explain); NULL for gold and people's labels.
+    evidence = models.JSONField(null=True, blank=True)
     status = models.CharField(max_length=12, choices=LabelStatus.choices, default=LabelStatus.PROPOSED)
     source_type = models.CharField(max_length=8, choices=LabelSource.choices)
     model_version = models.ForeignKey(
@@ -324,7 +327,7 @@ class Label(models.Model):
             models.Index(fields=["author"], name="label_author", condition=Q(author__isnull=False)),
             # The dataset page's ?status= filter finds a rare status (corrected, rejected) from its
             # labels. The value filters' (kind, value, dialogue) index differs by database: it is
-            # migration 0016's, not declared here.
+            # migration 0017's, not declared here.
             models.Index(fields=["status", "dialogue"], name="label_status_dialogue"),
         ]
 

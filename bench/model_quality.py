@@ -9,7 +9,9 @@
   test, SNIPS valid) and on held-out simulated dialogues and commands. ``real_vs_simulated`` puts each
   metric's figures side by side, so that nobody tunes to the simulator again (targets on real data:
   goal boundary F1 >= 0.90, home-assistant intent accuracy >= 0.90; simulated figures no more than a
-  point below the last release's).
+  point below the last release's). ``failure_points`` gives, per set with gold failure points, the
+  accuracy, macro F1, F1 per failure point and the confusion matrix beside always-"none" (targets on
+  the simulated single commands: macro F1 >= 0.75, entity F1 >= 0.5, no class under 0.4).
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ def main() -> None:
             )
             if recipe == "dialogues":
                 metrics["real_vs_simulated"] = real_vs_simulated(metrics)
+                metrics["failure_points"] = failure_point_table(metrics)
             metrics["options"] = {
                 "train_config": configs.train_config.asdict(),
                 "model_config": configs.model_config.asdict() if configs.model_config else "the recipe's",
@@ -106,6 +109,28 @@ def real_vs_simulated(metrics: dict) -> dict[str, dict[str, object]]:
                 row[f"{where}_baseline"] = {what: round(score, 4) for what, score in baseline.items()}
                 row[f"{where}_under_baseline"] = value < max(baseline.values())
         table[name] = row
+    return table
+
+
+def failure_point_table(metrics: dict) -> dict[str, dict[str, object]]:
+    """Per set that has gold failure points: accuracy, macro F1, F1 per failure point and the
+    confusion matrix (gold rows, predicted columns), beside always-"none" on the same gold."""
+    sets = {"simulated": metrics["simulated"], "simulated_commands": metrics["simulated_commands"]}
+    sets.update(metrics["real"])
+    table: dict[str, dict[str, object]] = {}
+    for where, scores in sets.items():
+        if "failure_point_accuracy" not in scores:
+            continue
+        baselines = scores.get("baselines", {})
+        table[where] = {
+            "accuracy": round(scores["failure_point_accuracy"], 4),
+            "macro_f1": round(scores["failure_point_macro_f1"], 4),
+            "per_class_f1": {name: round(value, 4) for name, value in scores["failure_point_f1"].items()},
+            "confusion": scores.get("failure_point_confusion"),
+            "always_none_accuracy": baselines.get("failure_point_accuracy", {}).get("always_none"),
+            "always_none_macro_f1": baselines.get("failure_point_macro_f1", {}).get("always_none"),
+            "turns": scores.get("counts", {}).get("failure_point_turns"),
+        }
     return table
 
 

@@ -20,6 +20,7 @@ BENCHMARKS = [
     "label_scaling.py",
     "model_quality.py",
     "demo_model.py",
+    "failure_points.py",
     "teachable.py",
     "preference_resolution.py",
     "rewrites.py",

@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from annotations.formats.bulk_sql import (
-    LABEL_COLUMNS,
+    MODEL_LABEL_COLUMNS,
     datetime_value,
     insert_rows_ignoring_conflicts,
     json_value,
@@ -39,6 +39,7 @@ from selflearn_site.exceptions import ApplicationError
 
 if TYPE_CHECKING:
     from jobs.models import Job
+    from models_app.ml.plausibility import WordModel
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +55,15 @@ DEFAULT_LABEL_CHUNK_SIZE = 256
 
 def models_dir() -> Path:
     return Path(settings.SELFLEARN_MODELS_DIR)
+
+
+def cached_word_model() -> WordModel | None:
+    """The word model of real requests the recipe built (``models_dir()/plausibility.txt.gz``), or
+    None before any was built: a model trained then reads its plausibility features as unscored."""
+    from models_app.ml.plausibility import PLAUSIBILITY_FILE, WordModel
+
+    path = models_dir() / PLAUSIBILITY_FILE
+    return WordModel.load(path) if path.exists() else None
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -106,6 +116,7 @@ def model_train(
             progress=progress,
             should_stop=should_stop,
             unlabelled=list(unlabelled_examples(unlabelled_datasets)) if unlabelled_datasets else None,
+            word_model=cached_word_model() if model_config.plausibility_features else None,
         )
     except TrainingConfigurationError as error:
         raise ApplicationError(str(error), extra={"field": "train_config"}) from error
@@ -191,7 +202,7 @@ def label_chunk(
         return write_proposals(proposals)
 
 
-# Proposal rows (in ``LABEL_COLUMNS`` order) go to the database through the cursor: building a Label
+# Proposal rows (``MODEL_LABEL_COLUMNS`` order) go to the database through the cursor: building a Label
 # instance per row and running each value through the field machinery took half of the labelling
 # time (measured: 3.6 s of 7.2 s for 3,300 turns).
 _PROPOSED = LabelStatus.PROPOSED.value
@@ -200,7 +211,7 @@ _FROM_MODEL = LabelSource.MODEL.value
 
 @dataclass
 class Proposals:
-    """A chunk's predicted labels as rows (``LABEL_COLUMNS``), not yet written: prediction runs
+    """A chunk's predicted labels as rows (``MODEL_LABEL_COLUMNS``), not yet written: prediction runs
     outside any transaction, so a slow model never holds the database's write lock."""
 
     model_version: ModelVersion
@@ -246,7 +257,7 @@ def propose_labels(
 def write_proposals(proposals: Proposals) -> LabellingReport:
     """Write what is not there yet, then apply the dataset's auto-accept thresholds. Call it inside a
     transaction (the caller may commit more with it, such as marking a job's chunk done)."""
-    written = insert_rows_ignoring_conflicts(Label, LABEL_COLUMNS, proposals.labels)
+    written = insert_rows_ignoring_conflicts(Label, MODEL_LABEL_COLUMNS, proposals.labels)
     if written:
         # Reviewing's door: auto-accept what the dataset's rules allow and keep the queue true.
         review_proposals_written(model_version=proposals.model_version, dialogue_ids=proposals.dialogue_ids)
@@ -265,7 +276,9 @@ def _labels_from_prediction(
     model_version_id = model_version.pk
     job_id = getattr(job, "pk", None)
 
-    def proposal(kind: str, value: Any, confidence: float, turn_pk: int | None) -> tuple[Any, ...]:
+    def proposal(
+        kind: str, value: Any, confidence: float, turn_pk: int | None, evidence: Any = None
+    ) -> tuple[Any, ...]:
         return (
             prediction.key,
             turn_pk,
@@ -280,6 +293,7 @@ def _labels_from_prediction(
             1,
             now,
             now,
+            json_value(evidence),
         )
 
     tasks = set(model_version.tasks)
@@ -305,7 +319,11 @@ def _labels_from_prediction(
             yield proposal(LabelKind.SLOTS, spans_to_format(turn.slots.value), turn.slots.confidence, turn_pk)
         if "failure_point" in tasks:
             yield proposal(
-                LabelKind.FAILURE_POINT, turn.failure_point.value, turn.failure_point.confidence, turn_pk
+                LabelKind.FAILURE_POINT,
+                turn.failure_point.value,
+                turn.failure_point.confidence,
+                turn_pk,
+                turn.evidence or None,
             )
         if "rephrase_of" in tasks:
             target = turn.rephrase_of.value

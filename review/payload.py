@@ -29,6 +29,7 @@ class ReviewLabel:
     kind: str
     value: Any
     confidence: float | None
+    evidence: list[dict[str, str]] | None  # what a model's label rests on (Label.evidence)
     status: str
     source_type: str
     model_version_id: int | None
@@ -77,6 +78,8 @@ def label_payload(label: ReviewLabel, *, facts: DialogueFacts, mine: Any, awaiti
         "status": label.status,
         "confidence": label.confidence,
         "low": label.confidence is not None and label.confidence < LOW_CONFIDENCE,
+        # Shown beside the label, so that a reviewer judges a failure point by what it rests on.
+        "evidence": label.evidence or [],
         "source": label.source_type,
         "source_name": source_name(label),
         "revision": label.revision,

@@ -36,6 +36,8 @@ LABEL_COLUMNS = (
     "created_at",
     "updated_at",
 )
+# Model proposals carry what they rest on beside (Label.evidence); imports have none.
+MODEL_LABEL_COLUMNS = (*LABEL_COLUMNS, "evidence")
 
 
 def insert_rows(model: type[Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:

@@ -9,6 +9,8 @@ Modules, one job each:
 - ``tokenization``: turns to word pieces (pair encoding, offsets); slot spans to and from BIO tags.
 - ``features``: label inventories; categorical and numerical turn features; targets with masks.
 - ``evidence``: entity evidence of one turn (are the assistant's slot values the words said?).
+- ``plausibility``: a word trigram model of real requests (nltk.lm): how likely the heard words are.
+- ``explain``: the evidence behind a failure point, as sentences a reviewer reads beside the label.
 - ``augment``: log fields dropped at random in training, as real logs lack them.
 - ``batching``: padding dialogues into tensors; packing dialogues into batches of about N turns.
 - ``heads``, ``model``: the network (turn encoder, dialogue context transformer, heads).

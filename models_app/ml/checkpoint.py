@@ -2,8 +2,10 @@
 
 Layout: ``model.pt`` (a dict of weights, configs, label inventories and temperatures, loaded with
 ``weights_only=True``), ``checkpoint.json`` (the same minus weights, plus validation metrics, for
-people and the registry) and ``encoder/`` (the tokenizer files and the encoder's architecture, so
-loading needs neither the original encoder path nor a model hub).
+people and the registry), ``plausibility.txt.gz`` where the model reads the plausibility of the heard
+words (the sentences of its word model, models_app.ml.plausibility) and ``encoder/`` (the tokenizer
+files and the encoder's architecture, so loading needs neither the original encoder path nor a model
+hub).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from transformers import AutoConfig, AutoModel, AutoTokenizer
 
 from models_app.ml.config import ModelConfig, TrainConfig
 from models_app.ml.model import LabelModel
+from models_app.ml.plausibility import PLAUSIBILITY_FILE, WordModel
 
 FORMAT_VERSION = 1
 WEIGHTS = "model.pt"
@@ -39,6 +42,8 @@ class TrainedModel:
     tasks: list[str] = field(default_factory=list)
     # What training did: epochs and steps run, seconds, whether it stopped at max_seconds.
     history: dict[str, Any] = field(default_factory=dict)
+    # The word model the plausibility features are scored with (None: they read "not scored").
+    word_model: WordModel | None = None
 
     @property
     def config(self) -> dict[str, Any]:
@@ -70,6 +75,8 @@ class TrainedModel:
         (path / SUMMARY).write_text(json.dumps(summary, indent=2, sort_keys=True), encoding="utf-8")
         self.tokenizer.save_pretrained(str(path / ENCODER_DIR))
         self.model.encoder.config.save_pretrained(str(path / ENCODER_DIR))
+        if self.word_model is not None:
+            self.word_model.save(path / PLAUSIBILITY_FILE)
 
 
 def load_trained(path: Path) -> TrainedModel:
@@ -96,4 +103,5 @@ def load_trained(path: Path) -> TrainedModel:
         validation_metrics=state.get("validation_metrics", {}),
         tasks=list(state.get("tasks", [])),
         history=state.get("history", {}),
+        word_model=WordModel.load(path / PLAUSIBILITY_FILE) if (path / PLAUSIBILITY_FILE).exists() else None,
     )

@@ -59,6 +59,23 @@ class ModelConfig:
     # Read the entity evidence (models_app.ml.evidence: are the assistant's slot values the words that
     # were said?) beside the log's numbers. Checkpoints from before it existed load without it.
     evidence_features: bool = True
+    # Read the plausibility of the heard words (models_app.ml.plausibility: a word trigram model of
+    # real requests) beside them; its features read "not scored" where training had no word model.
+    plausibility_features: bool = True
+    # The failure point head reads the turn's evidence directly, beside its contextual vector: the
+    # numbers above and whether the model's own reading of the words agrees with the assistant's
+    # intent. Through the context transformer alone the 5 entity numbers were drowned (entity F1 0.02).
+    failure_evidence: bool = True
+    # After training, a small second stage over that evidence and the joint model's failure point
+    # probabilities is fitted on the held-out turns, rare failure points weighted up
+    # (models_app.ml.heads.FailureStage); it then gives the failure point.
+    failure_stage: bool = True
+    # How far the second stage weighs failure points alike: 1 = each as much as "none" in all (more
+    # failures found, more fine turns flagged), 0 = by how often they occur (FailureStage.fit).
+    # Measured on simulated commands (bench/failure_points.py, one short run each): 1 gave accuracy
+    # 81.0%, macro F1 0.77, entity F1 0.58 (a fifth of the fine commands flagged); 0.5 gave 86.1%,
+    # 0.79 and 0.54.
+    failure_stage_balance: float = 0.5
 
     def asdict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -77,8 +94,15 @@ class ModelConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> ModelConfig:
-        # A checkpoint saved before the entity evidence existed was trained without it.
-        return _from_dict(cls, {"evidence_features": False, **(data or {})})
+        # A checkpoint saved before the entity evidence (or the plausibility, or the failure head's
+        # direct evidence) existed was trained without it.
+        older = {
+            "evidence_features": False,
+            "plausibility_features": False,
+            "failure_evidence": False,
+            "failure_stage": False,
+        }
+        return _from_dict(cls, {**older, **(data or {})})
 
 
 @dataclass

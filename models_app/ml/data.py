@@ -111,6 +111,9 @@ class TurnPrediction:
     defect: Predicted  # bool
     # list[StatedPreference]; from the intent and slot heads (models_app.ml.preferences).
     preferences: Predicted = field(default_factory=lambda: Predicted([], 0.0))
+    # What the failure point rests on, for the reviewer (models_app.ml.explain): {"kind", "says",
+    # "points_to"} items.
+    evidence: list[dict[str, str]] = field(default_factory=list)
 
 
 @dataclass

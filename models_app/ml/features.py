@@ -13,6 +13,7 @@ from typing import Any
 from models_app.ml.config import ModelConfig
 from models_app.ml.data import FAILURE_POINTS, NOT_A_REPHRASE, DialogueExample, TurnInput
 from models_app.ml.evidence import EVIDENCE_SIZE, entity_evidence
+from models_app.ml.plausibility import NO_PLAUSIBILITY, PLAUSIBILITY_SIZE, WordModel
 from models_app.ml.preferences import (
     STATEMENT_KEYS,
     VALUE_TAGS,
@@ -36,7 +37,7 @@ BOUNDARY_TAGS = ("B", "I", "O")  # a goal starts here / continues / the turn is 
 CATEGORICAL = ("domains", "assistant_intents", "statuses", "device_types")
 TRISTATE = {None: 0, False: 1, True: 2}
 FEEDBACK = {None: 0, "positive": 1, "negative": 2}
-NUMERICAL_SIZE = 10  # without the entity evidence (ModelConfig.evidence_features)
+NUMERICAL_SIZE = 10  # without the entity evidence and plausibility (ModelConfig)
 MISSING, UNSEEN = 0, 1
 _VALUE_TAG_INDEX = {name: position for position, name in enumerate(VALUE_TAGS)}
 
@@ -137,9 +138,14 @@ class FeaturizedDialogue:
         return sum(len(turn.input_ids) for turn in self.tokens)
 
 
-def numerical_size(evidence_features: bool) -> int:
-    """Numerical inputs per turn: the log's numbers, then the entity evidence when the model reads it."""
-    return NUMERICAL_SIZE + (EVIDENCE_SIZE if evidence_features else 0)
+def numerical_size(evidence_features: bool, plausibility_features: bool = False) -> int:
+    """Numerical inputs per turn: the log's numbers, then the entity evidence and the plausibility of
+    the heard words where the model reads them."""
+    return (
+        NUMERICAL_SIZE
+        + (EVIDENCE_SIZE if evidence_features else 0)
+        + (PLAUSIBILITY_SIZE if plausibility_features else 0)
+    )
 
 
 def _index(values: list[str]) -> dict[str, int]:
@@ -196,16 +202,26 @@ class Featurizer:
         max_tokens: int,
         context_fields: Sequence[str],
         evidence_features: bool = False,
+        plausibility_features: bool = False,
+        word_model: WordModel | None = None,
     ) -> None:
         self.tokenizer = tokenizer
         self.evidence_features = evidence_features
+        self.plausibility_features = plausibility_features
+        self.word_model = word_model
         self.max_tokens = max_tokens
         self.context_fields = tuple(context_fields)
         self.inventories = inventories
         self.indexes = {name: _index(values) for name, values in inventories.items()}
 
     @classmethod
-    def for_model(cls, tokenizer: Any, inventories: dict[str, list[str]], config: ModelConfig) -> Featurizer:
+    def for_model(
+        cls,
+        tokenizer: Any,
+        inventories: dict[str, list[str]],
+        config: ModelConfig,
+        word_model: WordModel | None = None,
+    ) -> Featurizer:
         """The featurizer a model of ``config`` reads with (training and inference alike)."""
         return cls(
             tokenizer,
@@ -213,6 +229,8 @@ class Featurizer:
             config.max_tokens,
             config.context_fields,
             evidence_features=config.evidence_features,
+            plausibility_features=config.plausibility_features,
+            word_model=word_model,
         )
 
     def encode_turns(self, examples: Sequence[DialogueExample]) -> list[list[EncodedTurn]]:
@@ -238,6 +256,9 @@ class Featurizer:
         values = _numerical(turn)
         if self.evidence_features:
             values += entity_evidence(turn)
+        if self.plausibility_features:
+            # Without a word model every turn reads "not scored" (the first value), never "unlikely".
+            values += self.word_model.features(turn.utterance) if self.word_model else NO_PLAUSIBILITY
         return values
 
     def featurize(self, example: DialogueExample, tokens: list[EncodedTurn]) -> FeaturizedDialogue:

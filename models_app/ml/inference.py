@@ -168,16 +168,15 @@ def _context_stage(
     dialogue = torch.tensor(dialogue_ids, dtype=torch.long)
     position = torch.tensor(positions, dtype=torch.long)
     text = torch.stack(texts) if texts else torch.zeros((0, hidden))  # (turns, 2 * hidden)
+    categorical_tensor = torch.tensor(categorical, dtype=torch.long)
+    numerical_tensor = torch.tensor(numerical, dtype=torch.float)
     with autocast_context(precision):
         context, flat = model.contextualize(
-            text,
-            torch.tensor(categorical, dtype=torch.long),
-            torch.tensor(numerical, dtype=torch.float),
-            dialogue,
-            position,
-            turn_mask,
+            text, categorical_tensor, numerical_tensor, dialogue, position, turn_mask
         )
-        heads = model.turn_heads(text, context, flat, dialogue, position, turn_mask)
+        heads = model.turn_heads(
+            text, context, flat, dialogue, position, turn_mask, categorical_tensor, numerical_tensor
+        )
         heads = {name: value.float() for name, value in heads.items()}
         segments: list[list[tuple[int, int]]] = []
         offset = 0

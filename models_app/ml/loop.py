@@ -31,6 +31,7 @@ from models_app.ml.metrics import evaluate, selection_score
 from models_app.ml.model import LabelModel
 from models_app.ml.predict import predict_with
 from models_app.ml.pretrain import corrupt
+from models_app.ml.tokenization import IGNORE
 
 logger = logging.getLogger(__name__)
 
@@ -192,6 +193,42 @@ def calibrate(
     trained.temperatures = fit_temperatures(logits, held_features)
     if progress is not None:
         progress("calibrate", 1, 1, {"temperatures": trained.temperatures})
+
+
+def fit_failure_stage(
+    trained: TrainedModel, featurizer: Featurizer, held_out: Sequence[DialogueExample], pad_id: int
+) -> dict[str, Any]:
+    """Fit the failure point's second stage (models_app.ml.heads.FailureStage) on the held-out turns
+    with a gold failure point; what it did, for the history (nothing without the stage or the data)."""
+    model = trained.model
+    stage = model.failure_stage
+    if stage is None or not held_out or "failure_point" not in trained.tasks:
+        return {}
+    features = featurizer(held_out)
+    # The stage is not fitted yet, so these are the joint model's own failure point logits.
+    logits = run_model(model, features, pad_id)
+    rows: list[torch.Tensor] = []
+    targets: list[torch.Tensor] = []
+    for feature, logit in zip(features, logits, strict=True):
+        if not feature.tokens:
+            continue
+        gold = torch.tensor(feature.failure_point, dtype=torch.long)
+        keep = gold != IGNORE
+        if not bool(keep.any()):
+            continue
+        evidence = model.stage_evidence(
+            torch.tensor(feature.numerical, dtype=torch.float),
+            torch.tensor(feature.categorical, dtype=torch.long),
+            logit.intent,
+        )
+        rows.append(model.stage_inputs(evidence, logit.failure_point)[keep])
+        targets.append(gold[keep])
+    if not rows:
+        return {"failure_stage_turns": 0, "failure_stage_fitted": False}
+    fitted = stage.fit(
+        torch.cat(rows), torch.cat(targets), balance=trained.model_config.failure_stage_balance
+    )
+    return {"failure_stage_turns": int(sum(len(t) for t in targets)), "failure_stage_fitted": fitted}
 
 
 class Fit:

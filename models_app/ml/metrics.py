@@ -15,6 +15,8 @@ how many turns or dialogues each one saw. All values are fractions in [0, 1].
   a rephrase pointing at the wrong turn is both a false positive and a false negative. Computed as
   micro F1 over the labels "restates the turn d turns back" (d >= 1), leaving out "not a rephrase".
 - ``defect_f1``: F1 with "defect" as the positive class.
+- ``failure_point_f1``: F1 per failure point; ``failure_point_confusion``: gold (rows) against
+  predicted (columns) counts over the failure points seen in either.
 - ``preference_precision`` / ``_recall`` / ``_f1``: micro scores over the (domain, key, polarity,
   value) statements of turns with ``preferences`` gold (scikit-learn over multi-label indicators).
 """
@@ -31,7 +33,13 @@ from seqeval.metrics import f1_score as seq_f1
 from seqeval.metrics import precision_score as seq_precision
 from seqeval.metrics import recall_score as seq_recall
 from sklearn.calibration import calibration_curve
-from sklearn.metrics import accuracy_score, brier_score_loss, f1_score, precision_recall_fscore_support
+from sklearn.metrics import (
+    accuracy_score,
+    brier_score_loss,
+    confusion_matrix,
+    f1_score,
+    precision_recall_fscore_support,
+)
 from sklearn.preprocessing import MultiLabelBinarizer
 
 from models_app.ml.data import (
@@ -241,6 +249,10 @@ def _score_failure_point(heads: _Heads, metrics: dict[str, Any], counts: dict[st
     )
     per_class = f1_score(fp_true, fp_pred, labels=labels, average=None, zero_division=0)
     metrics["failure_point_f1"] = {name: float(value) for name, value in zip(labels, per_class, strict=True)}
+    # Rows: the gold failure point; columns: the predicted one (in ``labels`` order), so a reviewer
+    # sees which failure is taken for which, not only how often one is right.
+    matrix = confusion_matrix(fp_true, fp_pred, labels=labels)
+    metrics["failure_point_confusion"] = {"labels": labels, "matrix": matrix.tolist()}
     counts["failure_point_turns"] = len(fp_true)
 
 

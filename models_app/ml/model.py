@@ -17,7 +17,15 @@ from torch import nn
 from models_app.ml.batching import Batch
 from models_app.ml.config import ModelConfig
 from models_app.ml.features import CATEGORICAL, FEEDBACK, TRISTATE, numerical_size
-from models_app.ml.heads import Classifier, GoalSuccessHead, RephrasePointer
+from models_app.ml.heads import (
+    READING_SIZE,
+    Classifier,
+    EvidenceClassifier,
+    FailureStage,
+    GoalSuccessHead,
+    RephrasePointer,
+    reading_agreement,
+)
 from models_app.ml.preferences import STATEMENT_KEYS, VALUE_TAGS
 
 if TYPE_CHECKING:
@@ -48,7 +56,9 @@ class TurnFeatures(nn.Module):
         sizes = [len(inventories.get(name, [])) + 2 for name in CATEGORICAL]
         sizes += [len(TRISTATE), len(TRISTATE), len(FEEDBACK)]  # has_screen, barge_in, feedback
         self.embeddings = nn.ModuleList(nn.Embedding(size, config.categorical_dim) for size in sizes)
-        self.numerical = nn.Linear(numerical_size(config.evidence_features), config.numerical_dim)
+        self.numerical = nn.Linear(
+            numerical_size(config.evidence_features, config.plausibility_features), config.numerical_dim
+        )
         width = text_width + len(sizes) * config.categorical_dim + config.numerical_dim
         self.project = nn.Sequential(
             nn.Linear(width, config.context_width), nn.GELU(), nn.Dropout(config.dropout)
@@ -108,7 +118,30 @@ class LabelModel(nn.Module):
         self.features = TurnFeatures(config, text_width, inventories)
         self.context = DialogueContext(config)
         self.intent = Classifier(text_width + width, len(inventories["intents"]), config.dropout)
-        self.failure_point = Classifier(width, len(inventories["failure_points"]), config.dropout)
+        failures = len(inventories["failure_points"])
+        self.failure_evidence = config.failure_evidence
+        self.failure_point: nn.Module = (
+            EvidenceClassifier(
+                width,
+                numerical_size(config.evidence_features, config.plausibility_features) + READING_SIZE,
+                failures,
+                config.dropout,
+            )
+            if config.failure_evidence
+            else Classifier(width, failures, config.dropout)
+        )
+        evidence_size = numerical_size(config.evidence_features, config.plausibility_features) + READING_SIZE
+        self.failure_stage = (
+            FailureStage(evidence_size + failures, failures) if config.failure_stage else None
+        )
+        # The assistant's intent (its categorical id: 0 missing, 1 unseen, i + 2 the i-th known) as an
+        # index of the model's own intents, -1 where the model has no such intent. Derived from the
+        # inventories, so not saved with the weights.
+        intent_index = {name: i for i, name in enumerate(inventories["intents"])}
+        assistant = [intent_index.get(name, -1) for name in inventories.get("assistant_intents", [])]
+        self.register_buffer(
+            "assistant_intent_index", torch.tensor([-1, -1, *assistant], dtype=torch.long), persistent=False
+        )
         self.defect = Classifier(width, 2, config.dropout)
         self.boundary = Classifier(width, len(inventories["boundaries"]), config.dropout)
         self.rephrase = RephrasePointer(width, config.max_rephrase_distance, config.dropout)
@@ -182,12 +215,19 @@ class LabelModel(nn.Module):
         dialogue: torch.Tensor,
         position: torch.Tensor,
         turn_mask: torch.Tensor,
+        categorical: torch.Tensor,
+        numerical: torch.Tensor,
     ) -> dict[str, torch.Tensor]:
         rephrase = self.rephrase(context, turn_mask)[dialogue, position]  # (turns, 1 + max turns)
         reading = torch.cat([text, flat.to(text.dtype)], dim=-1)  # (turns, text width + width)
+        intent = self.intent(reading)  # (turns, intents)
+        evidence = self.stage_evidence(numerical, categorical, intent)  # (turns, numerical + READING_SIZE)
+        failure = self.failure_point(flat, evidence) if self.failure_evidence else self.failure_point(flat)
+        if self.failure_stage is not None and bool(self.failure_stage.fitted):
+            failure = self.failure_stage(self.stage_inputs(evidence, failure))
         heads = {
-            "intent": self.intent(reading),
-            "failure_point": self.failure_point(flat),
+            "intent": intent,
+            "failure_point": failure,
             "defect": self.defect(flat),
             "boundary": self.boundary(flat),
             "rephrase": rephrase,
@@ -197,6 +237,27 @@ class LabelModel(nn.Module):
             heads["preference_statement"] = self.preference_statement(reading)
         return heads
 
+    @staticmethod
+    def stage_inputs(evidence: torch.Tensor, failure: torch.Tensor) -> torch.Tensor:
+        """What the failure point's second stage reads: the evidence and the joint model's own
+        failure point probabilities (detached: the stage is fitted apart)."""
+        return torch.cat([evidence, torch.softmax(failure.detach().float(), dim=-1)], dim=-1)
+
+    def stage_evidence(
+        self, numerical: torch.Tensor, categorical: torch.Tensor, intent: torch.Tensor
+    ) -> torch.Tensor:
+        """The evidence numbers of turns as ``turn_heads`` reads them, from their features and the
+        intent logits (the second stage is fitted on these)."""
+        return torch.cat(
+            [numerical.float(), reading_agreement(intent, self.assistant_intent_of(categorical))], dim=-1
+        )
+
+    def assistant_intent_of(self, categorical: torch.Tensor) -> torch.Tensor:
+        """(turns,) the assistant's intent as an index of the model's intents, -1 where it has none."""
+        index = self.assistant_intent_index
+        assert isinstance(index, torch.Tensor)  # a registered buffer
+        return index[categorical[:, CATEGORICAL.index("assistant_intents")].clamp(0, len(index) - 1)]
+
     def forward(self, batch: Batch) -> ModelOutput:
         text, pieces = self.encode_turns(
             batch.input_ids, batch.attention_mask, batch.token_type_ids, batch.utterance_mask
@@ -205,7 +266,16 @@ class LabelModel(nn.Module):
         context, flat = self.contextualize(
             text, batch.categorical, batch.numerical, batch.dialogue, batch.position, batch.turn_mask
         )
-        heads = self.turn_heads(text, context, flat, batch.dialogue, batch.position, batch.turn_mask)
+        heads = self.turn_heads(
+            text,
+            context,
+            flat,
+            batch.dialogue,
+            batch.position,
+            batch.turn_mask,
+            batch.categorical,
+            batch.numerical,
+        )
         success = self.goal_success(context, batch.goal_dialogue, batch.goal_start, batch.goal_end)
         statement = heads.pop("preference_statement", None)
         return ModelOutput(

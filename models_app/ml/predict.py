@@ -18,6 +18,7 @@ from torch import nn
 from models_app.ml.checkpoint import TrainedModel, load_trained
 from models_app.ml.data import DialogueExample, DialoguePrediction
 from models_app.ml.decoding import decode
+from models_app.ml.explain import failure_evidence
 from models_app.ml.features import Featurizer
 from models_app.ml.inference import run_model
 
@@ -30,16 +31,23 @@ def predict_with(
     """Predictions of an in-memory model (training uses this for validation)."""
     if not examples:
         return []
-    featurizer = Featurizer.for_model(trained.tokenizer, trained.inventories, trained.model_config)
+    featurizer = Featurizer.for_model(
+        trained.tokenizer, trained.inventories, trained.model_config, trained.word_model
+    )
     features = featurizer(examples)
     autocast = (
         "bf16" if precision == "bf16" else "fp32"
     )  # int8 runs its quantised layers in fp32 autocast-free
     logits = run_model(trained.model, features, _pad_id(trained.tokenizer), batch_size, autocast)
-    return [
+    predictions = [
         decode(example, feature, logit, trained.inventories, trained.temperatures, trained.tasks)
         for example, feature, logit in zip(examples, features, logits, strict=True)
     ]
+    if "failure_point" in trained.tasks:
+        for example, prediction in zip(examples, predictions, strict=True):
+            for turn, predicted in zip(example.turns, prediction.turns, strict=True):
+                predicted.evidence = failure_evidence(turn, predicted, trained.word_model)
+    return predictions
 
 
 def _pad_id(tokenizer: Any) -> int:

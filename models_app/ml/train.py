@@ -23,8 +23,18 @@ from models_app.ml.data import DialogueExample
 from models_app.ml.encoder import load_pretrained_encoder, load_tokenizer, resolve_encoder
 from models_app.ml.features import Featurizer, build_inventories, tasks_with_gold
 from models_app.ml.hardware import AUTO, cpu_info, resolve_precision
-from models_app.ml.loop import Clock, Fit, Progress, TrainingCancelled, calibrate, pretrain, seed_everything
+from models_app.ml.loop import (
+    Clock,
+    Fit,
+    Progress,
+    TrainingCancelled,
+    calibrate,
+    fit_failure_stage,
+    pretrain,
+    seed_everything,
+)
 from models_app.ml.model import LabelModel
+from models_app.ml.plausibility import WordModel
 from models_app.ml.predict import predict_with
 from models_app.ml.self_training import pseudo_labelled
 
@@ -97,6 +107,7 @@ def train_model(
     progress: Progress | None = None,
     should_stop: Callable[[], bool] | None = None,
     unlabelled: Sequence[DialogueExample] | None = None,
+    word_model: WordModel | None = None,
 ) -> TrainedModel:
     """Train on ``train``; select the best evaluation point on ``valid`` (else a held-out part of
     ``train``) by the mean of its main metrics; calibrate temperatures on the same held-out data.
@@ -106,6 +117,8 @@ def train_model(
     ``unlabelled`` dialogues (logs without gold) are used only by self-training
     (``TrainConfig.self_training_epochs``): after the supervised epochs, the model's confident labels
     of them join the gold for that many more epochs (see models_app.ml.self_training).
+    ``word_model`` scores the plausibility of the heard words (``ModelConfig.plausibility_features``);
+    it is saved with the model.
     Raises TrainingCancelled when ``should_stop()`` turns True, ValueError on empty data.
     """
     if not train:
@@ -130,7 +143,7 @@ def train_model(
     model = LabelModel(model_config, load_pretrained_encoder(encoder_path), inventories)
     frozen_parameters = freeze_encoder_layers(model, train_config.frozen_encoder_layers)
     pad_id = int(tokenizer.pad_token_id) if tokenizer.pad_token_id is not None else 0
-    featurizer = Featurizer.for_model(tokenizer, inventories, model_config)
+    featurizer = Featurizer.for_model(tokenizer, inventories, model_config, word_model)
     trained = TrainedModel(
         model=model,
         tokenizer=tokenizer,
@@ -138,6 +151,7 @@ def train_model(
         train_config=train_config,
         inventories=inventories,
         tasks=tasks,
+        word_model=word_model if model_config.plausibility_features else None,
     )
     history: dict[str, Any] = {
         **cpu_info().describe(),
@@ -164,6 +178,7 @@ def train_model(
         )
     fit = Fit(trained, featurizer, held_out, pad_id, progress, should_stop)
     history.update(_supervised_rounds(fit, train_examples, held_out, rounds, unlabelled or (), clock))
+    history.update(fit_failure_stage(trained, featurizer, held_out, pad_id))
     calibrate(trained, featurizer, held_out, pad_id, progress)
     history["seconds_with_calibration"] = round(clock.elapsed, 1)
     trained.history = history

@@ -27,11 +27,13 @@ from annotations.formats.importing import ImportOptions, ImportSource
 from annotations.models import Dataset
 from annotations.services import dataset_get_or_create, dataset_import_file
 from models_app.ml.config import ModelConfig, TrainConfig
+from models_app.ml.plausibility import PLAUSIBILITY_FILE
 from models_app.models import ModelVersion
 from models_app.recipes.commands import single_commands
 from models_app.recipes.corpora import corpus_dialogues
 from models_app.recipes.defaults import DIALOGUES_CONTEXT_FIELDS
-from models_app.services import model_evaluate, model_train
+from models_app.recipes.plausibility import cached_word_model
+from models_app.services import model_evaluate, model_train, models_dir
 from simulator.cli import main as simulate
 
 RECIPES = ("snips", "dialogues")
@@ -90,6 +92,7 @@ def run_recipe(
         return model_evaluate(dataset=valid[0], model_version=model_version)
     if name != "dialogues":
         raise ValueError(f"unknown recipe {name!r}; known: {', '.join(RECIPES)}")
+    _build_word_model(data_dir)
     users = max(10, train_dialogues // 8)
     # Two thirds of the simulated dialogues fail as often as people's logs do (the priors of defects
     # and goal success follow real data); a third fail often, so that rare failure points are learnt.
@@ -119,7 +122,7 @@ def run_recipe(
             train.append(_corpus_dataset(corpus, "train", data_dir, sample=sample))
             valid.append(_corpus_dataset(corpus, "valid", data_dir))
     if command_dialogues:
-        train.append(simulated_commands("sim-commands-train", command_dialogues, users=users, seed=404))
+        _add_commands(train, valid, command_dialogues, users)
     unlabelled = []
     if unlabelled_dialogues:
         unlabelled.append(
@@ -134,14 +137,7 @@ def run_recipe(
         model_config=model_config or ModelConfig(context_fields=DIALOGUES_CONTEXT_FIELDS),
         progress=progress,
     )
-    # The held-out simulated sets fail often, as the published figures' did, so every failure point is
-    # measured on enough turns; the realistic rates are measured on the real splits.
-    simulated = simulated_dataset(
-        "sim-test", test_dialogues, users=max(10, users // 4), seed=303, profile="failure_heavy"
-    )
-    commands = simulated_commands(
-        "sim-commands-test", test_dialogues // 2, users=max(10, users // 4), seed=505
-    )
+    simulated, commands = _simulated_test_sets(test_dialogues, users)
     return {
         # Steps, seconds, and what pretraining and self-training did.
         "training": model_version.config.get("history", {}),
@@ -154,6 +150,36 @@ def run_recipe(
             for label, (corpus, split) in REAL_TEST_SETS.items()
         },
     }
+
+
+def _simulated_test_sets(test_dialogues: int, users: int) -> tuple[Dataset, Dataset]:
+    """The held-out simulated dialogues and commands. They fail often, as the published figures' did,
+    so every failure point is measured on enough turns; the realistic rates are measured on the real
+    splits."""
+    simulated = simulated_dataset(
+        "sim-test", test_dialogues, users=max(10, users // 4), seed=303, profile="failure_heavy"
+    )
+    commands = simulated_commands(
+        "sim-commands-test", test_dialogues // 2, users=max(10, users // 4), seed=505
+    )
+    return simulated, commands
+
+
+def _add_commands(train: list[Dataset], valid: list[Dataset], command_dialogues: int, users: int) -> None:
+    """Simulated single commands to train on, and held-out ones: the failure point's second stage is
+    fitted on the held-out turns, and a single command (nothing after it) is where it matters most."""
+    train.append(simulated_commands("sim-commands-train", command_dialogues, users=users, seed=404))
+    valid.append(
+        simulated_commands(
+            "sim-commands-valid", max(100, command_dialogues // 5), users=max(10, users // 4), seed=606
+        )
+    )
+
+
+def _build_word_model(data_dir: Path) -> None:
+    """The word model of real requests, built once (``model_train`` reads it for the plausibility of
+    the heard words)."""
+    cached_word_model(data_dir, models_dir() / PLAUSIBILITY_FILE)
 
 
 def _corpus_dataset(

@@ -16,6 +16,18 @@ function labelMeta(view, label) {
   ]);
 }
 
+// What a model's label rests on ("the assistant read `qa_maths`; the words read like
+// `datetime_query`"), each item marked by the failure point it speaks for.
+function evidenceList(label) {
+  if (!label.evidence || !label.evidence.length) return null;
+  return el("ul", { className: "review-label__evidence", "aria-label": "Evidence" },
+    label.evidence.map((item) => el("li", {
+      className: "evidence evidence--" + (item.points_to === "none" ? "fine" : "failure"),
+      "data-evidence": item.kind,
+      text: item.says,
+    })));
+}
+
 function labelClasses(view, label) {
   return ["review-label", "review-label--" + view.status]
     .concat(label.awaiting ? ["is-awaiting"] : [], label.low ? ["is-low"] : []).join(" ");
@@ -37,6 +49,7 @@ function labelItem(kind, turn) {
     ]),
     el("span", { className: "review-label__value" }, [value, turn && !view.rejected ? assistantDiff(kind, view.value, turn) : null]),
     labelMeta(view, label),
+    evidenceList(label),
   ]);
 }
 

@@ -98,6 +98,11 @@ def test_dialogue_scores_on_a_known_case() -> None:
     assert metrics["failure_point_accuracy"] == pytest.approx(0.75)
     assert metrics["failure_point_f1"]["asr"] == pytest.approx(1.0)
     assert metrics["failure_point_f1"]["nlu"] == pytest.approx(2 / 3)
+    # Gold rows, predicted columns: one fine turn was taken for an NLU error.
+    assert metrics["failure_point_confusion"] == {
+        "labels": ["none", "asr", "nlu"],
+        "matrix": [[1, 0, 1], [0, 1, 0], [0, 0, 1]],
+    }
     # Rephrases: TP 1, FP 2, FN 1.
     assert metrics["rephrase_f1"] == pytest.approx(2 * 1 / (2 * 1 + 2 + 1))
     # Defects: TP 2, FP 1, FN 0.

@@ -2,7 +2,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("annotations", "0016_label_filter_indexes")]
+    dependencies = [("annotations", "0017_label_filter_indexes")]
 
     operations = [
         migrations.AddField(

@@ -41,7 +41,7 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("annotations", "0015_dataset_name_key_unique")]
+    dependencies = [("annotations", "0016_label_evidence")]
 
     operations = [
         migrations.AddIndex(
