@@ -43,9 +43,9 @@ from models_app.selectors import training_run
 from models_app.services import (
     DEFAULT_LABEL_CHUNK_SIZE,
     Proposals,
+    iter_proposals,
     model_evaluate,
     model_train,
-    propose_labels,
     write_proposals,
 )
 from selflearn_site.exceptions import ApplicationError
@@ -119,16 +119,17 @@ def label_job_plan(job: Job) -> list[PlannedChunk]:
 
 def label_job_prepare(job: Job, dialogue_ids: Sequence[int], count: Callable[[int], None]) -> Proposals:
     """Predict a chunk's labels (outside any transaction), a few dialogues at a time, counting their
-    turns as it goes so the bar moves within a chunk."""
+    turns as each few are decoded, so the bar moves within a chunk; the next few are encoded
+    meanwhile (``iter_proposals``)."""
     model_version = ModelVersion.objects.get(pk=job.params["model_version_id"])
     parts: list[Proposals] = []
-    for start in range(0, len(dialogue_ids), PROGRESS_DIALOGUES):
-        part = propose_labels(
-            model_version=model_version,
-            dialogue_ids=dialogue_ids[start : start + PROGRESS_DIALOGUES],
-            precision=job.params["precision"],
-            job=job,
-        )
+    few = [
+        dialogue_ids[start : start + PROGRESS_DIALOGUES]
+        for start in range(0, len(dialogue_ids), PROGRESS_DIALOGUES)
+    ]
+    for part in iter_proposals(
+        model_version=model_version, id_parts=few, precision=job.params["precision"], job=job
+    ):
         parts.append(part)
         count(part.turns)
     return Proposals(

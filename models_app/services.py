@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import logging
 import shutil
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -39,7 +40,9 @@ from selflearn_site.exceptions import ApplicationError
 
 if TYPE_CHECKING:
     from jobs.models import Job
+    from models_app.examples import LabellingChunk
     from models_app.ml.plausibility import WordModel
+    from models_app.ml.predict import Encoded, Predictor
 
 logger = logging.getLogger(__name__)
 
@@ -172,18 +175,21 @@ def label_dataset(
     chunk_size: int = DEFAULT_LABEL_CHUNK_SIZE,
     progress: Callable[[int, int], None] | None = None,
 ) -> LabellingReport:
-    """Label every dialogue of the dataset, a chunk at a time (what a job's tasks do in parallel)."""
+    """Label every dialogue of the dataset, a chunk at a time, each chunk written in a transaction of
+    its own while the next one is encoded (``iter_proposals``)."""
     ids = dialogue_ids_to_label(dataset)
     report = LabellingReport()
-    for start in range(0, len(ids), chunk_size):
-        chunk = label_chunk(
-            model_version=model_version, dialogue_ids=ids[start : start + chunk_size], precision=precision
-        )
+    chunks = [ids[start : start + chunk_size] for start in range(0, len(ids), chunk_size)]
+    done = 0
+    for proposals in iter_proposals(model_version=model_version, id_parts=chunks, precision=precision):
+        with transaction.atomic():
+            chunk = write_proposals(proposals)
         report.dialogues += chunk.dialogues
         report.turns += chunk.turns
         report.labels_written += chunk.labels_written
+        done += len(proposals.dialogue_ids)
         if progress is not None:
-            progress(min(start + chunk_size, len(ids)), len(ids))
+            progress(done, len(ids))
     return report
 
 
@@ -226,12 +232,58 @@ def propose_labels(
 ) -> Proposals:
     from models_app.predictors import get_predictor
 
+    predictor = get_predictor(model_version, precision)
     chunk = labelling_chunk(dialogue_ids)
+    return _proposals(model_version, job, predictor, dialogue_ids, chunk, predictor.encode(chunk.examples))
+
+
+def iter_proposals(
+    *,
+    model_version: ModelVersion,
+    id_parts: Iterable[Sequence[int]],
+    precision: str = AUTO,
+    job: Any = None,
+) -> Iterator[Proposals]:
+    """``propose_labels`` for each part of dialogue ids, in order, with the next part's encoding under
+    way while the caller handles this one.
+
+    Encoding is nearly all of labelling's time and runs in torch's kernels, which release the GIL; the
+    rest (reading the dialogues, decoding, building rows, writing them and the review queue's state)
+    had waited for it and it for them. Now one thread of its own encodes part k + 1 while this one
+    decodes part k and the caller writes it. The database is only ever touched from the caller's
+    thread, inside the caller's transactions, so a chunk is written whole or not at all as before; when
+    the caller stops (an error, a cancel), the encoding under way is waited for and thrown away."""
+    from models_app.predictors import get_predictor
+
+    predictor = get_predictor(model_version, precision)
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="selflearn-encode")
+    ahead: tuple[Sequence[int], LabellingChunk, Future[Encoded]] | None = None
+    try:
+        for ids in id_parts:
+            chunk = labelling_chunk(ids)
+            encoding = pool.submit(predictor.encode, chunk.examples)
+            if ahead is not None:
+                yield _proposals(model_version, job, predictor, ahead[0], ahead[1], ahead[2].result())
+            ahead = (ids, chunk, encoding)
+        if ahead is not None:
+            yield _proposals(model_version, job, predictor, ahead[0], ahead[1], ahead[2].result())
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _proposals(
+    model_version: ModelVersion,
+    job: Any,
+    predictor: Predictor,
+    dialogue_ids: Sequence[int],
+    chunk: LabellingChunk,
+    encoded: Encoded,
+) -> Proposals:
     if not chunk.examples:
         return Proposals(
             model_version=model_version, dialogue_ids=dialogue_ids, labels=[], dialogues=0, turns=0
         )
-    predictions = get_predictor(model_version, precision).predict(chunk.examples)
+    predictions = predictor.decode(encoded)
     now = datetime_value(timezone.now())
     labels = [
         label

@@ -60,9 +60,17 @@ def _reject_constant(name: str) -> Any:
     raise _InvalidJSONConstant(f"{name} is not valid JSON")
 
 
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _InvalidJSONConstant(f"the number {text} is beyond the range of a double")
+    return value
+
+
 def parse_json_line(text: str) -> Any:
-    """``json.loads`` without the NaN and Infinity extensions, which no database JSON type stores."""
-    return json.loads(text, parse_constant=_reject_constant)
+    """``json.loads`` without the NaN and Infinity extensions, which no database JSON type stores,
+    and without the infinity it made of a number too large for a double (``1e400``)."""
+    return json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
 
 
 def turn_ids(turns: list[Any]) -> list[str]:

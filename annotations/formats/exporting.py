@@ -249,10 +249,6 @@ def _select_labels(labels: QuerySet, selection: LabelSelection) -> ChosenLabels:
     return ChosenLabels(by_turn=by_turn, by_dialogue=by_dialogue)
 
 
-def _number(value: float | int) -> str:
-    return repr(value) if value.__class__ is float else str(value)
-
-
 def _dialogue_line(dialogue: tuple, turns: list[tuple], labels: ChosenLabels, with_extras: bool) -> str:
     # Written out field by field, in FORMAT.md's order (see _DIALOGUE_COLUMNS).
     _, external_id, user_key, device, locale, started_at, metadata, extra, _labels_extra = dialogue
@@ -307,10 +303,16 @@ def _turn_text(turn: tuple) -> str:
         text += ',"utterance":' + _quote(utterance)
     if response is not None:
         text += ',"response":' + _quote(response)
+    # repr is what json writes for a float (and str for an int), called inline: a helper's call cost more
+    # than the formatting.
     if asr_confidence is not None:
-        text += ',"asr_confidence":' + _number(asr_confidence)
+        text += ',"asr_confidence":' + (
+            repr(asr_confidence) if asr_confidence.__class__ is float else str(asr_confidence)
+        )
     if nlu_confidence is not None:
-        text += ',"nlu_confidence":' + _number(nlu_confidence)
+        text += ',"nlu_confidence":' + (
+            repr(nlu_confidence) if nlu_confidence.__class__ is float else str(nlu_confidence)
+        )
     if domain is not None:
         text += ',"domain":' + _quote(domain)
     if intent is not None:
@@ -361,6 +363,11 @@ def _labels_text(dialogue: tuple, turns: list[tuple], labels: ChosenLabels, with
     return "{" + ",".join(members) + "}" if members else ""
 
 
+_GOAL_SUCCESS = LabelKind.GOAL_SUCCESS.value
+# A goal's success as the database keeps it, read without the JSON parser (a call per dialogue).
+_JSON_FLAGS = {"true": True, "false": False}
+
+
 def goals_with_success(
     segments: list[dict[str, Any]], turns: list[tuple], by_turn: dict[int, dict[str, str]]
 ) -> list[dict]:
@@ -368,8 +375,11 @@ def goals_with_success(
     success_by_first_turn = {}
     for turn in turns:
         of_turn = by_turn.get(turn[1])
-        if of_turn and LabelKind.GOAL_SUCCESS in of_turn:
-            success_by_first_turn[turn[2]] = json.loads(of_turn[LabelKind.GOAL_SUCCESS])
+        if of_turn:
+            stored = of_turn.get(_GOAL_SUCCESS)
+            if stored is not None:
+                flag = _JSON_FLAGS.get(stored)
+                success_by_first_turn[turn[2]] = json.loads(stored) if flag is None else flag
     goals = []
     for segment in segments:
         goal = {"turns": segment["turns"]}

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+import msgspec
 from django.conf import settings
 
 from annotations.formats.dialogue_format import parse_json_line, validate_dialogue
@@ -184,34 +185,63 @@ def read_lines(
 
 def _parse_line(name: str, number: int, raw: bytes, *, validate: bool, limits: ImportLimits) -> Line:
     line = Line(number=number, raw=raw)
-    where = f"{name}:{number}"
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        bad = raw[error.start]
-        line.errors.append(f"{where}: encoding: not UTF-8 (byte 0x{bad:02x} at byte {error.start + 1})")
+    data = _decoded_fast(raw, limits)
+    if data is _NOT_DECODED and not _decode_exactly(line, name, limits):
         return line
+    if data is not _NOT_DECODED:
+        line.data = data
+    too_large = _beyond_limits(line.data, limits)
+    if too_large:
+        line.errors.extend(f"{name}:{number}: {problem}" for problem in too_large)
+        return line
+    if validate:
+        line.errors.extend(f"{name}:{number}: {problem}" for problem in validate_dialogue(line.data))
+    return line
+
+
+# msgspec's decoder parses a line in about 40% of ``json.loads``' time, straight from the bytes, and
+# keeps integers of any size exact (orjson turns those beyond 64 bits into floats). It refuses what
+# the format refuses (NaN, Infinity, numbers beyond a double's range, bad UTF-8, a byte-order mark);
+# whatever it refuses, and the little it cannot read (a lone surrogate escape), goes through
+# ``_decode_exactly``, which gives every refusal its message as before.
+_FAST_DECODER = msgspec.json.Decoder()
+_NOT_DECODED = object()
+
+
+def _decoded_fast(raw: bytes, limits: ImportLimits) -> Any:
+    """The parsed line, or ``_NOT_DECODED`` when the line needs the careful path."""
+    if json_too_deep(raw, limits.depth):
+        return _NOT_DECODED
+    try:
+        return _FAST_DECODER.decode(raw)
+    except (msgspec.MsgspecError, ValueError):  # a UnicodeDecodeError is a ValueError
+        return _NOT_DECODED
+
+
+def _decode_exactly(line: Line, name: str, limits: ImportLimits) -> bool:
+    """Parse ``line`` with the standard library, or give the reason it cannot be (False)."""
+    where = f"{name}:{line.number}"
+    try:
+        text = line.raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        bad = line.raw[error.start]
+        line.errors.append(f"{where}: encoding: not UTF-8 (byte 0x{bad:02x} at byte {error.start + 1})")
+        return False
     if text.startswith("\ufeff"):
         line.errors.append(f"{where}: encoding: a byte-order mark, which the format does not allow")
-        return line
-    if json_too_deep(raw, limits.depth):
+        return False
+    if json_too_deep(line.raw, limits.depth):
         line.errors.append(f"{where}: json: nested more than the limit of {limits.depth} levels")
-        return line
+        return False
     try:
         line.data = parse_json_line(text)
     except json.JSONDecodeError as error:
         line.errors.append(f"{where}: json: not valid JSON: {error.msg} at column {error.colno}")
-        return line
+        return False
     except (ValueError, RecursionError) as error:
         line.errors.append(f"{where}: json: not valid JSON: {error}")
-        return line
-    too_large = _beyond_limits(line.data, limits)
-    if too_large:
-        line.errors.extend(f"{where}: {problem}" for problem in too_large)
-        return line
-    if validate:
-        line.errors.extend(f"{where}: {problem}" for problem in validate_dialogue(line.data))
-    return line
+        return False
+    return True
 
 
 def _beyond_limits(data: Any, limits: ImportLimits) -> list[str]:

@@ -14,6 +14,7 @@ from annotations.formats.bulk_sql import (
     datetime_value,
     insert_rows,
     json_value,
+    parsed_json_value,
 )
 from annotations.formats.dialogue_format import (
     DIALOGUE_FIELDS,
@@ -85,13 +86,15 @@ class BatchWriter:
                 dialogue_id__in=dialogue_pk.values()
             ).values_list("dialogue_id", "position", "pk")
         }
-        label_rows = [
-            row for data in batch for row in self._label_rows(dialogue_pk[data["id"]], data, turn_pk, now)
-        ]
-        insert_rows(Label, LABEL_COLUMNS, label_rows)
+        label_rows = (
+            row for data in batch for row in self._label_rows(dialogue_pk[data["id"]], data, turn_pk)
+        )
+        # confidence, status, source_type, model_version_id, author_id, job_id, revision, created_at,
+        # updated_at: the same for every label of an import (LABEL_COLUMNS).
+        tail = (None, _GOLD, _IMPORT, None, None, self.job_id, 1, now, now)
+        self.labels += insert_rows(Label, LABEL_COLUMNS, label_rows, tail)
         self.dialogues += len(batch)
         self.turns += len(turn_pk)
-        self.labels += len(label_rows)
 
     def _dialogue_row(self, data: dict[str, Any], now: Any) -> tuple:
         labels = data.get("labels") or {}
@@ -99,12 +102,12 @@ class BatchWriter:
             self.dataset.pk,
             data["id"],
             data.get("user_id"),
-            json_value(data.get("device")),
+            parsed_json_value(data.get("device")),
             data.get("locale"),
             data.get("started_at"),
-            json_value(data.get("metadata")),
-            json_value({key: value for key, value in data.items() if key not in DIALOGUE_FIELDS}),
-            json_value({key: value for key, value in labels.items() if key not in LABELS_FIELDS}),
+            parsed_json_value(data.get("metadata")),
+            parsed_json_value({key: value for key, value in data.items() if key not in DIALOGUE_FIELDS}),
+            parsed_json_value({key: value for key, value in labels.items() if key not in LABELS_FIELDS}),
             self.job_id,
             now,
         )
@@ -125,50 +128,48 @@ class BatchWriter:
                 get("nlu_confidence"),
                 get("domain"),
                 get("intent"),
-                json_value(get("slots")),
+                parsed_json_value(get("slots")),
                 get("status"),
                 get("barge_in"),
                 get("feedback"),
-                json_value(get("metadata")),
+                parsed_json_value(get("metadata")),
                 # Unknown keys are rare: a subset test finds there are none without a loop in Python.
                 _unknown_keys(turn, _TURN_FIELD_SET),
                 _unknown_keys(entry, _TURN_LABEL_FIELD_SET) if entry else "{}",
             )
 
     def _label_rows(
-        self, dialogue_pk: int, data: dict[str, Any], turn_pk: dict[tuple[int, int], int], now: Any
+        self, dialogue_pk: int, data: dict[str, Any], turn_pk: dict[tuple[int, int], int]
     ) -> Iterator[tuple]:
-        """Labels in the file are gold, with source "import".
+        """Labels in the file are gold, with source "import": each row's first four columns
+        (dialogue_id, turn_id, kind, value); ``write`` gives the rest, the same for all of them.
 
         Most of an import's rows are labels: the row is built inline from constants (the enum members'
         ``.value`` went through a descriptor on every label)."""
         labels = data.get("labels") or {}
         position_of = {turn_id: position for position, turn_id in enumerate(turn_ids(data["turns"]))}
-        # dialogue_id, turn_id, kind, value | confidence, status, source_type, model_version_id,
-        # author_id, job_id, revision, created_at, updated_at (LABEL_COLUMNS).
-        tail = (None, _GOLD, _IMPORT, None, None, self.job_id, 1, now, now)
 
         goals = labels.get("goals")
         if goals is not None:
             # Success is a label of its own (reviewed on its own); the rest of each goal stays together.
             segments = [{key: value for key, value in goal.items() if key != "success"} for goal in goals]
-            yield (dialogue_pk, None, _GOAL_SEGMENTS, json_value(segments), *tail)
+            yield (dialogue_pk, None, _GOAL_SEGMENTS, parsed_json_value(segments))
             for goal in goals:
                 if goal.get("success") is not None:
                     turn = turn_pk[(dialogue_pk, position_of[goal["turns"][0]])]
-                    yield (dialogue_pk, turn, _GOAL_SUCCESS, json_value(goal["success"]), *tail)
+                    yield (dialogue_pk, turn, _GOAL_SUCCESS, json_value(goal["success"]))
         for turn_id, entry in (labels.get("turns") or {}).items():
             turn = turn_pk[(dialogue_pk, position_of[turn_id])]
             for kind in TURN_LABEL_FIELDS:
                 if kind in entry:
-                    yield (dialogue_pk, turn, kind, json_value(entry[kind]), *tail)
+                    yield (dialogue_pk, turn, kind, parsed_json_value(entry[kind]))
 
 
 def _unknown_keys(data: dict[str, Any], known: frozenset[str]) -> str | None:
     """The keys of ``data`` the format does not name, in their order, as the database's JSON."""
     if data.keys() <= known:
         return "{}"
-    return json_value({key: value for key, value in data.items() if key not in known})
+    return parsed_json_value({key: value for key, value in data.items() if key not in known})
 
 
 _TURN_FIELD_SET = frozenset(TURN_FIELDS)

@@ -193,6 +193,10 @@ BAD_LINES = {
         with_changes(set_turn_label("t1", "rewrite", ["play purple haze"])),
         "labels.turns.t1.rewrite: must be a string or null, got an array",
     ),
+    "a number beyond a double's range": (
+        '{"id": "x", "turns": [{"utterance": "hi"}], "metadata": {"size": 1e400}}',
+        "json: not valid JSON: the number 1e400 is beyond the range of a double",
+    ),
     "metadata that is not an object": (
         with_changes(lambda d: d.__setitem__("metadata", [1])),
         "metadata: must be an object, got an array",

@@ -45,6 +45,15 @@ def test_it_rejects_a_byte_order_mark(tmp_path, dataset):
         run_import(path, dataset)
 
 
+def test_it_keeps_integers_beyond_64_bits_exact(tmp_path, dataset):
+    data = {**dialogue("big"), "metadata": {"serial": 123456789012345678901234567890, "low": -(2**70)}}
+    path = write_lines(tmp_path / "logs.jsonl", [data])
+
+    run_import(path, dataset)
+
+    assert Dialogue.objects.get().metadata == {"serial": 123456789012345678901234567890, "low": -(2**70)}
+
+
 def test_it_rejects_a_truncated_gzip_and_writes_nothing(tmp_path, dataset):
     whole = gzip.compress(b"".join(json.dumps(dialogue(f"d{i}")).encode() + b"\n" for i in range(200)))
     path = tmp_path / "logs.jsonl.gz"

@@ -9,6 +9,7 @@ from annotations.models import Dataset, Label, LabelKind, LabelStatus, ReviewEve
 from jobs.models import Job, JobChunk
 from jobs.services import job_chunk_failed, job_chunk_run, job_plan, job_request_cancel, job_retry
 from models_app import job_services
+from models_app import services as model_services
 from models_app.job_services import (
     EVALUATE_JOB,
     LABEL_JOB,
@@ -16,6 +17,7 @@ from models_app.job_services import (
     label_job_create,
     train_job_create,
 )
+from models_app.ml.predict import Predictor
 from models_app.models import ModelEvaluation, ModelVersion
 from models_app.recipes.defaults import FollowUp, SimulatedSet
 from review.models import AutoAcceptRule
@@ -74,18 +76,19 @@ def test_progress_moves_within_a_chunk(simulated_dataset, model, monkeypatch):
     job = planned_job(simulated_dataset, model, chunk_dialogues=24)
     monkeypatch.setattr(job_services, "PROGRESS_DIALOGUES", 4)
     seen: list[int] = []
-    real = job_services.propose_labels
+    real = model_services.labelling_chunk
 
-    def propose(**kwargs):
+    def read(dialogue_ids):
         seen.append(Job.objects.get(pk=job.pk).progress_done)
-        return real(**kwargs)
+        return real(dialogue_ids)
 
-    monkeypatch.setattr(job_services, "propose_labels", propose)
+    monkeypatch.setattr(model_services, "labelling_chunk", read)
     job_chunk_run(job=job, index=0)
 
     job.refresh_from_db()
-    assert len(seen) == 6  # one chunk of 24 dialogues, predicted four at a time
-    assert seen == sorted(seen) and len(set(seen)) == 6  # the bar moved before each part
+    assert len(seen) == 6  # one chunk of 24 dialogues, read and predicted four at a time
+    # The bar moved as each part was decoded; the second part is read while the first is encoded.
+    assert seen == sorted(seen) and len(set(seen)) == 5
     assert job.progress_done == job.progress_total
 
 
@@ -94,16 +97,16 @@ def test_an_attempt_that_died_within_a_chunk_is_counted_once_when_retried(
 ):
     job = planned_job(simulated_dataset, model)
     monkeypatch.setattr(job_services, "PROGRESS_DIALOGUES", 2)
-    real = job_services.propose_labels
+    real = Predictor.encode
     calls = {"n": 0}
 
-    def dies_on_the_second_part(**kwargs):
+    def dies_on_the_second_part(self, examples, batch_size=64):
         calls["n"] += 1
         if calls["n"] == 2:
             raise RuntimeError("worker killed")
-        return real(**kwargs)
+        return real(self, examples, batch_size)
 
-    monkeypatch.setattr(job_services, "propose_labels", dies_on_the_second_part)
+    monkeypatch.setattr(Predictor, "encode", dies_on_the_second_part)
     with pytest.raises(RuntimeError):
         job_chunk_run(job=job, index=0)
     assert Job.objects.get(pk=job.pk).progress_done > 0  # the first part was counted
@@ -145,14 +148,15 @@ def test_a_failing_chunk_fails_the_job_with_its_error_and_keeps_finished_chunks(
     simulated_dataset, model, monkeypatch
 ):
     job = planned_job(simulated_dataset, model)
-    real = job_services.propose_labels
+    real = Predictor.encode
+    failing = set(JobChunk.objects.get(job=job, index=2).items)
 
-    def propose(**kwargs):
-        if kwargs["dialogue_ids"] == JobChunk.objects.get(job=job, index=2).items:
+    def encode(self, examples, batch_size=64):
+        if {example.key for example in examples} == failing:
             raise RuntimeError("the model fell over")
-        return real(**kwargs)
+        return real(self, examples, batch_size)
 
-    monkeypatch.setattr(job_services, "propose_labels", propose)
+    monkeypatch.setattr(Predictor, "encode", encode)
     from jobs.tasks import job_chunk_task
 
     for index in range(5):
