@@ -107,10 +107,13 @@ def datasets_changed_since_counted(datasets: Iterable[Dataset]) -> set[int]:
     for dataset in datasets:
         stats = getattr(dataset, "stats", None)
         if stats is not None:
-            since |= Q(dialogue__dataset_id=dataset.pk, updated_at__gt=stats.computed_at)
+            # The changed labels first (an IN list read from the index), then their dialogues: as a
+            # join, SQLite walked every dialogue of the dataset probing its labels (2.2 s at 100,000).
+            recent = Label.objects.filter(updated_at__gt=stats.computed_at).order_by().values("dialogue_id")
+            since |= Q(dataset_id=dataset.pk, pk__in=recent)
     if not since:
         return set()
-    changed = Label.objects.filter(since).order_by().values_list("dialogue__dataset_id", flat=True)
+    changed = Dialogue.objects.filter(since).order_by().values_list("dataset_id", flat=True)
     return set(changed.distinct())
 
 
@@ -145,7 +148,7 @@ def dialogue_list(
     q = q.strip()
     first_turn = Turn.objects.filter(dialogue=OuterRef("pk")).order_by("position")
     if q:
-        dialogues = dialogues.filter(dialogues_saying_q(q))
+        dialogues = dialogues.filter(dialogues_saying_q(q, dataset.pk))
         # The search result shows the turn that said it, not each dialogue's opening line.
         first_turn = first_turn.filter(utterance__icontains=q)
     return dialogues.annotate(

@@ -19,6 +19,7 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import F
 
 from annotations.formats.importing import (
     DuplicatePolicy,
@@ -281,6 +282,21 @@ def dataset_import_file(
         raise
     dataset_stats_refresh(dataset_id=dataset.pk)
     return report
+
+
+def dataset_serving_changed(*, dataset: Dataset | int | None) -> None:
+    """Something the served endpoints answer from changed in the dataset (a Dataset, or its id; None:
+    in every dataset, for catalogues, which all share): each process reads it again on its next request
+    (``selflearn_site.revision_cache``). Call it in the transaction of the change, so that no process
+    sees the new revision before the change itself. A Dataset given is brought to the new revision, so
+    that its holder's next served answer (a test, a script) sees the change too."""
+    if dataset is None:
+        Dataset.objects.update(serving_revision=F("serving_revision") + 1)
+        return
+    pk = dataset.pk if isinstance(dataset, Dataset) else dataset
+    Dataset.objects.filter(pk=pk).update(serving_revision=F("serving_revision") + 1)
+    if isinstance(dataset, Dataset):
+        dataset.serving_revision = Dataset.objects.values_list("serving_revision", flat=True).get(pk=pk)
 
 
 @transaction.atomic

@@ -17,6 +17,7 @@ from django.db import transaction
 from annotations.formats.exporting import LabelSelection
 from annotations.models import Dataset
 from annotations.selectors import dialogue_records
+from annotations.services import dataset_serving_changed
 from jobs.models import Job
 from jobs.services import JobProgress, job_create, job_fail, job_start, job_succeed
 from rewrites.engine.fitting import fit_rewriter
@@ -93,16 +94,22 @@ def rewriter_build(*, dataset: Dataset, labels: str = "best", job: Job | None = 
             version.stats["assistant_replay"] = replay
         version.save(update_fields=["path", "stats"])
         RewriterVersion.objects.filter(dataset=dataset).exclude(pk=version.pk).update(active=False)
+        dataset_serving_changed(dataset=dataset)
     return version
 
 
 def active_rewriter(dataset: Dataset) -> Rewriter | None:
-    """The newest active rewriter of the dataset, loaded once per process (one query per request to
-    see whether a newer one was built)."""
+    """The newest active rewriter of the dataset, loaded once per process (one query per call to
+    see whether a newer one was built; the served endpoint asks ``rewrites.serving`` instead)."""
     version = RewriterVersion.objects.filter(dataset=dataset, active=True).values_list("pk", "path").first()
     if version is None:
         return None
-    pk, path = version
+    return rewriter_load(*version, dataset=dataset)
+
+
+def rewriter_load(pk: int, path: str, *, dataset: Dataset) -> Rewriter | None:
+    """The rewriter version ``pk`` saved at ``path``, loaded once per process; None (and a warning)
+    when its file cannot be read."""
     rewriter = _loaded.get(pk)
     if rewriter is None:
         try:

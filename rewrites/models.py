@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from annotations.models import Dataset
 
@@ -93,7 +94,9 @@ class RewriteLog(models.Model):
     layer = models.CharField(max_length=16, blank=True)
     score = models.FloatField(null=True, blank=True)
     reason = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    # When the request was answered: set as it is logged, not when its batch is written
+    # (rewrites.serving_log), which auto_now_add would do.
+    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["-created_at"]

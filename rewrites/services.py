@@ -16,12 +16,12 @@ from django.utils import timezone
 from annotations.formats.exporting import LabelSelection
 from annotations.models import Dataset, LabelKind
 from annotations.selectors import dialogue_pks_by_external_id, dialogue_records, dialogue_turns
+from annotations.services import dataset_serving_changed
 from jobs.models import Job
 from jobs.services import JobProgress, job_cancelled, job_create, job_fail, job_start, job_succeed
 from review.services import ReviewConflict, review_label_create
 from rewrites.building import (
     BUILD_REWRITER_JOB,
-    active_rewriter,
     build_rewriter_job_create,
     build_rewriter_job_run,
     rewriter_build,
@@ -32,9 +32,10 @@ from rewrites.engine.markov import RephraseGraph, Rewrite, solve
 from rewrites.engine.replay import Tally, has_truth
 from rewrites.judging import pair_replays
 from rewrites.models import UTTERANCE_LENGTH, RewriteBlock, RewriteLog, RewritePair
-from rewrites.selectors import blocked_utterances, served_pair
+from rewrites.selectors import blocked_utterances
+from rewrites.serving import liked_values_served, serving_state
+from rewrites.serving_log import serving_log_record
 from selflearn_site.exceptions import ApplicationError
-from teachable.selectors import liked_values
 
 EVIDENCE_DIALOGUES = 5
 # Building the online rewriter lives in rewrites.building; other apps reach it through this module.
@@ -222,6 +223,7 @@ def rewrites_mine(
             ],
             batch_size=1000,
         )
+        dataset_serving_changed(dataset=dataset)
     return {
         "dialogues": dialogues,
         "chains": chains,
@@ -279,6 +281,7 @@ def rewrite_pair_decide(
         pair.status = status[action]
         pair.reviewed_by, pair.reviewed_at = actor, timezone.now()
         pair.save(update_fields=["target", "status", "reviewed_by", "reviewed_at", "updated_at"])
+        dataset_serving_changed(dataset=pair.dataset_id)
         if pair.status != RewritePair.Status.REJECTED:
             rewrite_labels_write(pair=pair, actor=actor)
     return pair
@@ -313,14 +316,18 @@ def rewrite_block_add(*, dataset: Dataset, utterance: str, actor: User) -> Rewri
         raise ApplicationError(
             f"utterance must be 1 to {UTTERANCE_LENGTH} characters of words.", extra={"field": "utterance"}
         )
-    block, _ = RewriteBlock.objects.get_or_create(
-        dataset=dataset, utterance=cleaned, defaults={"created_by": actor}
-    )
+    with transaction.atomic():
+        block, _ = RewriteBlock.objects.get_or_create(
+            dataset=dataset, utterance=cleaned, defaults={"created_by": actor}
+        )
+        dataset_serving_changed(dataset=dataset)
     return block
 
 
+@transaction.atomic
 def rewrite_block_remove(*, block: RewriteBlock) -> None:
     block.delete()
+    dataset_serving_changed(dataset=block.dataset_id)
 
 
 @dataclass(frozen=True)
@@ -345,15 +352,18 @@ def rewrite_request(
             f"utterance is longer than {UTTERANCE_LENGTH} characters.", extra={"field": "utterance"}
         )
     source = normalise(utterance)
-    pair = served_pair(dataset, source)
+    # The pairs, the blocklist and the rewriter as of the dataset's serving revision (no query when
+    # nothing changed since this process read them).
+    state = serving_state(dataset)
+    pair = state.pairs.get(source)
     if pair is None:
-        rewriter = active_rewriter(dataset)
+        rewriter = state.rewriter(dataset)
         if rewriter is None:
             answer = RewriteAnswer(utterance, None, None, None, "no served rewrite for this utterance", {})
         else:
-            likes = [normalise(value) for value in liked_values(dataset, user_key)] if user_key else []
+            likes = liked_values_served(dataset, user_key) if user_key else []
             decision = rewriter.decide(source, user_key, device_kind(device), likes)
-            blocked = decision.rewrite is not None and decision.rewrite in blocked_utterances(dataset)
+            blocked = decision.rewrite is not None and decision.rewrite in state.blocked
             answer = RewriteAnswer(
                 utterance,
                 None if blocked else decision.rewrite,
@@ -371,13 +381,16 @@ def rewrite_request(
             "a reviewed rewrite mined from people's rephrases",
             {"pair": pair.pk, "support": pair.support, "users": pair.users, "dialogues": pair.evidence},
         )
-    RewriteLog.objects.create(
-        dataset=dataset,
-        user_key=user_key[:200],
-        utterance=utterance[:UTTERANCE_LENGTH],
-        rewrite=answer.rewrite or "",
-        layer=answer.layer or "",
-        score=answer.score,
-        reason=answer.reason,
+    # Written in batches, off the request's path (rewrites.serving_log).
+    serving_log_record(
+        RewriteLog(
+            dataset_id=dataset.pk,
+            user_key=user_key[:200],
+            utterance=utterance[:UTTERANCE_LENGTH],
+            rewrite=answer.rewrite or "",
+            layer=answer.layer or "",
+            score=answer.score,
+            reason=answer.reason,
+        )
     )
     return answer

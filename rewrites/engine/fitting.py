@@ -12,6 +12,7 @@ import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
 
 from rewrites.engine.chains import Chain
+from rewrites.engine.forest import FoldEnsemble  # saved rewriters name it here too
 from rewrites.engine.logs import Attempt, Reading
 from rewrites.engine.meaning import Meaning
 from rewrites.engine.personal import EMPTY, PersonalLayer
@@ -19,18 +20,6 @@ from rewrites.engine.retrieval import Candidate
 from rewrites.engine.rewriter import FEATURES, Pair, Rewriter
 
 DEFAULT_FOLDS = 4
-
-
-@dataclass
-class FoldEnsemble:
-    """The fold models, averaged: a new request is scored by models none of which saw it, as every
-    logged one was when the thresholds were chosen, so the thresholds mean the same at serving."""
-
-    models: list[HistGradientBoostingClassifier]
-
-    def predict_proba(self, matrix: np.ndarray) -> np.ndarray:
-        averaged: np.ndarray = np.mean([model.predict_proba(matrix) for model in self.models], axis=0)
-        return averaged
 
 
 def fold_of(user_key: str, folds: int) -> int:

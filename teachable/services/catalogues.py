@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import transaction
 
+from annotations.services import dataset_serving_changed
 from selflearn_site.exceptions import ApplicationError
 from teachable.models import Catalogue, CatalogueEntry
 from teachable.services.preferences import preferences_resolve
@@ -88,6 +89,8 @@ def catalogues_load(
             CatalogueEntry.objects.bulk_create([row for row in rows if row.value not in existing])
             preferences_resolve(catalogue=catalogue)
             loaded.append(catalogue)
+        # Every dataset's rules may name these catalogues: the served resolvers read them again.
+        dataset_serving_changed(dataset=None)
     return loaded
 
 

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from annotations.models import Dataset, Turn
+from annotations.services import dataset_serving_changed
 from selflearn_site.exceptions import ApplicationError
 from teachable.matching import Mention, normalise
 from teachable.models import (
@@ -101,9 +102,12 @@ def _same(first: str, second: str) -> bool:
 
 
 def _event(preference: Preference, action: str, actor: User | None, before: Any, after: Any) -> None:
+    """Record a change (every change of a preference comes through here, in its transaction), and tell
+    the served endpoints' processes to read the person's preferences again."""
     PreferenceEvent.objects.create(
         preference=preference, action=action, actor=actor, before=before, after=after
     )
+    dataset_serving_changed(dataset=preference.dataset_id)
 
 
 def _retire(
@@ -212,6 +216,7 @@ def user_forget(*, dataset: Dataset, user_key: str) -> dict[str, int]:
         preferences = Preference.objects.filter(dataset=dataset, user_key=user_key)
         count = preferences.count()
         preferences.delete()
+        dataset_serving_changed(dataset=dataset)
     return {"preferences": count, "sessions": sessions, "moments": moments}
 
 

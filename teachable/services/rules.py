@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from annotations.models import Dataset
+from annotations.services import dataset_serving_changed
 from selflearn_site.exceptions import ApplicationError
 from teachable.models import Catalogue, ResolutionRule
 
@@ -52,6 +53,7 @@ def resolution_rules_set(*, dataset: Dataset, rules: list[RuleInput]) -> list[Re
         seen.add((rule.intent, rule.slot_type))
     with transaction.atomic():
         ResolutionRule.objects.filter(dataset=dataset).delete()
+        dataset_serving_changed(dataset=dataset)
         return ResolutionRule.objects.bulk_create(
             ResolutionRule(
                 dataset=dataset,

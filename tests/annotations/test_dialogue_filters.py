@@ -210,8 +210,9 @@ def test_a_filtered_page_costs_a_fixed_number_of_queries(
     params = {"status": "proposed", "intent": "play_music", "reviewer": "rita", "confidence_min": "0.1"}
     client.get(url, params)
     # session, user, dataset, kept counts and a label changed since, the reviewer, the page of
-    # dialogues, the export form's model versions and members, the jobs working on the dataset
-    with django_assert_num_queries(10):
+    # dialogues, the export form's model versions and members, the jobs working on the dataset; on
+    # SQLite, the look at the (kind, value, dialogue) index that says whether the intent is rare
+    with django_assert_num_queries(11 if connection.vendor == "sqlite" else 10):
         client.get(url, params)
 
 
