@@ -44,7 +44,9 @@ def test_the_demo_models_train_as_jobs_that_label_the_demo_and_the_pages_say_so(
     assert job.params["evaluate_after"] == ["demo"]  # held out: the model page shows its figures
     assert job.params["datasets"] == ["demo-training"]
     # The worker simulates the training dialogues: the site serves before they exist.
-    assert job.params["simulate"] == {"demo-training": {"dialogues": 8000, "users": 800, "seed": 8}}
+    # Other people, failing often so that the model sees every failure point; the demo itself is realistic.
+    training = {"dialogues": 8000, "users": 800, "seed": 8, "profile": "failure_heavy"}
+    assert job.params["simulate"] == {"demo-training": training}
     assert not Dataset.objects.get(name="demo-training").dialogues.exists()
     assert "a quick model first (3 minutes at most), then the full one (about" in capsys.readouterr().out
     call_command("setup_demo", "--dialogues", "300")  # idempotent: the waiting job is the one
@@ -61,5 +63,7 @@ def test_a_smaller_demo_comes_from_the_settings(settings, tmp_path, monkeypatch)
     monkeypatch.setattr("jobs.services.job_enqueue_on_commit", lambda **kwargs: None)
     call_command("setup_demo", "--dialogues", "300")
     (job,) = Job.objects.filter(kind=TRAIN_JOB)
-    assert job.params["simulate"] == {"demo-training": {"dialogues": 120, "users": 12, "seed": 8}}
+    assert job.params["simulate"] == {
+        "demo-training": {"dialogues": 120, "users": 12, "seed": 8, "profile": "failure_heavy"}
+    }
     assert job.params["epochs"] == 1 and job.params["follow_up"]["epochs"] == 1
