@@ -42,8 +42,9 @@ def _free_port() -> int:
 
 
 @contextmanager
-def gunicorn_server(port: int):
-    """The project's WSGI app under gunicorn with one sync worker, as in production (DEBUG off)."""
+def gunicorn_server(port: int, workers: int = 1):
+    """The project's WSGI app under gunicorn with ``workers`` sync workers, as in production (DEBUG
+    off); stopped with SIGTERM, as a deploy stops it."""
     env = {
         **os.environ,
         "DEBUG": "0",
@@ -56,7 +57,7 @@ def gunicorn_server(port: int):
     command = [
         str(ROOT / ".venv" / "bin" / "gunicorn"),
         "selflearn_site.wsgi",
-        "--workers=1",
+        f"--workers={workers}",
         f"--bind=127.0.0.1:{port}",
         "--timeout=900",
         "--log-level=warning",
@@ -66,7 +67,7 @@ def gunicorn_server(port: int):
         yield server
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        server.wait(timeout=60)
 
 
 def _worker_pid(master: int) -> int:

@@ -27,18 +27,15 @@ import importlib.util
 import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _setup import ROOT, database_backend, emit, fresh_database
-from export_api import _free_port, _wait_until_up
+from export_api import _free_port, _wait_until_up, gunicorn_server
 
 sys.path.insert(0, str(ROOT))
 
@@ -55,34 +52,6 @@ def _bench_rewrites() -> Any:
 
 
 WARM_UP = 100
-
-
-@contextmanager
-def gunicorn_server(port: int, workers: int) -> Iterator[subprocess.Popen[bytes]]:
-    """The project's WSGI app under gunicorn with ``workers`` sync workers, DEBUG off; stopped with
-    SIGTERM, as a deploy stops it."""
-    env = {
-        **os.environ,
-        "DEBUG": "0",
-        "SECRET_KEY": "benchmark-only",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "LOG_LEVEL": "WARNING",
-        "SECURE_SSL_REDIRECT": "0",
-    }
-    command = [
-        str(ROOT / ".venv" / "bin" / "gunicorn"),
-        "selflearn_site.wsgi",
-        f"--workers={workers}",
-        f"--bind=127.0.0.1:{port}",
-        "--timeout=900",
-        "--log-level=warning",
-    ]
-    server = subprocess.Popen(command, cwd=ROOT, env=env)
-    try:
-        yield server
-    finally:
-        server.terminate()
-        server.wait(timeout=60)
 
 
 def _children(pid: int) -> list[int]:
