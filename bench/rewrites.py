@@ -256,22 +256,15 @@ def served_latency(
     """``POST /api/datasets/{name}/rewrite/`` against gunicorn (one sync worker, DEBUG off) with this
     rewriter active: p50/p99 over ``requests`` answers, and the worker's memory with it loaded."""
     import requests as http
-    from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.db import connections
     from export_api import _free_port, _status_kb, _wait_until_up, _worker_pid, gunicorn_server
 
     from accounts.services import api_token_create
     from annotations.models import Membership, Role
-    from rewrites.models import RewriterVersion
+    from rewrites.building import rewriter_version_save
 
-    version = RewriterVersion.objects.create(dataset=dataset, path="", stats={"bench": True})
-    path = Path(settings.SELFLEARN_REWRITERS_DIR) / dataset.name / f"{version.pk}.pkl"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    rewriter.save(path)
-    version.path = str(path)
-    version.save(update_fields=["path"])
-    RewriterVersion.objects.filter(dataset=dataset).exclude(pk=version.pk).update(active=False)
+    version = rewriter_version_save(dataset=dataset, rewriter=rewriter, stats={"bench": True})
     viewer, _ = get_user_model().objects.get_or_create(username="bench-viewer")
     Membership.objects.get_or_create(dataset=dataset, user=viewer, defaults={"role": Role.VIEWER})
     _, key = api_token_create(user=viewer, name=f"bench-{version.pk}")
@@ -303,7 +296,9 @@ def served_latency(
         "p50_ms": round(times[len(times) // 2], 2),
         "p99_ms": round(times[int(len(times) * 0.99) - 1], 2),
         "worker_rss_mb": worker_rss_mb,
-        "saved_mb": round(sum(f.stat().st_size for f in path.parent.glob(f"{version.pk}*")) / 1e6, 1),
+        "saved_mb": round(
+            sum(f.stat().st_size for f in Path(version.path).parent.glob(f"{version.pk}*")) / 1e6, 1
+        ),
     }
 
 

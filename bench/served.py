@@ -85,19 +85,9 @@ def learnt_rewriter(folder: Path, dialogues: int, dataset: Any) -> Any:
 
 def activate(dataset: Any, rewriter: Any) -> None:
     """Save ``rewriter`` as the dataset's active version."""
-    from django.conf import settings
+    from rewrites.building import rewriter_version_save
 
-    from annotations.services import dataset_serving_changed
-    from rewrites.models import RewriterVersion
-
-    version = RewriterVersion.objects.create(dataset=dataset, path="", stats={"bench": True})
-    path = Path(settings.SELFLEARN_REWRITERS_DIR) / dataset.name / f"{version.pk}.pkl"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    rewriter.save(path)
-    version.path = str(path)
-    version.save(update_fields=["path"])
-    RewriterVersion.objects.filter(dataset=dataset).exclude(pk=version.pk).update(active=False)
-    dataset_serving_changed(dataset=dataset)
+    rewriter_version_save(dataset=dataset, rewriter=rewriter, stats={"bench": True})
 
 
 def teach_people(dataset: Any, people: int, seed: int) -> None:

@@ -75,26 +75,34 @@ def rewriter_build(*, dataset: Dataset, labels: str = "best", job: Job | None = 
     # Simulated logs know how the assistant would have read any words: the held-out decisions are
     # judged by it too (the Rewrites page shows the figures).
     replay = held_out_replay(dataset=dataset, labels=labels, held_out=held_out) if lines.seen else None
-    with transaction.atomic():
-        version = RewriterVersion.objects.create(dataset=dataset, path="", built_by_job=job)
-        path = Path(settings.SELFLEARN_REWRITERS_DIR) / dataset.name / f"{version.pk}.pkl"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        rewriter.save(path)
-        version.path = str(path)
-        version.stats = {
-            "attempts": len(attempts),
-            "failed": sum(a.failed for a in attempts),
-            "served_utterances": len(rewriter.index.utterances),
-            "people": len(rewriter.people.people),
-            "markov_rewrites": len(rewriter.markov_rewrite),
-            **{key: round(value, 4) for key, value in fitted.items()},
-            "seconds": round(time.perf_counter() - started, 1),
-        }
-        if replay is not None:
-            version.stats["assistant_replay"] = replay
-        version.save(update_fields=["path", "stats"])
-        RewriterVersion.objects.filter(dataset=dataset).exclude(pk=version.pk).update(active=False)
-        dataset_serving_changed(dataset=dataset)
+    stats: dict[str, Any] = {
+        "attempts": len(attempts),
+        "failed": sum(a.failed for a in attempts),
+        "served_utterances": len(rewriter.index.utterances),
+        "people": len(rewriter.people.people),
+        "markov_rewrites": len(rewriter.markov_rewrite),
+        **{key: round(value, 4) for key, value in fitted.items()},
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    if replay is not None:
+        stats["assistant_replay"] = replay
+    return rewriter_version_save(dataset=dataset, rewriter=rewriter, stats=stats, job=job)
+
+
+@transaction.atomic
+def rewriter_version_save(
+    *, dataset: Dataset, rewriter: Rewriter, stats: dict[str, Any], job: Job | None = None
+) -> RewriterVersion:
+    """Save ``rewriter`` as the dataset's active version (the others stop serving) and tell the
+    serving caches, in one transaction."""
+    version = RewriterVersion.objects.create(dataset=dataset, path="", built_by_job=job, stats=stats)
+    path = Path(settings.SELFLEARN_REWRITERS_DIR) / dataset.name / f"{version.pk}.pkl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rewriter.save(path)
+    version.path = str(path)
+    version.save(update_fields=["path"])
+    RewriterVersion.objects.filter(dataset=dataset).exclude(pk=version.pk).update(active=False)
+    dataset_serving_changed(dataset=dataset)
     return version
 
 
