@@ -193,21 +193,6 @@ def label_dataset(
     return report
 
 
-def label_chunk(
-    *, model_version: ModelVersion, dialogue_ids: Sequence[int], precision: str = AUTO, job: Any = None
-) -> LabellingReport:
-    """Predict and write the model's labels for these dialogues.
-
-    Safe to run again: a label that is already there for its (target, kind, model version) is kept
-    and not written twice, so a retried or resumed chunk adds only what is missing.
-    """
-    proposals = propose_labels(
-        model_version=model_version, dialogue_ids=dialogue_ids, precision=precision, job=job
-    )
-    with transaction.atomic():
-        return write_proposals(proposals)
-
-
 # Proposal rows (``MODEL_LABEL_COLUMNS`` order) go to the database through the cursor: building a Label
 # instance per row and running each value through the field machinery took half of the labelling
 # time (measured: 3.6 s of 7.2 s for 3,300 turns).
