@@ -125,7 +125,7 @@ def _dialogues_having(labels: Q, *, indexed: bool) -> Q:
 
     Neither way of answering serves every value. Probing each dialogue's labels in id order (the
     (dialogue, kind) index) stops at the page's last row, which is soon for a common value, but walks
-    the whole dataset for a rare one (issue 29: 2.6 s at a million dialogues). Reading the matching
+    the whole dataset for a rare one (2.6 s at a million dialogues). Reading the matching
     labels first (the (kind, value, dialogue) or (status, dialogue) index, ``indexed``) costs what
     matches: little for a rare value, most of the dataset for a common one.
 

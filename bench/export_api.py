@@ -10,7 +10,7 @@ pull (``changed_since`` after the import: nothing changed) shows what finding th
 costs. Run it at two sizes to see that the server's memory does not grow with the dataset.
 
 Targets (2-core machine, SQLite and PostgreSQL): the JSON Lines export of 100,000 dialogues in at most
-10 s (issue 17; 20 s before), its first byte within 200 ms (with changed_since too), the server's
+10 s (20 s before), its first byte within 200 ms (with changed_since too), the server's
 memory flat in the number of dialogues.
 """
 

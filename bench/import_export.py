@@ -5,14 +5,14 @@
 
 Two shapes of labels: ``every`` kind on every turn (33 labels a dialogue, 3.3 M at 100,000: the export
 benchmark's), or ``intents`` alone with one goal and its success (8 a dialogue, 800,000 at 100,000: the
-shape issue 17 compared with Label Studio's 153 s and doccano's 50 s). With ``--runs`` above one, each
+shape compared with Label Studio's 153 s and doccano's 50 s). With ``--runs`` above one, each
 run imports into a fresh database and the line gives every run's seconds and their medians.
 
 The row floor (``floor_seconds``) is measured in the same run: the rows the import wrote, read back and
 written again into an empty copy of the database with a bare ``executemany`` (SQLite) or ``COPY``
 (PostgreSQL), only the writes timed (``bench/_floor.py``); ``import_over_floor`` is the ratio.
 
-Targets (issue 29, 2-core machine): 100,000 dialogues with 3.3 M labels imported in at most 25 s on
+Targets (2-core machine): 100,000 dialogues with 3.3 M labels imported in at most 25 s on
 SQLite and 40 s on PostgreSQL, each within 2.5x of the floor; exported in at most 8 s; peak RSS under
 300 MB whatever N is.
 """

@@ -6,7 +6,7 @@ and the raw encoder's rate on the same utterances for comparison.
 
 Without --model-dir it first trains a quick MiniLM model on other simulated dialogues (a few minutes);
 the figures are about speed, so the model need not be a good one.
-Target (issue 29): end to end at least 85% of the raw encoder's rate in the precision the CPU supports
+Target: end to end at least 85% of the raw encoder's rate in the precision the CPU supports
 best (``auto_precision``). Each chunk is written while the next is encoded (``iter_proposals``).
 """
 

@@ -17,7 +17,7 @@ line per endpoint.
 - When gunicorn stops (SIGTERM, as a deploy stops it), every rewrite answered must be in the logs:
   ``logs_written`` against ``rewrites_answered``.
 
-Target (issue 29): p99 at most 10 ms for each, at 100,000 wordings and people.
+Target: p99 at most 10 ms for each, at 100,000 wordings and people.
 """
 
 from __future__ import annotations

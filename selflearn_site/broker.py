@@ -6,7 +6,7 @@ session while the pool's threads give messages back through the same channel: wh
 killed, the task's late acknowledgement becomes a reject with requeue, which writes the message back
 from the pool's result-handler thread. Two threads in one session end in
 ``InvalidRequestError: This session is in 'prepared' state``, raised in the consumer loop, and Celery
-stops the whole worker ("Unrecoverable error"; issue 16, finding 1).
+stops the whole worker ("Unrecoverable error").
 
 Here each thread has its own session (and so its own connection from the engine's pool); SQLite
 serialises their writes with its lock, and every operation of the transport stays one transaction in

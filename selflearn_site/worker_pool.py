@@ -4,7 +4,7 @@ On a broker without an event loop (the default SQLAlchemy broker), Celery runs b
 ``Pool``: every child takes its next task from one shared pipe, and an idle child waits for it holding
 the pipe's read lock (a semaphore shared by the processes). A child killed while idle never releases
 it, and every other child, and each one forked to replace the dead, waits on that lock for ever: the
-worker stays up, receives tasks and runs none (issue 16, finding 1, after the broker no longer crashed).
+worker stays up, receives tasks and runs none (after the broker no longer crashed).
 
 Here the pipe records which child holds its read lock, and the pool's supervisor, when it cleans up
 after dead children, releases the lock that one of them held. (Celery's ``AsynPool``, used with Redis,
