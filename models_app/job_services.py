@@ -17,6 +17,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Count
 
 from annotations.models import Dataset, Dialogue, Role, Turn
@@ -30,6 +31,7 @@ from jobs.services import (
     JobProgress,
     job_cancelled,
     job_create,
+    job_enqueue_on_commit,
     job_fail,
     job_start,
     job_succeed,
@@ -161,6 +163,12 @@ def label_job_finished(job: Job) -> None:
     if job.dataset_id is not None:
         # The dataset's kept counts (the datasets list, the overview) now include the proposals.
         dataset_stats_refresh(dataset_id=job.dataset_id)
+    # The job that waited for this labelling to end (a follow-up model's training), whatever its end.
+    # Read again: the training job that names it may have done so while this job was ending.
+    then_enqueue = Job.objects.values_list("params", flat=True).get(pk=job.pk).get("then_enqueue")
+    waiting = Job.objects.filter(pk=then_enqueue, status=Job.Status.PENDING).first()
+    if waiting is not None:
+        job_enqueue_on_commit(job=waiting)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -183,6 +191,7 @@ def train_job_create(
     evaluate_after: Sequence[Dataset] = (),
     simulate: dict[str, SimulatedSet] | None = None,
     follow_up: FollowUp | None = None,
+    enqueue: bool = True,
 ) -> Job:
     """File a training job under ``dataset`` (the first of ``datasets`` when not given).
     ``label_after``: datasets that a labelling job with the new model starts on when training succeeds
@@ -191,9 +200,9 @@ def train_job_create(
     ``simulate``: datasets (by name, among those read) that the job fills with simulated dialogues
     before it trains when they are still empty (the demo: ``make run`` serves at once while the worker
     simulates the demo model's training data); ``follow_up``: a second model that the same data
-    trains once this one has succeeded and its labelling and evaluation jobs are queued (the demo: a
-    quick model labels the demo within minutes, then the full one replaces its proposals, since the
-    newest model's proposal is the one under review).
+    trains once this one has succeeded and its first labelling job has ended (the demo: a quick model
+    labels the demo within minutes, then the full one replaces its proposals, since the newest
+    model's proposal is the one under review); ``enqueue=False`` files it waiting for that.
     ``unlabelled_datasets`` are read without their labels for self-training: ``self_training_epochs``
     more epochs (1 when unset) on the gold plus the model's confident labels of them.
 
@@ -245,6 +254,7 @@ def train_job_create(
             "simulate": {name: asdict(spec) for name, spec in (simulate or {}).items()},
             "follow_up": asdict(follow_up) if follow_up is not None else None,
         },
+        enqueue=enqueue,
     )
 
 
@@ -290,14 +300,20 @@ def train_job_run(*, job: Job) -> Job:
             return job_fail(job=job, error=error.message)
         finally:
             progress.close()
-    labelling = [
-        _follow_up(LABEL_JOB, labelled, model_version, job, label_job_create)
-        for labelled in _datasets(params.get("label_after") or [])
-    ]
-    evaluating = [
-        _follow_up(EVALUATE_JOB, evaluated, model_version, job, evaluate_job_create)
-        for evaluated in _datasets(params.get("evaluate_after") or [])
-    ]
+    # One transaction: the jobs below reach the workers when it commits, so the first labelling job
+    # cannot end before it names the follow-up that waits for it.
+    with transaction.atomic():
+        labelling = [
+            _follow_up(LABEL_JOB, labelled, model_version, job, label_job_create)
+            for labelled in _datasets(params.get("label_after") or [])
+        ]
+        evaluating = [
+            _follow_up(EVALUATE_JOB, evaluated, model_version, job, evaluate_job_create)
+            for evaluated in _datasets(params.get("evaluate_after") or [])
+        ]
+        follow_up = None
+        if params.get("follow_up"):
+            follow_up = _train_follow_up(job, FollowUp(**params["follow_up"]), labelling=labelling)
     result: dict[str, Any] = {"model": model_version.name, "metrics": model_version.metrics}
     run = training_run(model_version)
     if run is not None:
@@ -307,9 +323,8 @@ def train_job_run(*, job: Job) -> Job:
         result["labelling_jobs"] = labelling
     if evaluating:
         result["evaluation_jobs"] = evaluating
-    if params.get("follow_up"):
-        # Queued after the labelling and evaluation above: a worker takes them first.
-        result["follow_up_job"] = _train_follow_up(job, FollowUp(**params["follow_up"])).pk
+    if follow_up is not None:
+        result["follow_up_job"] = follow_up.pk
     return job_succeed(job=job, result=result)
 
 
@@ -328,29 +343,38 @@ def _follow_up(
     return create(dataset=dataset, model_version=model_version, user=training.created_by).pk
 
 
-def _train_follow_up(job: Job, follow_up: FollowUp) -> Job:
+def _train_follow_up(job: Job, follow_up: FollowUp, *, labelling: Sequence[int]) -> Job:
     """The follow-up training job of ``job``: the same data and the same labelling and evaluation
-    after it, under the follow-up's name and preset (made once: a rerun of ``job`` finds it)."""
+    after it, under the follow-up's name and preset (made once: a rerun of ``job`` finds it). It goes
+    to the workers when the first of ``labelling`` ends: sent at once, its long training would hold a
+    worker while that labelling's chunks, queued as the labelling starts, waited behind it."""
     params = job.params
-    existing = job_find(kind=TRAIN_JOB, dataset_id=job.dataset_id, params={"name": follow_up.name})
-    if existing is not None:
-        return existing
-    return train_job_create(
-        name=follow_up.name,
-        dataset=job.dataset,
-        datasets=_datasets(params["datasets"]),
-        valid_datasets=_datasets(params["valid_datasets"]),
-        unlabelled_datasets=_datasets(params.get("unlabelled_datasets", [])),
-        user=job.created_by,
-        preset=follow_up.preset,
-        epochs=follow_up.epochs,
-        label_after=_datasets(params.get("label_after") or []),
-        evaluate_after=_datasets(params.get("evaluate_after") or []),
-    )
+    waiting = job_find(kind=TRAIN_JOB, dataset_id=job.dataset_id, params={"name": follow_up.name})
+    if waiting is None:
+        waiting = train_job_create(
+            name=follow_up.name,
+            dataset=job.dataset,
+            datasets=_datasets(params["datasets"]),
+            valid_datasets=_datasets(params["valid_datasets"]),
+            unlabelled_datasets=_datasets(params.get("unlabelled_datasets", [])),
+            user=job.created_by,
+            preset=follow_up.preset,
+            epochs=follow_up.epochs,
+            label_after=_datasets(params.get("label_after") or []),
+            evaluate_after=_datasets(params.get("evaluate_after") or []),
+            enqueue=not labelling,
+        )
+    if labelling:
+        # Locked: a labelling job that ends meanwhile reads the name after this commits, or has ended.
+        first = Job.objects.select_for_update().get(pk=labelling[0])
+        first.params["then_enqueue"] = waiting.pk
+        Job.objects.filter(pk=first.pk).update(params=first.params)
+        if first.is_finished and waiting.status == Job.Status.PENDING:
+            job_enqueue_on_commit(job=waiting)  # a rerun, after that labelling had ended
+    return waiting
 
 
 def evaluate_job_create(*, dataset: Dataset, model_version: ModelVersion, user: User | None) -> Job:
-
     return job_create(
         kind=EVALUATE_JOB,
         dataset=dataset,

@@ -33,16 +33,20 @@ def job_create(
     dataset: Any = None,
     user: User | None = None,
     reads: Sequence[Any] = (),
+    enqueue: bool = True,
 ) -> Job:
     """Create a pending job of a registered kind and send it to the workers (``jobs.dispatch``) once
     the surrounding transaction commits, so a worker never looks for a row that is not there yet (or
-    that was rolled back). ``reads`` are the datasets the job reads besides its own (a training job's)."""
+    that was rolled back). ``reads`` are the datasets the job reads besides its own (a training job's).
+    ``enqueue=False``: the job waits, pending, until something sends it (``job_enqueue_on_commit``),
+    such as the end of a job it must follow."""
     job_kind(kind)  # an unregistered kind fails here, not in a worker
     job = Job(kind=kind, params=params, dataset=dataset, created_by=user)
     job.full_clean()
     job.save()
     job.reads.set({read for read in (dataset, *reads) if read is not None})
-    job_enqueue_on_commit(job=job)
+    if enqueue:
+        job_enqueue_on_commit(job=job)
     return job
 
 

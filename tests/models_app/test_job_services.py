@@ -283,7 +283,6 @@ def test_a_train_job_with_a_follow_up_trains_it_after_labelling_and_evaluating_w
     quick.refresh_from_db()
     assert quick.status == Job.Status.SUCCEEDED, quick.error
     jobs = list(Job.objects.order_by("pk").values_list("kind", "status", "params__model"))
-    # Queued in this order, so one worker labels with the quick model before the full one trains.
     assert [kind for kind, _status, _model in jobs] == [
         "train",
         "label",
@@ -298,6 +297,37 @@ def test_a_train_job_with_a_follow_up_trains_it_after_labelling_and_evaluating_w
     assert full.params["label_after"] == full.params["evaluate_after"] == ["simulated"]
     assert full.params["follow_up"] is None
     assert set(ModelEvaluation.objects.values_list("model_version__name", flat=True)) == {"quick", "full"}
+
+
+def test_a_follow_up_waits_for_the_first_labelling_to_end_before_it_goes_to_the_workers(
+    simulated_dataset, admin_user, tiny_training, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        quick = train_job_create(
+            name="quick",
+            datasets=[simulated_dataset],
+            user=admin_user,
+            preset="demo_quick",
+            epochs=1,
+            label_after=[simulated_dataset],
+            follow_up=FollowUp(name="full", preset="demo", epochs=1),
+        )
+    with django_capture_on_commit_callbacks(execute=False) as sent:
+        job_services.train_job_run(job=quick)
+    full = Job.objects.get(pk=quick.result["follow_up_job"])
+    labelling = Job.objects.get(pk=quick.result["labelling_jobs"][0])
+    # Only the labelling went to the workers: queued behind the full training, its chunks would wait.
+    assert len(sent) == 1
+    assert full.status == Job.Status.PENDING
+    assert labelling.params["then_enqueue"] == full.pk
+
+    with django_capture_on_commit_callbacks(execute=True):
+        sent[0]()
+    labelling.refresh_from_db()
+    full.refresh_from_db()
+    assert labelling.status == Job.Status.SUCCEEDED, labelling.error
+    assert full.status == Job.Status.SUCCEEDED, full.error
+    assert full.started_at >= labelling.finished_at
 
 
 def test_a_follow_up_needs_its_own_free_name(simulated_dataset, model, admin_user):
