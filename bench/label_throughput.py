@@ -2,7 +2,7 @@
 int8 dynamic quantisation; print one JSON line with turns/s, the metric change each precision costs,
 and the raw encoder's rate on the same utterances for comparison.
 
-    python bench/label_throughput.py [--turns 10000] [--model-dir var/models/demo]
+    python bench/label_throughput.py [--turns 10000] [--model-dir var/models/demo] [--precisions bf16]
 
 Without --model-dir it first trains a quick MiniLM model on other simulated dialogues (a few minutes);
 the figures are about speed, so the model need not be a good one.
@@ -75,6 +75,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=10_000)
     parser.add_argument("--model-dir", type=Path, help="a trained checkpoint to use instead of training one")
+    parser.add_argument(
+        "--precisions", nargs="+", choices=("fp32", "bf16", "int8"), default=["fp32", "bf16", "int8"]
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="selflearn-bench-") as folder, fresh_database():
@@ -98,7 +101,7 @@ def main() -> None:
             model = model_train(name="bench", datasets=[training], train_config=TrainConfig.demo())
 
         results: dict[str, dict] = {}
-        for precision in ("fp32", "bf16", "int8"):
+        for precision in args.precisions:
             _load(model.checkpoint_path, precision)  # loading is once per worker process: not timed
             timings = []
             for _ in range(3):
@@ -111,7 +114,8 @@ def main() -> None:
                 "turns_per_s": round(turns / statistics.median(timings), 1),
                 **{key: metrics.get(key) for key in METRICS_COMPARED},
             }
-        for precision in ("bf16", "int8"):
+        compared = [precision for precision in ("bf16", "int8") if precision in results and "fp32" in results]
+        for precision in compared:
             results[precision]["metric_change_vs_fp32"] = {
                 key: round(results[precision][key] - results["fp32"][key], 4)
                 for key in METRICS_COMPARED
@@ -119,7 +123,11 @@ def main() -> None:
             }
         context_fields = _load(model.checkpoint_path, "fp32").trained.model_config.context_fields
         pairs = encoded_pairs(dataset, tuple(context_fields))
-        raw = {precision: round(raw_encoder_rate(pairs, precision), 1) for precision in ("fp32", "bf16")}
+        raw = {
+            precision: round(raw_encoder_rate(pairs, precision), 1)
+            for precision in ("fp32", "bf16")
+            if precision in results
+        }
         from models_app.ml.hardware import AUTO, cpu_info, resolve_precision
 
         emit(

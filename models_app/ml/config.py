@@ -209,15 +209,17 @@ class TrainConfig:
 
     @classmethod
     def demo(cls) -> TrainConfig:
-        """The full demo model (``make run``): 2 epochs over 8,000 simulated dialogues (1,384 steps),
-        the whole encoder trained, the response beside each utterance (``ModelConfig.for_preset``),
-        in bf16 where the CPU has it and fp32 elsewhere. Measured on one thread in fp32 (the
-        precision of a CPU without bf16; bench/demo_model.py): intent accuracy 97.3%, slot F1 87.8,
-        failure point accuracy 91.7% on the demo's gold in 21.6 CPU minutes. Fewer steps missed slot
-        F1 85 (6,000 dialogues: 84.3; two frozen encoder layers: 85.0), and three epochs (the
-        previous preset, 2,070 steps) cost half as much again for 0.5 slot points. Every core the
-        machine has: the worker runs niced (scripts/worker), so the pages keep theirs while it
-        trains. ``max_seconds`` guards a slow machine, and the model page says when it cut in."""
+        """The full demo model (``make run``): 2 epochs over 8,000 simulated dialogues (about 1,400
+        steps), the whole encoder trained, the response beside each utterance
+        (``ModelConfig.for_preset``), in bf16 where the CPU has it and fp32 elsewhere. Measured on one
+        thread in fp32 (the precision of a CPU without bf16; bench/demo_model.py): intent accuracy
+        97.3%, slot F1 87.8, failure point accuracy 91.7% on a failure-heavy demo's gold in 21.6 CPU
+        minutes; in a fresh ``make run`` (two threads, bf16) 98.0%, 86.7 and 93.7% on the realistic
+        demo in 17.2 minutes (bench/README.md). Fewer steps missed slot F1 85 (6,000 dialogues:
+        84.3; two frozen encoder layers: 85.0), and three epochs (the previous preset, 2,070 steps)
+        cost half as much again for 0.5 slot points. Every core the machine has: the worker runs
+        niced (scripts/worker), so the pages keep theirs while it trains. ``max_seconds`` guards a
+        slow machine, and the model page says when it cut in."""
         return cls(
             epochs=2,
             batch_size=32,
