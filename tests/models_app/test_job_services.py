@@ -266,19 +266,25 @@ def test_a_train_job_says_how_its_training_went_and_whether_it_was_cut_short(
     assert history["precision"] in train.result["training"]
 
 
+def quick_with_a_follow_up(dataset, user, **after) -> Job:
+    """A quick model's training job whose follow-up trains the full one on the same data."""
+    return train_job_create(
+        name="quick",
+        datasets=[dataset],
+        user=user,
+        preset="demo_quick",
+        epochs=1,
+        follow_up=FollowUp(name="full", preset="demo", epochs=1),
+        **after,
+    )
+
+
 def test_a_train_job_with_a_follow_up_trains_it_after_labelling_and_evaluating_with_the_first(
     simulated_dataset, admin_user, tiny_training, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        quick = train_job_create(
-            name="quick",
-            datasets=[simulated_dataset],
-            user=admin_user,
-            preset="demo_quick",
-            epochs=1,
-            label_after=[simulated_dataset],
-            evaluate_after=[simulated_dataset],
-            follow_up=FollowUp(name="full", preset="demo", epochs=1),
+        quick = quick_with_a_follow_up(
+            simulated_dataset, admin_user, label_after=[simulated_dataset], evaluate_after=[simulated_dataset]
         )
     quick.refresh_from_db()
     assert quick.status == Job.Status.SUCCEEDED, quick.error
@@ -303,15 +309,7 @@ def test_a_follow_up_waits_for_the_first_labelling_to_end_before_it_goes_to_the_
     simulated_dataset, admin_user, tiny_training, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False):
-        quick = train_job_create(
-            name="quick",
-            datasets=[simulated_dataset],
-            user=admin_user,
-            preset="demo_quick",
-            epochs=1,
-            label_after=[simulated_dataset],
-            follow_up=FollowUp(name="full", preset="demo", epochs=1),
-        )
+        quick = quick_with_a_follow_up(simulated_dataset, admin_user, label_after=[simulated_dataset])
     with django_capture_on_commit_callbacks(execute=False) as sent:
         job_services.train_job_run(job=quick)
     full = Job.objects.get(pk=quick.result["follow_up_job"])
