@@ -131,7 +131,7 @@ def test_the_training_form_says_what_each_preset_costs_on_this_cpu(client, cast,
     assert (
         f"2 epochs in {best}, about 0.50 s per step of 32 turns (this machine&#x27;s last training)" in html
     )
-    assert "the demo&#x27;s 8,000 dialogues take about 12 min; stops at 25 min whatever it reached" in html
+    assert "the demo&#x27;s 8,000 dialogues take about 12 min; stops at 22 min whatever it reached" in html
     assert "Demo, quick (time-boxed first model)" in html
 
 
