@@ -83,13 +83,6 @@ def learnt_rewriter(folder: Path, dialogues: int, dataset: Any) -> Any:
     return Rewriter.load(Path(version.path))
 
 
-def activate(dataset: Any, rewriter: Any) -> None:
-    """Save ``rewriter`` as the dataset's active version."""
-    from rewrites.building import rewriter_version_save
-
-    rewriter_version_save(dataset=dataset, rewriter=rewriter, stats={"bench": True})
-
-
 def teach_people(dataset: Any, people: int, seed: int) -> None:
     """The default catalogues and rules, and a liked team for each of ``people`` people."""
     from teachable.models import CatalogueEntry, Preference
@@ -176,13 +169,15 @@ def main() -> None:
         from accounts.services import api_token_create
         from annotations.models import Membership, Role
         from annotations.services import dataset_get_or_create
+        from rewrites.building import rewriter_version_save
         from rewrites.models import RewriteLog
 
         settings.SELFLEARN_REWRITERS_DIR = Path(folder) / "rewriters"
         os.environ["SELFLEARN_REWRITERS_DIR"] = str(settings.SELFLEARN_REWRITERS_DIR)
         dataset = dataset_get_or_create(name="served")
         trained = learnt_rewriter(Path(folder), args.dialogues, dataset)
-        activate(dataset, _bench_rewrites().scaled_rewriter(trained, args.wordings, args.people, 11))
+        grown = _bench_rewrites().scaled_rewriter(trained, args.wordings, args.people, 11)
+        rewriter_version_save(dataset=dataset, rewriter=grown, stats={"bench": True})
         teach_people(dataset, args.people, seed=13)
         assistant, _ = get_user_model().objects.get_or_create(username="bench-assistant")
         Membership.objects.get_or_create(dataset=dataset, user=assistant, defaults={"role": Role.VIEWER})
