@@ -8,6 +8,7 @@ from django.http import Http404
 
 from accounts.models import ApiToken
 from accounts.services import key_digest
+from selflearn_site.prepared import PreparedRead
 
 
 def api_token_list(user: User) -> QuerySet[ApiToken]:
@@ -23,5 +24,13 @@ def api_token_get_for_user(user: User, pk: int) -> ApiToken:
 
 
 def api_token_find(key: str) -> ApiToken | None:
-    """The token whose key this is, with its user, or None."""
-    return ApiToken.objects.select_related("user").filter(key_digest=key_digest(key)).first()
+    """The token whose key this is, with its user, or None. Every API request asks it, so its SQL is
+    compiled once per process (``selflearn_site.prepared``)."""
+    found = _token_by_digest.instances(key_digest(key))
+    return found[0] if found else None
+
+
+_token_by_digest = PreparedRead(
+    lambda digest: ApiToken.objects.select_related("user").filter(key_digest=digest).order_by()[:1],
+    "digest-of-no-key",
+)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
@@ -51,6 +51,7 @@ from annotations.models import (
 )
 from annotations.permissions import ROLE_RANK
 from annotations.turn_search import dialogues_saying_q
+from selflearn_site.prepared import PreparedRead
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -127,12 +128,36 @@ def dataset_get_for_user(
     """
     if not user.is_authenticated:
         raise Http404("No such dataset.")
-    dataset = Dataset.objects.filter(name=name).annotate(user_role=_role_subquery(user)).first()
+    # Every API request asks it, so its SQL is compiled once per process (selflearn_site.prepared).
+    if user.is_superuser:
+        found = _dataset_for_superuser.instances(name)
+    else:
+        found = _dataset_for_member.instances(name, user.pk)
+    dataset = cast("WithAnnotations[Dataset, DatasetRole] | None", found[0] if found else None)
     if dataset is None or dataset.user_role is None:
         raise Http404("No such dataset.")
     if ROLE_RANK[Role(dataset.user_role)] < ROLE_RANK[minimum_role]:
         raise PermissionDenied(f"This needs the {minimum_role.label.lower()} role in {dataset.name}.")
     return dataset
+
+
+_dataset_for_superuser = PreparedRead(
+    lambda name: Dataset.objects.filter(name=name).annotate(user_role=Value(Role.ADMIN.value)).order_by()[:1],
+    "name-of-no-dataset",
+)
+_dataset_for_member = PreparedRead(
+    lambda name, user_pk: (
+        Dataset.objects.filter(name=name)
+        .annotate(
+            user_role=Subquery(
+                Membership.objects.filter(dataset=OuterRef("pk"), user_id=user_pk).values("role")[:1]
+            )
+        )
+        .order_by()[:1]
+    ),
+    "name-of-no-dataset",
+    -1,
+)
 
 
 def dialogue_list(

@@ -2,7 +2,7 @@
 gunicorn, token auth, DEBUG off, at ``--wordings`` served wordings and ``--people`` people; one JSON
 line per endpoint.
 
-    python bench/served.py [--wordings 100000] [--people 100000] [--requests 2000] [--workers 1]
+    python bench/served.py [--wordings 100000] [--people 100000] [--requests 2000] [--runs 3] [--workers 1]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres python bench/served.py
 
 - A rewriter is learnt from ``--dialogues`` simulated dialogues (seed 101: mined pairs, the ranker and
@@ -13,7 +13,8 @@ line per endpoint.
 - Gunicorn (``--workers`` sync workers) serves the project; one client sends ``--requests`` requests
   of each endpoint, one at a time, each from a person drawn at random (so most requests meet a person
   the worker has not seen since the last change: the realistic cost, one query more), after 100 to
-  warm up. Client-side latency p50/p95/p99 in ms, and the workers' CPU time per request.
+  warm up; ``--runs`` times over, each run with requests of its own. Client-side latency p50/p95/p99
+  in ms and the workers' CPU time per request, each the median of the runs, and each run's p99.
 - When gunicorn stops (SIGTERM, as a deploy stops it), every rewrite answered must be in the logs:
   ``logs_written`` against ``rewrites_answered``.
 
@@ -157,6 +158,7 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=100_000, help="personal histories and preferences")
     parser.add_argument("--requests", type=int, default=2000, help="timed requests of each endpoint")
     parser.add_argument("--workers", type=int, default=1, help="gunicorn sync workers")
+    parser.add_argument("--runs", type=int, default=3, help="timed runs of each endpoint (medians reported)")
     parser.add_argument("--profile", action="store_true", help="profile in this process instead")
     args = parser.parse_args()
     import requests as http
@@ -188,37 +190,51 @@ def main() -> None:
 
         rng = random.Random(3)
         count = args.requests + WARM_UP
+        # Each run its own requests, so each meets people the worker has not seen yet.
         rewrite_bodies = [
-            {"user_id": f"p{rng.randrange(args.people)}", "utterance": rng.choice(asked)}
-            for _ in range(count)
+            [
+                {"user_id": f"p{rng.randrange(args.people)}", "utterance": rng.choice(asked)}
+                for _ in range(count)
+            ]
+            for _ in range(args.runs)
         ]
         resolve_bodies = [
-            {"user_id": f"p{rng.randrange(args.people)}", "intent": "sports_query", "slots": []}
-            for _ in range(count)
+            [
+                {"user_id": f"p{rng.randrange(args.people)}", "intent": "sports_query", "slots": []}
+                for _ in range(count)
+            ]
+            for _ in range(args.runs)
         ]
         if args.profile:
-            profile(key, dataset.name, rewrite_bodies, resolve_bodies)
+            profile(key, dataset.name, rewrite_bodies[0], resolve_bodies[0])
             return
         port = _free_port()
         base = f"http://127.0.0.1:{port}/api/datasets/{dataset.name}"
         session = http.Session()
         session.headers["Authorization"] = f"Token {key}"
-        results = {}
+        runs: dict[str, list[dict[str, float]]] = {"rewrite": [], "resolve": []}
         with gunicorn_server(port, args.workers) as server:
             _wait_until_up(session, f"http://127.0.0.1:{port}")
             workers = _children(server.pid)
-            for name, url, bodies in (
-                ("rewrite", f"{base}/rewrite/", rewrite_bodies),
-                ("resolve", f"{base}/resolve/", resolve_bodies),
-            ):
-                timed(session, url, bodies[:WARM_UP])
-                cpu = _cpu_seconds(workers)
-                times = timed(session, url, bodies[WARM_UP:])
-                cpu = _cpu_seconds(workers) - cpu
-                results[name] = {
-                    **figures(times),
-                    "worker_cpu_ms_per_request": round(cpu * 1000 / len(times), 2),
-                }
+            for run in range(args.runs):
+                for name, url, bodies in (
+                    ("rewrite", f"{base}/rewrite/", rewrite_bodies[run]),
+                    ("resolve", f"{base}/resolve/", resolve_bodies[run]),
+                ):
+                    timed(session, url, bodies[:WARM_UP])
+                    cpu = _cpu_seconds(workers)
+                    times = timed(session, url, bodies[WARM_UP:])
+                    cpu = _cpu_seconds(workers) - cpu
+                    runs[name].append(
+                        {**figures(times), "worker_cpu_ms_per_request": round(cpu * 1000 / len(times), 2)}
+                    )
+        results = {
+            name: {
+                **{figure: statistics.median(run[figure] for run in measured) for figure in measured[0]},
+                "p99_ms_of_each_run": [run["p99_ms"] for run in measured],
+            }
+            for name, measured in runs.items()
+        }
         logs_written = RewriteLog.objects.count() - logs_before
         for name, measured in results.items():
             emit(
@@ -232,7 +248,7 @@ def main() -> None:
                     "workers": args.workers,
                     **measured,
                     **(
-                        {"rewrites_answered": count, "logs_written": logs_written}
+                        {"rewrites_answered": count * args.runs, "logs_written": logs_written}
                         if name == "rewrite"
                         else {}
                     ),

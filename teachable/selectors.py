@@ -13,6 +13,7 @@ from django.http import Http404
 from annotations.models import Dataset
 from annotations.selectors import assistant_user_dialogues, assistant_user_keys
 from selflearn_site.exceptions import ApplicationError
+from selflearn_site.prepared import PreparedRead
 from selflearn_site.revision_cache import RevisionCache
 from teachable.matching import CatalogueIndex, Entity, Known, Resolution, Rule, resolve_reading
 from teachable.models import (
@@ -121,11 +122,18 @@ def preference_events(dataset: Dataset, user_key: str) -> QuerySet[PreferenceEve
 
 
 def known_preferences(dataset: Dataset, user_key: str) -> list[Known]:
-    """The person's active preferences as the resolver reads them (one indexed query)."""
-    rows = Preference.objects.filter(dataset=dataset, user_key=user_key, active=True).values_list(
-        "pk", "domain", "key", "value", "polarity", "resolved"
-    )
-    return [Known(*row) for row in rows]
+    """The person's active preferences as the resolver reads them (one indexed query, compiled once per
+    process: the served resolver asks it for each person it meets)."""
+    return [Known(*row) for row in _known_rows.rows(dataset.pk, user_key)]
+
+
+_known_rows = PreparedRead(
+    lambda dataset_pk, user_key: Preference.objects.filter(
+        dataset_id=dataset_pk, user_key=user_key, active=True
+    ).values_list("pk", "domain", "key", "value", "polarity", "resolved"),
+    -1,
+    "user-key-of-no-one",
+)
 
 
 def resolution_rules(dataset: Dataset) -> list[Rule]:
@@ -310,5 +318,17 @@ def liked_values(dataset: Dataset, user_key: str) -> list[str]:
     """What the person taught the assistant they like (active, liked), newest first, values no
     catalogue knows as they said them: the query rewriter's personal layer puts a misheard name right
     with them."""
-    rows = Preference.objects.filter(dataset=dataset, user_key=user_key, active=True, polarity=Polarity.LIKE)
-    return list(rows.order_by("-created_at").values_list("value", flat=True)[:LIKED_VALUES])
+    return [value for (value,) in _liked_rows.rows(dataset.pk, user_key)]
+
+
+_liked_rows = PreparedRead(
+    lambda dataset_pk, user_key: (
+        Preference.objects.filter(
+            dataset_id=dataset_pk, user_key=user_key, active=True, polarity=Polarity.LIKE
+        )
+        .order_by("-created_at")
+        .values_list("value")[:LIKED_VALUES]
+    ),
+    -1,
+    "user-key-of-no-one",
+)

@@ -58,41 +58,46 @@ class CompiledForest:
                 offset += len(nodes)
         nodes = np.concatenate(tables)
         shift = np.repeat(np.array(roots, dtype=np.int64), [len(table) for table in tables])
-        leaf = nodes["is_leaf"].astype(bool)
-        index = np.arange(len(nodes), dtype=np.int64)
-        # A leaf leads to itself, so that all trees are walked together with no test of which have
-        # ended (children[node, 1] when the rule says left, [node, 0] when right).
-        left = np.where(leaf, index, nodes["left"].astype(np.int64) + shift)  # a tree's indices are its own
-        right = np.where(leaf, index, nodes["right"].astype(np.int64) + shift)
-        self.children = np.stack([right, left], axis=1)
-        self.feature = np.where(leaf, 0, nodes["feature_idx"]).astype(np.int64)
+        self.is_leaf = nodes["is_leaf"].astype(bool)
+        # Children in one flat array, [2 * node] when the rule says right and [2 * node + 1] when left,
+        # a tree's indices shifted to its place in the forest.
+        left = nodes["left"].astype(np.int64) + shift
+        right = nodes["right"].astype(np.int64) + shift
+        self.children = np.stack([right, left], axis=1).ravel()
+        self.feature = nodes["feature_idx"].astype(np.int64)
         self.threshold = nodes["num_threshold"].astype(np.float64)
         self.missing_left = nodes["missing_go_to_left"].astype(bool)
         self.value = nodes["value"].astype(np.float64)
         self.roots = np.array(roots, dtype=np.int64)
         self.first_tree = np.searchsorted(np.array(owners, dtype=np.int64), np.arange(len(models)))
         self.baseline = np.array([float(np.ravel(model._baseline_prediction)[0]) for model in models])
-        self.depth = int(nodes["depth"].max())
 
     def predict_proba(self, matrix: np.ndarray) -> np.ndarray:
-        """(rows, 2): the mean over the models of [P(0), P(1)], as ``predict_proba`` answers."""
-        rows = np.asarray(matrix, dtype=np.float64)
-        at = np.broadcast_to(self.roots, (len(rows), len(self.roots))).copy()  # (rows, trees)
-        row = np.arange(len(rows))[:, None]
-        missing = bool(np.isnan(rows).any())
-        for _ in range(self.depth):
-            said = rows[row, self.feature[at]]  # (rows, trees)
+        """(rows, 2): the mean over the models of [P(0), P(1)], as ``predict_proba`` answers.
+
+        Every (row, tree) walk goes one level down per step, and those that reached a leaf leave the
+        active set: most trees are shallow, so the later steps move few walks (0.9 ms for 17 rows and
+        800 trees, against 1.9 ms walking every tree to the deepest one's depth)."""
+        rows = np.ascontiguousarray(matrix, dtype=np.float64)
+        count, width = rows.shape
+        said_by = rows.ravel()
+        at = np.tile(self.roots, count)  # the node of each (row, tree) walk, row by row
+        active = np.flatnonzero(~self.is_leaf[at])
+        node, offset = at[active], active // len(self.roots) * width
+        missing = bool(np.isnan(said_by).any())
+        while len(active):
+            said = said_by[offset + self.feature[node]]
             # Left when at most the threshold (scikit-learn's rule); a missing value goes where the
             # tree learnt to send it.
-            left = said <= self.threshold[at]
+            left = said <= self.threshold[node]
             if missing:
-                left = np.where(np.isnan(said), self.missing_left[at], left)
-            went = self.children[at, left.view(np.int8)]
-            if np.array_equal(went, at):  # every tree at its leaf (most are shallower than the deepest)
-                break
-            at = went
+                left = np.where(np.isnan(said), self.missing_left[node], left)
+            node = self.children[2 * node + left]
+            at[active] = node
+            going = ~self.is_leaf[node]
+            active, node, offset = active[going], node[going], offset[going]
         # Each model's trees are consecutive: one sum per model's block.
-        raw = np.add.reduceat(self.value[at], self.first_tree, axis=1)  # (rows, models)
+        raw = np.add.reduceat(self.value[at].reshape(count, -1), self.first_tree, axis=1)  # (rows, models)
         positive = 1.0 / (1.0 + np.exp(-(raw + self.baseline)))  # (rows, models)
         mean: np.ndarray = positive.mean(axis=1)
         return np.column_stack([1.0 - mean, mean])

@@ -88,13 +88,38 @@ class ServedIndex:
             reduced[row] = weights[start:end] @ self.projection[counts.indices[start:end]]
         return self._normalised(reduced)
 
+    def closeness(
+        self, utterance: str, others: Sequence[str], request: np.ndarray | None = None
+    ) -> list[float]:
+        """Each of ``others``' cosine with ``utterance`` in the reduced space. A served wording's vector
+        is the one the index holds; the others are computed in one transform, with the request's
+        unless ``request`` (its vector, as ``vectors`` gives it) is passed."""
+        positions = [self.lookup.get(other) for other in others]
+        unserved = [other for other, position in zip(others, positions, strict=True) if position is None]
+        asked = ([] if request is not None else [utterance]) + unserved
+        computed = self.vectors(asked) if asked else np.empty((0, WIDTH), dtype=np.float32)
+        if request is None:
+            request, computed = computed[0], computed[1:]
+        held = [position for position in positions if position is not None]
+        stored = self.graph.reconstruct_batch(np.array(held, dtype=np.int64)) if held else computed[:0]
+        vectors = iter(stored), iter(computed)
+        rows = np.array([next(vectors[position is None]) for position in positions], dtype=np.float32)
+        return (rows @ request).tolist() if len(rows) else []
+
     def served_count(self, utterance: str) -> int:
         position = self.lookup.get(utterance)
         return 0 if position is None else int(self.served[position])
 
-    def nearest(self, utterance: str, k: int = NEIGHBOURS) -> list[Candidate]:
-        """The served utterances nearest to ``utterance`` (itself excluded), best first."""
-        return self.nearest_many([utterance], k)[0]
+    def nearest(
+        self, utterance: str, k: int = NEIGHBOURS, request: np.ndarray | None = None
+    ) -> list[Candidate]:
+        """The served utterances nearest to ``utterance`` (itself excluded), best first; ``request``
+        is its vector when the caller has it."""
+        if request is None:
+            return self.nearest_many([utterance], k)[0]
+        k = min(k + 1, len(self.utterances))
+        scores, labels = self.graph.search(request[None, :], k)
+        return self._candidates(utterance, labels[0], scores[0])
 
     def nearest_many(self, utterances: Sequence[str], k: int = NEIGHBOURS) -> list[list[Candidate]]:
         """``nearest`` for many utterances at once: one transform and one index search for all."""

@@ -80,6 +80,8 @@ FORMAT = 4  # of a saved rewriter; bumped whenever the features change
 PERSONAL_MIN_RATIO = 80.0
 PREFERENCE_MIN_RATIO = 70.0  # a misheard name differs more than a misheard wording ("worriers")
 MIN_LIKED_LENGTH = 4  # shorter values ("rap") resemble too many words
+# A candidate's closeness not measured yet (``Rewriter._measured`` measures them all at once).
+UNMEASURED = math.nan
 
 
 @dataclass(frozen=True)
@@ -148,11 +150,10 @@ class Rewriter:
 
     # --- candidates ------------------------------------------------------------------------------
     def _candidate(
-        self, utterance: str, other: str, similarity: float | None = None, served: int = 0
+        self, utterance: str, other: str, similarity: float = UNMEASURED, served: int = 0
     ) -> Candidate:
-        if similarity is None:
-            vectors = self.index.vectors([utterance, other])
-            similarity = float(vectors[0] @ vectors[1])
+        """``other`` as a candidate for ``utterance``; its closeness in the index's space, when not
+        given, is measured with every other candidate's in ``combined`` (``_measured``)."""
         return Candidate(
             utterance=other,
             served=served,
@@ -160,6 +161,20 @@ class Rewriter:
             ratio=fuzz.ratio(utterance, other) / 100.0,
             token_ratio=fuzz.token_sort_ratio(utterance, other) / 100.0,
         )
+
+    def _measured(
+        self, utterance: str, found: list[Candidate], request: np.ndarray | None = None
+    ) -> list[Candidate]:
+        """The candidates with their closeness to the request in the index's space, measured for all
+        of them at once (``ServedIndex.closeness``): a transform per candidate was a third of a
+        served decision."""
+        unmeasured = list(dict.fromkeys(c.utterance for c in found if math.isnan(c.similarity)))
+        if not unmeasured:
+            return found
+        closeness = dict(zip(unmeasured, self.index.closeness(utterance, unmeasured, request), strict=True))
+        return [
+            replace(c, similarity=closeness[c.utterance]) if math.isnan(c.similarity) else c for c in found
+        ]
 
     def _personal_candidates(self, utterance: str, person: PersonHistory) -> list[Candidate]:
         """What served the person after this request failed them, then their served wordings that
@@ -202,13 +217,8 @@ class Rewriter:
         served word that sounds like it (``Phonetics``)."""
         found = [*self.evidence.corrections(utterance), *self.phonetics.corrections(utterance)]
         corrected = [c for c in dict.fromkeys(found) if c not in known]
-        if not corrected:
-            return []
-        vectors = self.index.vectors([utterance, *corrected])
-        similarities = vectors[1:] @ vectors[0]
         return [
-            self._candidate(utterance, other, float(similarity), self.index.served_count(other))
-            for other, similarity in zip(corrected, similarities, strict=True)
+            self._candidate(utterance, other, served=self.index.served_count(other)) for other in corrected
         ]
 
     def _meaning_candidates(
@@ -247,10 +257,17 @@ class Rewriter:
             )
         return found
 
-    def combined(self, utterance: str, nearest: Sequence[Candidate], person: PersonHistory) -> list[Pair]:
+    def combined(
+        self,
+        utterance: str,
+        nearest: Sequence[Candidate],
+        person: PersonHistory,
+        request: np.ndarray | None = None,
+    ) -> list[Pair]:
         """Every candidate for the request, each with whether the personal layer proposed it (none
         for a person without a history: the global layer alone). A candidate that is also a wording of
-        the request's meaning carries that meaning's evidence, whoever proposed it."""
+        the request's meaning carries that meaning's evidence, whoever proposed it. ``request`` is the
+        request's vector when the caller has it (``ServedIndex.vectors``)."""
         rewrites: dict[str, MeaningMatch] = {}
         for text, match in self.meanings.rewrites(utterance):
             rewrites.setdefault(text, match)
@@ -270,7 +287,8 @@ class Rewriter:
         shared = tagged(shared)
         known |= {c.utterance for c in shared}
         shared += self._meaning_candidates(utterance, rewrites, known)
-        return [(c, True) for c in personal] + [(c, False) for c in shared]
+        measured = self._measured(utterance, [*personal, *shared], request)
+        return [(c, index < len(personal)) for index, c in enumerate(measured)]
 
     def person(self, user_key: str, likes: Sequence[str] = ()) -> PersonHistory:
         """The person's history, with ``likes`` (what they taught the assistant: the teachable store)
@@ -347,7 +365,8 @@ class Rewriter:
         self, utterance: str, user_key: str, device: str = "", likes: Sequence[str] = ()
     ) -> tuple[list[tuple[float, Candidate, bool]], PersonHistory]:
         person = self.person(user_key, likes)
-        pairs = self.combined(utterance, self.index.nearest(utterance), person)
+        request = self.index.vectors([utterance])[0]  # one transform for the search and the candidates
+        pairs = self.combined(utterance, self.index.nearest(utterance, request=request), person, request)
         if not pairs or self.model is None:
             return [], person
         scores = self.model.predict_proba(self.features(utterance, pairs, person, device))[:, 1]

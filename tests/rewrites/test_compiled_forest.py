@@ -50,3 +50,17 @@ def test_a_multiclass_model_is_refused():
     model = HistGradientBoostingClassifier(max_iter=5).fit(features, np.arange(15) % 3)
     with pytest.raises(ValueError, match="binary"):
         CompiledForest([model])
+
+
+def test_a_single_candidate_and_a_tree_that_is_only_a_leaf_score_as_scikit_learn_does():
+    rng = np.random.default_rng(2)
+    features = rng.normal(size=(300, 3))
+    constant = HistGradientBoostingClassifier(max_iter=5, min_samples_leaf=200).fit(
+        features, np.arange(300) % 2
+    )
+    ensemble = FoldEnsemble([constant, constant])
+    one = rng.normal(size=(1, 3))
+
+    np.testing.assert_allclose(
+        ensemble.predict_proba(one), ensemble.predict_proba_each(one), rtol=0, atol=1e-12
+    )

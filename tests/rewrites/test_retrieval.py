@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import numpy as np
+
 from rewrites.engine.retrieval import ServedIndex
 
 SERVED = [
@@ -33,3 +35,17 @@ def test_the_index_saves_and_loads_to_the_same_answers(tmp_path) -> None:
     index.save(tmp_path / "index.pkl")
     loaded = ServedIndex.load(tmp_path / "index.pkl")
     assert loaded.nearest("turn on kitchen light") == index.nearest("turn on kitchen light")
+
+
+def test_closeness_is_the_cosine_of_the_vectors_whether_the_wording_is_served_or_new() -> None:
+    index = _index()
+    others = ["play purple haze", "play purple reign", "play some jazz"]  # served, new, served
+    vectors = index.vectors(["play purple rain", *others])
+
+    measured = index.closeness("play purple rain", others)
+    with_the_request_given = index.closeness("play purple rain", others, request=vectors[0])
+
+    np.testing.assert_allclose(measured, vectors[1:] @ vectors[0], atol=1e-5)
+    assert with_the_request_given == measured
+    assert measured[0] > measured[2]  # a misheard word is nearer than another song
+    assert index.closeness("play purple rain", []) == []
