@@ -151,6 +151,42 @@ def profile(key: str, name: str, rewrite_bodies: list[Any], resolve_bodies: list
         pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(25)
 
 
+def served_runs(
+    key: str, name: str, workers: int, rewrite_bodies: list[Any], resolve_bodies: list[Any]
+) -> dict[str, dict[str, Any]]:
+    """Each run's requests of each endpoint through gunicorn: the medians of the runs' figures, and each
+    run's p99."""
+    import requests as http
+
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}/api/datasets/{name}"
+    session = http.Session()
+    session.headers["Authorization"] = f"Token {key}"
+    runs: dict[str, list[dict[str, float]]] = {"rewrite": [], "resolve": []}
+    with gunicorn_server(port, workers) as server:
+        _wait_until_up(session, f"http://127.0.0.1:{port}")
+        pids = _children(server.pid)
+        for rewrites, resolves in zip(rewrite_bodies, resolve_bodies, strict=True):
+            for endpoint, bodies in (("rewrite", rewrites), ("resolve", resolves)):
+                url = f"{base}/{endpoint}/"
+                timed(session, url, bodies[:WARM_UP])
+                cpu = _cpu_seconds(pids)
+                times = timed(session, url, bodies[WARM_UP:])
+                cpu = _cpu_seconds(pids) - cpu
+                runs[endpoint].append(
+                    {**figures(times), "worker_cpu_ms_per_request": round(cpu * 1000 / len(times), 2)}
+                )
+    return {
+        endpoint: {
+            **{
+                figure: round(statistics.median(run[figure] for run in measured), 2) for figure in measured[0]
+            },
+            "p99_ms_of_each_run": [run["p99_ms"] for run in measured],
+        }
+        for endpoint, measured in runs.items()
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dialogues", type=int, default=4000, help="simulated logs the rewriter learns from")
@@ -161,7 +197,6 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="timed runs of each endpoint (medians reported)")
     parser.add_argument("--profile", action="store_true", help="profile in this process instead")
     args = parser.parse_args()
-    import requests as http
 
     with tempfile.TemporaryDirectory(prefix="selflearn-bench-") as folder, fresh_database():
         from django.conf import settings
@@ -208,33 +243,7 @@ def main() -> None:
         if args.profile:
             profile(key, dataset.name, rewrite_bodies[0], resolve_bodies[0])
             return
-        port = _free_port()
-        base = f"http://127.0.0.1:{port}/api/datasets/{dataset.name}"
-        session = http.Session()
-        session.headers["Authorization"] = f"Token {key}"
-        runs: dict[str, list[dict[str, float]]] = {"rewrite": [], "resolve": []}
-        with gunicorn_server(port, args.workers) as server:
-            _wait_until_up(session, f"http://127.0.0.1:{port}")
-            workers = _children(server.pid)
-            for run in range(args.runs):
-                for name, url, bodies in (
-                    ("rewrite", f"{base}/rewrite/", rewrite_bodies[run]),
-                    ("resolve", f"{base}/resolve/", resolve_bodies[run]),
-                ):
-                    timed(session, url, bodies[:WARM_UP])
-                    cpu = _cpu_seconds(workers)
-                    times = timed(session, url, bodies[WARM_UP:])
-                    cpu = _cpu_seconds(workers) - cpu
-                    runs[name].append(
-                        {**figures(times), "worker_cpu_ms_per_request": round(cpu * 1000 / len(times), 2)}
-                    )
-        results = {
-            name: {
-                **{figure: statistics.median(run[figure] for run in measured) for figure in measured[0]},
-                "p99_ms_of_each_run": [run["p99_ms"] for run in measured],
-            }
-            for name, measured in runs.items()
-        }
+        results = served_runs(key, dataset.name, args.workers, rewrite_bodies, resolve_bodies)
         logs_written = RewriteLog.objects.count() - logs_before
         for name, measured in results.items():
             emit(
