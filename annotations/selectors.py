@@ -78,7 +78,11 @@ def _count_of(queryset: QuerySet[Model], group_by: str) -> Coalesce:
 def _role_subquery(user: User) -> Subquery | Value:
     if user.is_superuser:
         return Value(Role.ADMIN.value)
-    return Subquery(Membership.objects.filter(dataset=OuterRef("pk"), user=user).values("role")[:1])
+    return _member_role(user.pk)
+
+
+def _member_role(user_pk: int) -> Subquery:
+    return Subquery(Membership.objects.filter(dataset=OuterRef("pk"), user_id=user_pk).values("role")[:1])
 
 
 def dataset_list_for_user(user: User | AnonymousUser) -> QuerySet[Dataset]:
@@ -147,13 +151,7 @@ _dataset_for_superuser = PreparedRead(
 )
 _dataset_for_member = PreparedRead(
     lambda name, user_pk: (
-        Dataset.objects.filter(name=name)
-        .annotate(
-            user_role=Subquery(
-                Membership.objects.filter(dataset=OuterRef("pk"), user_id=user_pk).values("role")[:1]
-            )
-        )
-        .order_by()[:1]
+        Dataset.objects.filter(name=name).annotate(user_role=_member_role(user_pk)).order_by()[:1]
     ),
     "name-of-no-dataset",
     -1,

@@ -95,16 +95,20 @@ class ServedIndex:
         is the one the index holds; the others are computed in one transform, with the request's
         unless ``request`` (its vector, as ``vectors`` gives it) is passed."""
         positions = [self.lookup.get(other) for other in others]
-        unserved = [other for other, position in zip(others, positions, strict=True) if position is None]
-        asked = ([] if request is not None else [utterance]) + unserved
-        computed = self.vectors(asked) if asked else np.empty((0, WIDTH), dtype=np.float32)
+        held = [n for n, position in enumerate(positions) if position is not None]
+        new = [n for n, position in enumerate(positions) if position is None]
+        asked = ([] if request is not None else [utterance]) + [others[n] for n in new]
+        computed = self.vectors(asked) if asked else None
         if request is None:
+            assert computed is not None
             request, computed = computed[0], computed[1:]
-        held = [position for position in positions if position is not None]
-        stored = self.graph.reconstruct_batch(np.array(held, dtype=np.int64)) if held else computed[:0]
-        vectors = iter(stored), iter(computed)
-        rows = np.array([next(vectors[position is None]) for position in positions], dtype=np.float32)
-        return (rows @ request).tolist() if len(rows) else []
+        rows = np.empty((len(others), len(request)), dtype=np.float32)
+        if held:
+            rows[held] = self.graph.reconstruct_batch(np.array([positions[n] for n in held], dtype=np.int64))
+        if new:
+            rows[new] = computed
+        closeness: list[float] = (rows @ request).tolist()
+        return closeness
 
     def served_count(self, utterance: str) -> int:
         position = self.lookup.get(utterance)
